@@ -1,0 +1,8 @@
+"""Cognito Desktop: sign in to an Amazon Cognito user pool from a desktop app.
+
+Layers (imports point down only; tests/unit/test_import_direction.py checks):
+``ui`` -> ``models`` -> ``qt`` -> ``api`` -> ``auth`` -> ``config``/``errors``.
+``auth`` and ``api`` never import Qt.
+"""
+
+APP_NAME = "cognito-desktop"

@@ -1,0 +1,1 @@
+"""QtCore glue: workers, the session bridge, the message bus."""

@@ -1,0 +1,1 @@
+"""User-management panels for members of the admin group."""

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Bootstrap and run the project from a fresh clone: `python3 dev.py demo|test`.
+
+The README's quick start is these two commands. Each creates `.venv/` in the
+repository on first use, installs the project with its `dev` extra (again only
+when `pyproject.toml` changes), then runs:
+
+  demo   the offline Cognito stand-in with demo users (`cognito-local up`)
+  test   ruff (lint + format check), mypy, then the whole pytest suite
+  lint   ruff and mypy only
+
+Extra arguments after `test` go to pytest; after `demo`, to `cognito-local up`.
+Standard library only, so it runs on any Python 3.11+.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed-from"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _python() -> Path:
+    return BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _wanted_stamp() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create the venv and install the project unless it is already current."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
+        sys.exit(f"dev.py: Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
+    if not _python().exists():
+        print("dev.py: creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text().strip() == _wanted_stamp():
+        return
+    print("dev.py: installing the project and its dev tools into .venv ...", flush=True)
+    pip = [str(_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(_wanted_stamp() + "\n")
+
+
+def _run(*cmd: str) -> int:
+    print("dev.py: $", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, check=False).returncode
+
+
+def lint() -> int:
+    tool = str(BIN / "ruff")
+    for cmd in ([tool, "check", "."], [tool, "format", "--check", "."], [str(BIN / "mypy")]):
+        if rc := _run(*cmd):
+            return rc
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "lint"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    if command == "demo":
+        return _run(str(BIN / "cognito-local"), "up", *rest)
+    if rc := lint():
+        return rc
+    if command == "lint":
+        return 0
+    return _run(str(_python()), "-m", "pytest", *rest)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"dev.py: install step failed (exit {exc.returncode}); see the output above")

@@ -1,0 +1,173 @@
+"""``cognito-local up``: run the stand-in until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import logging
+import signal
+import sys
+import threading
+from typing import Any, NoReturn
+
+from local_cognito import profile, server, settings
+
+PROG = "cognito-local"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="An offline Amazon Cognito user pool.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    up = commands.add_parser("up", help="start the stand-in and seed demo users")
+    up.add_argument(
+        "--port",
+        type=_port,
+        default=settings.DEFAULT_PORT,
+        help=f"port to listen on (default {settings.DEFAULT_PORT}; 0 picks a free one)",
+    )
+    up.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    up.add_argument(
+        "--users",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="also create N synthetic users user00001.. (default 0)",
+    )
+    up.add_argument(
+        "--rotate-refresh-tokens",
+        action="store_true",
+        help="enable refresh-token rotation (60 s grace), as Cognito's RefreshTokenRotation",
+    )
+    up.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object with the endpoints as the first stdout line",
+    )
+    up.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"desktop app config file to write the 'local' profile into "
+        f"(default ${profile.CONFIG_ENV} or the platform config dir)",
+    )
+    up.add_argument(
+        "--no-profile", action="store_true", help="do not write the desktop app's 'local' profile"
+    )
+    up.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not 0 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be 0..1000000, not {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format=f"{PROG}: %(levelname)s %(name)s: %(message)s",
+    )
+    return up(args)
+
+
+def up(args: argparse.Namespace) -> int:
+    config = settings.PoolSettings(rotate_refresh_tokens=args.rotate_refresh_tokens)
+    try:
+        stand_in = server.LocalCognito(
+            host=args.host, port=args.port, config=config, users=args.users
+        )
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        stand_in.start()
+    except OSError as exc:
+        stand_in.pool.close()
+        if exc.errno == errno.EADDRINUSE:
+            return _fail(
+                f"port {args.port} on {args.host} is in use; "
+                "pass --port N, or --port 0 for a free one"
+            )
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        info = stand_in.info()
+        info["profile"] = None
+        if not args.no_profile:
+            path = profile.resolve_path(args.config)
+            try:
+                profile.write(path, profile.profile_values(info))
+                info["profile"] = {"name": profile.PROFILE, "config_path": str(path)}
+            except (OSError, ValueError) as exc:
+                print(f"{PROG}: warning: profile not written: {exc}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(info), flush=True)
+        else:
+            print(_human(info), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        stand_in.stop()
+    if not args.json:
+        print(f"{PROG}: stopped", file=sys.stderr)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 1
+
+
+def _human(info: dict[str, Any]) -> str:
+    lines = [
+        "cognito-local is running (offline Amazon Cognito user pool)",
+        "",
+        f"  managed login     {info['managed_login_url']}",
+        f"  cognito-idp API   {info['cognito_idp_endpoint']}   (boto3 endpoint_url)",
+        f"  issuer            {info['issuer']}",
+        f"  discovery         {info['discovery_url']}",
+        f"  region / pool     {info['region']} / {info['user_pool_id']}",
+        f"  app client        {info['client_id']}",
+        f"  outbox            {info['outbox_url']}",
+        "",
+        "  demo users (username / password):",
+    ]
+    for user in info["demo_users"]:
+        groups = f" [{', '.join(user['groups'])}]" if user["groups"] else ""
+        lines.append(f"    {user['username']:<8} {user['password']:<18}{groups}  {user['note']}")
+    if info.get("profile"):
+        lines += [
+            "",
+            f"  desktop profile   '{info['profile']['name']}' written to "
+            f"{info['profile']['config_path']}",
+        ]
+    lines += ["", "Press Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

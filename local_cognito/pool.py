@@ -1,0 +1,213 @@
+"""One stand-in user pool: moto's pool and app client, plus what moto lacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hmac
+import logging
+import secrets
+import string
+from typing import Any
+
+from moto.cognitoidp import exceptions as moto_errors
+from moto.cognitoidp import models as moto_models
+from moto.core.models import DEFAULT_ACCOUNT_ID
+
+from local_cognito import keys, moto_gaps, outbox, settings, tokens
+
+log = logging.getLogger(__name__)
+
+
+class LoginOutcome(enum.Enum):
+    """What managed login does next after a username and password."""
+
+    SIGNED_IN = "signed_in"
+    NEW_PASSWORD_REQUIRED = "new_password_required"  # noqa: S105 - a state, not a secret
+    RESET_REQUIRED = "reset_required"  # RESET_REQUIRED: emailed code + new password
+    FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    username: str | None = None
+    message: str = ""
+
+
+# Cognito's managed-login wording; one message for unknown user and bad password
+# (PreventUserExistenceErrors, the default for new pools).
+BAD_CREDENTIALS = "Incorrect username or password."
+USER_DISABLED = "User is disabled."
+
+
+class LocalPool:
+    """A moto user pool and app client wired to the stand-in's tokens and outbox."""
+
+    def __init__(
+        self,
+        config: settings.PoolSettings = settings.DEFAULTS,
+        *,
+        now: settings.Clock = settings.system_clock,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+    ) -> None:
+        self.settings = config
+        self.now = now
+        self.backend: Any = moto_models.cognitoidp_backends[account_id][config.region]
+        self.pool: Any = self.backend.create_user_pool(
+            config.pool_name,
+            {
+                "AliasAttributes": ["email"],
+                "AutoVerifiedAttributes": ["email"],
+                "AdminCreateUserConfig": {
+                    "AllowAdminCreateUserOnly": True,
+                    "InviteMessageTemplate": {
+                        "EmailSubject": "Your temporary password",
+                        "EmailMessage": (
+                            "Your username is {username} and temporary password is {####}."
+                        ),
+                    },
+                },
+            },
+        )
+        self._use_cognito_style_id()
+        client_config: dict[str, Any] = {  # moto annotates this dict[str, str]; it is not
+            "ClientName": config.client_name,
+            "CallbackURLs": list(config.callback_urls),
+            "LogoutURLs": list(config.logout_urls),
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthScopes": list(config.scopes),
+            "SupportedIdentityProviders": ["COGNITO"],
+            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "AccessTokenValidity": config.access_token_minutes,
+            "IdTokenValidity": config.id_token_minutes,
+            "RefreshTokenValidity": config.refresh_token_days,
+            "TokenValidityUnits": {
+                "AccessToken": "minutes",
+                "IdToken": "minutes",
+                "RefreshToken": "days",
+            },
+            "EnableTokenRevocation": True,
+        }
+        self.client: Any = self.backend.create_user_pool_client(self.pool.id, False, client_config)
+        if config.rotate_refresh_tokens:
+            self.client.extended_config["RefreshTokenRotation"] = {
+                "Feature": "ENABLED",
+                "RetryGracePeriodSeconds": config.rotation_grace_seconds,
+            }
+        self.key = keys.SigningKey()
+        self.tokens = tokens.TokenService(self.pool, self.key, now)
+        self.outbox = outbox.Outbox(now)
+        moto_gaps.register(self.pool, self)
+
+    def _use_cognito_style_id(self) -> None:
+        # moto's ids are region + 32 hex digits; Cognito's are region + 9
+        # alphanumerics, and the app's config validation should meet real ones.
+        alphabet = string.ascii_letters + string.digits
+        new_id = f"{self.settings.region}_" + "".join(secrets.choice(alphabet) for _ in range(9))
+        self.backend.user_pools.pop(self.pool.id)
+        self.pool.arn = self.pool.arn.replace(self.pool.id, new_id)
+        self.pool.id = new_id
+        self.backend.user_pools[new_id] = self.pool
+
+    @property
+    def id(self) -> str:
+        return str(self.pool.id)
+
+    @property
+    def client_id(self) -> str:
+        return str(self.client.id)
+
+    def close(self) -> None:
+        """Remove the pool from moto's in-process backend."""
+        moto_gaps.unregister(self.id)
+        self.backend.user_pools.pop(self.id, None)
+
+    # -- moto_gaps.PoolHooks ----------------------------------------------------------
+
+    def send_invitation(self, user: Any, temporary_password: str) -> None:
+        email = user.attribute_lookup.get("email")
+        if not email:
+            log.info("invitation for %s not sent: user has no email", user.username)
+            return
+        template = self.pool.extended_config["AdminCreateUserConfig"]["InviteMessageTemplate"]
+        body = (
+            template["EmailMessage"]
+            .replace("{username}", user.username)
+            .replace("{####}", temporary_password)
+        )
+        self.outbox.send(
+            kind="invitation",
+            to=email,
+            username=user.username,
+            subject=template["EmailSubject"],
+            body=body,
+            temporary_password=temporary_password,
+        )
+
+    def send_reset_code(self, user: Any, code: str) -> None:
+        email = user.attribute_lookup.get("email")
+        if not email:
+            log.info("reset code for %s not sent: user has no email", user.username)
+            return
+        self.outbox.send(
+            kind="password_reset",
+            to=email,
+            username=user.username,
+            subject="Your verification code",
+            body=f"Your verification code is {code}.",
+            code=code,
+        )
+
+    # -- managed login ----------------------------------------------------------------
+
+    def find_user(self, login: str) -> Any | None:
+        """A user by username, or by email (the pool's alias attribute)."""
+        user = self.pool._get_user(login)
+        if user is not None:
+            return user
+        wanted = login.strip().lower()
+        for candidate in self.pool.users.values():
+            if (
+                candidate.attribute_lookup.get("email", "").lower() == wanted
+                and candidate.attribute_lookup.get("email_verified") == "true"
+            ):
+                return candidate
+        return None
+
+    def authenticate(self, login: str, password: str) -> LoginResult:
+        """Check a managed-login username/password like Cognito's hosted UI does."""
+        user = self.find_user(login)
+        if user is None or user.password is None:
+            return LoginResult(LoginOutcome.FAILED, message=BAD_CREDENTIALS)
+        if user.status == moto_models.UserStatus.RESET_REQUIRED and user.enabled:
+            # Cognito sends enabled RESET_REQUIRED users to "reset password"
+            # whatever they typed; a disabled one falls through to the checks below.
+            return LoginResult(LoginOutcome.RESET_REQUIRED, user.username)
+        if not hmac.compare_digest(password.encode(), str(user.password).encode()):
+            return LoginResult(LoginOutcome.FAILED, message=BAD_CREDENTIALS)
+        if not user.enabled:
+            return LoginResult(LoginOutcome.FAILED, message=USER_DISABLED)
+        if user.status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD:
+            return LoginResult(LoginOutcome.NEW_PASSWORD_REQUIRED, user.username)
+        return LoginResult(LoginOutcome.SIGNED_IN, user.username)
+
+    def set_new_password(self, username: str, password: str, code: str | None = None) -> str:
+        """Finish a NEW_PASSWORD_REQUIRED (no code) or RESET_REQUIRED (code) challenge.
+
+        Returns "" on success, else the message to show the user.
+        """
+        user = self.pool._get_user(username)
+        if user is None or not user.enabled:
+            return USER_DISABLED
+        try:
+            if code is not None:
+                moto_gaps.confirm_reset(self.backend, self.pool, user, code, password)
+            else:
+                self.backend._validate_password(self.id, password)
+                user.password = password
+                user.status = moto_models.UserStatus.CONFIRMED
+        except (moto_errors.InvalidPasswordException, moto_errors.CodeMismatchException) as exc:
+            return str(exc.message)
+        return ""

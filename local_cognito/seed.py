@@ -1,0 +1,135 @@
+"""Demo users with known passwords, and synthetic users for load.
+
+Users are written straight into moto's in-process pool: over HTTP, moto's
+AdminCreateUser scans every user per call, so 10,000 users would take minutes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from moto.cognitoidp import models as moto_models
+
+from local_cognito import pool as pool_mod
+from local_cognito import settings
+
+SYNTHETIC_PASSWORD = "Synthetic-Passw0rd!"  # noqa: S105 - public demo credential
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoUser:
+    """A seeded account; the password is printed by ``cognito-local up`` on purpose."""
+
+    username: str
+    password: str
+    email: str
+    groups: tuple[str, ...] = ()
+    status: str = "CONFIRMED"
+    enabled: bool = True
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "password": self.password,
+            "email": self.email,
+            "groups": list(self.groups),
+            "status": self.status,
+            "enabled": self.enabled,
+            "note": self.note,
+        }
+
+
+DEMO_USERS = (
+    DemoUser(
+        "admin",
+        "Admin-Passw0rd!",
+        "admin@example.com",
+        (settings.ADMIN_GROUP,),
+        note="administrator",
+    ),
+    DemoUser("alice", "Alice-Passw0rd!", "alice@example.com", note="plain user"),
+    DemoUser(
+        "newbie",
+        "Temp-Passw0rd1!",
+        "newbie@example.com",
+        status="FORCE_CHANGE_PASSWORD",
+        note="invited; must choose a new password at first sign-in",
+    ),
+    DemoUser(
+        "dora",
+        "Dora-Passw0rd!",
+        "dora@example.com",
+        enabled=False,
+        note="disabled; sign-in is refused",
+    ),
+)
+
+
+def ensure_group(pool: pool_mod.LocalPool, name: str, precedence: int | None = None) -> Any:
+    """The named group, created if missing."""
+    found = pool.pool.groups.get(name)
+    if found is None:
+        found = pool.backend.create_group(pool.id, name, f"{name} group", None, precedence)
+    return found
+
+
+def add_user(
+    pool: pool_mod.LocalPool,
+    username: str,
+    password: str,
+    email: str,
+    *,
+    status: str = "CONFIRMED",
+    enabled: bool = True,
+    groups: tuple[str, ...] = (),
+) -> Any:
+    """Insert one user directly into the moto pool (no HTTP, no per-call scan)."""
+    if username in pool.pool.users:
+        raise ValueError(f"user {username!r} already exists")
+    user = moto_models.CognitoIdpUser(
+        pool.id,
+        username,
+        password,
+        moto_models.UserStatus[status],
+        [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )
+    user.enabled = enabled
+    pool.pool.users[username] = user
+    for name in groups:
+        group = ensure_group(pool, name)
+        group.users.add(user)
+        user.groups.add(group)
+    return user
+
+
+def seed_demo(pool: pool_mod.LocalPool) -> list[DemoUser]:
+    """Create :data:`DEMO_USERS`; the invited one gets an invitation in the outbox."""
+    ensure_group(pool, settings.ADMIN_GROUP, precedence=0)
+    for demo in DEMO_USERS:
+        user = add_user(
+            pool,
+            demo.username,
+            demo.password,
+            demo.email,
+            status=demo.status,
+            enabled=demo.enabled,
+            groups=demo.groups,
+        )
+        if demo.status == "FORCE_CHANGE_PASSWORD":
+            pool.send_invitation(user, demo.password)
+    return list(DEMO_USERS)
+
+
+def seed_synthetic(pool: pool_mod.LocalPool, count: int, *, start: int = 1) -> list[str]:
+    """Add ``count`` confirmed users ``user00001``... sharing :data:`SYNTHETIC_PASSWORD`."""
+    if count < 0:
+        raise ValueError("count must be >= 0")
+    width = max(5, len(str(start + count)))
+    names = []
+    for i in range(start, start + count):
+        name = f"user{i:0{width}d}"
+        add_user(pool, name, SYNTHETIC_PASSWORD, f"{name}@example.test")
+        names.append(name)
+    return names

@@ -1,0 +1,178 @@
+"""One loopback HTTP server: moto's cognito-idp API plus managed login.
+
+:class:`LocalCognito` is what ``cognito-local up``, the tests and the
+benchmarks start. It is a context manager and serves from a daemon thread.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+from moto.moto_server.werkzeug_app import create_backend_app
+from werkzeug import serving
+
+from local_cognito import pool as pool_mod
+from local_cognito import seed, settings, web
+
+log = logging.getLogger(__name__)
+# Authlib logs every issued token dict at DEBUG ("Issue token %r"); keep its
+# debug output off so `cognito-local up -v` never writes a token to a log.
+logging.getLogger("authlib").setLevel(logging.INFO)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class _QuietHandler(serving.WSGIRequestHandler):
+    """Logs method, path and status only: query strings can carry codes and state."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        log.debug("%s %s %s", self.command, path, code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.warning("http: " + format, *args)
+
+
+class _Dispatcher:
+    """Routes each request to the managed-login app or to moto, one at a time.
+
+    moto's backend is not thread-safe, so requests run under one lock; the body
+    is read (and capped) before the lock is taken so a slow client holds nobody up.
+    """
+
+    def __init__(self, login_app: Any, moto_app: Any, pool_id: str) -> None:
+        self._login_app = login_app
+        self._moto_app = moto_app
+        self._pool_id = pool_id
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            start_response("413 Content Too Large", [("Content-Type", "text/plain")])
+            return [b"request body too large\n"]
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
+        owned = web.owns(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), self._pool_id)
+        app = self._login_app if owned else self._moto_app
+        with self._lock:
+            return list(app(environ, start_response))
+
+
+class LocalCognito:
+    """The stand-in: a seeded pool served on ``host:port`` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = settings.DEFAULT_PORT,
+        config: settings.PoolSettings = settings.DEFAULTS,
+        now: settings.Clock = settings.system_clock,
+        demo_users: bool = True,
+        users: int = 0,
+    ) -> None:
+        if not _is_loopback(host):
+            raise ValueError(f"refusing to serve on {host!r}: the stand-in binds loopback only")
+        self.pool = pool_mod.LocalPool(config, now=now)
+        self.demo_users = seed.seed_demo(self.pool) if demo_users else []
+        seed.seed_synthetic(self.pool, users)
+        self.login = web.ManagedLogin(self.pool, lambda: self.url)
+        moto_app = create_backend_app("cognito-idp")
+        moto_app.debug = False  # no tracebacks in responses
+        self._app = _Dispatcher(web.create_app(self.login), moto_app, self.pool.id)
+        self._host = host
+        self._port = port
+        self._server: serving.BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:9229`` (the real port once started)."""
+        port = self._server.port if self._server else self._port
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{port}"
+
+    def start(self) -> LocalCognito:
+        """Bind and serve in a daemon thread. ``OSError`` if the port is taken."""
+        # Bind here: werkzeug's own bind prints to stderr and calls sys.exit()
+        # when the port is taken; this raises OSError for the caller instead.
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        listener = socket.create_server((self._host, self._port), family=family, backlog=128)
+        try:
+            self._server = serving.make_server(
+                self._host,
+                self._port,
+                self._app,
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # werkzeug serves on its own duplicate of the descriptor
+        # A short poll keeps stop() quick; the loop is idle select() otherwise.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="cognito-local", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop the pool."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.pool.close()
+
+    def __enter__(self) -> LocalCognito:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def info(self) -> dict[str, Any]:
+        """The endpoints and credentials ``cognito-local up --json`` prints."""
+        discovery = self.login.discovery()
+        return {
+            "managed_login_url": self.url,
+            "cognito_idp_endpoint": self.url,
+            "issuer": discovery["issuer"],
+            "discovery_url": f"{self.url}/{self.pool.id}/.well-known/openid-configuration",
+            "jwks_url": discovery["jwks_uri"],
+            "region": self.pool.settings.region,
+            "user_pool_id": self.pool.id,
+            "client_id": self.pool.client_id,
+            "callback_urls": list(self.pool.settings.callback_urls),
+            "logout_urls": list(self.pool.settings.logout_urls),
+            "scopes": list(self.pool.settings.scopes),
+            "api_url": None,
+            "outbox_url": f"{self.url}/outbox",
+            "demo_users": [u.as_json() for u in self.demo_users],
+        }
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,4 @@
+"""The reference protected API: verifies Cognito access tokens, enforces groups.
+
+Never imports ``desktop_app``.
+"""

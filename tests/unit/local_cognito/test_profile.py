@@ -1,0 +1,254 @@
+"""local_cognito.profile writes a ``local`` profile the desktop app reads, and nothing else.
+
+local_cognito may not import desktop_app, but its tests may: this is where the two
+sides of the config file are held to the same contract.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app import config
+from local_cognito import profile
+
+POOL_ID = "us-east-1_LoCaL1234"
+BASE_URL = "http://127.0.0.1:9229"
+
+
+def fake_info(**overrides: Any) -> dict[str, Any]:
+    """Shaped like ``LocalCognito.info()``."""
+    info: dict[str, Any] = {
+        "managed_login_url": BASE_URL,
+        "cognito_idp_endpoint": BASE_URL,
+        "issuer": f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}",
+        "discovery_url": f"{BASE_URL}/{POOL_ID}/.well-known/openid-configuration",
+        "jwks_url": f"{BASE_URL}/{POOL_ID}/.well-known/jwks.json",
+        "region": "us-east-1",
+        "user_pool_id": POOL_ID,
+        "client_id": "26charlocalclientid0000000",
+        "callback_urls": ["http://127.0.0.1:53682/callback", "http://127.0.0.1:53683/callback"],
+        "logout_urls": ["http://127.0.0.1:53682/signed-out", "http://127.0.0.1:53683/signed-out"],
+        "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+        "api_url": None,
+        "outbox_url": f"{BASE_URL}/outbox",
+        "demo_users": [
+            {
+                "username": "admin",
+                "password": "Admin-Passw0rd!",
+                "email": "admin@example.com",
+                "groups": ["Admin"],
+                "status": "CONFIRMED",
+                "enabled": True,
+                "note": "administrator",
+            }
+        ],
+    }
+    info.update(overrides)
+    return info
+
+
+# -- the two resolve_path functions agree ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ"),
+    [
+        pytest.param("/x/explicit.toml", {profile.CONFIG_ENV: "/x/env.toml"}, id="explicit-wins"),
+        pytest.param(Path("/x/explicit.toml"), {}, id="explicit-path-object"),
+        pytest.param("~/explicit.toml", {}, id="explicit-tilde"),
+        pytest.param(None, {profile.CONFIG_ENV: "/x/env.toml"}, id="env"),
+        pytest.param(None, {profile.CONFIG_ENV: "~/env.toml"}, id="env-tilde"),
+        pytest.param(None, {profile.CONFIG_ENV: ""}, id="env-empty"),
+        pytest.param("", {}, id="explicit-empty"),
+        pytest.param(None, {}, id="default"),
+    ],
+)
+def test_resolve_path_agrees_with_app(explicit: str | Path | None, environ: dict[str, str]) -> None:
+    assert profile.resolve_path(explicit, environ) == config.resolve_path(explicit, environ)
+
+
+def test_env_names_agree() -> None:
+    assert profile.CONFIG_ENV == config.CONFIG_ENV
+    assert profile.resolve_path(None, {}) == config.default_path()
+
+
+# -- what write() produces ------------------------------------------------------------
+
+
+def test_written_profile_loads_in_app(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "config.toml"
+    info = fake_info()
+    profile.write(path, profile.profile_values(info))
+    loaded = config.load_profile(path, "local")
+    assert loaded.name == "local"
+    assert loaded.client_id == info["client_id"]
+    assert loaded.region == "us-east-1"
+    assert loaded.user_pool_id == POOL_ID
+    assert loaded.issuer == info["issuer"]
+    assert loaded.domain == BASE_URL
+    assert loaded.discovery_url == info["discovery_url"]
+    assert loaded.effective_discovery_url == info["discovery_url"]
+    assert loaded.redirect_uris == tuple(info["callback_urls"])
+    assert loaded.scopes == tuple(info["scopes"])
+    assert loaded.logout_uri == info["logout_urls"][0]
+    assert loaded.admin_group == "Admin"
+    assert loaded.api_url is None
+
+
+def test_api_url_written_when_known(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    profile.write(path, profile.profile_values(fake_info(api_url="http://127.0.0.1:9230")))
+    assert config.load_profile(path, "local").api_url == "http://127.0.0.1:9230"
+
+
+def test_no_temporary_files_left(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    profile.write(path, profile.profile_values(fake_info()))
+    profile.write(path, profile.profile_values(fake_info()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+BEFORE = """\
+# Cognito Desktop profiles. Hand-edited; keep this comment.
+
+[profiles.work]  # production pool
+region = "eu-west-2"
+user_pool_id = "eu-west-2_AbC123"
+domain = "https://auth.example.com"
+client_id = "work-client"   # from the console
+redirect_uris = ["http://127.0.0.1:53682/callback"]
+
+[profiles.local]
+# written by cognito-local
+client_id = "stale"
+domain = "http://127.0.0.1:1"
+
+[profiles.home]
+issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Home"
+domain = "https://home.example.com"
+client_id = "home-client"
+redirect_uris = [
+    "http://127.0.0.1:53690/callback",  # trailing comment
+]
+"""
+
+
+def test_rewrite_replaces_only_local(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(BEFORE, encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    after = path.read_text(encoding="utf-8")
+
+    before_local = BEFORE.index("[profiles.local]")
+    before_home = BEFORE.index("[profiles.home]")
+    assert after.startswith(BEFORE[:before_local])  # header comment and work, byte-for-byte
+    assert BEFORE[before_home:] in after  # home, byte-for-byte
+    assert "stale" not in after
+    assert after.count("[profiles.local]") == 1
+
+    profiles = config.load(path)
+    assert sorted(profiles) == ["home", "local", "work"]
+    assert profiles["local"].client_id == fake_info()["client_id"]
+    assert profiles["work"].client_id == "work-client"
+    assert profiles["home"].redirect_uris == ("http://127.0.0.1:53690/callback",)
+
+
+def test_rewrite_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(BEFORE, encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    once = path.read_bytes()
+    profile.write(path, profile.profile_values(fake_info()))
+    assert path.read_bytes() == once
+
+
+def test_rewrite_finds_quoted_and_spaced_header(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[ profiles."local" ]  # old\nclient_id = "stale"\n', encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    after = path.read_text(encoding="utf-8")
+    assert "stale" not in after
+    assert config.load_profile(path, "local").client_id == fake_info()["client_id"]
+
+
+def test_rewrite_keeps_comment_that_introduces_next_profile(tmp_path: Path) -> None:
+    """A comment directly above ``[profiles.home]`` belongs to home, not to local."""
+    before = (
+        "[profiles.local]\n"
+        'client_id = "stale"\n'
+        "\n"
+        "# Home pool: the family's accounts.\n"
+        "[profiles.home]\n"
+        'issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Home"\n'
+        'domain = "https://home.example.com"\n'
+        'client_id = "home-client"\n'
+        'redirect_uris = ["http://127.0.0.1:53690/callback"]\n'
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(before, encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    after = path.read_text(encoding="utf-8")
+    assert before[before.index("# Home pool") :] in after
+
+
+def test_similar_profile_names_untouched(tmp_path: Path) -> None:
+    other = (
+        "[profiles.local2]\n"
+        'issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_L2"\n'
+        'domain = "https://l2.example.com"\n'
+        'client_id = "l2"\n'
+        'redirect_uris = ["http://127.0.0.1:53690/callback"]\n'
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(other, encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    assert path.read_text(encoding="utf-8").startswith(other)
+    assert sorted(config.load(path)) == ["local", "local2"]
+
+
+def test_invalid_existing_file_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    garbage = b'[profiles.work\nclient_id = "half\n\x00'
+    path.write_bytes(garbage)
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    with pytest.raises(ValueError, match="not valid TOML") as caught:
+        profile.write(path, profile.profile_values(fake_info()))
+    assert str(path) in str(caught.value)
+    assert path.read_bytes() == garbage
+    assert path.stat().st_mtime == 1_000_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('say "hi"', id="quotes"),
+        pytest.param("C:\\Users\\me\\", id="backslashes"),
+        pytest.param("\\u0041 is not A", id="escape-lookalike"),
+        pytest.param("café, naïve, 中文", id="bmp-unicode"),
+        pytest.param("tab\there", id="tab"),
+        pytest.param("emoji 🔐 key", id="astral-unicode"),
+        pytest.param("'single' and ''' triple", id="single-quotes"),
+        pytest.param("line\nbreak", id="newline"),
+    ],
+)
+def test_strings_round_trip(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    values = profile.profile_values(fake_info(client_id=text, scopes=["openid", text]))
+    profile.write(path, values)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw["profiles"]["local"]["client_id"] == text
+    assert raw["profiles"]["local"]["scopes"] == ["openid", text]
+    loaded = config.load_profile(path, "local")
+    assert loaded.client_id == text.strip()
+    assert loaded.scopes == ("openid", text)
+
+
+def test_render_is_one_table() -> None:
+    text = profile.render({"client_id": "x", "scopes": ["a", "b"]}, name="other")
+    assert tomllib.loads(text) == {"profiles": {"other": {"client_id": "x", "scopes": ["a", "b"]}}}
