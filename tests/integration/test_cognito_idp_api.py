@@ -34,6 +34,19 @@ def verifier(stand_in: server.LocalCognito, fake_clock: clock.FakeClock) -> Veri
     return Verifier(info["discovery_url"], info["issuer"], stand_in.pool.client_id, fake_clock)
 
 
+def admin_sign_in(
+    idp: Any, stand_in: server.LocalCognito, username: str, password: str, flow: str = ""
+) -> dict[str, Any]:
+    """AdminInitiateAuth with a username and password; the AuthenticationResult."""
+    result = idp.admin_initiate_auth(
+        UserPoolId=stand_in.pool.id,
+        ClientId=stand_in.pool.client_id,
+        AuthFlow=flow or "ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return dict(result["AuthenticationResult"])
+
+
 def test_list_users_pages_of_at_most_60(idp: Any, stand_in: server.LocalCognito) -> None:
     seed.seed_synthetic(stand_in.pool, 130)
     names: list[str] = []
@@ -131,12 +144,7 @@ def test_api_refresh_refused_for_disabled_user(idp: Any, stand_in: server.LocalC
 
 
 def test_revoke_token_api_action(idp: Any, stand_in: server.LocalCognito) -> None:
-    tokens = idp.admin_initiate_auth(
-        UserPoolId=stand_in.pool.id,
-        ClientId=stand_in.pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": "Alice-Passw0rd!"},
-    )["AuthenticationResult"]
+    tokens = admin_sign_in(idp, stand_in, "alice", "Alice-Passw0rd!")
     idp.revoke_token(Token=tokens["RefreshToken"], ClientId=stand_in.pool.client_id)
     assert refresh(stand_in, tokens["RefreshToken"]).json() == {"error": "invalid_grant"}
     with pytest.raises(botocore.exceptions.ClientError):
@@ -162,12 +170,7 @@ def test_configured_token_lifetimes_are_honoured(
         AllowedOAuthScopes=["openid"],
         AllowedOAuthFlowsUserPoolClient=True,
     )
-    result = idp.admin_initiate_auth(
-        UserPoolId=stand_in.pool.id,
-        ClientId=stand_in.pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": "Alice-Passw0rd!"},
-    )["AuthenticationResult"]
+    result = admin_sign_in(idp, stand_in, "alice", "Alice-Passw0rd!")
     access = verifier.access(result["AccessToken"])
     id_claims = verifier.id(result["IdToken"])
     assert access["exp"] - access["iat"] == 300
@@ -291,12 +294,7 @@ def test_api_refresh_must_name_the_issuing_client(idp: Any, stand_in: server.Loc
     other = idp.create_user_pool_client(UserPoolId=stand_in.pool.id, ClientName="other")[
         "UserPoolClient"
     ]["ClientId"]
-    tokens = idp.admin_initiate_auth(
-        UserPoolId=stand_in.pool.id,
-        ClientId=stand_in.pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "alice", "PASSWORD": "Alice-Passw0rd!"},
-    )["AuthenticationResult"]
+    tokens = admin_sign_in(idp, stand_in, "alice", "Alice-Passw0rd!")
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         idp.admin_initiate_auth(
             UserPoolId=stand_in.pool.id,

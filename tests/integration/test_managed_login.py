@@ -55,6 +55,15 @@ def refresh(stand_in: server.LocalCognito, token: str) -> requests.Response:
     )
 
 
+def user_info(stand_in: server.LocalCognito, token: str) -> requests.Response:
+    """GET /oauth2/userInfo with ``token`` as the bearer."""
+    return requests.get(
+        f"{stand_in.url}/oauth2/userInfo",
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
 def sign_in(
     stand_in: server.LocalCognito,
     browser: ScriptedBrowser,
@@ -325,11 +334,7 @@ def test_user_info_returns_attributes_for_a_live_access_token(
     stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
 ) -> None:
     tokens = sign_in(stand_in, browser, auth_request)
-    response = requests.get(
-        f"{stand_in.url}/oauth2/userInfo",
-        timeout=TIMEOUT,
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-    )
+    response = user_info(stand_in, tokens["access_token"])
     assert response.status_code == 200
     assert response.json() == {
         "sub": stand_in.pool.pool.users["alice"].id,
@@ -356,11 +361,7 @@ def test_user_info_rejects_an_id_token(
     stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
 ) -> None:
     tokens = sign_in(stand_in, browser, auth_request)
-    response = requests.get(
-        f"{stand_in.url}/oauth2/userInfo",
-        timeout=TIMEOUT,
-        headers={"Authorization": f"Bearer {tokens['id_token']}"},
-    )
+    response = user_info(stand_in, tokens["id_token"])
     assert response.status_code == 401
 
 
@@ -401,11 +402,7 @@ def test_scopes_bound_the_attributes_released(
     stand_in.pool.pool.users["alice"].update_attributes([{"Name": "custom:team", "Value": "blue"}])
     auth_request.scope = scope
     tokens = sign_in(stand_in, browser, auth_request)
-    info = requests.get(
-        f"{stand_in.url}/oauth2/userInfo",
-        timeout=TIMEOUT,
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-    ).json()
+    info = user_info(stand_in, tokens["access_token"]).json()
     assert set(info) - {"sub", "username"} == expected
     id_claims = verifier.id(tokens["id_token"])
     assert {k for k in id_claims if k in {"email", "email_verified", "custom:team"}} == expected

@@ -10,7 +10,7 @@ import requests
 
 from local_cognito import server, settings
 from tests.integration.conftest import REDIRECT_URI
-from tests.integration.test_managed_login import exchange, refresh, sign_in
+from tests.integration.test_managed_login import exchange, refresh, sign_in, user_info
 from tests.support import clock
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
@@ -232,18 +232,10 @@ def signed_in(
     return tokens
 
 
-def user_info(stand_in: server.LocalCognito, access_token: str) -> int:
-    return requests.get(
-        f"{stand_in.url}/oauth2/userInfo",
-        timeout=TIMEOUT,
-        headers={"Authorization": f"Bearer {access_token}"},
-    ).status_code
-
-
 def test_revoked_refresh_token_and_its_access_tokens_stop_working(
     stand_in: server.LocalCognito, signed_in: dict[str, Any]
 ) -> None:
-    assert user_info(stand_in, signed_in["access_token"]) == 200
+    assert user_info(stand_in, signed_in["access_token"]).status_code == 200
     response = requests.post(
         f"{stand_in.url}/oauth2/revoke",
         timeout=TIMEOUT,
@@ -251,7 +243,7 @@ def test_revoked_refresh_token_and_its_access_tokens_stop_working(
     )
     assert response.status_code == 200
     assert_error(refresh(stand_in, signed_in["refresh_token"]), "invalid_grant")
-    assert user_info(stand_in, signed_in["access_token"]) == 401
+    assert user_info(stand_in, signed_in["access_token"]).status_code == 401
     # Revoking again, or an unknown token, is still 200 (RFC 7009 section 2.2).
     for token in (signed_in["refresh_token"], "never-issued"):
         again = requests.post(
@@ -285,7 +277,7 @@ def test_refresh_fails_once_the_user_is_cut_off(
 ) -> None:
     getattr(idp, action)(UserPoolId=stand_in.pool.id, Username="alice")
     assert_error(refresh(stand_in, signed_in["refresh_token"]), "invalid_grant")
-    assert user_info(stand_in, signed_in["access_token"]) == 401
+    assert user_info(stand_in, signed_in["access_token"]).status_code == 401
 
 
 def test_re_enabled_user_can_refresh_again(
@@ -318,7 +310,7 @@ def test_access_token_expires_for_user_info(
     stand_in: server.LocalCognito, signed_in: dict[str, Any], fake_clock: clock.FakeClock
 ) -> None:
     fake_clock.advance(3600)
-    assert user_info(stand_in, signed_in["access_token"]) == 401
+    assert user_info(stand_in, signed_in["access_token"]).status_code == 401
 
 
 def test_garbage_refresh_token(stand_in: server.LocalCognito) -> None:
