@@ -53,7 +53,9 @@ class Outbox:
         code: str | None = None,
     ) -> Message:
         """Record a message and return it."""
-        sent_at = datetime.datetime.fromtimestamp(self._now(), datetime.UTC).isoformat()
+        sent_at = datetime.datetime.fromtimestamp(self._now(), datetime.UTC).isoformat(
+            timespec="seconds"
+        )
         with self._lock:
             message = Message(
                 len(self._messages) + 1,

@@ -160,6 +160,13 @@ class LocalPool:
             code=code,
         )
 
+    def ensure_reset_code(self, username: str) -> None:
+        """Email a reset code to a RESET_REQUIRED user unless one is pending."""
+        user = self.pool._get_user(username)
+        if user is not None and not user.confirmation_code:
+            user.confirmation_code = moto_gaps.generate_code()
+            self.send_reset_code(user, user.confirmation_code)
+
     # -- managed login ----------------------------------------------------------------
 
     def find_user(self, login: str) -> Any | None:

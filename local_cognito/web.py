@@ -20,7 +20,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidClientError
 from werkzeug.wrappers import Response
 
-from local_cognito import moto_gaps, oauth, settings, tokens
+from local_cognito import oauth, settings, tokens
 from local_cognito import pool as pool_mod
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,14 @@ class ManagedLogin:
         user = self.pool.pool._get_user(found.username)
         return found if user is not None and user.enabled else None
 
+    def _forget_expired(self) -> None:
+        now = self.pool.now()
+        for table in (self.sessions, self.challenges):
+            for key in [k for k, v in table.items() if now >= v.expires_at]:
+                del table[key]
+
     def start_session(self, username: str) -> tuple[str, LoginSession]:
+        self._forget_expired()
         now = self.pool.now()
         sid = secrets.token_urlsafe(32)
         found = LoginSession(username, int(now), now + settings.LOGIN_SESSION_LIFETIME_S)
@@ -77,6 +84,7 @@ class ManagedLogin:
         return sid, found
 
     def start_challenge(self, username: str, needs_code: bool) -> str:
+        self._forget_expired()
         cid = secrets.token_urlsafe(32)
         self.challenges[cid] = Challenge(
             username, needs_code, self.pool.now() + settings.CHALLENGE_LIFETIME_S
@@ -128,9 +136,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         except OAuth2Error as exc:
             if exc.redirect_uri:
                 return None, login.server.handle_error_response(flask.request, exc)
-            error = (
-                "invalid_client" if isinstance(exc, InvalidClientError) else ("redirect_mismatch")
-            )
+            error = "invalid_client" if isinstance(exc, InvalidClientError) else "redirect_mismatch"
             target = "/error?" + urllib.parse.urlencode({"error": error})
             return None, flask.redirect(target, 302)
 
@@ -157,7 +163,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             status,
             message=message,
             csrf=csrf,
-            action="/login?" + flask.request.query_string.decode("ascii"),
+            action="/login?" + _query(),
             login_hint=flask.request.args.get("login_hint", ""),
         )
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict")
@@ -172,7 +178,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             challenge=cid,
             needs_code=challenge.needs_code,
             username=challenge.username,
-            action="/login?" + flask.request.query_string.decode("ascii"),
+            action="/login?" + _query(),
         )
 
     @app.get("/oauth2/authorize")
@@ -182,8 +188,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             return failure
         session = login.session_for(flask.request.cookies.get(SESSION_COOKIE))
         if session is None or flask.request.args.get("prompt") == "login":
-            query = flask.request.query_string.decode("ascii")
-            return flask.redirect("/login?" + query, 302)
+            return flask.redirect("/login?" + _query(), 302)
         return issue_code(grant, session, None)
 
     @app.get("/login")
@@ -211,15 +216,9 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             return issue_code(grant, session, sid)
         needs_code = result.outcome is pool_mod.LoginOutcome.RESET_REQUIRED
         if needs_code:
-            ensure_reset_code(result.username)
+            pool.ensure_reset_code(result.username)
         cid = login.start_challenge(result.username, needs_code)
         return challenge_form(cid, login.challenges[cid])
-
-    def ensure_reset_code(username: str) -> None:
-        user = pool.pool._get_user(username)
-        if user is not None and not user.confirmation_code:
-            user.confirmation_code = moto_gaps.generate_code()
-            pool.send_reset_code(user, user.confirmation_code)
 
     def answer_challenge(grant: Any, form: Any) -> Response:
         cid = form.get("challenge", "")
@@ -326,6 +325,11 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         )
 
     return app
+
+
+def _query() -> str:
+    """The request's query string, as sent (percent-encoding any stray raw bytes)."""
+    return urllib.parse.quote(flask.request.query_string, safe="=&%+;/:?@,$!*'()~")
 
 
 # Paths this app serves; everything else goes to moto's cognito-idp API.
