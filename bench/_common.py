@@ -77,6 +77,14 @@ class Stats:
         )
 
 
+STATS_HEADER = ["samples", "median ms", "p95 ms", "min ms", "max ms"]
+
+
+def stats_row(name: str, stats: Stats) -> list[object]:
+    """A table row under ``[label, *STATS_HEADER]``."""
+    return [name, stats.n, ms(stats.median), ms(stats.p95), ms(stats.min), ms(stats.max)]
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 

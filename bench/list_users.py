@@ -108,16 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     common.print_table(
-        ["request", "samples", "median ms", "p95 ms", "min ms", "max ms"],
+        ["request", *common.STATS_HEADER],
         [
-            [
-                f"ListUsers page of {PAGE_SIZE}",
-                page.n,
-                common.ms(page.median),
-                common.ms(page.p95),
-                common.ms(page.min),
-                common.ms(page.max),
-            ],
+            common.stats_row(f"ListUsers page of {PAGE_SIZE}", page),
             [
                 "  first page only",
                 len(first_pages),
@@ -142,22 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "",
                 "",
             ],
-            [
-                "baseline: boto3 describe_user_pool",
-                describe_stats.n,
-                common.ms(describe_stats.median),
-                common.ms(describe_stats.p95),
-                common.ms(describe_stats.min),
-                common.ms(describe_stats.max),
-            ],
-            [
-                "baseline: requests GET /healthz",
-                health_stats.n,
-                common.ms(health_stats.median),
-                common.ms(health_stats.p95),
-                common.ms(health_stats.min),
-                common.ms(health_stats.max),
-            ],
+            common.stats_row("baseline: boto3 describe_user_pool", describe_stats),
+            common.stats_row("baseline: requests GET /healthz", health_stats),
         ],
     )
     common.print_table(

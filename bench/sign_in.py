@@ -157,25 +157,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
 
-    def row(name: str, stats: common.Stats) -> list[object]:
-        return [
-            name,
-            stats.n,
-            common.ms(stats.median),
-            common.ms(stats.p95),
-            common.ms(stats.min),
-            common.ms(stats.max),
-        ]
-
     common.print_table(
-        ["what", "samples", "median ms", "p95 ms", "min ms", "max ms"],
+        ["what", *common.STATS_HEADER],
         [
-            row("full scripted sign-in", total),
-            row("  authorize + login form (2 GETs)", common.Stats.of([r.open_form for r in runs])),
-            row("  POST credentials -> code", common.Stats.of([r.submit for r in runs])),
-            row("  POST /oauth2/token (PKCE)", common.Stats.of([r.token for r in runs])),
-            row("baseline: boto3 admin_initiate_auth", admin),
-            row("baseline: requests GET /healthz", healthz),
+            common.stats_row("full scripted sign-in", total),
+            common.stats_row(
+                "  authorize + login form (2 GETs)", common.Stats.of([r.open_form for r in runs])
+            ),
+            common.stats_row(
+                "  POST credentials -> code", common.Stats.of([r.submit for r in runs])
+            ),
+            common.stats_row(
+                "  POST /oauth2/token (PKCE)", common.Stats.of([r.token for r in runs])
+            ),
+            common.stats_row("baseline: boto3 admin_initiate_auth", admin),
+            common.stats_row("baseline: requests GET /healthz", healthz),
         ],
     )
     common.print_table(
