@@ -23,7 +23,7 @@ class LoginOutcome(enum.Enum):
     """What managed login does next after a username and password."""
 
     SIGNED_IN = "signed_in"
-    NEW_PASSWORD_REQUIRED = "new_password_required"  # noqa: S105 - a state, not a secret
+    NEW_PASSWORD_REQUIRED = "new_password_required"
     RESET_REQUIRED = "reset_required"  # RESET_REQUIRED: emailed code + new password
     FAILED = "failed"
 

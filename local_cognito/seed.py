@@ -16,7 +16,7 @@ from moto.cognitoidp import models as moto_models
 from local_cognito import pool as pool_mod
 from local_cognito import settings
 
-SYNTHETIC_PASSWORD = "Synthetic-Passw0rd!"  # noqa: S105 - public demo credential
+SYNTHETIC_PASSWORD = "Synthetic-Passw0rd!"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -255,7 +255,7 @@ class TokenService:
         now = self._now()
         if not claims["iat"] <= now < claims["exp"]:
             raise jwt.InvalidTokenError("expired or not yet valid")
-        if claims["token_use"] != "access":  # noqa: S105 - a claim value, not a secret
+        if claims["token_use"] != "access":
             raise jwt.InvalidTokenError("not an access token")
         if claims.get("origin_jti") in self._revoked_origins:
             raise jwt.InvalidTokenError("revoked")

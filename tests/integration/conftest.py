@@ -9,6 +9,10 @@ import boto3
 import pytest
 
 from local_cognito import server, settings
+from protected_api import app as api_app
+from protected_api import server as api_server
+from protected_api import settings as api_settings_mod
+from protected_api import verifier
 from tests.support import clock, scripted_browser
 
 REDIRECT_URI = settings.callback_urls()[0]
@@ -53,3 +57,52 @@ def browser(stand_in: server.LocalCognito) -> scripted_browser.ScriptedBrowser:
 @pytest.fixture
 def auth_request(stand_in: server.LocalCognito) -> scripted_browser.AuthRequest:
     return scripted_browser.AuthRequest(stand_in.pool.client_id, REDIRECT_URI)
+
+
+@pytest.fixture
+def api_settings(stand_in: server.LocalCognito) -> api_settings_mod.Settings:
+    """The protected API configured for the stand-in, exactly as for a real pool
+    except the JWKS URL and the cognito-idp endpoint."""
+    info = stand_in.info()
+    return api_settings_mod.Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": info["user_pool_id"],
+            "COGNITO_CLIENT_IDS": info["client_id"],
+            "COGNITO_JWKS_URL": info["jwks_url"],
+            "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
+        }
+    )
+
+
+@pytest.fixture
+def api(
+    stand_in: server.LocalCognito,
+    api_settings: api_settings_mod.Settings,
+    fake_clock: clock.FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[api_server.ApiServer]:
+    """The protected API on a free loopback port, on the same clock as the stand-in."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    check = verifier.CognitoJwtVerifier.create(
+        issuer=api_settings.issuer,
+        client_ids=api_settings.client_ids,
+        token_use="access",
+        jwks_url=api_settings.jwks_url,
+        now=fake_clock,
+    )
+    with api_server.ApiServer(api_app.create_app(api_settings, token_verifier=check)) as running:
+        yield running
+
+
+def admin_tokens(
+    idp: Any, stand_in: server.LocalCognito, username: str, password: str
+) -> dict[str, Any]:
+    """Tokens for a user through AdminInitiateAuth (fast; same issuer and key as managed login)."""
+    result = idp.admin_initiate_auth(
+        UserPoolId=stand_in.pool.id,
+        ClientId=stand_in.pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return dict(result["AuthenticationResult"])

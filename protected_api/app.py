@@ -1,0 +1,41 @@
+"""The composition root: ``create_app(settings)`` wires verifier, admin adapter and routes."""
+
+from __future__ import annotations
+
+import logging
+
+import fastapi
+
+from protected_api import auth, cognito_admin, settings, verifier
+from protected_api.routes import admin, items, me
+
+# botocore's DEBUG output includes request bodies (passwords for AdminCreateUser)
+# and signed headers; the API never turns it on, whatever the root level is.
+logging.getLogger("botocore").setLevel(logging.INFO)
+
+
+def create_app(
+    config: settings.Settings,
+    *,
+    token_verifier: verifier.CognitoJwtVerifier | None = None,
+    admin_client: cognito_admin.CognitoAdmin | None = None,
+) -> fastapi.FastAPI:
+    """The API for ``config``; tests and benchmarks may inject the verifier and adapter."""
+    app = fastapi.FastAPI(
+        title="Cognito Desktop protected API",
+        version="1",
+        description="Verifies Cognito access tokens; admins manage users through it.",
+    )
+    app.state.settings = config
+    app.state.verifier = token_verifier or config.access_verifier()
+    app.state.admin = admin_client or cognito_admin.CognitoAdmin.from_settings(config)
+    auth.install(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: no token needed")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(me.router)
+    app.include_router(items.router)
+    app.include_router(admin.router, prefix="/admin")
+    return app

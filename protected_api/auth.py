@@ -1,0 +1,127 @@
+"""FastAPI dependencies: who is calling (:func:`principal`) and may they (:func:`require_group`).
+
+Bearer tokens are read from the ``Authorization`` header only (RFC 6750 2.1);
+an ``access_token`` in the query string or a form body is refused rather than
+read. Errors follow RFC 6750 section 3: 401 with ``WWW-Authenticate: Bearer``
+(``error="invalid_token"`` and a generic body that does not say which check
+failed), 400 ``invalid_request`` for a malformed request, 403
+``insufficient_scope`` for a valid token without the needed group.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import fastapi
+
+from protected_api import errors, verifier
+
+log = logging.getLogger(__name__)
+
+MAX_AUTHORIZATION_BYTES = 10 * 1024  # "Bearer " + the largest plausible token
+REALM = "protected_api"
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """The caller, as a verified access token describes them (no token kept)."""
+
+    sub: str
+    username: str
+    client_id: str
+    groups: tuple[str, ...]
+    scopes: tuple[str, ...]
+    expires_at: int
+    issued_at: int
+    auth_time: int | None
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        auth_time = claims.get("auth_time")
+        return cls(
+            sub=str(claims["sub"]),
+            username=str(claims.get("username", claims["sub"])),
+            client_id=str(claims.get("client_id", "")),
+            groups=verifier.groups_of(claims),
+            scopes=tuple(str(claims.get("scope", "")).split()),
+            expires_at=int(claims["exp"]),
+            issued_at=int(claims["iat"]),
+            auth_time=int(auth_time) if isinstance(auth_time, int) else None,
+        )
+
+
+class AuthError(Exception):
+    """Turned into an RFC 6750 response by :func:`install`."""
+
+    def __init__(self, status: int, error: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+
+
+def _bearer(request: fastapi.Request) -> str:
+    if "access_token" in request.query_params:
+        raise AuthError(400, "invalid_request", "send the token in the Authorization header")
+    header = request.headers.get("authorization")
+    if header is None:
+        raise AuthError(401, None, "authentication required")
+    if len(header) > MAX_AUTHORIZATION_BYTES:
+        raise AuthError(400, "invalid_request", "Authorization header too large")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise AuthError(401, "invalid_token", "a Bearer token is required")
+    return token
+
+
+def principal(request: fastapi.Request) -> Principal:
+    """The verified caller; raises :class:`AuthError` for anything else."""
+    token = _bearer(request)
+    check: verifier.CognitoJwtVerifier = request.app.state.verifier
+    try:
+        claims = check.verify(token)
+    except errors.JwtInvalidError as exc:
+        # The reason goes to the log (it never holds the token), not the client.
+        log.info("token rejected: %s", type(exc).__name__)
+        raise AuthError(401, "invalid_token", "the access token is not valid") from None
+    except errors.JwtForbiddenError:
+        raise AuthError(403, "insufficient_scope", "not allowed") from None
+    except errors.JwksUnavailableError:
+        log.warning("token not verified: JWKS unavailable")
+        raise AuthError(503, None, "cannot verify tokens right now") from None
+    return Principal.from_claims(claims)
+
+
+CurrentUser = Annotated[Principal, fastapi.Depends(principal)]
+
+
+def require_group(group: str) -> Callable[[Principal], Principal]:
+    """A dependency: the caller must be in ``group`` (exact list element match)."""
+
+    def dependency(user: CurrentUser) -> Principal:
+        if group not in user.groups:
+            raise AuthError(403, "insufficient_scope", f"requires membership of group {group}")
+        return user
+
+    return dependency
+
+
+def install(app: fastapi.FastAPI) -> None:
+    """Register the handler that turns :class:`AuthError` into RFC 6750 responses."""
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(request: fastapi.Request, exc: AuthError) -> fastapi.Response:
+        challenge = f'Bearer realm="{REALM}"'
+        if exc.error is not None:
+            challenge += f', error="{exc.error}"'
+        headers = {"Cache-Control": "no-store"}
+        if exc.status in (401, 403) or exc.error == "invalid_request":
+            headers["WWW-Authenticate"] = challenge
+        if exc.status == 503:
+            headers["Retry-After"] = "10"
+        body = {"error": exc.error or "unauthorized", "message": exc.message}
+        return fastapi.responses.JSONResponse(body, status_code=exc.status, headers=headers)

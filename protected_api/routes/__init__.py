@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area: ``me`` and ``items`` (any user), ``admin``."""
