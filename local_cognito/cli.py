@@ -6,14 +6,19 @@ import argparse
 import errno
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 from typing import Any, NoReturn
 
 from local_cognito import profile, server, settings
+from protected_api import app as api_app
+from protected_api import server as api_server
+from protected_api import settings as api_settings
 
 PROG = "cognito-local"
+DEFAULT_API_PORT = settings.DEFAULT_PORT + 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=settings.DEFAULT_PORT,
         help=f"port to listen on (default {settings.DEFAULT_PORT}; 0 picks a free one)",
     )
+    up.add_argument(
+        "--api-port",
+        type=_port,
+        default=None,
+        help=f"port for the protected API (default {DEFAULT_API_PORT}, or a free one "
+        "with --port 0)",
+    )
+    up.add_argument("--no-api", action="store_true", help="do not start the protected API")
     up.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     up.add_argument(
         "--users",
@@ -111,11 +124,29 @@ def up(args: argparse.Namespace) -> int:
                 "pass --port N, or --port 0 for a free one"
             )
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    api: api_server.ApiServer | None = None
+    if not args.no_api:
+        api_port = (
+            args.api_port
+            if args.api_port is not None
+            else (0 if args.port == 0 else DEFAULT_API_PORT)
+        )
+        try:
+            api = _start_api(stand_in, args.host, api_port)
+        except OSError as exc:
+            stand_in.stop()
+            if exc.errno == errno.EADDRINUSE:
+                return _fail(
+                    f"API port {api_port} on {args.host} is in use; "
+                    "pass --api-port N, or --api-port 0 for a free one"
+                )
+            return _fail(f"cannot start the API on {args.host}:{api_port}: {exc}")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
         info = stand_in.info()
+        info["api_url"] = api.url if api is not None else None
         info["profile"] = None
         if not args.no_profile:
             path = profile.resolve_path(args.config)
@@ -131,10 +162,30 @@ def up(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             pass
     finally:
+        if api is not None:
+            api.stop()
         stand_in.stop()
     if not args.json:
         print(f"{PROG}: stopped", file=sys.stderr)
     return 0
+
+
+def _start_api(stand_in: server.LocalCognito, host: str, port: int) -> api_server.ApiServer:
+    """The reference protected API, configured for this pool as for a real one
+    except the JWKS URL and the cognito-idp endpoint."""
+    info = stand_in.info()
+    config = api_settings.Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": info["user_pool_id"],
+            "COGNITO_CLIENT_IDS": info["client_id"],
+            "COGNITO_JWKS_URL": info["jwks_url"],
+            "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
+        }
+    )
+    # The stand-in accepts any AWS credentials; real ones never come near it.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "cognito-local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "cognito-local")
+    return api_server.ApiServer(api_app.create_app(config), host=host, port=port).start()
 
 
 def _fail(message: str) -> int:
@@ -152,6 +203,7 @@ def _human(info: dict[str, Any]) -> str:
         f"  discovery         {info['discovery_url']}",
         f"  region / pool     {info['region']} / {info['user_pool_id']}",
         f"  app client        {info['client_id']}",
+        f"  protected API     {info['api_url'] or '(not started)'}",
         f"  outbox            {info['outbox_url']}",
         "",
         "  demo users (username / password):",

@@ -24,7 +24,7 @@ from local_cognito import seed, settings, web
 log = logging.getLogger(__name__)
 # Authlib logs every issued token dict at DEBUG ("Issue token %r"); keep its
 # debug output off so `cognito-local up -v` never writes a token to a log.
-logging.getLogger("authlib").setLevel(logging.INFO)
+logging.getLogger("authlib").setLevel(logging.WARNING)
 
 MAX_BODY_BYTES = 1024 * 1024
 

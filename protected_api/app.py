@@ -6,12 +6,12 @@ import logging
 
 import fastapi
 
-from protected_api import auth, cognito_admin, settings, verifier
+from protected_api import access_log, auth, cognito_admin, settings, verifier
 from protected_api.routes import admin, items, me
 
 # botocore's DEBUG output includes request bodies (passwords for AdminCreateUser)
 # and signed headers; the API never turns it on, whatever the root level is.
-logging.getLogger("botocore").setLevel(logging.INFO)
+logging.getLogger("botocore").setLevel(logging.WARNING)
 
 
 def create_app(
@@ -30,6 +30,7 @@ def create_app(
     app.state.verifier = token_verifier or config.access_verifier()
     app.state.admin = admin_client or cognito_admin.CognitoAdmin.from_settings(config)
     auth.install(app)
+    app.add_middleware(access_log.AccessLog)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: no token needed")
     def healthz() -> dict[str, str]:

@@ -63,3 +63,27 @@ def test_no_token_is_401_with_a_bearer_challenge(api: api_server.ApiServer) -> N
 
 def test_healthz_needs_no_token(api: api_server.ApiServer) -> None:
     assert requests.get(f"{api.url}/healthz", timeout=TIMEOUT).json() == {"status": "ok"}
+
+
+def test_request_id_is_echoed_when_safe_and_replaced_otherwise(
+    api: api_server.ApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="protected_api.access")
+    safe = requests.get(f"{api.url}/healthz", headers={"X-Request-ID": "abc-123"}, timeout=TIMEOUT)
+    assert safe.headers["X-Request-ID"] == "abc-123"
+    unsafe = requests.get(
+        f"{api.url}/healthz", headers={"X-Request-ID": "evil\tvalue<script>"}, timeout=TIMEOUT
+    )
+    assert unsafe.headers["X-Request-ID"] != "evil\tvalue<script>"
+    assert len(unsafe.headers["X-Request-ID"]) == 32
+    lines = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
+    assert any(line.startswith("GET /healthz 200 ") and line.endswith("abc-123") for line in lines)
+
+
+def test_access_log_never_has_the_query_string(
+    api: api_server.ApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="protected_api.access")
+    response = requests.get(f"{api.url}/me?access_token=secret-value", timeout=TIMEOUT)
+    assert response.status_code == 400  # tokens in the query string are refused
+    assert "secret-value" not in caplog.text

@@ -170,6 +170,7 @@ def test_up_prints_serves_writes_profile_and_stops(tmp_path: Path, signum: int) 
             _check_info(info)
             _check_discovery(info)
             _check_profile(info, path)
+            _check_api(info)
         finally:
             code = running.stop(signum)
         stderr = running.stderr()
@@ -205,6 +206,34 @@ def _check_discovery(info: dict[str, Any]) -> None:
     assert response.json()["issuer"] == info["issuer"]
 
 
+def _check_api(info: dict[str, Any]) -> None:
+    """The protected API started next to the stand-in accepts the pool's tokens."""
+    assert info["api_url"].startswith("http://127.0.0.1:")
+    assert info["api_url"] != info["managed_login_url"]
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=info["cognito_idp_endpoint"],
+        region_name=info["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    admin = next(u for u in info["demo_users"] if "Admin" in u["groups"])
+    tokens = idp.admin_initiate_auth(
+        UserPoolId=info["user_pool_id"],
+        ClientId=info["client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": admin["username"], "PASSWORD": admin["password"]},
+    )["AuthenticationResult"]
+    me = requests.get(
+        f"{info['api_url']}/me",
+        headers={"Authorization": f"Bearer {tokens['AccessToken']}"},
+        timeout=10,
+    )
+    assert me.status_code == 200, me.text
+    assert me.json()["username"] == admin["username"]
+    assert requests.get(f"{info['api_url']}/me", timeout=10).status_code == 401
+
+
 def _check_profile(info: dict[str, Any], path: Path) -> None:
     assert info["profile"] == {"name": "local", "config_path": str(path)}
     loaded = config.load_profile(path, "local")
@@ -212,6 +241,7 @@ def _check_profile(info: dict[str, Any], path: Path) -> None:
     assert loaded.issuer == info["issuer"]
     assert loaded.domain == info["managed_login_url"]
     assert loaded.effective_discovery_url == info["discovery_url"]
+    assert loaded.api_url == info["api_url"]
 
 
 def test_synthetic_users_listed_over_boto3(tmp_path: Path) -> None:

@@ -83,8 +83,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "protected_api",
-        "the reference API never imports the desktop app",
-        forbidden=("desktop_app", "tests"),
+        "the reference API is deployed alone: never the desktop app or the stand-in",
+        forbidden=("desktop_app", "local_cognito", "tests"),
     ),
     Rule(
         "local_cognito",
