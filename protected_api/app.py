@@ -39,4 +39,5 @@ def create_app(
     app.include_router(me.router)
     app.include_router(items.router)
     app.include_router(admin.router, prefix="/admin")
+    admin.install(app)
     return app

@@ -14,6 +14,7 @@ Keys come only from this URL, never from a token's ``jku``/``jwk``/``x5u`` heade
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import threading
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+import urllib3
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -85,7 +87,6 @@ class JwksCache:
         return keys[kid]
 
     def _refresh(self) -> None:
-        self._generation += 1
         self.fetches += 1
         try:
             self._keys = parse_jwks(self._download())
@@ -93,9 +94,34 @@ class JwksCache:
             log.warning("JWKS fetch from %s failed: %s", self.url, exc)
             self._penalty_until = self._monotonic() + self._penalty_seconds
             # Keep serving kids we already had: a blip must not lock everyone out.
+        finally:
+            # Bumped only once the fetch is over, so callers that arrived while
+            # it ran see a new generation and use its result instead of fetching.
+            self._generation += 1
 
     def _download(self) -> bytes:
-        deadline = self._monotonic() + self._total_timeout
+        """The JWKS body within ``total_timeout``, however the server misbehaves.
+
+        Socket timeouts bound each read, not the whole: a server that dribbles
+        header lines never trips them. So the fetch runs in a daemon thread and
+        the caller stops waiting at the deadline (the thread ends when the
+        server or its read timeout does; the penalty box stops them piling up).
+        """
+        outcome: concurrent.futures.Future[bytes] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                outcome.set_result(self._download_within(self._monotonic() + self._total_timeout))
+            except BaseException as exc:  # handed to the waiting caller
+                outcome.set_exception(exc)
+
+        threading.Thread(target=run, name="jwks-fetch", daemon=True).start()
+        try:
+            return outcome.result(timeout=self._total_timeout)
+        except concurrent.futures.TimeoutError:
+            raise errors.JwksUnavailableError("JWKS fetch too slow") from None
+
+    def _download_within(self, deadline: float) -> bytes:
         try:
             with self._session.get(
                 self.url, timeout=self._timeouts, stream=True, allow_redirects=False
@@ -106,14 +132,18 @@ class JwksCache:
                 if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
                     raise errors.JwksUnavailableError("JWKS larger than the cap")
                 body = bytearray()
-                for chunk in response.iter_content(_CHUNK):
+                while True:
+                    # read1 returns after one socket read, so the deadline is
+                    # checked however slowly a server dribbles its bytes.
+                    chunk = response.raw.read1(_CHUNK, decode_content=True)
+                    if not chunk:
+                        return bytes(body)
                     body += chunk
                     if len(body) > self._max_bytes:
                         raise errors.JwksUnavailableError("JWKS larger than the cap")
                     if self._monotonic() > deadline:
                         raise errors.JwksUnavailableError("JWKS fetch too slow")
-                return bytes(body)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise errors.JwksUnavailableError(type(exc).__name__) from None
 
 

@@ -15,6 +15,7 @@ exactly; ``exp``, ``nbf`` and ``iat`` against the clock with a small leeway;
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -150,7 +151,10 @@ class CognitoJwtVerifier:
             raise errors.JwtInvalidIssuerError("issuer not accepted")
         now, leeway = self.now(), self.leeway_seconds
         exp, iat, nbf = claims["exp"], claims["iat"], claims.get("nbf", claims["iat"])
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (exp, iat, nbf)):
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in (exp, iat, nbf)
+        ):
             raise errors.JwtParseError("exp, iat and nbf must be numbers")
         if now >= exp + leeway:
             raise errors.JwtExpiredError("token expired")

@@ -1,0 +1,411 @@
+"""``/admin`` over real HTTP: the protected API against the stand-in, tokens from the stand-in.
+
+Each flow is checked through what a person would see: the outbox for emails,
+managed login for sign-in, the token endpoint for refresh, and the API itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+import requests
+
+from local_cognito import seed, server
+from protected_api import audit
+from protected_api import server as api_server
+from tests.integration.conftest import admin_tokens
+from tests.integration.test_managed_login import refresh
+from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
+
+pytestmark = pytest.mark.integration
+TIMEOUT = 10
+NEW_PASSWORD = "Chosen-Passw0rd!"
+
+
+@pytest.fixture
+def admin_token(idp: Any, stand_in: server.LocalCognito) -> str:
+    return str(admin_tokens(idp, stand_in, "admin", "Admin-Passw0rd!")["AccessToken"])
+
+
+class Admin:
+    """The API as an admin calls it."""
+
+    def __init__(self, api: api_server.ApiServer, token: str) -> None:
+        self.url = api.url + "/admin"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        response = requests.request(
+            method, self.url + path, headers=headers, timeout=TIMEOUT, **kwargs
+        )
+        assert response.status_code < 500, response.text
+        return response
+
+    def user(self, username: str) -> dict[str, Any]:
+        response = self("GET", f"/users/{username}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def call(api: api_server.ApiServer, admin_token: str) -> Admin:
+    return Admin(api, admin_token)
+
+
+def outbox(stand_in: server.LocalCognito, username: str) -> list[dict[str, Any]]:
+    messages = requests.get(f"{stand_in.url}/outbox.json", timeout=TIMEOUT).json()
+    return [m for m in messages if m["username"] == username]
+
+
+def refresh_token(idp: Any, stand_in: server.LocalCognito, who: str, password: str) -> str:
+    return str(admin_tokens(idp, stand_in, who, password)["RefreshToken"])
+
+
+def assert_refresh_refused(stand_in: server.LocalCognito, token: str) -> None:
+    response = refresh(stand_in, token)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_grant"}
+
+
+# Flows
+
+
+def test_invited_user_signs_in_and_becomes_confirmed(
+    call: Admin,
+    stand_in: server.LocalCognito,
+    browser: ScriptedBrowser,
+    auth_request: AuthRequest,
+) -> None:
+    created = call("POST", "/users", json={"username": "carol", "email": "carol@example.com"})
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "FORCE_CHANGE_PASSWORD"
+    assert created.json()["attributes"]["email_verified"] == "true"
+    [invitation] = outbox(stand_in, "carol")
+    assert invitation["kind"] == "invitation" and invitation["to"] == "carol@example.com"
+    temporary = invitation["temporary_password"]
+
+    page = browser.open(auth_request)
+    assert not isinstance(page, str)
+    new_password_page = browser.submit(page, username="carol", password=temporary)
+    assert not isinstance(new_password_page, str) and new_password_page.form is not None
+    assert "new_password" in new_password_page.form.inputs
+    url = browser.submit(
+        new_password_page, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
+    )
+    assert isinstance(url, str) and callback_params(url)["code"]
+
+    assert call.user("carol")["status"] == "CONFIRMED"
+
+
+def test_invite_with_groups_and_name(call: Admin, idp: Any, stand_in: server.LocalCognito) -> None:
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="Editors")
+    body = {
+        "username": "erin",
+        "email": "erin@example.com",
+        "groups": ["Editors", "Editors"],
+        "name": "Erin Example",
+    }
+    assert call("POST", "/users", json=body).status_code == 201
+    user = call.user("erin")
+    assert user["groups"] == ["Editors"]
+    assert user["attributes"]["name"] == "Erin Example"
+    unknown = call("POST", "/users", json={**body, "username": "fred", "groups": ["Nope"]})
+    assert unknown.status_code == 400 and "Nope" in unknown.json()["message"]
+    assert call("GET", "/users/fred").status_code == 404  # nothing half-made
+    assert outbox(stand_in, "fred") == []
+
+
+def test_resend_invitation_sends_a_new_temporary_password(
+    call: Admin, stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
+) -> None:
+    call("POST", "/users", json={"username": "gina", "email": "gina@example.com"})
+    assert call("POST", "/users/gina/resend-invitation").status_code == 204
+    first, second = outbox(stand_in, "gina")
+    assert second["kind"] == "invitation"
+    assert second["temporary_password"] != first["temporary_password"]
+    page = browser.open(auth_request)
+    assert not isinstance(page, str)
+    result = browser.submit(page, username="gina", password=second["temporary_password"])
+    assert not isinstance(result, str) and result.form is not None
+    assert "new_password" in result.form.inputs
+    # Only a user still waiting for their first sign-in can be re-invited.
+    refused = call("POST", "/users/alice/resend-invitation")
+    assert refused.status_code == 409 and refused.json()["error"] == "invalid_state"
+
+
+def test_disable_stops_refresh_and_enable_restores_it(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    token = refresh_token(idp, stand_in, "alice", "Alice-Passw0rd!")
+    assert call("POST", "/users/alice/disable").status_code == 204
+    assert call.user("alice")["enabled"] is False
+    assert_refresh_refused(stand_in, token)
+    assert call("POST", "/users/alice/enable").status_code == 204
+    assert call.user("alice")["enabled"] is True
+    assert refresh(stand_in, token).status_code == 200
+
+
+def test_sign_out_everywhere_stops_refresh(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    token = refresh_token(idp, stand_in, "alice", "Alice-Passw0rd!")
+    assert refresh(stand_in, token).status_code == 200
+    assert call("POST", "/users/alice/sign-out").status_code == 204
+    assert_refresh_refused(stand_in, token)
+
+
+def test_reset_password_requires_a_reset_and_sends_a_code(
+    call: Admin, stand_in: server.LocalCognito
+) -> None:
+    assert call("POST", "/users/alice/reset-password").status_code == 204
+    assert call.user("alice")["status"] == "RESET_REQUIRED"
+    [message] = outbox(stand_in, "alice")
+    assert message["kind"] == "password_reset" and message["code"]
+
+
+def test_delete_user(call: Admin) -> None:
+    assert call("DELETE", "/users/alice").status_code == 204
+    assert call("GET", "/users/alice").status_code == 404
+    assert call("DELETE", "/users/alice").status_code == 404
+
+
+def test_group_membership(call: Admin, idp: Any, stand_in: server.LocalCognito) -> None:
+    idp.create_group(
+        UserPoolId=stand_in.pool.id, GroupName="Editors", Description="edit", Precedence=5
+    )
+
+    def counts() -> dict[str, int]:
+        groups = call("GET", "/groups").json()["groups"]
+        return {g["name"]: g["member_count"] for g in groups}
+
+    assert counts() == {"Admin": 1, "Editors": 0}
+    assert call("PUT", "/users/alice/groups/Editors").status_code == 204
+    assert call("PUT", "/users/dora/groups/Editors").status_code == 204
+    assert call.user("alice")["groups"] == ["Editors"]
+    assert counts() == {"Admin": 1, "Editors": 2}
+    editors = next(g for g in call("GET", "/groups").json()["groups"] if g["name"] == "Editors")
+    assert editors == {"name": "Editors", "description": "edit", "precedence": 5, "member_count": 2}
+
+    first = call("GET", "/groups/Editors/members", params={"limit": 1}).json()
+    assert len(first["users"]) == 1 and first["pagination_token"]
+    rest = call(
+        "GET", "/groups/Editors/members", params={"pagination_token": first["pagination_token"]}
+    ).json()
+    names = {u["username"] for u in first["users"] + rest["users"]}
+    assert names == {"alice", "dora"} and rest["pagination_token"] is None
+
+    assert call("DELETE", "/users/alice/groups/Editors").status_code == 204
+    assert call.user("alice")["groups"] == []
+    assert counts() == {"Admin": 1, "Editors": 1}
+    assert call("PUT", "/users/alice/groups/Nope").status_code == 404
+    assert call("GET", "/groups/Nope/members").status_code == 404
+
+
+# Self-lockout
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/users/{me}/disable"),
+        ("DELETE", "/users/{me}"),
+        ("DELETE", "/users/{me}/groups/Admin"),
+    ],
+)
+@pytest.mark.parametrize("me", ["admin", "sub"])
+def test_admin_cannot_lock_themselves_out(
+    call: Admin, stand_in: server.LocalCognito, method: str, path: str, me: str
+) -> None:
+    sub = stand_in.pool.pool.users["admin"].id
+    target = sub if me == "sub" else "admin"
+    response = call(method, path.format(me=target))
+    assert response.status_code == 409
+    assert response.json()["error"] == "self_lockout"
+    assert "your own account" in response.json()["message"]
+    after = call.user("admin")
+    assert after["enabled"] is True and after["groups"] == ["Admin"]
+
+
+def test_admin_may_lock_out_another_admin(call: Admin) -> None:
+    assert call("PUT", "/users/alice/groups/Admin").status_code == 204
+    assert call("DELETE", "/users/alice/groups/Admin").status_code == 204
+    assert call("POST", "/users/alice/disable").status_code == 204
+
+
+# Listing
+
+
+def usernames(response: requests.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return sorted(u["username"] for u in response.json()["users"])
+
+
+def test_list_filters(call: Admin) -> None:
+    assert usernames(call("GET", "/users")) == ["admin", "alice", "dora", "newbie"]
+    exact = {"attribute": "email", "match": "exact", "value": "alice@example.com"}
+    assert usernames(call("GET", "/users", params=exact)) == ["alice"]
+    prefix = {"attribute": "username", "match": "prefix", "value": "a"}
+    assert usernames(call("GET", "/users", params=prefix)) == ["admin", "alice"]
+    disabled = {"attribute": "status", "match": "exact", "value": "Disabled"}
+    assert usernames(call("GET", "/users", params=disabled)) == ["dora"]
+    [alice] = call("GET", "/users", params=exact).json()["users"]
+    assert alice["email"] == "alice@example.com" and alice["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['x" or username ^= "', 'a\\" ^= "', "\\", 'alice@example.com"', '"'],
+)
+def test_list_filter_value_cannot_inject(call: Admin, value: str) -> None:
+    params = {"attribute": "username", "match": "prefix", "value": value}
+    assert usernames(call("GET", "/users", params=params)) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"limit": 61}, 422),
+        ({"limit": 0}, 422),
+        ({"attribute": "email"}, 400),
+        ({"attribute": "email", "match": "exact"}, 400),
+        ({"match": "prefix", "value": "a"}, 400),
+        ({"attribute": "custom:team", "match": "exact", "value": "a"}, 422),
+        ({"attribute": "email", "match": "contains", "value": "a"}, 422),
+        ({"attribute": "email", "match": "exact", "value": "a\x01b"}, 400),
+        ({"attribute": "email", "match": "exact", "value": "a" * 257}, 422),
+        ({"pagination_token": "not-a-token"}, 400),
+        ({"pagination_token": "x" * 2049}, 422),
+    ],
+)
+def test_list_rejects_bad_queries(call: Admin, params: dict[str, Any], status: int) -> None:
+    assert call("GET", "/users", params=params).status_code == status
+
+
+def test_paging_visits_every_user_once(call: Admin, stand_in: server.LocalCognito) -> None:
+    seed.seed_synthetic(stand_in.pool, 130)
+    seen: list[str] = []
+    token = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 60}
+        if token:
+            params["pagination_token"] = token
+        page = call("GET", "/users", params=params).json()
+        assert len(page["users"]) <= 60
+        seen += [u["username"] for u in page["users"]]
+        pages += 1
+        token = page["pagination_token"]
+        if token is None:
+            break
+    assert len(seen) == len(set(seen)) == 134
+    assert pages == 3
+
+
+# Errors
+
+
+def test_error_answers(call: Admin) -> None:
+    unknown = call("GET", "/users/nobody")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": "not_found", "message": "User does not exist."}
+    exists = call("POST", "/users", json={"username": "alice", "email": "a@example.com"})
+    assert exists.status_code == 409 and exists.json()["error"] == "already_exists"
+    for email in ("not-an-email", "a@b", "a b@example.com", "a@example.com\n"):
+        bad = call("POST", "/users", json={"username": "hank", "email": email})
+        assert bad.status_code == 422, email
+        assert bad.json()["detail"][0]["loc"] == ["body", "email"]
+    extra = call(
+        "POST", "/users", json={"username": "hank", "email": "h@example.com", "password": "x"}
+    )
+    assert extra.status_code == 422  # nobody chooses a temporary password here
+    assert call("GET", "/users/has space").status_code == 422
+    assert call("GET", "/users/" + "u" * 129).status_code == 422
+    assert call("PUT", "/users/alice/groups/bad%09group").status_code == 422
+    assert call("GET", "/groups/Nope/members", params={"limit": 61}).status_code == 422
+    # Bodies whose echo could not be encoded as JSON: a client error, input not echoed.
+    for raw in (
+        b'{"username": "\\ud800", "email": "a@example.com"}',
+        b'{"name": NaN}',
+        b"\x94\xa4",
+    ):
+        odd = call("POST", "/users", data=raw, headers={"Content-Type": "application/json"})
+        assert odd.status_code in (400, 422), (raw, odd.text)
+        assert "input" not in odd.text
+
+
+def test_non_admin_is_forbidden(
+    api: api_server.ApiServer, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    token = admin_tokens(idp, stand_in, "alice", "Alice-Passw0rd!")["AccessToken"]
+    response = requests.get(
+        f"{api.url}/admin/users", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+    )
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+
+
+# Audit
+
+
+def test_one_audit_line_per_action_and_no_secret_in_any_log(
+    caplog: pytest.LogCaptureFixture,
+    call: Admin,
+    admin_token: str,
+    idp: Any,
+    stand_in: server.LocalCognito,
+) -> None:
+    alice_refresh = refresh_token(idp, stand_in, "alice", "Alice-Passw0rd!")
+    caplog.set_level(logging.DEBUG)
+    traced = call("POST", "/users/alice/disable", headers={"X-Request-ID": "trace-42.a"})
+    assert traced.headers["X-Request-ID"] == "trace-42.a"
+    created = call("POST", "/users", json={"username": "ivan", "email": "ivan@example.com"})
+    generated = call("GET", "/users/nobody", headers={"X-Request-ID": "<script>"})
+    assert generated.headers["X-Request-ID"] != "<script>"
+    call("DELETE", "/users/admin")
+    call("PUT", "/users/alice/groups/Admin")
+
+    lines = [r for r in caplog.records if r.name == audit.LOGGER_NAME]
+    entries = [json.loads(r.getMessage()) for r in lines]
+    assert all(r.levelno == logging.INFO and "\n" not in r.getMessage() for r in lines)
+    sub = stand_in.pool.pool.users["admin"].id
+    summary = [(e["action"], e["target"], e["group"], e["result"]) for e in entries]
+    assert summary == [
+        ("disable_user", "alice", None, "ok"),
+        ("create_user", "ivan", None, "ok"),
+        ("get_user", "nobody", None, "not_found"),
+        ("delete_user", "admin", None, "self_lockout"),
+        ("add_to_group", "alice", "Admin", "ok"),
+    ]
+    for entry in entries:
+        assert set(entry) == {
+            "time",
+            "request_id",
+            "actor_sub",
+            "actor_username",
+            "action",
+            "target",
+            "group",
+            "result",
+        }
+        assert entry["actor_sub"] == sub and entry["actor_username"] == "admin"
+        assert entry["time"].endswith("+00:00")
+    assert entries[0]["request_id"] == "trace-42.a"
+    assert entries[1]["request_id"] == created.headers["X-Request-ID"]
+    assert entries[2]["request_id"] == generated.headers["X-Request-ID"]
+
+    [invitation] = outbox(stand_in, "ivan")
+    secrets = {
+        "admin access token": admin_token,
+        "alice refresh token": alice_refresh,
+        "temporary password": invitation["temporary_password"],
+        "admin password": "Admin-Passw0rd!",
+        "Authorization header": "Bearer ",
+    }
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for what, secret in secrets.items():
+        assert secret not in text, f"the {what} appeared in a log record"

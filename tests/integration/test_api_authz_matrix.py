@@ -1,0 +1,370 @@
+"""The authorization matrix: every route of the API x every kind of token -> status.
+
+The table is generated from :data:`ROUTES`, and
+:func:`test_the_matrix_covers_every_route_the_app_has` compares that list with
+the routes the FastAPI app really has, so a new endpoint cannot ship without a row.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import fastapi
+import fastapi.routing
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette import routing
+
+from local_cognito import server
+from protected_api import auth, verifier
+from protected_api import server as api_server
+from tests.integration.conftest import admin_tokens
+from tests.support import clock
+
+pytestmark = pytest.mark.integration
+TIMEOUT = 10
+UNKNOWN_USER = "matrix-nobody"  # admin calls on it are harmless: 404
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """One endpoint, with sample parameters that keep an admin's call harmless."""
+
+    method: str
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+    body: dict[str, Any] | None = None
+    admin: bool = True
+
+    @property
+    def path(self) -> str:
+        return self.template.format(
+            **{name: urllib.parse.quote(value, safe="") for name, value in self.params}
+        )
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+ROUTES = (
+    Route("GET", "/me", admin=False),
+    Route("GET", "/items", admin=False),
+    Route("GET", "/admin/users"),
+    Route(
+        "POST",
+        "/admin/users",
+        body={"username": "matrix-invitee", "email": "matrix-invitee@example.com"},
+    ),
+    Route("GET", "/admin/users/{username}", (("username", UNKNOWN_USER),)),
+    Route("DELETE", "/admin/users/{username}", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/resend-invitation", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/enable", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/disable", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/reset-password", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/sign-out", (("username", UNKNOWN_USER),)),
+    Route(
+        "PUT",
+        "/admin/users/{username}/groups/{group}",
+        (("username", UNKNOWN_USER), ("group", "Admin")),
+    ),
+    Route(
+        "DELETE",
+        "/admin/users/{username}/groups/{group}",
+        (("username", UNKNOWN_USER), ("group", "Admin")),
+    ),
+    Route("GET", "/admin/groups"),
+    Route("GET", "/admin/groups/{group}/members", (("group", "Admin"),)),
+)
+
+# Served without a token, and not part of the API the matrix is about.
+UNPROTECTED = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+INVALID = (
+    "malformed",
+    "expired",
+    "id token",
+    "other app client",
+    "other key, same kid",
+    "alg none",
+    "HS256 with the public key",
+)
+VARIANTS = ("no token", *INVALID, "non-admin", "admin")
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64json(value: Any) -> str:
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def make_tokens(idp: Any, stand_in: server.LocalCognito) -> dict[str, str | None]:
+    """Every variant's bearer token (``None``: send no Authorization header)."""
+    admin = admin_tokens(idp, stand_in, "admin", "Admin-Passw0rd!")
+    alice = admin_tokens(idp, stand_in, "alice", "Alice-Passw0rd!")
+    other = idp.create_user_pool_client(
+        UserPoolId=stand_in.pool.id,
+        ClientName="other",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    other_client = idp.admin_initiate_auth(
+        UserPoolId=stand_in.pool.id,
+        ClientId=other,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "admin", "PASSWORD": "Admin-Passw0rd!"},
+    )["AuthenticationResult"]["AccessToken"]
+
+    access = admin["AccessToken"]
+    claims = jwt.decode(access, options={"verify_signature": False})
+    assert claims["client_id"] == stand_in.pool.client_id
+    assert jwt.decode(other_client, options={"verify_signature": False})["client_id"] == other
+    kid = stand_in.pool.key.kid
+    own_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    payload = access.split(".")[1]
+
+    hs_input = f"{b64json({'alg': 'HS256', 'typ': 'JWT', 'kid': kid})}.{payload}"
+    pem = stand_in.pool.key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    hs256 = f"{hs_input}.{b64url(hmac.new(pem, hs_input.encode(), hashlib.sha256).digest())}"
+
+    return {
+        "no token": None,
+        "malformed": "not-a-jwt",
+        "expired": access,  # sent only after the clock has moved past its exp
+        "id token": admin["IdToken"],
+        "other app client": other_client,
+        "other key, same kid": jwt.encode(claims, own_key, algorithm="RS256", headers={"kid": kid}),
+        "alg none": f"{b64json({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{payload}.",
+        "HS256 with the public key": hs256,
+        "non-admin": alice["AccessToken"],
+        "admin": access,
+    }
+
+
+def call(
+    api: api_server.ApiServer, route: Route, token: str | None, **extra: Any
+) -> requests.Response:
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    return requests.request(
+        route.method,
+        f"{api.url}{route.path}",
+        headers=headers,
+        json=route.body,
+        timeout=TIMEOUT,
+        allow_redirects=False,
+        **extra,
+    )
+
+
+def mismatch(route: Route, variant: str, response: requests.Response) -> str | None:
+    """Why ``response`` is wrong for ``variant`` on ``route``, or ``None`` if right."""
+    status = response.status_code
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if variant == "no token":
+        if status != 401 or not challenge.startswith("Bearer ") or "error=" in challenge:
+            return f"{status} {challenge!r}: want 401 with a bare Bearer challenge"
+    elif variant in INVALID:
+        if (
+            status != 401
+            or not challenge.startswith("Bearer ")
+            or ('error="invalid_token"' not in challenge)
+        ):
+            return f"{status} {challenge!r}: want 401 Bearer error=invalid_token"
+    elif not route.admin:
+        if status != 200:
+            return f"{status}: want 200"
+    elif variant == "non-admin":
+        if status != 403 or 'error="insufficient_scope"' not in challenge:
+            return f"{status} {challenge!r}: want 403 Bearer error=insufficient_scope"
+    elif status in (401, 403) or status >= 500:
+        return f"{status} {response.text[:200]!r}: want an admin's answer"
+    return None
+
+
+@pytest.fixture
+def tokens(idp: Any, stand_in: server.LocalCognito) -> dict[str, str | None]:
+    return make_tokens(idp, stand_in)
+
+
+def expire_access_tokens(tokens: dict[str, str | None], fake_clock: clock.FakeClock) -> None:
+    """Move the shared clock past the admin access token's exp plus any leeway."""
+    token = tokens["admin"]
+    assert token is not None
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    fake_clock.advance(exp - fake_clock() + 301)  # 300 s is the largest leeway allowed
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_authorization_matrix(
+    route: Route,
+    api: api_server.ApiServer,
+    tokens: dict[str, str | None],
+    fake_clock: clock.FakeClock,
+) -> None:
+    results: dict[str, requests.Response] = {}
+    for variant in VARIANTS:
+        if variant != "expired":
+            results[variant] = call(api, route, tokens[variant])
+    expire_access_tokens(tokens, fake_clock)
+    results["expired"] = call(api, route, tokens["expired"])
+
+    wrong = {v: why for v in VARIANTS if (why := mismatch(route, v, results[v])) is not None}
+    assert not wrong, f"{route}:\n" + "\n".join(f"  {v:28} {why}" for v, why in wrong.items())
+
+    # One generic answer for every invalid token: nothing says which check failed.
+    bodies = {results[v].content for v in INVALID}
+    assert len(bodies) == 1, bodies
+    body = json.loads(bodies.pop())
+    assert body["error"] == "invalid_token"
+    for hint in ("expir", "signature", "kid", "issuer", "alg", "client", "audience", "token_use"):
+        assert hint not in body["message"].lower()
+
+
+def served_routes(app: fastapi.FastAPI) -> Iterator[tuple[Any, Any]]:
+    """``(route, original)`` for every route the app serves, included routers flattened."""
+    # FastAPI >= 0.16x keeps included routers as nodes in app.routes; older
+    # versions copy their routes into it.
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    if flatten is None:
+        yield from ((route, route) for route in app.routes)
+    else:
+        yield from ((ctx, ctx.original_route) for ctx in flatten(app.routes))
+
+
+def test_the_matrix_covers_every_route_the_app_has(api: api_server.ApiServer) -> None:
+    declared = {(r.method, r.template) for r in ROUTES}
+    assert len(declared) == len(ROUTES), "a route is declared twice"
+    actual: set[tuple[str, str]] = set()
+    for route, original in served_routes(api.app):
+        path = route.path
+        assert isinstance(path, str), f"cannot classify {original!r}"
+        if path in UNPROTECTED:
+            continue
+        if isinstance(original, routing.Mount | routing.WebSocketRoute):
+            actual.add(("*", path))  # a mounted app or socket has no row: always a failure
+            continue
+        methods = route.methods or {"*"}
+        actual |= {(m, path) for m in methods if m != "HEAD"}
+    assert ("GET", "/me") in actual and ("GET", "/admin/groups") in actual  # walked them all
+    assert actual == declared, (
+        f"routes without a matrix row: {sorted(actual - declared)}; "
+        f"rows without a route: {sorted(declared - actual)}"
+    )
+
+
+def test_the_invalid_token_body_is_the_same_on_every_route(
+    api: api_server.ApiServer, tokens: dict[str, str | None]
+) -> None:
+    bodies = {call(api, route, tokens["other key, same kid"]).content for route in ROUTES}
+    assert len(bodies) == 1, bodies
+
+
+# -- how the token is presented -------------------------------------------------------
+
+
+class CountingVerifier:
+    """Wraps the app's verifier and counts the tokens it is asked to verify."""
+
+    def __init__(self, wrapped: verifier.CognitoJwtVerifier) -> None:
+        self._wrapped = wrapped
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> dict[str, Any]:
+        with self._lock:
+            self.calls += 1
+        return self._wrapped.verify(token)
+
+
+@pytest.fixture
+def counting(api: api_server.ApiServer) -> Iterator[CountingVerifier]:
+    original = api.app.state.verifier
+    spy = CountingVerifier(original)
+    api.app.state.verifier = spy
+    yield spy
+    api.app.state.verifier = original
+
+
+@pytest.mark.parametrize(
+    "size",
+    [auth.MAX_AUTHORIZATION_BYTES + 1, 16 * 1024, 64 * 1024],
+    ids=lambda n: f"{n}-bytes",
+)
+def test_an_oversized_authorization_header_is_refused_before_any_crypto(
+    api: api_server.ApiServer,
+    tokens: dict[str, str | None],
+    counting: CountingVerifier,
+    size: int,
+) -> None:
+    header = "Bearer " + "A" * (size - len("Bearer "))
+    assert len(header) == size
+    response = requests.get(f"{api.url}/me", headers={"Authorization": header}, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert counting.calls == 0
+    # The spy does see a normal request, so the zero above means something.
+    ok = requests.get(
+        f"{api.url}/me", headers={"Authorization": f"Bearer {tokens['admin']}"}, timeout=TIMEOUT
+    )
+    assert ok.status_code == 200
+    assert counting.calls == 1
+
+
+def test_the_app_answers_a_large_header_with_invalid_request(
+    api: api_server.ApiServer, counting: CountingVerifier
+) -> None:
+    header = "Bearer " + "A" * auth.MAX_AUTHORIZATION_BYTES
+    response = requests.get(f"{api.url}/me", headers={"Authorization": header}, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
+    assert counting.calls == 0
+
+
+@pytest.mark.parametrize("route", [ROUTES[0], ROUTES[2]], ids=str)
+def test_a_token_in_the_query_string_is_not_accepted(
+    api: api_server.ApiServer,
+    tokens: dict[str, str | None],
+    counting: CountingVerifier,
+    route: Route,
+) -> None:
+    response = requests.get(
+        f"{api.url}{route.path}", params={"access_token": tokens["admin"]}, timeout=TIMEOUT
+    )
+    assert response.status_code in (400, 401), response.text
+    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert counting.calls == 0
+
+
+@pytest.mark.parametrize(
+    "route",
+    [ROUTES[0], next(r for r in ROUTES if r.template.endswith("/sign-out"))],
+    ids=str,
+)
+def test_a_token_in_a_form_body_is_not_accepted(
+    api: api_server.ApiServer,
+    tokens: dict[str, str | None],
+    counting: CountingVerifier,
+    route: Route,
+) -> None:
+    response = requests.request(
+        route.method,
+        f"{api.url}{route.path}",
+        data={"access_token": tokens["admin"]},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == f'Bearer realm="{auth.REALM}"'
+    assert counting.calls == 0
