@@ -190,7 +190,19 @@ def _caller(
     request_id: Annotated[str, fastapi.Depends(_request_id)],
 ) -> Caller:
     group: str = request.app.state.settings.admin_group
-    auth.require_group(group)(user)
+    try:
+        auth.require_group(group)(user)
+    except auth.AuthError:
+        # A signed-in non-admin probing admin routes is worth an audit line too.
+        audit.record(
+            actor_sub=user.sub,
+            actor_username=user.username,
+            action=f"{request.method} {request.url.path}",
+            target=None,
+            result="forbidden",
+            request_id=request_id,
+        )
+        raise
     return Caller(user, request.app.state.admin, group, request_id)
 
 

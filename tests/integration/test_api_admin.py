@@ -338,15 +338,27 @@ def test_error_answers(call: Admin) -> None:
         assert "input" not in odd.text
 
 
-def test_non_admin_is_forbidden(
-    api: api_server.ApiServer, idp: Any, stand_in: server.LocalCognito
+def test_non_admin_is_forbidden_and_audited(
+    api: api_server.ApiServer,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger=audit.LOGGER_NAME)
     token = admin_tokens(idp, stand_in, "alice", "Alice-Passw0rd!")["AccessToken"]
-    response = requests.get(
-        f"{api.url}/admin/users", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+    response = requests.delete(
+        f"{api.url}/admin/users/admin",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
     )
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+    assert "admin" in stand_in.pool.pool.users
+    [entry] = [json.loads(r.getMessage()) for r in caplog.records if r.name == audit.LOGGER_NAME]
+    assert entry["actor_username"] == "alice"
+    assert entry["action"] == "DELETE /admin/users/admin"
+    assert entry["result"] == "forbidden"
+    assert entry["request_id"] == response.headers["X-Request-ID"]
 
 
 # Audit
