@@ -7,18 +7,27 @@ as measured, and every figure is paired with a baseline measured in the same run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
+import http.client
+import json
 import math
 import os
 import platform
+import queue
 import statistics
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import boto3
+
+from protected_api import settings
 
 REGION = "us-east-1"
 TIMEOUT_S = 10
@@ -147,6 +156,55 @@ def check_goal(description: str, ok: bool) -> bool:
     return ok
 
 
+def check_speed_goal(description: str, ok: bool, quick: bool) -> bool:
+    """A speed goal: enforced in a full run; in ``--quick`` (a smoke run, few
+    repetitions on a shared CI machine) reported but never failing the run."""
+    if not quick:
+        return check_goal(description, ok)
+    print(f"GOAL {'PASS' if ok else 'MISS'} (not enforced with --quick): {description}")
+    return True
+
+
+@contextlib.contextmanager
+def cognito_local_up(*args: str, timeout_s: float = 60.0) -> Iterator[dict[str, Any]]:
+    """``cognito-local up --port 0 --json --no-profile ARGS`` in its own process, as a
+    developer runs it (stand-in and protected API together); yields its JSON line.
+
+    A separate process keeps the benchmark's clients off the servers' GIL.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "local_cognito.cli",
+        "up",
+        "--port",
+        "0",
+        "--json",
+        "--no-profile",
+        *args,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        stdout = process.stdout
+        assert stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+        try:
+            first = lines.get(timeout=timeout_s)
+        except queue.Empty:
+            raise RuntimeError(f"cognito-local printed nothing within {timeout_s} s") from None
+        if not first:
+            raise RuntimeError(f"cognito-local exited {process.wait(timeout=10)} before starting")
+        yield dict(json.loads(first))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def idp_client(url: str) -> Any:
     """A boto3 cognito-idp client for the stand-in at ``url``, as the app configures it."""
     return boto3.client(
@@ -156,3 +214,125 @@ def idp_client(url: str) -> Any:
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
+
+
+# --- protected API benchmarks -------------------------------------------------------------
+
+
+def use_dummy_aws_credentials() -> None:
+    """Point boto3's default chain (which the protected API's admin adapter uses) at dummy
+    keys, as the integration tests do: the stand-in ignores them, and no real AWS
+    credentials can be picked up by a benchmark."""
+    os.environ["AWS_ACCESS_KEY_ID"] = "local"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+
+
+def api_settings(info: dict[str, Any]) -> settings.Settings:
+    """The protected API configured for a running stand-in (``LocalCognito.info()``),
+    exactly as for a real pool except the JWKS URL and the cognito-idp endpoint."""
+    return settings.Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": info["user_pool_id"],
+            "COGNITO_CLIENT_IDS": info["client_id"],
+            "COGNITO_JWKS_URL": info["jwks_url"],
+            "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
+        }
+    )
+
+
+def access_token(idp: Any, info: dict[str, Any], username: str, password: str) -> str:
+    """A real access token from the stand-in (AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH)."""
+    result = idp.admin_initiate_auth(
+        UserPoolId=info["user_pool_id"],
+        ClientId=info["client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return str(result["AuthenticationResult"]["AccessToken"])
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadResult:
+    """What one :func:`http_load` run did."""
+
+    ok: int  # responses with the expected status
+    failed: int  # other statuses and connection errors
+    seconds: float  # wall time from the common start to the last response
+    client_cpu_seconds: float  # CPU the load generator's process used meanwhile
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+
+def http_load(
+    base_url: str,
+    path: str,
+    headers: dict[str, str],
+    *,
+    threads: int,
+    total_requests: int,
+    max_seconds: float,
+    expect_status: int = 200,
+) -> LoadResult:
+    """A bounded closed-loop load generator: ``threads`` kept-alive connections issue
+    GET ``path`` until ``total_requests`` have been sent or ``max_seconds`` have passed.
+
+    It uses ``http.client`` rather than ``requests`` because the generator competes with
+    the server for the same CPUs, and ``http.client`` costs the client several times less
+    per request; each thread owns one persistent connection (keep-alive), reopened after
+    an error. Loopback only: ``base_url`` must be ``http://127.0.0.1:PORT``.
+    """
+    parsed = urllib.parse.urlsplit(base_url)
+    if parsed.scheme != "http" or parsed.hostname != "127.0.0.1" or parsed.port is None:
+        raise ValueError(f"load generator is loopback only: {base_url!r}")
+    host, port = parsed.hostname, parsed.port
+    remaining = [total_requests]
+    counts = [0, 0]  # ok, failed
+    lock = threading.Lock()
+    start_gate = threading.Barrier(threads + 1)
+    deadline = [0.0]
+
+    def take() -> bool:
+        with lock:
+            if remaining[0] <= 0 or time.perf_counter() > deadline[0]:
+                return False
+            remaining[0] -= 1
+            return True
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
+        ok = failed = 0
+        start_gate.wait()
+        try:
+            while take():
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status == expect_status:
+                        ok += 1
+                    else:
+                        failed += 1
+                except (OSError, http.client.HTTPException):
+                    failed += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
+        finally:
+            conn.close()
+            with lock:
+                counts[0] += ok
+                counts[1] += failed
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    deadline[0] = start + max_seconds
+    start_gate.wait()
+    for thread in pool:
+        thread.join(max_seconds + 2 * TIMEOUT_S)
+    seconds = time.perf_counter() - start
+    return LoadResult(counts[0], counts[1], seconds, time.process_time() - cpu0)

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench import _common as common
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("seed_users", "list_users", "sign_in")
+BENCHMARKS = ("seed_users", "list_users", "sign_in", "api_me_rps", "api_list_users")
 TIMEOUT_S = 1800  # per benchmark; a full run of each takes well under a minute
 
 

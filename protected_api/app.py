@@ -6,7 +6,7 @@ import logging
 
 import fastapi
 
-from protected_api import access_log, auth, cognito_admin, settings, verifier
+from protected_api import access_log, auth, cognito_admin, http_errors, settings, verifier
 from protected_api.routes import admin, items, me
 
 # botocore's DEBUG output includes request bodies (passwords for AdminCreateUser)
@@ -17,7 +17,7 @@ logging.getLogger("botocore").setLevel(logging.WARNING)
 def create_app(
     config: settings.Settings,
     *,
-    token_verifier: verifier.CognitoJwtVerifier | None = None,
+    token_verifier: verifier.TokenVerifier | None = None,
     admin_client: cognito_admin.CognitoAdmin | None = None,
 ) -> fastapi.FastAPI:
     """The API for ``config``; tests and benchmarks may inject the verifier and adapter."""
@@ -30,6 +30,7 @@ def create_app(
     app.state.verifier = token_verifier or config.access_verifier()
     app.state.admin = admin_client or cognito_admin.CognitoAdmin.from_settings(config)
     auth.install(app)
+    http_errors.install(app)
     app.add_middleware(access_log.AccessLog)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: no token needed")

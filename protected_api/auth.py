@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import fastapi
+import starlette.concurrency
 
 from protected_api import errors, verifier
 
@@ -78,12 +79,20 @@ def _bearer(request: fastapi.Request) -> str:
     return token
 
 
-def principal(request: fastapi.Request) -> Principal:
-    """The verified caller; raises :class:`AuthError` for anything else."""
+async def principal(request: fastapi.Request) -> Principal:
+    """The verified caller; raises :class:`AuthError` for anything else.
+
+    With the signing key already cached, verification is ~50 µs of CPU and runs
+    right here; only a JWKS fetch (network I/O) goes to the thread pool, so the
+    event loop never blocks and the common case skips a thread hop.
+    """
     token = _bearer(request)
-    check: verifier.CognitoJwtVerifier = request.app.state.verifier
+    check: verifier.TokenVerifier = request.app.state.verifier
     try:
-        claims = check.verify(token)
+        if check.ready_for(token):
+            claims = check.verify(token)
+        else:
+            claims = await starlette.concurrency.run_in_threadpool(check.verify, token)
     except errors.JwtInvalidError as exc:
         # The reason goes to the log (it never holds the token), not the client.
         log.info("token rejected: %s", type(exc).__name__)
@@ -123,5 +132,6 @@ def install(app: fastapi.FastAPI) -> None:
             headers["WWW-Authenticate"] = challenge
         if exc.status == 503:
             headers["Retry-After"] = "10"
-        body = {"error": exc.error or "unauthorized", "message": exc.message}
+        fallback = "temporarily_unavailable" if exc.status == 503 else "unauthorized"
+        body = {"error": exc.error or fallback, "message": exc.message}
         return fastapi.responses.JSONResponse(body, status_code=exc.status, headers=headers)

@@ -63,6 +63,11 @@ class JwksCache:
         self._fetch_lock = threading.Lock()
         self.fetches = 0  # for tests and metrics
 
+    def peek(self, kid: str) -> rsa.RSAPublicKey | None:
+        """The cached key for ``kid``, without fetching anything."""
+        keys = self._keys
+        return keys.get(kid) if keys is not None else None
+
     def get_key(self, kid: str) -> rsa.RSAPublicKey:
         """The public key for ``kid``, fetching the JWKS if needed (see module doc)."""
         keys, generation = self._keys, self._generation

@@ -40,6 +40,10 @@ class ApiServer:
         """Bind (``OSError`` if the port is taken), serve, and wait until ready."""
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         self._socket = socket.create_server((self._host, self._port), family=family, backlog=128)
+        # asyncio sets TCP_NODELAY only on sockets it creates with proto TCP;
+        # without it, small responses on kept-alive connections wait ~40 ms
+        # (Nagle's algorithm against the client's delayed ACK).
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},

@@ -14,14 +14,19 @@ exactly; ``exp``, ``nbf`` and ``iat`` against the clock with a small leeway;
 
 from __future__ import annotations
 
+import base64
+import binascii
+import collections
 import dataclasses
+import json
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-import jwt
+from jwt.algorithms import RSAAlgorithm
 
 from protected_api import errors, jwks
 
@@ -30,6 +35,8 @@ MAX_TOKEN_BYTES = 8 * 1024  # Cognito access tokens are ~1 KB; ID tokens a few K
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _REQUIRED = ("exp", "iat", "iss", "sub", "token_use")
+# PyJWT's RS256 primitive (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 3.3).
+_RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)
 
 
 def issuer_for(user_pool_id: str, region: str | None = None) -> str:
@@ -40,6 +47,16 @@ def issuer_for(user_pool_id: str, region: str | None = None) -> str:
     if region is not None and region != match["region"]:
         raise ValueError(f"region {region!r} does not match user pool id {user_pool_id!r}")
     return f"https://cognito-idp.{match['region']}.amazonaws.com/{user_pool_id}"
+
+
+class TokenVerifier(Protocol):
+    """What the API needs of a verifier: claims for a good token, an error otherwise."""
+
+    def verify(self, token: str) -> dict[str, Any]: ...
+
+    def ready_for(self, token: str) -> bool:
+        """Whether :meth:`verify` can run without network I/O (no JWKS fetch)."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +71,14 @@ class CognitoJwtVerifier:
     groups: frozenset[str] | None = None  # membership of any one of these
     leeway_seconds: float = 5.0
     now: Callable[[], float] = time.time
+    # Tokens whose RS256 signature already verified, so a client that reuses its
+    # access token for an hour costs one RSA check, not one per request. Every
+    # claim is still checked on every request; see SignatureMemo.
+    memo_size: int = 4096
+    _memo: SignatureMemo = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", SignatureMemo(self.memo_size))
         if self.client_ids is not None and not self.client_ids:
             raise ValueError("client_ids must list at least one client (or be None)")
         if not 0 <= self.leeway_seconds <= 300:
@@ -76,6 +99,7 @@ class CognitoJwtVerifier:
         leeway_seconds: float = 5.0,
         jwks_cache: jwks.JwksCache | None = None,
         now: Callable[[], float] = time.time,
+        memo_size: int = 4096,
     ) -> CognitoJwtVerifier:
         """Build from the pool: ``user_pool_id`` (+ ``region``) or ``issuer``.
 
@@ -98,49 +122,46 @@ class CognitoJwtVerifier:
             groups=None if groups is None else frozenset(groups),
             leeway_seconds=leeway_seconds,
             now=now,
+            memo_size=memo_size,
         )
+
+    def ready_for(self, token: str) -> bool:
+        """Whether :meth:`verify` would run without fetching the JWKS.
+
+        True also for tokens that will fail before any key is needed (malformed);
+        false only when the token's ``kid`` is not cached yet.
+        """
+        if self._memo.get(token, self.jwks_cache) is not None:
+            return True
+        try:
+            header = _json_object(_b64decode(token.split(".", 1)[0]), "header")
+        except (errors.JwtInvalidError, AttributeError):
+            return True
+        kid = header.get("kid")
+        return not isinstance(kid, str) or self.jwks_cache.peek(kid) is not None
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims if every configured check passes; else an error."""
-        header = self._header(token)
-        key = self.jwks_cache.get_key(header["kid"])
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                # Time, audience and issuer are checked below, with our clock and
-                # our error classes; PyJWT checks the signature only.
-                options={
-                    "verify_signature": True,
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
-        except jwt.InvalidSignatureError:
-            raise errors.JwtInvalidSignatureError("signature does not verify") from None
-        except jwt.InvalidTokenError:
-            raise errors.JwtParseError("token payload is not valid") from None
-        self.check_claims(claims)
-        return claims
-
-    def _header(self, token: str) -> dict[str, Any]:
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
-            raise errors.JwtTooLargeError("token too large")
-        if not _COMPACT_JWS.match(token):
-            raise errors.JwtParseError("not a compact JWS")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise errors.JwtParseError("header is not valid") from None
+        remembered = self._memo.get(token, self.jwks_cache)
+        if remembered is not None:
+            claims = dict(remembered)
+            self.check_claims(claims)
+            return claims
+        header, claims, signing_input, signature = _parse(token)
         if header.get("alg") != "RS256":
             raise errors.JwtInvalidSignatureAlgorithmError("alg must be RS256")
         if not isinstance(header.get("kid"), str):
             raise errors.JwtParseError("header has no kid")
-        return header
+        if "crit" in header:
+            # RFC 7515 4.1.11: unknown critical extensions must be refused;
+            # Cognito never sets any.
+            raise errors.JwtParseError("critical header extensions are not supported")
+        key = self.jwks_cache.get_key(header["kid"])
+        if not _RS256.verify(signing_input, key, signature):
+            raise errors.JwtInvalidSignatureError("signature does not verify")
+        self._memo.put(token, header["kid"], key, claims)
+        self.check_claims(claims)
+        return claims
 
     def check_claims(self, claims: dict[str, Any]) -> None:
         """Every claim check, on an already signature-verified payload."""
@@ -174,6 +195,86 @@ class CognitoJwtVerifier:
                 raise errors.JwtInvalidScopeError("required scope missing")
         if self.groups is not None and not self.groups & set(groups_of(claims)):
             raise errors.JwtInvalidGroupError("required group missing")
+
+
+class SignatureMemo:
+    """A bounded LRU of tokens whose signature verified: token -> (kid, key, claims).
+
+    Memoizing is exactly as safe as checking again: whether RS256 signature S
+    over bytes B verifies under key K never changes, and an entry is used only
+    while the JWKS cache still holds that very key object for the kid (a key
+    rotated out stops matching at once). Only tokens that passed the signature
+    check get in, so forged tokens cannot fill it. Claims are not trusted from
+    here: the verifier re-checks exp, iat, iss, token_use... on every call.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = max(0, size)
+        self._entries: collections.OrderedDict[str, tuple[str, object, dict[str, Any]]] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, token: str, keys: jwks.JwksCache) -> dict[str, Any] | None:
+        if not self._size:
+            return None
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is not None:
+                self._entries.move_to_end(token)
+        if entry is None:
+            return None
+        kid, key, claims = entry
+        return claims if keys.peek(kid) is key else None
+
+    def put(self, token: str, kid: str, key: object, claims: dict[str, Any]) -> None:
+        if not self._size:
+            return
+        with self._lock:
+            self._entries[token] = (kid, key, dict(claims))
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+def _parse(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """(header, payload, signing input, signature) of a compact JWS, strictly.
+
+    One pass instead of PyJWT's get_unverified_header() + decode(), which each
+    re-check every character of all three segments: that was two thirds of the
+    verifier's time. The charset is checked once by a regex; the segments must
+    be canonical base64url (re-encoding gives them back), so one token has one
+    spelling; header and payload must be JSON objects.
+    """
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
+        raise errors.JwtTooLargeError("token too large")
+    if not _COMPACT_JWS.match(token):
+        raise errors.JwtParseError("not a compact JWS")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    header = _json_object(_b64decode(header_b64), "header")
+    payload = _json_object(_b64decode(payload_b64), "payload")
+    signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
+    return header, payload, signing_input, _b64decode(signature_b64)
+
+
+def _b64decode(segment: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise errors.JwtParseError("segment is not base64url") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+        raise errors.JwtParseError("segment is not canonical base64url")
+    return raw
+
+
+def _json_object(raw: bytes, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.JwtParseError(f"{name} is not JSON") from None
+    if not isinstance(value, dict):
+        raise errors.JwtParseError(f"{name} is not a JSON object")
+    return value
 
 
 def groups_of(claims: dict[str, Any]) -> tuple[str, ...]:

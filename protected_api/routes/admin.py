@@ -17,7 +17,6 @@ account (409 ``self_lockout``), so a pool cannot lose its last admin by accident
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -51,7 +50,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _request_id(request: fastapi.Request, response: fastapi.Response) -> str:
+async def _request_id(request: fastapi.Request, response: fastapi.Response) -> str:
     # access_log's middleware sets the id and echoes it in X-Request-ID; an app
     # assembled without it still gets a real id in its audit lines.
     rid = getattr(request.state, "request_id", None)
@@ -184,7 +183,7 @@ class Caller:
         )
 
 
-def _caller(
+async def _caller(
     request: fastapi.Request,
     user: auth.CurrentUser,
     request_id: Annotated[str, fastapi.Depends(_request_id)],
@@ -393,9 +392,8 @@ def list_group_members(
 
 
 def install(app: fastapi.FastAPI) -> None:
-    """Register the handlers: :class:`~protected_api.cognito_admin.AdminError` becomes
-    ``{"error", "message"}`` JSON (with ``Retry-After`` on 429 and 503), and 422s
-    never echo the input (so they can always be encoded)."""
+    """Register the handler that turns :class:`~protected_api.cognito_admin.AdminError`
+    into ``{"error", "message"}`` JSON (with ``Retry-After`` on 429 and 503)."""
 
     @app.exception_handler(cognito_admin.AdminError)
     async def _admin_error(
@@ -406,24 +404,3 @@ def install(app: fastapi.FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         body = ErrorBody(error=exc.code, message=exc.message).model_dump()
         return fastapi.responses.JSONResponse(body, status_code=exc.status, headers=headers)
-
-    @app.exception_handler(fastapi.exceptions.RequestValidationError)
-    async def _invalid_request(
-        request: fastapi.Request, exc: fastapi.exceptions.RequestValidationError
-    ) -> fastapi.Response:
-        # FastAPI's 422 shape without the echoed "input" and "ctx": the input may be
-        # bytes that are not UTF-8, a NaN, a lone surrogate or a megabyte string,
-        # any of which turned the 422 into a 500; and echoing it helps nobody.
-        detail = [
-            {
-                "type": str(e["type"]),
-                "loc": [p if isinstance(p, int) else str(p) for p in e["loc"]],
-                "msg": str(e["msg"]),
-            }
-            for e in exc.errors()
-        ]
-        return fastapi.Response(
-            json.dumps({"detail": detail}, ensure_ascii=True),
-            status_code=422,
-            media_type="application/json",
-        )

@@ -288,6 +288,9 @@ class CountingVerifier:
             self.calls += 1
         return self._wrapped.verify(token)
 
+    def ready_for(self, token: str) -> bool:
+        return self._wrapped.ready_for(token)
+
 
 @pytest.fixture
 def counting(api: api_server.ApiServer) -> Iterator[CountingVerifier]:

@@ -303,6 +303,9 @@ def test_audit_line_shape() -> None:
 class AdminVerifier:
     """Accepts the token "admin-token" as an access token of an Admin member."""
 
+    def ready_for(self, token: str) -> bool:
+        return True
+
     def verify(self, token: str) -> dict[str, Any]:
         assert token == "admin-token"
         now = int(time.time())
