@@ -1,51 +1,287 @@
-"""``cognito-desktop``: the app's entry point.
+"""``cognito-desktop``: the CLI (the GUI arrives with issue #5).
 
-Issue #4 adds the sign-in subcommands and #5 the GUI; until then this entry
-point validates the chosen profile and says what it would connect to.
+Exit 0 only on success; every failure prints one clear line to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import logging
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-from desktop_app import config, errors
+from desktop_app import config, errors, logs
+from desktop_app.api import client as api_client
+from desktop_app.auth import http, session, store
+
+log = logging.getLogger(__name__)
+PROG = "cognito-desktop"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cognito-desktop", description="Desktop client for Amazon Cognito."
-    )
+    parser = _Parser(prog=PROG, description="Desktop client for Amazon Cognito.")
     parser.add_argument(
-        "--config", help=f"config file (default: ${config.CONFIG_ENV} or {config.default_path()})"
+        "--config",
+        metavar="PATH",
+        help=f"config file (default: ${config.CONFIG_ENV} or {config.default_path()})",
     )
     parser.add_argument(
         "--profile",
-        help=f"profile name (default: ${config.PROFILE_ENV} or {config.DEFAULT_PROFILE!r})",
+        metavar="NAME",
+        help=f"profile (default: ${config.PROFILE_ENV} or {config.DEFAULT_PROFILE!r})",
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more output on stderr (-vv for debug); secrets are redacted",
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    login = commands.add_parser("login", help="sign in with the system browser")
+    login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in URL and paste the final redirect URL back (SSH, WSL, containers)",
+    )
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=session.SIGN_IN_TIMEOUT_S,
+        help="seconds to wait for the browser (default 300)",
+    )
+    logout = commands.add_parser("logout", help="sign out: revoke and forget the session")
+    logout.add_argument(
+        "--everywhere",
+        action="store_true",
+        help="also end every session of this user (GlobalSignOut)",
+    )
+    status = commands.add_parser("status", help="who is signed in")
+    status.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    token = commands.add_parser("token", help="print a fresh access token (for scripts)")
+    token.add_argument("--id", action="store_true", help="print the ID token instead")
+    api = commands.add_parser("api", help="call the protected API, e.g. 'api GET /me'")
+    api.add_argument("method", type=str.upper, choices=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    api.add_argument("path", help="path on the API, starting with /")
+    api.add_argument("--data", metavar="JSON", help="JSON request body")
+    commands.add_parser("self-test", help="check the config, discovery, keyring and API")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    path = config.resolve_path(args.config)
-    name = args.profile or os.environ.get(config.PROFILE_ENV) or config.DEFAULT_PROFILE
+    logs.setup(args.verbose)
     try:
-        profile = config.load_profile(path, name)
+        profile = config.load_profile(
+            config.resolve_path(args.config),
+            args.profile or os.environ.get(config.PROFILE_ENV) or config.DEFAULT_PROFILE,
+        )
+        if args.command is None:
+            print(
+                f"{PROG}: the desktop GUI is not built yet; use a subcommand "
+                "(login, status, token, api, logout, self-test)",
+                file=sys.stderr,
+            )
+            return 3
+        handler: Callable[[argparse.Namespace, config.Profile], int] = _COMMANDS[args.command]
+        return handler(args, profile)
     except errors.CognitoDesktopError as exc:
-        print(f"cognito-desktop: {exc}", file=sys.stderr)
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: cancelled", file=sys.stderr)
+        return 130
+
+
+def _session(profile: config.Profile) -> session.Session:
+    token_store = store.open_store(profile.name)
+    if token_store.warning:
+        print(f"{PROG}: warning: {token_store.warning}", file=sys.stderr)
+    return session.Session(profile, token_store=token_store, http_session=http.new_session())
+
+
+def _signed_in(profile: config.Profile) -> session.Session:
+    current = _session(profile)
+    if current.resume() is None:
+        raise errors.NotSignedIn(f"not signed in to profile '{profile.name}'; run '{PROG} login'")
+    return current
+
+
+def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
+    current = _session(profile)
+
+    def show_url(url: str, opened: bool) -> None:
+        if opened:
+            print("Opened your browser to sign in. If it did not open, visit:", file=sys.stderr)
+        else:
+            print("Open this URL in a browser to sign in:", file=sys.stderr)
+        print(url, file=sys.stderr, flush=True)
+
+    def paste(url: str) -> str:
+        print("Open this URL in any browser and sign in:", file=sys.stderr)
+        print(url, file=sys.stderr)
+        print(
+            "Then paste the full address of the page you land on (it may fail to load):",
+            file=sys.stderr,
+            flush=True,
+        )
+        line = sys.stdin.readline()
+        if not line:
+            raise errors.SignInCancelled("no redirect URL was pasted")
+        return line
+
+    cancel = threading.Event()
+    try:
+        identity = current.sign_in(
+            timeout=args.timeout,
+            cancel=cancel,
+            show_url=show_url,
+            paste_redirect=paste if args.no_browser else None,
+        )
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    groups = f" (groups: {', '.join(identity.groups)})" if identity.groups else ""
+    print(f"Signed in as {identity.username}{groups}.", file=sys.stderr)
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
+    current = _session(profile)
+    if args.everywhere:
+        try:
+            current.resume()
+        except errors.CognitoDesktopError as exc:
+            log.info("could not resume before signing out everywhere: %s", exc)
+    problems = current.sign_out(everywhere=args.everywhere)
+    for problem in problems:
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
     print(
-        f"profile {profile.name}: client {profile.client_id} at {profile.domain} "
-        f"(issuer {profile.issuer})"
-    )
-    print(
-        "cognito-desktop: the desktop GUI is not built yet; see docs/local-cognito.md "
-        "to use the stand-in directly.",
+        "Signed out on this computer."
+        + ("" if not args.everywhere or problems else " All other sessions were ended too."),
         file=sys.stderr,
     )
-    return 3
+    url = current.logout_url()
+    if url:
+        print(f"To also clear the browser's sign-in, open: {url}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
+    current = _session(profile)
+    signed_in = False
+    try:
+        signed_in = current.resume() is not None
+    except errors.SessionExpired:
+        signed_in = False
+    identity = current.identity
+    expires = current.access_expires_at
+    info: dict[str, Any] = {
+        "profile": profile.name,
+        "signed_in": signed_in,
+        "username": identity.username if identity and signed_in else None,
+        "sub": identity.sub if identity and signed_in else None,
+        "groups": list(identity.groups) if identity and signed_in else [],
+        "is_admin": bool(identity and signed_in and profile.admin_group in identity.groups),
+        "access_token_expires_at": int(expires) if expires and signed_in else None,
+        "storage": {"backend": current.store.backend_name, "secure": current.store.secure},
+    }
+    if args.json:
+        print(json.dumps(info))
+    elif signed_in:
+        when = datetime.datetime.fromtimestamp(expires or time.time()).strftime("%H:%M:%S")
+        print(
+            f"Signed in to '{profile.name}' as {info['username']}"
+            f"{' (admin)' if info['is_admin'] else ''}; access token valid until {when}."
+        )
+        print(
+            f"Groups: {', '.join(info['groups']) or 'none'}. Session stored in "
+            f"{info['storage']['backend']}"
+            f"{'' if info['storage']['secure'] else ' (NOT persistent, not secure)'}."
+        )
+    else:
+        print(f"Not signed in to '{profile.name}'.")
+    return 0 if signed_in else 1
+
+
+def cmd_token(args: argparse.Namespace, profile: config.Profile) -> int:
+    current = _signed_in(profile)
+    print(current.id_token() if args.id else current.access_token())
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, profile: config.Profile) -> int:
+    if not profile.api_url:
+        raise errors.ConfigError(f"profiles.{profile.name}.api_url is not set")
+    body = None
+    if args.data is not None:
+        try:
+            body = json.loads(args.data)
+        except ValueError as exc:
+            raise errors.CognitoDesktopError(f"--data is not valid JSON: {exc}") from None
+    current = _signed_in(profile)
+    client = api_client.ApiClient(profile.api_url, current, current.http)
+    response = client.request(args.method, args.path, json=body)
+    if response.content:
+        try:
+            print(json.dumps(response.json(), indent=2))
+        except ValueError:
+            print(response.text)
+    return 0
+
+
+def cmd_self_test(args: argparse.Namespace, profile: config.Profile) -> int:
+    """Checks a tester can run to see what is wrong with a packaged build."""
+    results: list[tuple[str, bool, str]] = []
+    results.append(("config", True, f"profile '{profile.name}', client {profile.client_id}"))
+    current = _session(profile)
+    try:
+        endpoints = current.endpoints()
+        results.append(("discovery", True, f"issuer {endpoints.issuer}"))
+    except errors.CognitoDesktopError as exc:
+        results.append(("discovery", False, str(exc)))
+    results.append(
+        (
+            "keyring",
+            current.store.secure,
+            current.store.backend_name
+            + ("" if current.store.secure else f" ({current.store.warning})"),
+        )
+    )
+    try:
+        results.append(("session", True, "signed in" if current.resume() else "not signed in"))
+    except errors.CognitoDesktopError as exc:
+        results.append(("session", False, str(exc)))
+    if profile.api_url:
+        try:
+            response = current.http.get(f"{profile.api_url}/healthz")
+            results.append(("api", response.status_code == 200, f"HTTP {response.status_code}"))
+        except Exception as exc:
+            results.append(("api", False, type(exc).__name__))
+    for name, ok, detail in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name:<10} {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, config.Profile], int]] = {
+    "login": cmd_login,
+    "logout": cmd_logout,
+    "status": cmd_status,
+    "token": cmd_token,
+    "api": cmd_api,
+    "self-test": cmd_self_test,
+}
 
 
 if __name__ == "__main__":

@@ -212,7 +212,11 @@ def _url(value: str, key: str) -> None:
 
 
 def _loopback_redirect(uri: str, key: str) -> None:
-    """RFC 8252 7.3: ``http://127.0.0.1:PORT/path`` with an explicit port."""
+    """RFC 8252 7.3: ``http://127.0.0.1:PORT/path`` with an explicit port.
+
+    Only ``127.0.0.1`` and ``localhost``: the receiver binds 127.0.0.1, so a
+    redirect to another loopback address (or ::1) could never arrive.
+    """
     parts = urllib.parse.urlsplit(uri)
     try:
         port = parts.port
@@ -220,7 +224,7 @@ def _loopback_redirect(uri: str, key: str) -> None:
         port = None
     if (
         parts.scheme != "http"
-        or not _is_loopback_host(parts.hostname)
+        or parts.hostname not in ("127.0.0.1", "localhost")
         or port is None
         or parts.query
         or parts.fragment

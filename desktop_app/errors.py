@@ -1,6 +1,12 @@
-"""Errors the app shows to people: each carries one clear, secret-free line."""
+"""Errors the app shows to people: each carries one clear, secret-free line.
+
+``str(error)`` is what the CLI prints and the GUI shows. No message ever holds a
+token, code, verifier, state, nonce or password.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class CognitoDesktopError(Exception):
@@ -9,3 +15,85 @@ class CognitoDesktopError(Exception):
 
 class ConfigError(CognitoDesktopError):
     """The config file is missing, unreadable, or has a bad key or value."""
+
+
+class NetworkError(CognitoDesktopError):
+    """A request failed in transit or timed out; trying again may work."""
+
+
+class DiscoveryError(CognitoDesktopError):
+    """The OpenID discovery document is unreachable or not what the profile expects."""
+
+
+# -- interactive sign-in ------------------------------------------------------------
+
+
+class SignInError(CognitoDesktopError):
+    """Interactive sign-in did not complete; nothing was stored."""
+
+
+class SignInCancelled(SignInError):
+    """The person (or the app) cancelled the sign-in."""
+
+
+class SignInTimeout(SignInError):
+    """No redirect came back from the browser in time."""
+
+
+class NoFreePort(SignInError):
+    """None of the registered loopback redirect ports could be bound."""
+
+    def __init__(self, ports: Sequence[int]) -> None:
+        listed = ", ".join(str(p) for p in ports)
+        super().__init__(
+            f"none of the registered redirect ports is free ({listed}); close the program "
+            "using them or register another port on the app client"
+        )
+        self.ports = tuple(ports)
+
+
+class AuthorizationDenied(SignInError):
+    """The authorization server redirected back with ``error=`` (e.g. access_denied)."""
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        text = f"sign-in was refused: {error}"
+        if description:
+            text += f" ({description})"
+        super().__init__(text)
+        self.error = error
+        self.description = description
+
+
+class StateMismatch(SignInError):
+    """The redirect's ``state`` was missing or not the one this attempt sent (CSRF)."""
+
+
+class TokenExchangeError(SignInError):
+    """The token endpoint refused the authorization code."""
+
+
+class IdTokenError(SignInError):
+    """The ID token failed validation (OpenID Connect Core 3.1.3.7); nothing is trusted."""
+
+
+# -- staying signed in ----------------------------------------------------------------
+
+
+class NotSignedIn(CognitoDesktopError):
+    """No session: sign in first."""
+
+
+class SessionExpired(NotSignedIn):
+    """The refresh token was refused (revoked, expired, user disabled): sign in again."""
+
+
+class KeyringError(CognitoDesktopError):
+    """The OS keyring failed or did not answer in time."""
+
+
+class ApiError(CognitoDesktopError):
+    """The protected API answered with an error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"API error {status}: {message}")
+        self.status = status

@@ -106,3 +106,17 @@ def admin_tokens(
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
     return dict(result["AuthenticationResult"])
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real Secret Service for the whole run; the env a client process needs."""
+    from tests.support import secret_service as secret_service_mod
+
+    lacking = secret_service_mod.missing()
+    if lacking:
+        pytest.skip(
+            f"no Secret Service here (apt install dbus gnome-keyring): missing {', '.join(lacking)}"
+        )
+    with secret_service_mod.running(tmp_path_factory.mktemp("secret-service")) as env:
+        yield env

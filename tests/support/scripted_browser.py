@@ -133,6 +133,11 @@ class ScriptedBrowser:
             response = self.get(location)
         return response
 
+    def open_url(self, url: str) -> Page | str:
+        """The page at ``url`` after redirects on managed login, or the app URL it left for."""
+        result = self.follow(self.get(url))
+        return result if isinstance(result, str) else _parse(result)
+
     def open(self, request: AuthRequest) -> Page | str:
         """The page managed login shows for ``request``, or the callback URL if it
         redirected straight back (an existing session)."""

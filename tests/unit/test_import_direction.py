@@ -52,6 +52,12 @@ RULES: tuple[Rule, ...] = (
         forbidden=QT,
     ),
     Rule(
+        "desktop_app.logs",
+        "logs sets up redacted logging for the entry points; pure Python",
+        may_import=("desktop_app.auth", *BOTTOM),
+        forbidden=QT,
+    ),
+    Rule(
         "desktop_app.api",
         "api is pure Python and imports only auth, config, errors",
         may_import=("desktop_app.auth", *BOTTOM),
@@ -101,6 +107,7 @@ DESKTOP_CHILDREN = {
     "cli",
     "config",
     "errors",
+    "logs",
     "auth",
     "api",
     "qt",

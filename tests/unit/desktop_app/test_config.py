@@ -225,9 +225,14 @@ def test_bad_redirect_uri(tmp_path: Path, uri: str) -> None:
     assert uri in message
 
 
-@pytest.mark.parametrize(
-    "uri", ["http://localhost:53682/callback", "http://[::1]:1/cb", "http://127.0.0.2:8080/"]
-)
+@pytest.mark.parametrize("uri", ["http://[::1]:1/cb", "http://127.0.0.2:8080/"])
+def test_other_loopback_addresses_are_refused(tmp_path: Path, uri: str) -> None:
+    # The receiver binds 127.0.0.1 only, so these redirects could never arrive.
+    message = config_error(write(tmp_path, toml(redirect_uris=f'["{uri}"]')))
+    assert "profiles.work.redirect_uris" in message
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:53682/callback", "http://127.0.0.1:8080/"])
 def test_loopback_redirect_variants_accepted(tmp_path: Path, uri: str) -> None:
     profile = config.load_profile(write(tmp_path, toml(redirect_uris=f'["{uri}"]')), "work")
     assert profile.redirect_uris == (uri,)

@@ -1,0 +1,40 @@
+"""A log formatter that removes secrets from every line, whoever logged it.
+
+Installed on the app's handlers, so it also covers urllib3's request lines and
+any library's debug output: tokens (JWTs and long opaque strings after a
+sensitive name), codes, verifiers, state, nonces, passwords and Authorization
+headers are replaced by ``[redacted]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_MASK = "[redacted]"
+_PATTERNS = (
+    # JSON Web Tokens (three base64url segments, the first a JSON header).
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    # Authorization: Bearer/Basic ...
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:bearer|basic)\s+)[^\s'\",}]+"),
+    # name=value or "name": "value" for names that carry secrets.
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|id_token|token|code|code_verifier|state|nonce|"
+        r"password|client_secret|session|Session|AccessToken|RefreshToken|IdToken)"
+        r"['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]+"
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every recognisable secret replaced by ``[redacted]``."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + _MASK, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then redacts the whole line, traceback included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

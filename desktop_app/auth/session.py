@@ -1,0 +1,424 @@
+"""One profile's sign-in state: sign in, stay signed in, sign out.
+
+Tokens live in memory; only the refresh token (and non-secret metadata) is
+persisted, in the token store. Refresh is single-flight (many callers, one
+request) and rotation-aware (a new refresh token is saved before the old one is
+dropped). ``invalid_grant`` ends the session for good: the stored token is
+removed and a fresh sign-in is required. Transient failures keep it and retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import logging
+import threading
+import time
+import urllib.parse
+import webbrowser
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from desktop_app import config, errors
+from desktop_app.auth import discovery, http, idtoken, loopback, pkce, store, tokens
+
+log = logging.getLogger(__name__)
+
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+REFRESH_ATTEMPTS = 3  # transient failures: try, wait 0.5 s, try, wait 1 s, try
+SIGN_IN_TIMEOUT_S = 300.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Who is signed in, from the validated ID token (or the stored metadata)."""
+
+    username: str
+    sub: str
+    email: str | None = None
+    groups: tuple[str, ...] = ()
+    auth_time: int | None = None
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Identity:
+        groups = claims.get("cognito:groups")
+        email = claims.get("email")
+        auth_time = claims.get("auth_time")
+        return cls(
+            username=str(claims.get("cognito:username") or claims.get("username") or claims["sub"]),
+            sub=str(claims["sub"]),
+            email=email if isinstance(email, str) else None,
+            groups=tuple(g for g in groups if isinstance(g, str))
+            if isinstance(groups, list)
+            else (),
+            auth_time=auth_time if isinstance(auth_time, int) else None,
+        )
+
+
+class Session:
+    """See the module docstring. Thread-safe; never touches Qt."""
+
+    def __init__(
+        self,
+        profile: config.Profile,
+        *,
+        token_store: store.TokenStore,
+        http_session: requests.Session | None = None,
+        now: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        open_browser: Callable[[str], bool] = webbrowser.open,
+    ) -> None:
+        self.profile = profile
+        self.store = token_store
+        self.http = http_session or http.new_session()
+        self._now = now
+        self._sleep = sleep
+        self._open_browser = open_browser
+        self._client = tokens.TokenClient(profile.client_id, self.http, now=now)
+        self._lock = threading.Lock()  # guards the fields below
+        self._refresh_lock = threading.Lock()  # one refresh at a time
+        self._generation = 0  # bumped by every completed refresh or sign-in
+        self._tokens: tokens.TokenResponse | None = None
+        self._identity: Identity | None = None
+        self._stored: store.StoredSession | None = None
+        self._validator: idtoken.IdTokenValidator | None = None
+
+    # -- state -----------------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity | None:
+        with self._lock:
+            return self._identity
+
+    @property
+    def access_expires_at(self) -> float | None:
+        with self._lock:
+            return self._tokens.expires_at if self._tokens else None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        with self._lock:
+            granted = self._tokens.scope if self._tokens else None
+        return tuple(granted.split()) if granted else self.profile.scopes
+
+    def endpoints(self) -> discovery.Endpoints:
+        return discovery.discover(self.profile, self.http)
+
+    def _id_validator(self) -> idtoken.IdTokenValidator:
+        with self._lock:
+            if self._validator is None:
+                jwks = idtoken.JwksClient(self.endpoints().jwks_uri, self.http)
+                self._validator = idtoken.IdTokenValidator(
+                    issuer=self.profile.issuer,
+                    client_id=self.profile.client_id,
+                    jwks=jwks,
+                    now=self._now,
+                )
+            return self._validator
+
+    # -- interactive sign-in ---------------------------------------------------------------
+
+    def authorization_url(
+        self,
+        endpoints: discovery.Endpoints,
+        *,
+        redirect_uri: str,
+        challenge: str,
+        state: str,
+        nonce: str,
+    ) -> str:
+        """The managed-login URL (Cognito's /oauth2/authorize parameters)."""
+        query = urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.profile.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": " ".join(self.profile.scopes),
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
+            quote_via=urllib.parse.quote,
+        )
+        return f"{endpoints.authorization_endpoint}?{query}"
+
+    def sign_in(
+        self,
+        *,
+        timeout: float = SIGN_IN_TIMEOUT_S,
+        cancel: threading.Event | None = None,
+        show_url: Callable[[str, bool], None] = lambda url, opened: None,
+        paste_redirect: Callable[[str], str] | None = None,
+    ) -> Identity:
+        """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE.
+
+        ``show_url(url, opened)`` lets the caller print the URL (always, or only
+        when the browser did not open). With ``paste_redirect`` no browser or
+        port is used: it receives the URL and returns the final redirect URL the
+        person pasted back (SSH, WSL, containers). Nothing is stored unless the
+        ID token validates.
+        """
+        endpoints = self.endpoints()
+        verifier, state, nonce = pkce.new_verifier(), pkce.new_state(), pkce.new_nonce()
+        challenge = pkce.challenge(verifier)
+        if paste_redirect is not None:
+            redirect_uri = self.profile.redirect_uris[0]
+            url = self.authorization_url(
+                endpoints, redirect_uri=redirect_uri, challenge=challenge, state=state, nonce=nonce
+            )
+            code = parse_redirect(paste_redirect(url), redirect_uri, state)
+        else:
+            with loopback.LoopbackReceiver(
+                self.profile.redirect_uris, expected_state=state
+            ) as receiver:
+                redirect_uri = receiver.redirect_uri
+                url = self.authorization_url(
+                    endpoints,
+                    redirect_uri=redirect_uri,
+                    challenge=challenge,
+                    state=state,
+                    nonce=nonce,
+                )
+                try:
+                    opened = bool(self._open_browser(url))
+                except webbrowser.Error:
+                    opened = False
+                show_url(url, opened)
+                code = receiver.wait(timeout, cancel).code
+        try:
+            response = self._client.exchange(
+                endpoints.token_endpoint,
+                code=code,
+                redirect_uri=redirect_uri,
+                code_verifier=verifier,
+            )
+        except tokens.Refused as exc:
+            raise errors.TokenExchangeError(
+                f"the token endpoint refused the sign-in code ({exc.error})"
+            ) from None
+        if response.id_token is None:
+            raise errors.IdTokenError("no ID token came back; add 'openid' to the profile's scopes")
+        claims = self._id_validator().validate(response.id_token, nonce=nonce)
+        if response.refresh_token is None:
+            raise errors.TokenExchangeError("no refresh token came back from the token endpoint")
+        identity = Identity.from_claims(claims)
+        stored = store.StoredSession(
+            refresh_token=response.refresh_token,
+            username=identity.username,
+            sub=identity.sub,
+            client_id=self.profile.client_id,
+            issuer=self.profile.issuer,
+            saved_at=self._now(),
+        )
+        self.store.save(stored)
+        with self._lock:
+            self._tokens, self._identity, self._stored = response, identity, stored
+            self._generation += 1
+        log.info("signed in as %s", identity.username)
+        return identity
+
+    # -- staying signed in -------------------------------------------------------------------
+
+    def resume(self) -> Identity | None:
+        """Silent sign-in from the stored refresh token; None if there is none (or it died)."""
+        stored = self.store.load()
+        if stored is None:
+            return None
+        if stored.client_id != self.profile.client_id or stored.issuer != self.profile.issuer:
+            log.warning("stored session belongs to another app client or pool; removing it")
+            self.store.delete()
+            return None
+        with self._lock:
+            self._stored = stored
+            self._identity = Identity(stored.username, stored.sub)
+        try:
+            self.refresh()
+        except errors.SessionExpired:
+            return None
+        return self.identity
+
+    def access_token(self, *, min_valid: float = 60.0) -> str:
+        """A valid access token, refreshed first if it expires within ``min_valid`` s."""
+        with self._lock:
+            current = self._tokens
+        if current is not None and current.expires_at - self._now() > min_valid:
+            return current.access_token
+        return self.refresh().access_token
+
+    def id_token(self) -> str:
+        """The current ID token (after a refresh if the access token is due)."""
+        self.access_token()
+        with self._lock:
+            current = self._tokens
+        if current is None or current.id_token is None:
+            raise errors.NotSignedIn("no ID token in this session")
+        return current.id_token
+
+    def refresh(self) -> tokens.TokenResponse:
+        """Single-flight refresh: callers that arrive during one share its result."""
+        with self._lock:
+            generation = self._generation
+        with self._refresh_lock:
+            with self._lock:
+                if self._generation != generation and self._tokens is not None:
+                    return self._tokens  # someone refreshed while we waited
+                stored = self._stored
+            if stored is None:
+                stored = self.store.load()
+                if stored is None:
+                    raise errors.NotSignedIn("not signed in; run 'cognito-desktop login'")
+            response = self._refresh_with_retry(stored)
+            if response.refresh_token and response.refresh_token != stored.refresh_token:
+                # Rotation: persist the new token before the old one is forgotten.
+                stored = dataclasses.replace(
+                    stored, refresh_token=response.refresh_token, saved_at=self._now()
+                )
+                self.store.save(stored)
+            identity = self._identity_after_refresh(response, stored)
+            with self._lock:
+                self._tokens, self._stored, self._identity = response, stored, identity
+                self._generation += 1
+            return response
+
+    def _refresh_with_retry(self, stored: store.StoredSession) -> tokens.TokenResponse:
+        token_endpoint = self.endpoints().token_endpoint
+        delay = 0.5
+        for attempt in range(1, REFRESH_ATTEMPTS + 1):
+            try:
+                return self._client.refresh(token_endpoint, stored.refresh_token)
+            except tokens.Refused as exc:
+                log.info("refresh refused (%s); the session has ended", exc.error)
+                self._forget()
+                raise errors.SessionExpired(
+                    "your session has ended; please sign in again"
+                ) from None
+            except errors.NetworkError as exc:
+                if attempt == REFRESH_ATTEMPTS:
+                    raise errors.NetworkError(f"could not refresh the session: {exc}") from None
+                log.info("refresh attempt %d failed (%s); retrying", attempt, exc)
+                self._sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _identity_after_refresh(
+        self, response: tokens.TokenResponse, stored: store.StoredSession
+    ) -> Identity:
+        if response.id_token is None:
+            return self._identity or Identity(stored.username, stored.sub)
+        claims = self._id_validator().validate(response.id_token, nonce=None)
+        # OIDC Core 12.2: a refreshed ID token must be about the same person.
+        if not hmac.compare_digest(str(claims["sub"]), stored.sub):
+            self._forget()
+            raise errors.IdTokenError("the refreshed ID token is for another user")
+        return Identity.from_claims(claims)
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._tokens, self._stored, self._identity = None, None, None
+            self._generation += 1
+        try:
+            self.store.delete()
+        except errors.KeyringError as exc:
+            log.warning("could not remove the stored session: %s", exc)
+
+    # -- signing out -----------------------------------------------------------------------
+
+    def sign_out(self, *, everywhere: bool = False) -> list[str]:
+        """Revoke, forget, and (``everywhere``) end every session of the user.
+
+        Local state is cleared whatever happens; the returned lines describe any
+        step that failed (empty when everything worked).
+        """
+        problems: list[str] = []
+        with self._lock:
+            stored, current = self._stored, self._tokens
+        if stored is None:
+            try:
+                stored = self.store.load()
+            except errors.KeyringError as exc:
+                problems.append(str(exc))
+        if everywhere:
+            problems += self._global_sign_out(current, stored)
+        if stored is not None:
+            try:
+                revocation = self.endpoints().revocation_endpoint
+                if revocation:
+                    self._client.revoke(revocation, stored.refresh_token)
+            except (errors.CognitoDesktopError, tokens.Refused) as exc:
+                problems.append(f"could not revoke the refresh token: {exc}")
+        self._forget()
+        return problems
+
+    def _global_sign_out(
+        self, current: tokens.TokenResponse | None, stored: store.StoredSession | None
+    ) -> list[str]:
+        if ADMIN_SCOPE not in self.scopes:
+            return [
+                f"signing out everywhere needs the '{ADMIN_SCOPE}' scope; add it to the "
+                "profile's scopes (and the app client's allowed scopes)"
+            ]
+        try:
+            access = (
+                current.access_token
+                if current and current.expires_at > self._now() + 5
+                else self.refresh().access_token
+                if stored
+                else None
+            )
+            if access is None:
+                return ["not signed in here, so there is no session to end everywhere"]
+            response = self.http.post(
+                idp_endpoint(self.profile),
+                data=json.dumps({"AccessToken": access}),
+                headers={
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
+                },
+            )
+        except (requests.RequestException, errors.CognitoDesktopError) as exc:
+            return [f"could not sign out everywhere: {type(exc).__name__}"]
+        if response.status_code != 200:
+            return [f"could not sign out everywhere: HTTP {response.status_code}"]
+        return []
+
+    def logout_url(self) -> str | None:
+        """Managed login's /logout URL, which clears its cookie (tokens are unaffected)."""
+        if not self.profile.logout_uri:
+            return None
+        query = urllib.parse.urlencode(
+            {"client_id": self.profile.client_id, "logout_uri": self.profile.logout_uri}
+        )
+        return f"{self.profile.domain}/logout?{query}"
+
+
+def idp_endpoint(profile: config.Profile) -> str:
+    """The cognito-idp API: the discovery override's origin (a local pool), else AWS's."""
+    if profile.discovery_url:
+        parts = urllib.parse.urlsplit(profile.discovery_url)
+        return f"{parts.scheme}://{parts.netloc}/"
+    return f"https://cognito-idp.{profile.region}.amazonaws.com/"
+
+
+def parse_redirect(pasted: str, redirect_uri: str, state: str) -> str:
+    """The ``code`` from a pasted final redirect URL, with the same checks as the receiver."""
+    url = pasted.strip()
+    expected = urllib.parse.urlsplit(redirect_uri)
+    got = urllib.parse.urlsplit(url)
+    if (got.scheme, got.netloc, got.path) != (expected.scheme, expected.netloc, expected.path):
+        raise errors.SignInError(
+            "that is not the redirect URL; paste the whole address from the browser's address bar"
+        )
+    params = urllib.parse.parse_qs(got.query)
+    if "error" in params:
+        description = params.get("error_description", [None])[0]
+        raise errors.AuthorizationDenied(params["error"][0], description)
+    states, codes = params.get("state", []), params.get("code", [])
+    if len(states) != 1 or not hmac.compare_digest(states[0], state):
+        raise errors.StateMismatch("the redirect's state does not match this sign-in")
+    if len(codes) != 1 or not codes[0]:
+        raise errors.SignInError("the redirect URL has no authorization code")
+    return codes[0]

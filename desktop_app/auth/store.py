@@ -1,0 +1,550 @@
+"""Where a signed-in session survives a restart: the OS keyring, or memory only.
+
+Only the refresh token (the one secret) and non-secret metadata are stored, as one
+small JSON document per profile under service ``cognito-desktop`` and username
+``profile:<name>``. Nothing here ever writes a file.
+
+Backends are allowlisted by class (module + class name, so nothing platform-specific
+is imported): macOS Keychain, Windows Credential Locker, Secret Service (and its
+libsecret flavour) and KWallet. Any other backend (``keyrings.alt`` plaintext or
+encrypted files, ``fail``, ``null``, unknown third-party ones) gives a
+:class:`MemoryStore` with a one-line warning: the person stays signed in only while
+the app runs.
+
+Windows Credential Manager caps a secret at 2,560 bytes, and ``keyring`` writes it
+as UTF-16 (2 bytes a character), so the real cap is 1,280 characters; Cognito
+refresh tokens alone are ~1,700-1,800. Values longer than :data:`CHUNK_LIMIT`
+characters are therefore split: the main item holds
+``{"v": 1, "chunks": N, "digest": <sha256 of the full value>}`` and items
+``profile:<name>#0`` .. ``#N-1`` hold the parts. The same layout is used on every
+platform so it is tested everywhere.
+
+Every keyring call runs in a daemon worker thread and is abandoned after ``timeout``
+seconds (a locked keyring can hang or pop a dialog); calls on one store are
+serialised, so a later call queues behind a hung one and times out too rather than
+racing it. Errors become :class:`~desktop_app.errors.KeyringError` naming only the
+exception class: no secret, value or backend message is ever logged or shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from desktop_app.errors import KeyringError
+
+__all__ = [
+    "CHUNK_LIMIT",
+    "SECURE_BACKENDS",
+    "SERVICE",
+    "KeyringStore",
+    "MemoryStore",
+    "StoredSession",
+    "TokenStore",
+    "is_secure_backend",
+    "open_store",
+]
+
+log = logging.getLogger(__name__)
+
+SERVICE = "cognito-desktop"
+FORMAT_VERSION = 1
+
+#: Longest value (in characters) one keyring item holds. Values are pure ASCII JSON,
+#: so UTF-16 needs 2 bytes a character: 1,200 * 2 = 2,400 <= Windows' 2,560-byte cap.
+CHUNK_LIMIT = 1200
+#: Upper bound on chunks (~76,000 characters): more is refused on save, corrupt on load.
+MAX_CHUNKS = 64
+
+#: Secure OS keyrings, by (module, class name) of the backend's exact class.
+SECURE_BACKENDS: tuple[tuple[str, str], ...] = (
+    ("keyring.backends.macOS", "Keyring"),  # macOS Keychain
+    ("keyring.backends.Windows", "WinVaultKeyring"),  # Windows Credential Locker
+    ("keyring.backends.SecretService", "Keyring"),  # Secret Service (GNOME Keyring, KeePassXC)
+    ("keyring.backends.libsecret", "Keyring"),  # Secret Service through libsecret
+    ("keyring.backends.kwallet", "DBusKeyring"),  # KWallet 5/6
+    ("keyring.backends.kwallet", "DBusKeyringKWallet4"),  # KWallet 4
+)
+_CHAINER = ("keyring.backends.chainer", "ChainerBackend")
+
+_MEMORY_WARNING = (
+    "Sessions are kept in memory only; you will stay signed in only while the app runs."
+)
+_SESSION_FIELDS = ("refresh_token", "username", "sub", "client_id", "issuer", "saved_at")
+_HEX = frozenset("0123456789abcdef")
+
+_T = TypeVar("_T")
+
+
+# -- the stored session -------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredSession:
+    """What survives a restart. ``refresh_token`` is the only secret and never shown."""
+
+    refresh_token: str = dataclasses.field(repr=False)
+    username: str
+    sub: str
+    client_id: str
+    issuer: str
+    saved_at: float  # epoch seconds
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Persists one profile's :class:`StoredSession`."""
+
+    backend_name: str
+    """Display name of where sessions go, e.g. ``"SecretService Keyring"``, ``"memory"``."""
+    secure: bool
+    """True only for an allowlisted OS keyring."""
+    warning: str | None
+    """One line for the person when not secure, else None."""
+
+    def load(self) -> StoredSession | None:
+        """The stored session, or None; a corrupted entry is deleted and gives None."""
+        ...
+
+    def save(self, session: StoredSession) -> None:
+        """Replace the stored session."""
+        ...
+
+    def delete(self) -> None:
+        """Remove the stored session; idempotent."""
+        ...
+
+
+# -- memory only ---------------------------------------------------------------------
+
+
+class MemoryStore:
+    """Keeps the session for the life of the process only. Never secure, never a file."""
+
+    backend_name: str
+    secure: bool
+    warning: str | None
+
+    def __init__(self, warning: str | None = _MEMORY_WARNING) -> None:
+        self.backend_name = "memory"
+        self.secure = False
+        self.warning = warning
+        self._lock = threading.Lock()
+        self._session: StoredSession | None = None
+
+    def load(self) -> StoredSession | None:
+        with self._lock:
+            return self._session
+
+    def save(self, session: StoredSession) -> None:
+        with self._lock:
+            self._session = session
+
+    def delete(self) -> None:
+        with self._lock:
+            self._session = None
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(has_session={self._session is not None})"
+
+
+# -- the OS keyring ------------------------------------------------------------------
+
+
+class _KeyringTimeoutError(KeyringError):
+    """The keyring did not answer in time (a :class:`KeyringError` to callers)."""
+
+
+class _CorruptError(Exception):
+    """The stored entry cannot be read back; ``str()`` is a secret-free reason."""
+
+
+class KeyringStore:
+    """A profile's session in a ``keyring`` backend (chunked, digest-checked, timed out)."""
+
+    backend_name: str
+    secure: bool
+    warning: str | None
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend,
+        profile: str,
+        *,
+        service: str = SERVICE,
+        timeout: float = 5.0,
+    ) -> None:
+        _check_profile(profile)
+        _check_timeout(timeout)
+        self._backend = backend
+        self._profile = profile
+        self._service = service
+        self._timeout = timeout
+        self._main_key = f"profile:{profile}"
+        self.backend_name = _backend_name(backend)
+        self.secure = is_secure_backend(backend)
+        self.warning = (
+            None
+            if self.secure
+            else f"The keyring backend {self.backend_name} is not a recognised secure OS "
+            "keyring; prefer a system keychain."
+        )
+        # One operation (load/save/delete) at a time, so chunk writes never interleave.
+        self._op_lock = threading.Lock()
+        # One backend call at a time, held by the worker: a later call queues behind a
+        # hung one (and times out) instead of racing it.
+        self._backend_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"KeyringStore(profile={self._profile!r}, backend={self.backend_name!r}, "
+            f"secure={self.secure})"
+        )
+
+    # public API
+
+    def load(self) -> StoredSession | None:
+        with self._op_lock:
+            raw = self._get(self._main_key)
+            if raw is None:
+                return None
+            try:
+                return _decode_session(self._assemble(raw))
+            except _CorruptError as reason:
+                log.warning(
+                    "The stored session for profile %r was unreadable (%s); removed it. "
+                    "Sign in again.",
+                    self._profile,
+                    reason,
+                )
+                self._purge(raw)
+                return None
+
+    def save(self, session: StoredSession) -> None:
+        if not session.refresh_token:
+            raise ValueError("refusing to store a session without a refresh token")
+        value = _encode_session(session)
+        if len(value) <= CHUNK_LIMIT:
+            parts: list[str] = []
+            main = value
+        else:
+            parts = [value[i : i + CHUNK_LIMIT] for i in range(0, len(value), CHUNK_LIMIT)]
+            if len(parts) > MAX_CHUNKS:
+                raise KeyringError(
+                    f"the session is too large for the OS keyring ({len(value)} characters)"
+                )
+            main = _compact({"v": FORMAT_VERSION, "chunks": len(parts), "digest": _digest(value)})
+        with self._op_lock:
+            # Chunks first, then the item that points at them, then stale chunks.
+            for index, part in enumerate(parts):
+                self._set(self._chunk_key(index), part)
+            self._set(self._main_key, main)
+            self._delete_chunks_from(len(parts))
+        log.debug(
+            "Saved the session for profile %r in %s (%d chunk(s))",
+            self._profile,
+            self.backend_name,
+            len(parts),
+        )
+
+    def delete(self) -> None:
+        with self._op_lock:
+            try:
+                raw = self._get(self._main_key)  # for its chunk count
+            except _KeyringTimeoutError:
+                raise
+            except KeyringError:
+                raw = None  # an unreadable item must still be deletable
+            self._purge(raw)
+
+    # layout
+
+    def _chunk_key(self, index: int) -> str:
+        return f"{self._main_key}#{index}"
+
+    def _assemble(self, raw: str) -> str:
+        """The full value from the main item's ``raw`` text (reading chunks if any)."""
+        header = _parse_object(raw)
+        if "chunks" not in header:
+            return raw
+        if header.get("v") != FORMAT_VERSION:
+            raise _CorruptError("unknown format version")
+        count = header.get("chunks")
+        digest = header.get("digest")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CHUNKS:
+            raise _CorruptError("bad chunk count")
+        if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _HEX:
+            raise _CorruptError("bad digest")
+        parts = []
+        for index in range(count):
+            part = self._get(self._chunk_key(index))
+            if part is None:
+                raise _CorruptError(f"chunk {index + 1} of {count} is missing")
+            parts.append(part)
+        value = "".join(parts)
+        if not hmac.compare_digest(_digest(value), digest):
+            raise _CorruptError("digest mismatch")
+        return value
+
+    def _purge(self, raw: str | None) -> None:
+        """Remove the main item (``raw`` is its text, if any) first, so the entry is gone
+        at once, then every chunk, including any beyond a gap below the stated count."""
+        self._delete(self._main_key)
+        self._delete_chunks_from(0, at_least=_stated_chunks(raw))
+
+    def _delete_chunks_from(self, start: int, *, at_least: int = 0) -> None:
+        """Delete chunks ``start`` and up: every index below ``at_least``, then the run of
+        present ones above. Chunks are written upwards from 0 and deleted from the top
+        down, so what is stored always forms a run without gaps."""
+        present: list[int] = []
+        index = start
+        while index < MAX_CHUNKS:
+            if self._get(self._chunk_key(index)) is not None:
+                present.append(index)
+            elif index >= at_least:
+                break
+            index += 1
+        for index in reversed(present):
+            self._delete(self._chunk_key(index))
+
+    # timed, serialised backend calls
+
+    def _get(self, key: str) -> str | None:
+        return self._call(
+            "read the stored session", lambda: self._backend.get_password(self._service, key)
+        )
+
+    def _set(self, key: str, value: str) -> None:
+        self._call(
+            "save the session", lambda: self._backend.set_password(self._service, key, value)
+        )
+
+    def _delete(self, key: str) -> None:
+        def delete_quietly() -> None:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):  # already gone
+                self._backend.delete_password(self._service, key)
+
+        self._call("remove the stored session", delete_quietly)
+
+    def _call(self, action: str, fn: Callable[[], _T]) -> _T:
+        return _run(fn, self._timeout, action, self._backend_lock)
+
+
+def _run(
+    fn: Callable[[], _T], timeout: float, action: str, lock: threading.Lock | None = None
+) -> _T:
+    """``fn()`` in a daemon thread; :class:`KeyringError` on timeout or any exception."""
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            if lock is None:
+                outcome.append((True, fn()))
+            else:
+                with lock:
+                    outcome.append((True, fn()))
+        except BaseException as exc:  # reported to the caller, never raised in the thread
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="cognito-desktop-keyring", daemon=True).start()
+    if not done.wait(timeout):
+        log.warning("The OS keyring did not answer within %g s (%s)", timeout, action)
+        raise _KeyringTimeoutError(
+            f"the OS keyring did not answer within {timeout:g} s (is it locked?)"
+        )
+    ok, result = outcome[0]
+    if ok:
+        return result  # type: ignore[no-any-return]
+    kind = type(result).__name__
+    del outcome[:], result  # drop the exception (its message may hold a value)
+    log.warning("The OS keyring failed to %s (%s)", action, kind)
+    raise KeyringError(f"the OS keyring failed to {action} ({kind})")
+
+
+# -- encoding ------------------------------------------------------------------------
+
+
+def _compact(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=True)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _encode_session(session: StoredSession) -> str:
+    return _compact(
+        {
+            "v": FORMAT_VERSION,
+            "refresh_token": session.refresh_token,
+            "username": session.username,
+            "sub": session.sub,
+            "client_id": session.client_id,
+            "issuer": session.issuer,
+            "saved_at": session.saved_at,
+        }
+    )
+
+
+def _parse_object(raw: str) -> dict[str, Any]:
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise _CorruptError("not JSON") from None
+    if not isinstance(document, dict):
+        raise _CorruptError("not a JSON object")
+    return document
+
+
+def _stated_chunks(raw: str | None) -> int:
+    """The chunk count a main item claims, if it can be read (0 otherwise)."""
+    try:
+        count = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return 0
+    count = count.get("chunks") if isinstance(count, dict) else None
+    if isinstance(count, int) and not isinstance(count, bool):
+        return max(0, min(count, MAX_CHUNKS))
+    return 0
+
+
+def _decode_session(value: str) -> StoredSession:
+    document = _parse_object(value)
+    if document.get("v") != FORMAT_VERSION:
+        raise _CorruptError("unknown format version")
+    for name in _SESSION_FIELDS[:-1]:
+        if not isinstance(document.get(name), str):
+            raise _CorruptError(f"missing or invalid {name}")
+    if not document["refresh_token"]:
+        raise _CorruptError("empty refresh_token")
+    saved_at = document.get("saved_at")
+    if (
+        not isinstance(saved_at, int | float)
+        or isinstance(saved_at, bool)
+        or not math.isfinite(saved_at)
+    ):
+        raise _CorruptError("missing or invalid saved_at")
+    return StoredSession(
+        refresh_token=document["refresh_token"],
+        username=document["username"],
+        sub=document["sub"],
+        client_id=document["client_id"],
+        issuer=document["issuer"],
+        saved_at=float(saved_at),
+    )
+
+
+# -- choosing a backend --------------------------------------------------------------
+
+
+def _class_key(cls: type) -> tuple[str, str]:
+    return (cls.__module__, cls.__qualname__)
+
+
+def is_secure_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    """Whether ``backend``'s exact class is an allowlisted OS keyring (subclasses are not:
+    they can override storage)."""
+    return _class_key(type(backend)) in SECURE_BACKENDS
+
+
+def _is_chainer(backend: keyring.backend.KeyringBackend) -> bool:
+    return any(_class_key(cls) == _CHAINER for cls in type(backend).__mro__)
+
+
+def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
+    cls = type(backend)
+    try:
+        name = getattr(cls, "name", None)
+    except Exception:
+        name = None
+    return name if isinstance(name, str) and name else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _priority(backend: keyring.backend.KeyringBackend) -> float:
+    try:
+        return float(backend.priority)
+    except Exception:
+        return -math.inf
+
+
+def _children(backend: keyring.backend.KeyringBackend) -> Sequence[Any]:
+    try:
+        children = backend.backends  # type: ignore[attr-defined]
+        return list(children)
+    except Exception:
+        return []
+
+
+def _select(
+    backend: keyring.backend.KeyringBackend,
+) -> tuple[keyring.backend.KeyringBackend | None, str]:
+    """The secure backend to use (or None) and a name for what was found."""
+    if is_secure_backend(backend):
+        return backend, _backend_name(backend)
+    if not _is_chainer(backend):
+        return None, _backend_name(backend)
+    children = [c for c in _children(backend) if isinstance(c, keyring.backend.KeyringBackend)]
+    children.sort(key=_priority, reverse=True)  # stable: keeps the chainer's order on ties
+    for child in children:
+        if is_secure_backend(child):
+            return child, _backend_name(child)
+    found = ", ".join(_backend_name(c) for c in children) or "no backends"
+    return None, f"{_backend_name(backend)} of {found}"
+
+
+def open_store(
+    profile: str,
+    *,
+    service: str = SERVICE,
+    backend: keyring.backend.KeyringBackend | None = None,
+    timeout: float = 5.0,
+) -> TokenStore:
+    """A :class:`KeyringStore` over a secure OS keyring, else a warning :class:`MemoryStore`.
+
+    ``backend`` defaults to ``keyring.get_keyring()``; a chained backend is searched for
+    its highest-priority allowlisted keyring. Never raises for a missing or broken
+    keyring (that is the memory fallback); never falls back to a file.
+    """
+    _check_profile(profile)
+    _check_timeout(timeout)
+
+    def choose() -> tuple[keyring.backend.KeyringBackend | None, str]:
+        return _select(backend if backend is not None else keyring.get_keyring())
+
+    try:
+        chosen, found = _run(choose, timeout, "open")
+    except KeyringError as exc:
+        chosen, found = None, f"none; {exc}"
+    if chosen is None:
+        log.warning("No secure OS keyring (found: %s); sessions stay in memory", found)
+        return MemoryStore(
+            warning=f"No secure OS keyring is available (found: {found}); you will stay "
+            "signed in only while the app runs."
+        )
+    log.debug("Sessions for profile %r are stored in %s", profile, found)
+    return KeyringStore(chosen, profile, service=service, timeout=timeout)
+
+
+def _check_profile(profile: str) -> None:
+    if not isinstance(profile, str) or not profile or "#" in profile:
+        raise ValueError("profile must be a non-empty name without '#'")
+
+
+def _check_timeout(timeout: float) -> None:
+    if not timeout > 0 or not math.isfinite(timeout):
+        raise ValueError("timeout must be a positive number of seconds")

@@ -1,0 +1,44 @@
+"""A $BROWSER command for CLI tests: a person signing in, scripted.
+
+``python -m tests.support.browser_command URL`` opens URL like a browser, signs
+in on managed login with ``SCRIPTED_USERNAME`` / ``SCRIPTED_PASSWORD`` (and sets
+``SCRIPTED_NEW_PASSWORD`` if asked for one), then requests the final redirect on
+the app's loopback receiver, exactly as a browser would. Exits 0 when the app's
+page answered 200.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.parse
+
+import requests
+
+from tests.support.scripted_browser import ScriptedBrowser
+
+
+def main(url: str) -> int:
+    parts = urllib.parse.urlsplit(url)
+    browser = ScriptedBrowser(f"{parts.scheme}://{parts.netloc}")
+    result = browser.open_url(url)
+    if not isinstance(result, str):  # the sign-in form (no managed-login session yet)
+        result = browser.submit(
+            result,
+            username=os.environ["SCRIPTED_USERNAME"],
+            password=os.environ["SCRIPTED_PASSWORD"],
+        )
+    if not isinstance(result, str) and "SCRIPTED_NEW_PASSWORD" in os.environ:
+        new = os.environ["SCRIPTED_NEW_PASSWORD"]
+        result = browser.submit(result, new_password=new, confirm_password=new)
+    if not isinstance(result, str):
+        print(
+            f"browser: sign-in did not redirect ({result.status} {result.error})", file=sys.stderr
+        )
+        return 1
+    response = requests.get(result, timeout=10)  # the app's loopback receiver
+    return 0 if response.status_code == 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,538 @@
+"""ID token validation (OIDC Core 3.1.3.7 + Cognito) with tokens signed here."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from desktop_app import config, errors
+from desktop_app.auth import discovery, http, idtoken, pkce
+from local_cognito import server as cognito_server
+from tests.support import clock, scripted_browser
+from tests.unit.desktop_app.auth.test_http import LocalServer, Reply
+
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+CLIENT = "client-1"
+NONCE = "n-0S6_WzA2Mj"
+NOW = 1_700_000_000.0
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, rsa.RSAPrivateKey]:
+    """k1: the pool's key; k2: a key the pool rotates in; evil: an attacker's."""
+    return {
+        name: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        for name in ("k1", "k2", "evil")
+    }
+
+
+def jwk(key: rsa.RSAPrivateKey, kid: str, **extra: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return {**entry, "kid": kid, "alg": "RS256", "use": "sig", **extra}
+
+
+class JwksHost:
+    """A JWKS served over loopback HTTP; ``entries`` may change while it runs."""
+
+    def __init__(self, server: LocalServer, entries: list[Any]) -> None:
+        self.server = server
+        self.entries = entries
+        server.reply = lambda path: Reply(body=json.dumps({"keys": self.entries}).encode())
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/pool/.well-known/jwks.json"
+
+
+@pytest.fixture
+def jwks_host(keys: dict[str, rsa.RSAPrivateKey]) -> Iterator[JwksHost]:
+    with LocalServer() as server:
+        yield JwksHost(server, [jwk(keys["k1"], "k1")])
+
+
+@pytest.fixture
+def session() -> Iterator[http.Http]:
+    with http.new_session() as s:
+        yield s
+
+
+@pytest.fixture
+def monotonic() -> clock.FakeClock:
+    return clock.FakeClock(start=1000.0)
+
+
+@pytest.fixture
+def jwks(jwks_host: JwksHost, session: http.Http, monotonic: clock.FakeClock) -> idtoken.JwksClient:
+    return idtoken.JwksClient(jwks_host.url, session, monotonic=monotonic)
+
+
+@pytest.fixture
+def validator(jwks: idtoken.JwksClient) -> idtoken.IdTokenValidator:
+    return idtoken.IdTokenValidator(issuer=ISSUER, client_id=CLIENT, jwks=jwks, now=lambda: NOW)
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    """A Cognito-shaped ID token payload; ``...`` removes a claim."""
+    payload: dict[str, Any] = {
+        "sub": "5f1a7d2e-0000-4000-8000-000000000001",
+        "aud": CLIENT,
+        "cognito:groups": ["Admin"],
+        "email_verified": True,
+        "token_use": "id",
+        "auth_time": int(NOW),
+        "iss": ISSUER,
+        "cognito:username": "alice",
+        "exp": int(NOW) + 3600,
+        "iat": int(NOW),
+        "nonce": NONCE,
+        "email": "alice@example.com",
+    }
+    payload.update(changes)
+    return {k: v for k, v in payload.items() if v is not ...}
+
+
+def sign(
+    keys: dict[str, rsa.RSAPrivateKey],
+    payload: dict[str, Any] | None = None,
+    /,
+    *,
+    key: str = "k1",
+    algorithm: str = "RS256",
+    **headers: Any,
+) -> str:
+    headers.setdefault("kid", key)
+    return jwt.encode(
+        claims() if payload is None else payload,
+        keys[key],
+        algorithm=algorithm,
+        headers={k: v for k, v in headers.items() if v is not ...},
+    )
+
+
+def unsigned(header: dict[str, Any], payload: dict[str, Any], signature: bytes = b"") -> str:
+    parts = [json.dumps(header).encode(), json.dumps(payload).encode()]
+    return ".".join([*(b64(p) for p in parts), b64(signature)])
+
+
+def refuse(validator: idtoken.IdTokenValidator, token: str, reason: str) -> None:
+    with pytest.raises(errors.IdTokenError, match=reason) as caught:
+        validator.validate(token, nonce=NONCE)
+    assert type(caught.value) is errors.IdTokenError
+    message = str(caught.value)
+    assert token not in message and NONCE not in message
+    assert all(len(part) < 20 or part not in message for part in token.split("."))
+
+
+# -- the good path --------------------------------------------------------------------
+
+
+def test_a_good_token_validates(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    assert validator.validate(sign(keys), nonce=NONCE) == claims()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": int(NOW) - 59},  # expired, but within the 60 s leeway
+        {"iat": int(NOW) + 59},  # clock skew the other way
+        {"aud": [CLIENT, "other"], "azp": CLIENT},
+        {"aud": [CLIENT], "azp": CLIENT},
+        {"azp": CLIENT},
+        {"nbf": int(NOW) + 30},
+        {"exp": NOW + 0.5, "iat": NOW - 0.5},  # NumericDate may be fractional
+    ],
+)
+def test_edge_cases_that_are_valid(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], changes: Any
+) -> None:
+    assert validator.validate(sign(keys, claims(**changes)), nonce=NONCE)["sub"]
+
+
+# -- every claim check fails on its own -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"iss": ISSUER + "/"}, "another issuer"),
+        ({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"}, "another issuer"),
+        ({"iss": ...}, "another issuer"),
+        ({"aud": "client-2"}, "another client"),
+        ({"aud": ...}, "another client"),
+        ({"aud": [CLIENT]}, "another client"),  # a list needs azp
+        ({"aud": [CLIENT, "other"]}, "another client"),
+        ({"aud": [CLIENT, "other"], "azp": "other"}, "another client"),
+        ({"aud": ["other"], "azp": CLIENT}, "another client"),
+        ({"azp": "other"}, "issued to another client"),
+        ({"aud": None}, "another client"),
+        ({"token_use": "access"}, "not an ID token"),
+        ({"token_use": ...}, "not an ID token"),
+        ({"exp": int(NOW) - 60}, "expired"),
+        ({"exp": int(NOW) - 3600}, "expired"),
+        ({"exp": ...}, "no valid exp"),
+        ({"exp": str(int(NOW) + 3600)}, "no valid exp"),
+        ({"exp": True}, "no valid exp"),
+        ({"exp": float("inf")}, "no valid exp"),
+        ({"iat": int(NOW) + 61}, "issued in the future"),
+        ({"iat": ...}, "no valid iat"),
+        ({"iat": None}, "no valid iat"),
+        ({"nbf": int(NOW) + 61}, "not valid yet"),
+        ({"nbf": "soon"}, "no valid nbf"),
+        ({"nonce": ...}, "nonce does not match"),
+        ({"nonce": NONCE + "x"}, "nonce does not match"),
+        ({"nonce": NONCE[:-1]}, "nonce does not match"),
+        ({"nonce": "é" + NONCE}, "nonce does not match"),
+        ({"nonce": 12345}, "nonce does not match"),
+        ({"nonce": ""}, "nonce does not match"),
+        ({"sub": ...}, "no subject"),
+        ({"sub": ""}, "no subject"),
+        ({"sub": 42}, "no subject"),
+    ],
+)
+def test_each_claim_check_refuses(
+    validator: idtoken.IdTokenValidator,
+    keys: dict[str, rsa.RSAPrivateKey],
+    changes: dict[str, Any],
+    reason: str,
+) -> None:
+    refuse(validator, sign(keys, claims(**changes)), reason)
+
+
+def test_the_nonce_is_compared_with_the_one_this_sign_in_sent(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    token = sign(keys)
+    with pytest.raises(errors.IdTokenError, match="nonce does not match"):
+        validator.validate(token, nonce=pkce.new_nonce())
+    with pytest.raises(ValueError, match="nonce"):
+        validator.validate(token, nonce="")
+
+
+@pytest.mark.parametrize("nonce", [NONCE, "another", ...])
+def test_a_refreshed_id_token_skips_only_the_nonce_check(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], nonce: Any
+) -> None:
+    # OIDC Core 12.2: the refresh grant sends no nonce; a refreshed token may echo
+    # the original sign-in's (the stand-in does) or carry none.
+    token = sign(keys, claims(nonce=nonce))
+    assert validator.validate(token, nonce=None)["sub"]
+    with pytest.raises(errors.IdTokenError, match="expired"):
+        validator.validate(sign(keys, claims(nonce=nonce, exp=int(NOW) - 61)), nonce=None)
+    with pytest.raises(errors.IdTokenError, match="another client"):
+        validator.validate(sign(keys, claims(nonce=nonce, aud="x")), nonce=None)
+
+
+def test_leeway_is_configurable(
+    jwks: idtoken.JwksClient, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    strict = idtoken.IdTokenValidator(
+        issuer=ISSUER, client_id=CLIENT, jwks=jwks, leeway=0, now=lambda: NOW
+    )
+    refuse(strict, sign(keys, claims(exp=int(NOW))), "expired")
+    refuse(strict, sign(keys, claims(iat=int(NOW) + 1)), "issued in the future")
+    with pytest.raises(ValueError, match="leeway"):
+        idtoken.IdTokenValidator(issuer=ISSUER, client_id=CLIENT, jwks=jwks, leeway=301)
+    with pytest.raises(ValueError, match="required"):
+        idtoken.IdTokenValidator(issuer="", client_id=CLIENT, jwks=jwks)
+
+
+# -- algorithm, key and signature -----------------------------------------------------
+
+
+def test_alg_none_is_refused(validator: idtoken.IdTokenValidator) -> None:
+    refuse(validator, unsigned({"alg": "none", "kid": "k1"}, claims()), "not signed with RS256")
+    refuse(validator, unsigned({"alg": "None", "kid": "k1"}, claims()), "not signed with RS256")
+
+
+def test_hs256_with_the_public_key_as_secret_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    # The classic confusion attack: HMAC keyed with the (public) RSA key.
+    secret = (
+        keys["k1"]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    header, payload = {"alg": "HS256", "typ": "JWT", "kid": "k1"}, claims()
+    head = ".".join(b64(json.dumps(p).encode()) for p in (header, payload))
+    mac = hmac.new(secret, head.encode(), hashlib.sha256).digest()
+    refuse(validator, f"{head}.{b64(mac)}", "not signed with RS256")
+
+
+@pytest.mark.parametrize("algorithm", ["RS512", "PS256", "RS384"])
+def test_other_rsa_algorithms_are_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], algorithm: str
+) -> None:
+    refuse(validator, sign(keys, algorithm=algorithm), "not signed with RS256")
+
+
+def test_an_es256_token_is_refused(validator: idtoken.IdTokenValidator) -> None:
+    token = jwt.encode(
+        claims(), ec.generate_private_key(ec.SECP256R1()), algorithm="ES256", headers={"kid": "k1"}
+    )
+    refuse(validator, token, "not signed with RS256")
+
+
+@pytest.mark.parametrize("kid", [..., "", 7, None])
+def test_a_token_without_a_string_kid_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], kid: Any
+) -> None:
+    token = unsigned({"alg": "RS256", "kid": kid} if kid is not ... else {"alg": "RS256"}, claims())
+    refuse(validator, token, "no key id|not a signed JWT")
+
+
+def test_crit_headers_are_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    # PyJWT (2.10+) refuses unknown crit extensions while parsing; the validator's own
+    # check covers older versions. Either way the token is refused.
+    refuse(validator, sign(keys, crit=["exp"]), r"critical header|not a signed JWT")
+
+
+def test_an_unknown_kid_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    refuse(validator, sign(keys, key="k2"), "unknown key")
+
+
+@pytest.mark.parametrize("header", ["jku", "x5u"])
+def test_keys_are_never_taken_from_a_url_in_the_token(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], header: str
+) -> None:
+    with LocalServer() as attacker:
+        JwksHost(attacker, [jwk(keys["evil"], "evil")])
+        token = sign(keys, key="evil", **{header: f"{attacker.url}/pool/.well-known/jwks.json"})
+        refuse(validator, token, "unknown key")
+        assert attacker.hits == 0
+
+
+def test_keys_are_never_taken_from_a_jwk_in_the_token(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    token = sign(keys, key="evil", kid="k1", jwk=jwk(keys["evil"], "k1"))
+    refuse(validator, token, "signature does not verify")
+
+
+def test_a_token_signed_by_another_key_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    refuse(validator, sign(keys, key="evil", kid="k1"), "signature does not verify")
+
+
+def test_a_tampered_payload_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    head, _, signature = sign(keys).split(".")
+    forged = b64(json.dumps(claims(**{"cognito:groups": ["Admin", "Root"]})).encode())
+    refuse(validator, f"{head}.{forged}.{signature}", "signature does not verify")
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "abc", "a.b", "a.b.c", "a.b.c.d", "!!!.???.***", "x" * (64 * 1024 + 1), None, b"a.b.c"],
+)
+def test_malformed_tokens_are_refused(validator: idtoken.IdTokenValidator, token: Any) -> None:
+    with pytest.raises(errors.IdTokenError, match=r"not a signed JWT|missing or too large"):
+        validator.validate(token, nonce=NONCE)
+
+
+def test_a_payload_that_is_not_an_object_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    token = jwt.PyJWS().encode(b"[1, 2]", keys["k1"], algorithm="RS256", headers={"kid": "k1"})
+    refuse(validator, token, "payload is not a JSON object")
+
+
+# -- the JWKS client -----------------------------------------------------------------
+
+
+def test_jwks_is_fetched_lazily_and_once(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    assert jwks_host.server.hits == 0
+    for _ in range(5):
+        assert jwks.key("k1").public_numbers() == keys["k1"].public_key().public_numbers()
+    assert jwks_host.server.paths == ["/pool/.well-known/jwks.json"]
+
+
+def test_unknown_kid_refetches_at_most_once_per_interval(
+    jwks_host: JwksHost,
+    jwks: idtoken.JwksClient,
+    monotonic: clock.FakeClock,
+    keys: dict[str, rsa.RSAPrivateKey],
+) -> None:
+    jwks.key("k1")
+    for _ in range(20):  # a flood of forged kids right after a fetch costs nothing
+        with pytest.raises(errors.IdTokenError, match="unknown key"):
+            jwks.key("forged")
+    assert jwks_host.server.hits == 1
+    monotonic.advance(10.0)  # the interval has passed: one refetch
+    for _ in range(20):
+        with pytest.raises(errors.IdTokenError, match="unknown key"):
+            jwks.key("forged")
+    assert jwks_host.server.hits == 2
+    # The pool rotates a key in; the next refetch after the interval finds it.
+    jwks_host.entries.append(jwk(keys["k2"], "k2"))
+    monotonic.advance(9.9)
+    with pytest.raises(errors.IdTokenError, match="unknown key"):
+        jwks.key("k2")
+    assert jwks_host.server.hits == 2
+    monotonic.advance(0.1)
+    assert jwks.key("k2").public_numbers() == keys["k2"].public_key().public_numbers()
+    assert jwks.key("k1")  # cached kids keep working throughout
+    assert jwks_host.server.hits == 3
+
+
+def test_a_failed_fetch_is_a_network_error_and_is_rate_limited(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, monotonic: clock.FakeClock
+) -> None:
+    jwks_host.server.reply = Reply(status=503)
+    with pytest.raises(errors.NetworkError, match="HTTP 503"):
+        jwks.key("k1")
+    with pytest.raises(errors.NetworkError, match="try again shortly"):
+        jwks.key("k1")
+    assert jwks_host.server.hits == 1
+    JwksHost(jwks_host.server, jwks_host.entries)  # healthy again
+    monotonic.advance(10)
+    assert jwks.key("k1")
+    assert jwks_host.server.hits == 2
+
+
+def test_a_bad_jwks_body_is_an_id_token_error(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient
+) -> None:
+    jwks_host.server.reply = Reply(body=b'{"keys": "none"}')
+    with pytest.raises(errors.IdTokenError, match="no 'keys' list"):
+        jwks.key("k1")
+
+
+def test_only_usable_rs256_signing_keys_are_kept(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    # S505: the point is that a JWKS offering a breakable key has it ignored.
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+    ec_key = ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()).public_key(), as_dict=True)
+    jwks_host.entries = [
+        jwk(small, "small"),
+        jwk(keys["k1"], "enc", use="enc"),
+        jwk(keys["k1"], "rs512", alg="RS512"),
+        {**ec_key, "kid": "ec"},
+        {k: v for k, v in jwk(keys["k1"], "nokid").items() if k != "kid"},
+        {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
+        "not an object",
+        jwk(keys["k2"], "good"),
+    ]
+    assert jwks.key("good")
+    for kid in ("small", "enc", "rs512", "ec", "broken"):
+        with pytest.raises(errors.IdTokenError, match="unknown key"):
+            jwks.key(kid)
+
+
+def _race(count: int, target: Any) -> list[Any]:
+    results: list[Any] = []
+    start = threading.Barrier(count)
+
+    def run() -> None:
+        start.wait()
+        try:
+            results.append(target())
+        except errors.CognitoDesktopError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return results
+
+
+def test_concurrent_first_use_makes_one_fetch(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient
+) -> None:
+    body = json.dumps({"keys": jwks_host.entries}).encode()
+    jwks_host.server.reply = Reply(body=body, delay=0.2)
+    results = _race(20, lambda: jwks.key("k1"))
+    assert len(results) == 20 and all(isinstance(r, rsa.RSAPublicKey) for r in results)
+    assert jwks_host.server.hits == 1
+
+
+def test_concurrent_unknown_kids_make_one_refetch(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, monotonic: clock.FakeClock
+) -> None:
+    jwks.key("k1")
+    monotonic.advance(60)
+    results = _race(20, lambda: jwks.key("forged"))
+    assert len(results) == 20 and all(isinstance(r, errors.IdTokenError) for r in results)
+    assert jwks_host.server.hits == 2
+
+
+# -- a real token from the stand-in's managed login ----------------------------------
+
+
+@pytest.mark.integration
+def test_validates_an_id_token_from_the_local_stand_in(session: http.Http) -> None:
+    discovery.clear_cache()
+    with cognito_server.LocalCognito(port=0) as stand_in:
+        info = stand_in.info()
+        profile = config.Profile(
+            name="local",
+            client_id=info["client_id"],
+            domain=stand_in.url,
+            redirect_uris=tuple(info["callback_urls"]),
+            issuer=info["issuer"],
+            discovery_url=info["discovery_url"],
+        )
+        endpoints = discovery.discover(profile, session)
+        nonce = pkce.new_nonce()
+        request = scripted_browser.AuthRequest(
+            info["client_id"], info["callback_urls"][0], state=pkce.new_state(), nonce=nonce
+        )
+        callback = scripted_browser.ScriptedBrowser(stand_in.url).sign_in(
+            request, "alice", "Alice-Passw0rd!"
+        )
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(callback).query))["code"]
+        response = requests.post(
+            endpoints.token_endpoint,
+            timeout=10,
+            data={
+                "grant_type": "authorization_code",
+                "client_id": info["client_id"],
+                "code": code,
+                "redirect_uri": request.redirect_uri,
+                "code_verifier": request.verifier,
+            },
+        )
+        assert response.status_code == 200
+        tokens = response.json()
+        validator = idtoken.IdTokenValidator(
+            issuer=endpoints.issuer,
+            client_id=profile.client_id,
+            jwks=idtoken.JwksClient(endpoints.jwks_uri, session),
+        )
+        id_claims = validator.validate(tokens["id_token"], nonce=nonce)
+        assert id_claims["cognito:username"] == "alice"
+        with pytest.raises(errors.IdTokenError, match="nonce"):
+            validator.validate(tokens["id_token"], nonce=pkce.new_nonce())
+        with pytest.raises(errors.IdTokenError, match="another client"):
+            validator.validate(tokens["access_token"], nonce=nonce)
+    discovery.clear_cache()
