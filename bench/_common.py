@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import queue
+import socket
 import statistics
 import subprocess
 import sys
@@ -336,3 +337,41 @@ def http_load(
         thread.join(max_seconds + 2 * TIMEOUT_S)
     seconds = time.perf_counter() - start
     return LoadResult(counts[0], counts[1], seconds, time.process_time() - cpu0)
+
+
+# --- desktop sign-in benchmarks -----------------------------------------------------------
+
+
+def free_loopback_ports(count: int, first: int = 20_000, last: int = 32_767) -> list[int]:
+    """``count`` TCP ports on 127.0.0.1, each bindable a moment ago, from ``first``..``last``.
+
+    The default range lies below Linux's ephemeral ports (32768 and up), so the client
+    connections a benchmark makes (and their TIME_WAIT) cannot land on them meanwhile.
+    """
+    ports: list[int] = []
+    for port in range(first, last + 1):
+        if len(ports) == count:
+            break
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+    if len(ports) < count:
+        raise RuntimeError(f"only {len(ports)} of {count} free loopback ports in {first}..{last}")
+    return ports
+
+
+def add_callback_urls(idp: Any, pool_id: str, client_id: str, urls: Sequence[str]) -> list[str]:
+    """Register ``urls`` as extra callback URLs on the app client, keeping every other
+    setting (UpdateUserPoolClient resets what it is not given, so all are passed back).
+    Returns the client's callback URLs afterwards."""
+    current = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    client = current["UserPoolClient"]
+    accepted = idp.meta.service_model.operation_model("UpdateUserPoolClient").input_shape.members
+    request = {key: value for key, value in client.items() if key in accepted}
+    request["CallbackURLs"] = list(dict.fromkeys([*client.get("CallbackURLs", []), *urls]))
+    idp.update_user_pool_client(**request)
+    after = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    return list(after["UserPoolClient"].get("CallbackURLs", []))

@@ -15,7 +15,14 @@ from pathlib import Path
 from bench import _common as common
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("seed_users", "list_users", "sign_in", "api_me_rps", "api_list_users")
+BENCHMARKS = (
+    "seed_users",
+    "list_users",
+    "sign_in",
+    "api_me_rps",
+    "api_list_users",
+    "desktop_sign_in",
+)
 TIMEOUT_S = 1800  # per benchmark; a full run of each takes well under a minute
 
 

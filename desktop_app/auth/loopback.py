@@ -31,6 +31,7 @@ import hmac
 import html
 import logging
 import queue
+import selectors
 import socket
 import socketserver
 import string
@@ -125,6 +126,8 @@ class LoopbackReceiver:
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._wake_r: socket.socket | None = None  # close() writes to _wake_w to stop serving
+        self._wake_w: socket.socket | None = None
         self._closed = False
 
     def __enter__(self) -> LoopbackReceiver:
@@ -139,9 +142,10 @@ class LoopbackReceiver:
                     log.debug("loopback: port %d not available (%s)", endpoint.port, exc)
                     continue
                 self._server = server
+                self._wake_r, self._wake_w = socket.socketpair()
                 self._thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": _POLL},
+                    target=_serve_until_woken,
+                    args=(server, self._wake_r),
                     name=f"loopback-{endpoint.port}",
                     daemon=True,
                 )
@@ -205,10 +209,16 @@ class LoopbackReceiver:
             server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        server.shutdown()
+        # Wake the serving loop at once (serve_forever would notice a shutdown
+        # only at its next poll, ~50 ms later, on every sign-in).
+        assert self._wake_r is not None
+        assert self._wake_w is not None
+        self._wake_w.send(b"x")
+        thread.join()
+        self._wake_r.close()
+        self._wake_w.close()
         server.server_close()
         server.abort_connections()
-        thread.join()
         log.debug("loopback: closed %s", server.route.endpoint.uri)
 
 
@@ -289,6 +299,18 @@ class _Route:
     endpoint: _Endpoint
     expected_state: str
     pages: _Pages
+
+
+def _serve_until_woken(server: _Server, wake: socket.socket) -> None:
+    """Accept connections until a byte arrives on ``wake`` (from :meth:`close`)."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(server.socket, selectors.EVENT_READ)
+        selector.register(wake, selectors.EVENT_READ)
+        while True:
+            for key, _ in selector.select():
+                if key.fileobj is wake:
+                    return
+                server.handle_request()  # readable: accepts without waiting
 
 
 class _Server(http_server.ThreadingHTTPServer):

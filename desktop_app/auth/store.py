@@ -185,9 +185,16 @@ class KeyringStore:
         *,
         service: str = SERVICE,
         timeout: float = 5.0,
+        chunk_limit: int = CHUNK_LIMIT,
     ) -> None:
         _check_profile(profile)
         _check_timeout(timeout)
+        if chunk_limit < 1:
+            raise ValueError("chunk_limit must be positive")
+        self._chunk_limit = chunk_limit
+        # How many chunks the stored value has, when this object knows (it read or
+        # wrote it): saves then delete stale chunks without probing the keyring.
+        self._known_chunks: int | None = None
         self._backend = backend
         self._profile = profile
         self._service = service
@@ -221,7 +228,9 @@ class KeyringStore:
             if raw is None:
                 return None
             try:
-                return _decode_session(self._assemble(raw))
+                session = _decode_session(self._assemble(raw))
+                self._known_chunks = _stated_chunks(raw)
+                return session
             except _CorruptError as reason:
                 log.warning(
                     "The stored session for profile %r was unreadable (%s); removed it. "
@@ -236,11 +245,12 @@ class KeyringStore:
         if not session.refresh_token:
             raise ValueError("refusing to store a session without a refresh token")
         value = _encode_session(session)
-        if len(value) <= CHUNK_LIMIT:
+        limit = self._chunk_limit
+        if len(value) <= limit:
             parts: list[str] = []
             main = value
         else:
-            parts = [value[i : i + CHUNK_LIMIT] for i in range(0, len(value), CHUNK_LIMIT)]
+            parts = [value[i : i + limit] for i in range(0, len(value), limit)]
             if len(parts) > MAX_CHUNKS:
                 raise KeyringError(
                     f"the session is too large for the OS keyring ({len(value)} characters)"
@@ -251,7 +261,12 @@ class KeyringStore:
             for index, part in enumerate(parts):
                 self._set(self._chunk_key(index), part)
             self._set(self._main_key, main)
-            self._delete_chunks_from(len(parts))
+            if self._known_chunks is None:
+                self._delete_chunks_from(len(parts))
+            else:
+                for index in reversed(range(len(parts), self._known_chunks)):
+                    self._delete(self._chunk_key(index))
+            self._known_chunks = len(parts)
         log.debug(
             "Saved the session for profile %r in %s (%d chunk(s))",
             self._profile,
@@ -303,6 +318,7 @@ class KeyringStore:
         at once, then every chunk, including any beyond a gap below the stated count."""
         self._delete(self._main_key)
         self._delete_chunks_from(0, at_least=_stated_chunks(raw))
+        self._known_chunks = 0
 
     def _delete_chunks_from(self, start: int, *, at_least: int = 0) -> None:
         """Delete chunks ``start`` and up: every index below ``at_least``, then the run of
@@ -340,6 +356,20 @@ class KeyringStore:
 
     def _call(self, action: str, fn: Callable[[], _T]) -> _T:
         return _run(fn, self._timeout, action, self._backend_lock)
+
+
+# Only Windows caps a credential (2,560 bytes, UTF-16); elsewhere one item holds a
+# session, so a save or load is one keyring round trip (each costs ~15 ms on Secret
+# Service, which opens a D-Bus session per call).
+UNCAPPED_CHUNK_LIMIT = 60_000
+
+
+def chunk_limit_for(backend: keyring.backend.KeyringBackend) -> int:
+    """:data:`CHUNK_LIMIT` for Windows' Credential Locker, else one item per session."""
+    cls = type(backend)
+    if (cls.__module__, cls.__qualname__) == ("keyring.backends.Windows", "WinVaultKeyring"):
+        return CHUNK_LIMIT
+    return UNCAPPED_CHUNK_LIMIT
 
 
 def _run(
@@ -537,7 +567,9 @@ def open_store(
             "signed in only while the app runs."
         )
     log.debug("Sessions for profile %r are stored in %s", profile, found)
-    return KeyringStore(chosen, profile, service=service, timeout=timeout)
+    return KeyringStore(
+        chosen, profile, service=service, timeout=timeout, chunk_limit=chunk_limit_for(chosen)
+    )
 
 
 def _check_profile(profile: str) -> None:

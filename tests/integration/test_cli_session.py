@@ -188,3 +188,22 @@ def test_commands_need_a_session(cli_env: dict[str, str]) -> None:
         assert result.returncode == 1
         assert "not signed in" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
+    before = cli(cli_env, "self-test")
+    assert before.returncode == 0, before.stdout + before.stderr
+    lines = before.stdout.splitlines()
+    assert [line.split()[1] for line in lines] == [
+        "config",
+        "discovery",
+        "keyring",
+        "session",
+        "api",
+    ]
+    assert all(line.startswith("ok") for line in lines)
+    assert "not signed in" in lines[3]
+    broken = {**cli_env, "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+    without_keyring = cli(broken, "self-test")
+    assert without_keyring.returncode == 1
+    assert any(line.startswith("FAIL keyring") for line in without_keyring.stdout.splitlines())

@@ -356,7 +356,7 @@ def test_nothing_stored_loads_none() -> None:
 
 @pytest.mark.parametrize("size", TOKEN_SIZES)
 def test_round_trip_and_every_item_fits_windows(size: int) -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     session = make_session(size, username="zoë 日本")
     store.save(session)
     assert store.load() == session
@@ -386,7 +386,7 @@ def test_short_value_is_one_json_item() -> None:
 
 @pytest.mark.parametrize("size", [1800, 5000, 20000])
 def test_long_value_is_chunked_with_a_digest(size: int) -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     session = make_session(size)
     store.save(session)
     header = json.loads(backend.items[(SERVICE, MAIN)])
@@ -415,7 +415,7 @@ def test_custom_service_and_profiles_are_separate() -> None:
 
 
 def test_shrinking_value_deletes_stale_chunks() -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     store.save(make_session(20000))
     many = len(chunk_keys(backend))
     store.save(make_session(5000))
@@ -456,7 +456,7 @@ def test_delete_also_removes_orphan_chunks() -> None:
 
 
 def test_oversized_session_is_refused_loudly() -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     with pytest.raises(KeyringError, match="too large"):
         store.save(make_session(100_000))
     assert backend.items == {}
@@ -480,7 +480,7 @@ def test_concurrent_saves_leave_one_whole_session() -> None:
 
 
 def test_digest_mismatch_is_removed_and_loads_none(all_logs: pytest.LogCaptureFixture) -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     session = make_session(5000)
     store.save(session)
     key = (SERVICE, f"{MAIN}#1")
@@ -493,7 +493,7 @@ def test_digest_mismatch_is_removed_and_loads_none(all_logs: pytest.LogCaptureFi
 
 
 def test_missing_chunk_is_removed_and_loads_none(all_logs: pytest.LogCaptureFixture) -> None:
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     store.save(make_session(20000))
     del backend.items[(SERVICE, f"{MAIN}#2")]
     assert store.load() is None
@@ -647,7 +647,7 @@ def test_reprs_never_show_the_token() -> None:
 
 def test_logs_never_hold_the_token_or_value(all_logs: pytest.LogCaptureFixture) -> None:
     sessions = [make_session(size) for size in TOKEN_SIZES]
-    store, backend = secure_store()
+    store, backend = secure_store(FakeWindows())  # only Windows caps an item
     for session in sessions:
         store.save(session)
         assert store.load() == session
@@ -680,3 +680,35 @@ def test_memory_store() -> None:
     memory.delete()
     memory.delete()
     assert memory.load() is None
+
+
+@looks_like("keyring.backends.SecretService", "Keyring")
+class CountingSecretService(FakeSecretService):
+    """Counts round trips (each costs ~15 ms on a real Secret Service)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls += 1
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls += 1
+        super().set_password(service, username, password)
+
+
+def test_other_keyrings_hold_a_session_in_one_item_and_one_round_trip() -> None:
+    backend = CountingSecretService()
+    store, _ = secure_store(backend)
+    session = make_session(1800)
+    store.save(session)
+    assert backend.names() == {"profile:work"}
+    assert store.load() == session
+    backend.calls = 0
+    store.save(make_session(1800, username="again"))  # after a load: no probing for chunks
+    assert backend.calls == 1
+    backend.calls = 0
+    assert store.load() is not None
+    assert backend.calls == 1
