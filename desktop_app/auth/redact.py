@@ -13,13 +13,16 @@ import re
 
 _MASK = "[redacted]"
 _PATTERNS = (
-    # JSON Web Tokens (three base64url segments, the first a JSON header).
-    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    # JWS (three segments) and JWE (five, as Cognito's refresh tokens), header first.
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){2,4}"),
     # Authorization: Bearer/Basic ...
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:bearer|basic)\s+)[^\s'\",}]+"),
     # name=value or "name": "value" for names that carry secrets.
     re.compile(
-        r"(?i)((?:access_token|refresh_token|id_token|token|code|code_verifier|state|nonce|"
+        # Not after a dot or a word character: "desktop_app.auth.session: signed in"
+        # is a logger name, not a session value.
+        r"(?i)((?<![\w.])(?:access_token|refresh_token|id_token|token|code|code_verifier|"
+        r"state|nonce|"
         r"password|client_secret|session|Session|AccessToken|RefreshToken|IdToken)"
         r"['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]+"
     ),

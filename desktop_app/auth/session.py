@@ -244,10 +244,10 @@ class Session:
     def access_token(self, *, min_valid: float = 60.0) -> str:
         """A valid access token, refreshed first if it expires within ``min_valid`` s."""
         with self._lock:
-            current = self._tokens
+            current, generation = self._tokens, self._generation
         if current is not None and current.expires_at - self._now() > min_valid:
             return current.access_token
-        return self.refresh().access_token
+        return self.refresh(_seen=generation).access_token
 
     def id_token(self) -> str:
         """The current ID token (after a refresh if the access token is due)."""
@@ -258,10 +258,14 @@ class Session:
             raise errors.NotSignedIn("no ID token in this session")
         return current.id_token
 
-    def refresh(self) -> tokens.TokenResponse:
-        """Single-flight refresh: callers that arrive during one share its result."""
+    def refresh(self, *, _seen: int | None = None) -> tokens.TokenResponse:
+        """Single-flight refresh: callers that arrive during one share its result.
+
+        ``_seen`` is the generation a caller saw when it decided a refresh was
+        due, so a refresh that finished in between is reused, not repeated.
+        """
         with self._lock:
-            generation = self._generation
+            generation = self._generation if _seen is None else _seen
         with self._refresh_lock:
             with self._lock:
                 if self._generation != generation and self._tokens is not None:
@@ -277,7 +281,12 @@ class Session:
                 stored = dataclasses.replace(
                     stored, refresh_token=response.refresh_token, saved_at=self._now()
                 )
-                self.store.save(stored)
+                try:
+                    self.store.save(stored)
+                except errors.KeyringError as exc:
+                    # Keep the new token in memory: this run stays signed in, and
+                    # the old stored one still works for the rotation grace period.
+                    log.warning("could not store the rotated refresh token: %s", exc)
             identity = self._identity_after_refresh(response, stored)
             with self._lock:
                 self._tokens, self._stored, self._identity = response, stored, identity
@@ -396,11 +405,15 @@ class Session:
 
 
 def idp_endpoint(profile: config.Profile) -> str:
-    """The cognito-idp API: the discovery override's origin (a local pool), else AWS's."""
-    if profile.discovery_url:
-        parts = urllib.parse.urlsplit(profile.discovery_url)
-        return f"{parts.scheme}://{parts.netloc}/"
-    return f"https://cognito-idp.{profile.region}.amazonaws.com/"
+    """The cognito-idp API: the discovery override's origin (a local pool), else the
+    issuer's host (``cognito-idp.{region}.amazonaws.com``)."""
+    parts = urllib.parse.urlsplit(profile.discovery_url or profile.issuer)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """``text`` without control characters (it is printed to a terminal), capped."""
+    return "".join(c for c in text if c.isprintable())[:limit]
 
 
 def parse_redirect(pasted: str, redirect_uri: str, state: str) -> str:
@@ -413,12 +426,15 @@ def parse_redirect(pasted: str, redirect_uri: str, state: str) -> str:
             "that is not the redirect URL; paste the whole address from the browser's address bar"
         )
     params = urllib.parse.parse_qs(got.query)
+    states, codes = params.get("state", []), params.get("code", [])
+    # State first, as the receiver does: a forged error= must not be believed either.
+    if len(states) != 1 or not hmac.compare_digest(states[0].encode(), state.encode()):
+        raise errors.StateMismatch("the redirect's state does not match this sign-in")
     if "error" in params:
         description = params.get("error_description", [None])[0]
-        raise errors.AuthorizationDenied(params["error"][0], description)
-    states, codes = params.get("state", []), params.get("code", [])
-    if len(states) != 1 or not hmac.compare_digest(states[0], state):
-        raise errors.StateMismatch("the redirect's state does not match this sign-in")
+        raise errors.AuthorizationDenied(
+            _printable(params["error"][0]), _printable(description) if description else None
+        )
     if len(codes) != 1 or not codes[0]:
         raise errors.SignInError("the redirect URL has no authorization code")
     return codes[0]

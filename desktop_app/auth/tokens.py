@@ -110,10 +110,10 @@ class TokenClient:
         except OAuthError as exc:
             raise Refused(str(exc.error or "invalid_request")) from None
         except requests.HTTPError as exc:
+            # Not an OAuth answer (a proxy's or gateway's page): nothing says the
+            # grant is dead, so it is treated as transient and the session kept.
             status = exc.response.status_code if exc.response is not None else 0
-            if status >= 500 or status in (408, 429):
-                raise errors.NetworkError(f"token endpoint answered HTTP {status}") from None
-            raise Refused(f"http_{status}") from None
+            raise errors.NetworkError(f"token endpoint answered HTTP {status}") from None
         except (requests.RequestException, ValueError) as exc:
             raise errors.NetworkError(
                 f"token endpoint unreachable or garbled: {type(exc).__name__}"

@@ -1,0 +1,217 @@
+"""ApiClient: bearer token, one refresh-and-retry on 401, errors with the API's message."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+
+from desktop_app import errors
+from desktop_app.api import client
+from desktop_app.auth import http
+
+API = "https://api.example.com"
+
+
+class FakeTokens:
+    """A TokenSource: ``tok-N`` until refreshed, then ``tok-N+1``."""
+
+    def __init__(self, refresh_error: Exception | None = None) -> None:
+        self.version = 1
+        self.access_calls = 0
+        self.refreshes = 0
+        self.refresh_error = refresh_error
+
+    def access_token(self, *, min_valid: float = 60.0) -> str:
+        self.access_calls += 1
+        return f"tok-{self.version}"
+
+    def refresh(self) -> object:
+        self.refreshes += 1
+        if self.refresh_error is not None:
+            raise self.refresh_error
+        self.version += 1
+        return object()
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as running:
+        yield running
+
+
+@pytest.fixture
+def tokens() -> FakeTokens:
+    return FakeTokens()
+
+
+@pytest.fixture
+def api(tokens: FakeTokens) -> client.ApiClient:
+    return client.ApiClient(API + "/", tokens, http.new_session())
+
+
+def bearers(mock: responses.RequestsMock) -> list[str | None]:
+    return [call.request.headers.get("Authorization") for call in mock.calls]
+
+
+def test_the_access_token_is_sent_as_a_bearer(
+    mock: responses.RequestsMock, api: client.ApiClient, tokens: FakeTokens
+) -> None:
+    mock.get(f"{API}/me", json={"username": "alice"})
+    assert api.get_json("/me") == {"username": "alice"}
+    assert bearers(mock) == ["Bearer tok-1"]
+    assert tokens.refreshes == 0
+
+
+def test_body_and_query_are_passed_and_the_base_url_slash_is_not_doubled(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.post(f"{API}/items", json={"id": 7}, status=201)
+    response = api.request("POST", "/items", json={"name": "x"}, params={"dry_run": "1"})
+    assert response.status_code == 201
+    sent = mock.calls[0].request
+    assert sent.url == f"{API}/items?dry_run=1"
+    assert json.loads(sent.body or b"") == {"name": "x"}
+
+
+def test_a_401_refreshes_once_and_retries_once_with_the_new_token(
+    mock: responses.RequestsMock, api: client.ApiClient, tokens: FakeTokens
+) -> None:
+    mock.get(f"{API}/me", status=401, json={"message": "Unauthorized"})
+    mock.get(f"{API}/me", json={"username": "alice"})
+    assert api.get_json("/me") == {"username": "alice"}
+    assert tokens.refreshes == 1
+    assert bearers(mock) == ["Bearer tok-1", "Bearer tok-2"]
+
+
+def test_a_second_401_is_an_api_error_without_another_refresh(
+    mock: responses.RequestsMock, api: client.ApiClient, tokens: FakeTokens
+) -> None:
+    mock.get(f"{API}/me", status=401, json={"message": "token revoked"})
+    with pytest.raises(errors.ApiError) as caught:
+        api.request("GET", "/me")
+    assert caught.value.status == 401
+    assert "token revoked" in str(caught.value)
+    assert tokens.refreshes == 1
+    assert len(mock.calls) == 2
+
+
+def test_a_failed_refresh_on_401_propagates(mock: responses.RequestsMock) -> None:
+    tokens = FakeTokens(refresh_error=errors.SessionExpired("sign in again"))
+    api = client.ApiClient(API, tokens, http.new_session())
+    mock.get(f"{API}/me", status=401)
+    with pytest.raises(errors.SessionExpired):
+        api.request("GET", "/me")
+    assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (403, {"message": "admins only"}, "admins only"),
+        (404, {"detail": "no such item"}, "no such item"),
+        (409, {"error": "conflict"}, "conflict"),
+        (422, {"message": "name is required", "error": "validation"}, "name is required"),
+        (500, {"message": "database unavailable"}, "database unavailable"),
+        (503, {"message": "try later"}, "try later"),
+    ],
+)
+def test_errors_carry_the_apis_message(
+    mock: responses.RequestsMock,
+    api: client.ApiClient,
+    tokens: FakeTokens,
+    status: int,
+    body: dict[str, str],
+    message: str,
+) -> None:
+    mock.get(f"{API}/items/1", status=status, json=body)
+    with pytest.raises(errors.ApiError) as caught:
+        api.request("GET", "/items/1")
+    assert caught.value.status == status
+    assert str(caught.value) == f"API error {status}: {message}"
+    assert tokens.refreshes == 0
+    assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("<h1>Bad Gateway</h1>", "text/html"), ('["not", "an", "object"]', "application/json")],
+)
+def test_an_error_without_a_json_message_uses_the_reason(
+    mock: responses.RequestsMock, api: client.ApiClient, body: str, content_type: str
+) -> None:
+    mock.get(f"{API}/me", status=502, body=body, content_type=content_type)
+    with pytest.raises(errors.ApiError) as caught:
+        api.request("GET", "/me")
+    assert caught.value.status == 502
+    assert str(caught.value) == "API error 502: Bad Gateway"
+
+
+def test_a_non_json_success_body_is_an_api_error_for_get_json(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/me", body="hello", content_type="text/plain")
+    with pytest.raises(errors.ApiError, match="non-JSON"):
+        api.get_json("/me")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ConnectionError("connection refused"),
+        requests.ReadTimeout("read timed out"),
+        requests.exceptions.SSLError("certificate verify failed"),
+    ],
+    ids=["refused", "timeout", "tls"],
+)
+def test_an_unreachable_api_is_a_network_error(
+    mock: responses.RequestsMock, api: client.ApiClient, failure: Exception
+) -> None:
+    mock.get(f"{API}/me", body=failure)
+    with pytest.raises(errors.NetworkError) as caught:
+        api.request("GET", "/me")
+    assert "tok-1" not in str(caught.value)
+    assert API in str(caught.value)
+
+
+def test_a_closed_port_is_a_network_error(tokens: FakeTokens) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = client.ApiClient(f"http://127.0.0.1:{port}", tokens, http.new_session())
+    with pytest.raises(errors.NetworkError, match="did not answer"):
+        api.request("GET", "/me")
+
+
+@pytest.mark.parametrize("path", ["me", "", "https://evil.example/me", "?x=1", " /me"])
+def test_the_path_must_start_with_a_slash(
+    mock: responses.RequestsMock, api: client.ApiClient, tokens: FakeTokens, path: str
+) -> None:
+    with pytest.raises(ValueError, match="must start with '/'"):
+        api.request("GET", path)
+    assert len(mock.calls) == 0
+    assert tokens.access_calls == 0  # refused before any token is fetched
+
+
+def test_redirects_are_not_followed_so_the_token_stays_with_the_api(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/me", status=302, headers={"Location": "https://evil.example/steal"})
+    evil = mock.get("https://evil.example/steal", json={})
+    response = api.request("GET", "/me")
+    assert response.status_code == 302
+    assert evil.call_count == 0
+
+
+def test_the_default_session_has_a_timeout(
+    mock: responses.RequestsMock, tokens: FakeTokens
+) -> None:
+    mock.get(f"{API}/me", json={})
+    client.ApiClient(API, tokens).request("GET", "/me")
+    sent: Any = mock.calls[0].request  # responses adds req_kwargs to the request it saw
+    assert sent.req_kwargs["timeout"] == http.TIMEOUT
