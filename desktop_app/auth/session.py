@@ -110,7 +110,7 @@ class Session:
     def _id_validator(self) -> idtoken.IdTokenValidator:
         with self._lock:
             if self._validator is None:
-                jwks = idtoken.JwksClient(self.endpoints().jwks_uri, self.http)
+                jwks = _shared_jwks(self.endpoints().jwks_uri, self.http)
                 self._validator = idtoken.IdTokenValidator(
                     issuer=self.profile.issuer,
                     client_id=self.profile.client_id,
@@ -402,6 +402,20 @@ class Session:
             {"client_id": self.profile.client_id, "logout_uri": self.profile.logout_uri}
         )
         return f"{self.profile.domain}/logout?{query}"
+
+
+_jwks_lock = threading.Lock()
+_jwks_clients: dict[str, idtoken.JwksClient] = {}
+
+
+def _shared_jwks(jwks_uri: str, http_session: requests.Session) -> idtoken.JwksClient:
+    """One JWKS client per URI for the process, like the discovery cache: a pool's
+    keys do not change between sessions (an unknown kid still triggers a refetch)."""
+    with _jwks_lock:
+        client = _jwks_clients.get(jwks_uri)
+        if client is None:
+            client = _jwks_clients[jwks_uri] = idtoken.JwksClient(jwks_uri, http_session)
+        return client
 
 
 def idp_endpoint(profile: config.Profile) -> str:

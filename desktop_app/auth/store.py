@@ -76,6 +76,8 @@ SECURE_BACKENDS: tuple[tuple[str, str], ...] = (
     ("keyring.backends.libsecret", "Keyring"),  # Secret Service through libsecret
     ("keyring.backends.kwallet", "DBusKeyring"),  # KWallet 5/6
     ("keyring.backends.kwallet", "DBusKeyringKWallet4"),  # KWallet 4
+    # keyring's SecretService items on one kept connection (this package's own).
+    ("desktop_app.auth.secret_service", "KeptConnectionKeyring"),
 )
 _CHAINER = ("keyring.backends.chainer", "ChainerBackend")
 
@@ -567,9 +569,25 @@ def open_store(
             "signed in only while the app runs."
         )
     log.debug("Sessions for profile %r are stored in %s", profile, found)
+    if type(chosen) is _keyring_secret_service():
+        # Same items, one D-Bus connection per process instead of one per call.
+        # Imported here: secretstorage exists only where Secret Service does (Linux).
+        from desktop_app.auth import secret_service
+
+        chosen = secret_service.KeptConnectionKeyring()
     return KeyringStore(
         chosen, profile, service=service, timeout=timeout, chunk_limit=chunk_limit_for(chosen)
     )
+
+
+def _keyring_secret_service() -> type | None:
+    """keyring's own SecretService backend class, where it can be imported."""
+    try:
+        from keyring.backends import SecretService
+    except Exception:
+        return None
+    cls: type = SecretService.Keyring
+    return cls
 
 
 def _check_profile(profile: str) -> None:

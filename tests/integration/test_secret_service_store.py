@@ -1,0 +1,60 @@
+"""The kept-connection Secret Service backend, against a real gnome-keyring."""
+
+from __future__ import annotations
+
+import collections.abc
+
+import keyring.backends.SecretService
+import keyring.errors
+import pytest
+
+from desktop_app.auth import secret_service as kept
+from desktop_app.auth import store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def bus(secret_service: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service["DBUS_SESSION_BUS_ADDRESS"])
+    monkeypatch.delenv("DISPLAY", raising=False)
+
+
+@pytest.fixture
+def ours(bus: None) -> collections.abc.Iterator[kept.KeptConnectionKeyring]:
+    backend = kept.KeptConnectionKeyring()
+    yield backend
+    backend.close()
+
+
+def test_items_interoperate_with_keyrings_own_backend(ours: kept.KeptConnectionKeyring) -> None:
+    theirs = keyring.backends.SecretService.Keyring()
+    ours.set_password("cognito-desktop-test", "a", "written by ours")
+    assert theirs.get_password("cognito-desktop-test", "a") == "written by ours"
+    theirs.set_password("cognito-desktop-test", "b", "written by keyring")
+    assert ours.get_password("cognito-desktop-test", "b") == "written by keyring"
+    ours.set_password("cognito-desktop-test", "a", "replaced")
+    assert theirs.get_password("cognito-desktop-test", "a") == "replaced"
+    ours.delete_password("cognito-desktop-test", "a")
+    ours.delete_password("cognito-desktop-test", "b")
+    assert theirs.get_password("cognito-desktop-test", "a") is None
+    with pytest.raises(keyring.errors.PasswordDeleteError):
+        ours.delete_password("cognito-desktop-test", "a")
+
+
+def test_a_dropped_connection_is_replaced(ours: kept.KeptConnectionKeyring) -> None:
+    ours.set_password("cognito-desktop-test", "c", "one")
+    ours._connection.close()  # the bus connection went away under us
+    assert ours.get_password("cognito-desktop-test", "c") == "one"
+    ours.delete_password("cognito-desktop-test", "c")
+
+
+def test_open_store_uses_the_kept_connection_for_secret_service(bus: None) -> None:
+    chosen = store.open_store(
+        "kept-connection-test", backend=keyring.backends.SecretService.Keyring()
+    )
+    assert chosen.secure
+    assert isinstance(chosen, store.KeyringStore)
+    backend = chosen._backend
+    assert isinstance(backend, kept.KeptConnectionKeyring)
+    backend.close()
