@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import webbrowser
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -67,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also end every session of this user (GlobalSignOut)",
     )
+    logout.add_argument(
+        "--browser",
+        action="store_true",
+        help="also open managed login's /logout to clear the browser's sign-in",
+    )
     status = commands.add_parser("status", help="who is signed in")
     status.add_argument("--json", action="store_true", help="one JSON object on stdout")
     token = commands.add_parser("token", help="print a fresh access token (for scripts)")
@@ -108,7 +114,12 @@ def _session(profile: config.Profile) -> session.Session:
     token_store = store.open_store(profile.name)
     if token_store.warning:
         print(f"{PROG}: warning: {token_store.warning}", file=sys.stderr)
-    return session.Session(profile, token_store=token_store, http_session=http.new_session())
+    proxies = {"http": profile.proxy, "https": profile.proxy} if profile.proxy else None
+    return session.Session(
+        profile,
+        token_store=token_store,
+        http_session=http.new_session(ca_bundle=profile.ca_bundle, proxies=proxies),
+    )
 
 
 def _signed_in(profile: config.Profile) -> session.Session:
@@ -173,8 +184,14 @@ def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
         file=sys.stderr,
     )
     url = current.logout_url()
-    if url:
-        print(f"To also clear the browser's sign-in, open: {url}", file=sys.stderr)
+    if url and args.browser:
+        if not webbrowser.open(url):
+            print(f"Open this URL to clear the browser's sign-in: {url}", file=sys.stderr)
+    elif url:
+        print(
+            f"To also clear the browser's sign-in, open: {url} (or use --browser)",
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 

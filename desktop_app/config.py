@@ -63,6 +63,8 @@ class Profile:
     admin_group: str = "Admin"
     logout_uri: str | None = None
     discovery_url: str | None = None
+    ca_bundle: str | None = None  # a PEM file of CAs to trust (corporate TLS inspection)
+    proxy: str | None = None  # an http(s) proxy URL for every request the app makes
 
     @property
     def effective_discovery_url(self) -> str:
@@ -82,6 +84,8 @@ _KEYS = {
     "admin_group",
     "logout_uri",
     "discovery_url",
+    "ca_bundle",
+    "proxy",
 }
 
 
@@ -176,6 +180,11 @@ def parse_profile(name: str, table: Any) -> Profile:
     for key in ("api_url", "logout_uri", "discovery_url"):
         if (value := string(key)) is not None:
             _url(value, f"{where}.{key}")
+    ca_bundle, proxy = string("ca_bundle"), string("proxy")
+    if ca_bundle is not None and not Path(ca_bundle).expanduser().is_file():
+        raise errors.ConfigError(f"{where}.ca_bundle {ca_bundle!r} is not a file")
+    if proxy is not None and urllib.parse.urlsplit(proxy).scheme not in ("http", "https"):
+        raise errors.ConfigError(f"{where}.proxy {proxy!r} must be an http:// or https:// URL")
     return Profile(
         name=name,
         client_id=client_id,
@@ -189,6 +198,8 @@ def parse_profile(name: str, table: Any) -> Profile:
         admin_group=string("admin_group") or "Admin",
         logout_uri=string("logout_uri"),
         discovery_url=string("discovery_url"),
+        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+        proxy=proxy,
     )
 
 

@@ -207,3 +207,19 @@ def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
     without_keyring = cli(broken, "self-test")
     assert without_keyring.returncode == 1
     assert any(line.startswith("FAIL keyring") for line in without_keyring.stdout.splitlines())
+
+
+def test_logout_with_browser_opens_managed_logins_logout(
+    cli_env: dict[str, str], stand_in: server.LocalCognito, tmp_path: Path
+) -> None:
+    assert cli(cli_env, "login").returncode == 0
+    opened = tmp_path / "opened.txt"
+    recorder = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
+    env = {**cli_env, "BROWSER": f'{sys.executable} -c "{recorder}" %s'}
+    result = cli(env, "logout", "--browser")
+    assert result.returncode == 0, result.stderr
+    url = opened.read_text()
+    assert url.startswith(f"{stand_in.url}/logout?client_id={stand_in.pool.client_id}")
+    answer = requests.get(url, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == stand_in.pool.settings.logout_urls[0]

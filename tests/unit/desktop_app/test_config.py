@@ -322,3 +322,23 @@ def test_missing_profile_in_empty_file(tmp_path: Path) -> None:
 
 def test_config_error_is_an_app_error() -> None:
     assert issubclass(errors.ConfigError, errors.CognitoDesktopError)
+
+
+def test_ca_bundle_and_proxy(tmp_path: Path) -> None:
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    extra = f'ca_bundle = "{bundle}"\nproxy = "http://proxy.example:3128"\n'
+    loaded = config.load_profile(write(tmp_path, toml() + extra), "work")
+    assert loaded.ca_bundle == str(bundle)
+    assert loaded.proxy == "http://proxy.example:3128"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('ca_bundle = "/nonexistent/ca.pem"\n', "profiles.work.ca_bundle"),
+        ('proxy = "socks5://proxy.example:1080"\n', "profiles.work.proxy"),
+    ],
+)
+def test_bad_ca_bundle_or_proxy_names_the_key(tmp_path: Path, extra: str, key: str) -> None:
+    assert key in config_error(write(tmp_path, toml() + extra))
