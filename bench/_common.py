@@ -206,6 +206,27 @@ def cognito_local_up(*args: str, timeout_s: float = 60.0) -> Iterator[dict[str, 
             process.wait(timeout=10)
 
 
+LIST_USERS_PAGE = 60  # Cognito's ListUsers maximum
+MAX_LIST_PAGES = 10_000  # a runaway PaginationToken loop stops here
+
+
+def list_users_pages(idp: Any, pool_id: str) -> Iterator[tuple[float, list[str]]]:
+    """One ListUsers pass, page by page: (seconds for the call, usernames on the page)."""
+    token: str | None = None
+    for _ in range(MAX_LIST_PAGES):
+        kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Limit": LIST_USERS_PAGE}
+        if token:
+            kwargs["PaginationToken"] = token
+        start = time.perf_counter()
+        response = idp.list_users(**kwargs)
+        seconds = time.perf_counter() - start
+        yield seconds, [user["Username"] for user in response["Users"]]
+        token = response.get("PaginationToken")
+        if not token:
+            return
+    raise RuntimeError(f"ListUsers did not finish within {MAX_LIST_PAGES} pages")
+
+
 def idp_client(url: str) -> Any:
     """A boto3 cognito-idp client for the stand-in at ``url``, as the app configures it."""
     return boto3.client(

@@ -43,19 +43,7 @@ Page = tuple[float, list[str]]  # seconds, usernames on the page
 
 def direct_pages(idp: Any, pool_id: str) -> Iterator[Page]:
     """One ListUsers pass straight to the stand-in, timed page by page."""
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Limit": PAGE_SIZE}
-        if token:
-            kwargs["PaginationToken"] = token
-        start = time.perf_counter()
-        response = idp.list_users(**kwargs)
-        seconds = time.perf_counter() - start
-        yield seconds, [user["Username"] for user in response["Users"]]
-        token = response.get("PaginationToken")
-        if not token:
-            return
-    raise RuntimeError(f"ListUsers did not finish within {MAX_PAGES} pages")
+    return common.list_users_pages(idp, pool_id)
 
 
 def api_pages(http: requests.Session, api_url: str, access_token: str) -> Iterator[Page]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,27 +26,13 @@ from bench import _common as common
 from local_cognito import server
 
 USERS = 10_000
-PAGE_SIZE = 60
-MAX_PAGES = 10_000  # a runaway PaginationToken loop stops here
+PAGE_SIZE = common.LIST_USERS_PAGE
 
 
 def page_through(idp: Any, pool_id: str) -> tuple[list[float], list[str]]:
     """One full ListUsers pass: seconds per page and the usernames listed, in order."""
-    seconds: list[float] = []
-    names: list[str] = []
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Limit": PAGE_SIZE}
-        if token:
-            kwargs["PaginationToken"] = token
-        start = time.perf_counter()
-        response = idp.list_users(**kwargs)
-        seconds.append(time.perf_counter() - start)
-        names.extend(user["Username"] for user in response["Users"])
-        token = response.get("PaginationToken")
-        if not token:
-            return seconds, names
-    raise RuntimeError(f"ListUsers did not finish within {MAX_PAGES} pages")
+    pages = list(common.list_users_pages(idp, pool_id))
+    return [seconds for seconds, _ in pages], [name for _, names in pages for name in names]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from local_cognito import profile as local_profile
 from local_cognito import server, settings
 from protected_api import server as api_server
 from tests.integration.conftest import REDIRECT_URI, admin_tokens
+from tests.integration.test_managed_login import refresh
 from tests.support import clock
 from tests.support.scripted_browser import ScriptedBrowser, callback_params
 
@@ -167,18 +168,6 @@ def stored_from_admin_auth(
     )
 
 
-def refresh_at_server(stand_in: server.LocalCognito, refresh_token: str) -> requests.Response:
-    return requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "refresh_token",
-            "client_id": stand_in.pool.client_id,
-            "refresh_token": refresh_token,
-        },
-    )
-
-
 def paste_via_browser(
     stand_in: server.LocalCognito, username: str = "alice", password: str = PASSWORD
 ) -> Callable[[str], str]:
@@ -271,8 +260,8 @@ def test_a_rotated_refresh_token_is_saved_before_the_old_one_is_dropped(
 
     # The stored token is the live one; the one it replaced retires after the grace period.
     fake_clock.advance(61)
-    assert refresh_at_server(stand_in, first_rotation or "").json() == {"error": "invalid_grant"}
-    assert refresh_at_server(stand_in, second_rotation or "").status_code == 200
+    assert refresh(stand_in, first_rotation or "").json() == {"error": "invalid_grant"}
+    assert refresh(stand_in, second_rotation or "").status_code == 200
 
 
 # -- invalid_grant --------------------------------------------------------------------------------
@@ -392,7 +381,7 @@ def test_sign_out_revokes_at_the_server_and_forgets_locally(
     refresh_token = spy.saved_token()
     assert refresh_token is not None
     assert current.sign_out() == []
-    assert refresh_at_server(stand_in, refresh_token).json() == {"error": "invalid_grant"}
+    assert refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
     assert spy.inner.load() is None
     assert current.identity is None and current.access_expires_at is None
     with pytest.raises(errors.NotSignedIn):
@@ -409,7 +398,7 @@ def test_sign_out_everywhere_without_the_admin_scope_says_so(
     problems = current.sign_out(everywhere=True)
     assert len(problems) == 1 and session.ADMIN_SCOPE in problems[0]
     # This session is still revoked and forgotten.
-    assert refresh_at_server(stand_in, refresh_token).json() == {"error": "invalid_grant"}
+    assert refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
     assert spy.inner.load() is None and current.identity is None
 
 
@@ -421,12 +410,12 @@ def test_sign_out_everywhere_ends_the_users_other_sessions(
     mine = spy.saved_token() or ""
     elsewhere = admin_tokens(idp, stand_in, "alice", PASSWORD)["RefreshToken"]
     someone_else = admin_tokens(idp, stand_in, "admin", "Admin-Passw0rd!")["RefreshToken"]
-    assert refresh_at_server(stand_in, elsewhere).status_code == 200
+    assert refresh(stand_in, elsewhere).status_code == 200
 
     assert current.sign_out(everywhere=True) == []
-    assert refresh_at_server(stand_in, elsewhere).json() == {"error": "invalid_grant"}
-    assert refresh_at_server(stand_in, mine).json() == {"error": "invalid_grant"}
-    assert refresh_at_server(stand_in, someone_else).status_code == 200
+    assert refresh(stand_in, elsewhere).json() == {"error": "invalid_grant"}
+    assert refresh(stand_in, mine).json() == {"error": "invalid_grant"}
+    assert refresh(stand_in, someone_else).status_code == 200
     assert spy.inner.load() is None and current.identity is None
 
 
