@@ -5,11 +5,14 @@ The README's quick start is these two commands. Each creates `.venv/` in the
 repository on first use, installs the project with its `dev` extra (again only
 when `pyproject.toml` changes), then runs:
 
-  demo   the offline Cognito stand-in with demo users (`cognito-local up`)
+  demo   the offline Cognito stand-in and the protected API with demo users
+         (`cognito-local up`, which writes the app's `local` profile), then the
+         desktop app on that profile; closing the app stops the stand-in
   test   ruff (lint + format check), mypy, then the whole pytest suite
   lint   ruff and mypy only
 
-Extra arguments after `test` go to pytest; after `demo`, to `cognito-local up`.
+Extra arguments after `test` go to pytest; after `demo`, to `cognito-local up`
+(`--no-app` runs the stand-in alone, until Ctrl+C).
 Standard library only, so it runs on any Python 3.11+.
 """
 
@@ -19,8 +22,10 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import venv
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -65,6 +70,39 @@ def lint() -> int:
     return 0
 
 
+def demo(args: list[str]) -> int:
+    """The stand-in (and API) in the background, the app in the foreground."""
+    if "--no-app" in args:
+        return _run(str(BIN / "cognito-local"), "up", *[a for a in args if a != "--no-app"])
+    stand_in = subprocess.Popen(
+        [str(BIN / "cognito-local"), "up", *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert stand_in.stdout is not None
+        ready = threading.Event()
+
+        def forward(stream: Any) -> None:
+            # cognito-local prints its endpoints and demo users once it is serving
+            # and has written the `local` profile: the first line means ready.
+            for line in stream:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                ready.set()
+            ready.set()
+
+        threading.Thread(target=forward, args=(stand_in.stdout,), daemon=True).start()
+        if not ready.wait(120) or stand_in.poll() is not None:
+            return stand_in.poll() or 1
+        print("Starting the desktop app on profile 'local'...", flush=True)
+        return _run(str(BIN / "cognito-desktop"), "--profile", "local")
+    finally:
+        stand_in.terminate()
+        try:
+            stand_in.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            stand_in.kill()
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "lint"}:
         print(__doc__, file=sys.stderr)
@@ -72,7 +110,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     ensure_venv()
     if command == "demo":
-        return _run(str(BIN / "cognito-local"), "up", *rest)
+        return demo(rest)
     if rc := lint():
         return rc
     if command == "lint":

@@ -6,3 +6,4 @@ Layers (imports point down only; tests/unit/test_import_direction.py checks):
 """
 
 APP_NAME = "cognito-desktop"
+APP_TITLE = "Cognito Desktop"

@@ -1,6 +1,8 @@
-"""``cognito-desktop``: the CLI (the GUI arrives with issue #5).
+"""``cognito-desktop``: the CLI; with no subcommand, the desktop app.
 
-Exit 0 only on success; every failure prints one clear line to stderr.
+Exit 0 only on success; every failure prints one clear line to stderr. The
+auth core (requests, Authlib, PyJWT, keyring) is imported by the commands that
+use it, not here: the GUI paints its first window before loading it.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import os
 import sys
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from desktop_app import config, errors, logs
-from desktop_app.api import client as api_client
-from desktop_app.auth import http, session, store
+
+if TYPE_CHECKING:
+    from desktop_app.auth import session
 
 log = logging.getLogger(__name__)
 PROG = "cognito-desktop"
+SIGN_IN_TIMEOUT_S = 300.0  # the same default as desktop_app.auth.session
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument(
         "--timeout",
         type=float,
-        default=session.SIGN_IN_TIMEOUT_S,
+        default=SIGN_IN_TIMEOUT_S,
         help="seconds to wait for the browser (default 300)",
     )
     logout = commands.add_parser("logout", help="sign out: revoke and forget the session")
@@ -87,19 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        from desktop_app import app
+
+        return app.main(
+            config_path=config.resolve_path(args.config),
+            profile_name=args.profile or os.environ.get(config.PROFILE_ENV),
+            verbosity=args.verbose,
+        )
     logs.setup(args.verbose)
     try:
         profile = config.load_profile(
             config.resolve_path(args.config),
             args.profile or os.environ.get(config.PROFILE_ENV) or config.DEFAULT_PROFILE,
         )
-        if args.command is None:
-            print(
-                f"{PROG}: the desktop GUI is not built yet; use a subcommand "
-                "(login, status, token, api, logout, self-test)",
-                file=sys.stderr,
-            )
-            return 3
         handler: Callable[[argparse.Namespace, config.Profile], int] = _COMMANDS[args.command]
         return handler(args, profile)
     except errors.CognitoDesktopError as exc:
@@ -111,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _session(profile: config.Profile) -> session.Session:
+    from desktop_app.auth import http, session, store
+
     token_store = store.open_store(profile.name)
     if token_store.warning:
         print(f"{PROG}: warning: {token_store.warning}", file=sys.stderr)
@@ -185,6 +191,8 @@ def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
     )
     url = current.logout_url()
     if url and args.browser:
+        import webbrowser
+
         if not webbrowser.open(url):
             print(f"Open this URL to clear the browser's sign-in: {url}", file=sys.stderr)
     elif url:
@@ -247,6 +255,8 @@ def cmd_api(args: argparse.Namespace, profile: config.Profile) -> int:
             body = json.loads(args.data)
         except ValueError as exc:
             raise errors.CognitoDesktopError(f"--data is not valid JSON: {exc}") from None
+    from desktop_app.api import client as api_client
+
     current = _signed_in(profile)
     client = api_client.ApiClient(profile.api_url, current, current.http)
     response = client.request(args.method, args.path, json=body)

@@ -41,6 +41,10 @@ class Identity:
     email: str | None = None
     groups: tuple[str, ...] = ()
     auth_time: int | None = None
+    # The validated ID token's claims (for display: the Profile page), not the token.
+    claims: dict[str, Any] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Identity:
@@ -55,6 +59,7 @@ class Identity:
             if isinstance(groups, list)
             else (),
             auth_time=auth_time if isinstance(auth_time, int) else None,
+            claims=dict(claims),
         )
 
 

@@ -276,6 +276,13 @@ class KeyringStore:
             len(parts),
         )
 
+    def close(self) -> None:
+        """Release the backend's connection, if it keeps one (the kept D-Bus link)."""
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            with self._op_lock:
+                close()
+
     def delete(self) -> None:
         with self._op_lock:
             try:

@@ -58,3 +58,26 @@ def test_open_store_uses_the_kept_connection_for_secret_service(bus: None) -> No
     backend = chosen._backend
     assert isinstance(backend, kept.KeptConnectionKeyring)
     backend.close()
+
+
+def test_each_call_makes_the_fewest_round_trips(ours: kept.KeptConnectionKeyring) -> None:
+    """A sign-in waits for the save: it is one CreateItem, a read two calls, a delete two."""
+    ours.set_password("cognito-desktop-test", "d", "warm-up")  # connects and opens a session
+    calls: list[str] = []
+    connection = ours._connection
+    send = connection.send_and_get_reply
+
+    def counting(message: object, *args: object, **kwargs: object) -> object:
+        calls.append(str(message.header.fields[3]))  # type: ignore[attr-defined]  # MEMBER
+        return send(message, *args, **kwargs)
+
+    connection.send_and_get_reply = counting
+    ours.set_password("cognito-desktop-test", "d", "s\u00e9cret 16 bytes!")  # a padding edge
+    assert calls == ["CreateItem"]
+    calls.clear()
+    assert ours.get_password("cognito-desktop-test", "d") == "s\u00e9cret 16 bytes!"
+    assert calls == ["SearchItems", "GetSecret"]
+    calls.clear()
+    ours.delete_password("cognito-desktop-test", "d")
+    assert calls == ["SearchItems", "Delete"]
+    assert ours.get_password("cognito-desktop-test", "d") is None

@@ -58,6 +58,12 @@ RULES: tuple[Rule, ...] = (
         forbidden=QT,
     ),
     Rule(
+        "desktop_app.diagnostics",
+        "diagnostics gathers what a tester reports; pure Python, shared by the GUI and CLI",
+        may_import=("desktop_app.auth", "desktop_app.logs", *BOTTOM),
+        forbidden=QT,
+    ),
+    Rule(
         "desktop_app.api",
         "api is pure Python and imports only auth, config, errors",
         may_import=("desktop_app.auth", *BOTTOM),
@@ -108,6 +114,7 @@ DESKTOP_CHILDREN = {
     "config",
     "errors",
     "logs",
+    "diagnostics",
     "auth",
     "api",
     "qt",

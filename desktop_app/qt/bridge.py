@@ -1,0 +1,341 @@
+"""The session bridge: the GUI's one door to the auth core and the protected API.
+
+Widgets never call :class:`~desktop_app.auth.session.Session` (it does network
+and keyring I/O); they call this object, which runs every call through
+:mod:`desktop_app.qt.worker` and reports back with signals on the GUI thread.
+It also keeps the session alive: a timer refreshes the access token before it
+expires, retries with backoff while offline, and reports a session that ended
+(``invalid_grant``, user disabled, token revoked) exactly once.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6 import QtCore
+
+from desktop_app import config, errors
+from desktop_app.api import client as api_client
+from desktop_app.auth import session as auth_session
+from desktop_app.qt import worker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+REFRESH_AHEAD_S = 120.0  # refresh this long before the access token expires
+OFFLINE_RETRY_S = (5.0, 15.0, 30.0, 60.0)  # backoff while the IdP cannot be reached
+SESSION_ENDED = "Your session ended \N{EM DASH} please sign in again."
+
+
+class State(enum.Enum):
+    SIGNED_OUT = "signed_out"
+    RESTORING = "restoring"
+    SIGNING_IN = "signing_in"
+    SIGNED_IN = "signed_in"
+    REFRESHING = "refreshing"
+    OFFLINE = "offline"
+    SIGNING_OUT = "signing_out"
+
+
+class FailureKind(enum.Enum):
+    """Why a sign-in (or restore) did not complete; the UI words each one."""
+
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    DENIED = "denied"
+    NETWORK = "network"
+    NO_PORT = "no_port"
+    ERROR = "error"
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    if isinstance(exc, errors.SignInCancelled):
+        return FailureKind.CANCELLED
+    if isinstance(exc, errors.SignInTimeout):
+        return FailureKind.TIMEOUT
+    if isinstance(exc, errors.AuthorizationDenied):
+        return FailureKind.DENIED
+    if isinstance(exc, errors.NoFreePort):
+        return FailureKind.NO_PORT
+    if isinstance(exc, errors.NetworkError | errors.DiscoveryError):
+        return FailureKind.NETWORK
+    return FailureKind.ERROR
+
+
+def describe(exc: BaseException) -> str:
+    """One plain line for the user; our errors carry secret-free messages, anything
+    else is named by type only (its text could hold a value)."""
+    if isinstance(exc, errors.CognitoDesktopError):
+        text = str(exc)
+        return text[:1].upper() + text[1:] if text else type(exc).__name__
+    return f"Unexpected error ({type(exc).__name__}); see the log for details."
+
+
+class SessionBridge(QtCore.QObject):
+    """See the module docstring. Lives on the GUI thread.
+
+    Signals:
+        stateChanged(object): the new :class:`State`.
+        signedIn(object): the :class:`~desktop_app.auth.session.Identity` after a
+            sign-in or a restore.
+        identityChanged(object): the identity after a refresh (groups may change).
+        signInUrl(str): the managed-login URL of the sign-in in progress
+            (for "Copy sign-in link").
+        signInFailed(object, str): :class:`FailureKind` and a plain message.
+        signedOut(list): the steps of a sign-out that failed (empty when clean).
+        sessionEnded(str): the session died; sign in again. Sent once per session.
+    """
+
+    stateChanged = QtCore.Signal(object)
+    signedIn = QtCore.Signal(object)
+    identityChanged = QtCore.Signal(object)
+    signInUrl = QtCore.Signal(str)
+    signInFailed = QtCore.Signal(object, str)
+    signedOut = QtCore.Signal(list)
+    sessionEnded = QtCore.Signal(str)
+
+    def __init__(
+        self,
+        session: auth_session.Session,
+        *,
+        api: api_client.ApiClient | None = None,
+        pool: QtCore.QThreadPool | None = None,
+        now: Callable[[], float] = time.time,
+        sign_in_timeout: float | None = None,  # None: the session's default (5 minutes)
+        parent: QtCore.QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.profile: config.Profile = session.profile
+        self.api = api or (
+            api_client.ApiClient(session.profile.api_url, session)
+            if session.profile.api_url
+            else None
+        )
+        self._pool = pool
+        self._now = now
+        self._sign_in_timeout = (
+            auth_session.SIGN_IN_TIMEOUT_S if sign_in_timeout is None else sign_in_timeout
+        )
+        self._state = State.SIGNED_OUT
+        self._cancel: threading.Event | None = None
+        self._sign_in_task: worker.Task[Any] | None = None
+        self._offline_attempt = 0
+        self._refresh_timer = QtCore.QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._on_refresh_due)
+        self._signInUrl_relay = _UrlRelay(self)
+        self._signInUrl_relay.url.connect(self.signInUrl)
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def identity(self) -> auth_session.Identity | None:
+        return self.session.identity
+
+    @property
+    def access_expires_at(self) -> float | None:
+        return self.session.access_expires_at
+
+    def is_admin(self) -> bool:
+        identity = self.session.identity
+        return identity is not None and self.profile.admin_group in identity.groups
+
+    def _set_state(self, state: State) -> None:
+        if state is not self._state:
+            self._state = state
+            self.stateChanged.emit(state)
+
+    def _run(
+        self,
+        fn: Callable[[], T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+        name: str,
+    ) -> worker.Task[T]:
+        return worker.run(fn, on_result=on_result, on_error=on_error, pool=self._pool, name=name)
+
+    # -- restore and sign in ---------------------------------------------------------------
+
+    def restore(self) -> None:
+        """Silent sign-in from the stored refresh token, in the background."""
+        self._set_state(State.RESTORING)
+        self._run(self.session.resume, self._on_restored, self._on_restore_failed, "restore")
+
+    def _on_restored(self, identity: auth_session.Identity | None) -> None:
+        if identity is None:
+            self._set_state(State.SIGNED_OUT)
+            return
+        self._signed_in(identity)
+
+    def _on_restore_failed(self, exc: BaseException) -> None:
+        log.warning("restoring the session failed: %s", type(exc).__name__)
+        self._set_state(State.SIGNED_OUT)
+        self.signInFailed.emit(failure_kind(exc), describe(exc))
+
+    def sign_in(self) -> None:
+        """Open the browser to managed login; ``signedIn`` or ``signInFailed`` follows."""
+        if self._state in (State.SIGNING_IN, State.RESTORING):
+            return
+        cancel = threading.Event()
+        self._cancel = cancel
+        self._set_state(State.SIGNING_IN)
+        relay = self._signInUrl_relay
+
+        def run() -> auth_session.Identity:
+            return self.session.sign_in(
+                timeout=self._sign_in_timeout,
+                cancel=cancel,
+                show_url=lambda url, opened: relay.url.emit(url),
+            )
+
+        self._sign_in_task = self._run(run, self._signed_in, self._on_sign_in_failed, "sign-in")
+
+    def cancel_sign_in(self) -> None:
+        """Stop waiting for the browser (the receiver closes its port at once)."""
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def _on_sign_in_failed(self, exc: BaseException) -> None:
+        self._cancel = None
+        self._set_state(State.SIGNED_OUT)
+        kind = failure_kind(exc)
+        log.info("sign-in did not complete (%s)", kind.value)
+        self.signInFailed.emit(kind, describe(exc))
+
+    def _signed_in(self, identity: auth_session.Identity) -> None:
+        self._cancel = None
+        self._offline_attempt = 0
+        self._set_state(State.SIGNED_IN)
+        self._schedule_refresh()
+        self.signedIn.emit(identity)
+
+    # -- staying signed in -----------------------------------------------------------------
+
+    def _schedule_refresh(self) -> None:
+        expires_at = self.session.access_expires_at
+        if expires_at is None:
+            return
+        delay = max(0.0, expires_at - REFRESH_AHEAD_S - self._now())
+        self._refresh_timer.start(int(min(delay, 86_400.0) * 1000))
+
+    def refresh_now(self) -> None:
+        """Refresh in the background (the timer calls this ahead of expiry)."""
+        self._on_refresh_due()
+
+    def _on_refresh_due(self) -> None:
+        if self._state not in (State.SIGNED_IN, State.OFFLINE):
+            return
+        self._set_state(State.REFRESHING)
+        self._run(self.session.refresh, self._on_refreshed, self._on_refresh_failed, "refresh")
+
+    def _on_refreshed(self, _response: object) -> None:
+        if self._state is not State.REFRESHING:
+            return  # signed out meanwhile
+        self._offline_attempt = 0
+        self._set_state(State.SIGNED_IN)
+        self._schedule_refresh()
+        identity = self.session.identity
+        if identity is not None:
+            self.identityChanged.emit(identity)
+
+    def _on_refresh_failed(self, exc: BaseException) -> None:
+        if self._state is not State.REFRESHING:
+            return
+        if isinstance(exc, errors.NotSignedIn | errors.IdTokenError):
+            self._end_session()
+            return
+        delay = OFFLINE_RETRY_S[min(self._offline_attempt, len(OFFLINE_RETRY_S) - 1)]
+        self._offline_attempt += 1
+        log.info("refresh failed (%s); retrying in %g s", type(exc).__name__, delay)
+        self._set_state(State.OFFLINE)
+        self._refresh_timer.start(int(delay * 1000))
+
+    def _end_session(self) -> None:
+        """The session died: back to signed out, one ``sessionEnded``, no storm."""
+        if self._state in (State.SIGNED_OUT, State.SIGNING_OUT, State.SIGNING_IN):
+            return
+        self._refresh_timer.stop()
+        self._set_state(State.SIGNED_OUT)
+        self.sessionEnded.emit(SESSION_ENDED)
+
+    # -- API calls -------------------------------------------------------------------------
+
+    def call_api(
+        self,
+        fn: Callable[[api_client.ApiClient], T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+        *,
+        name: str = "api",
+    ) -> worker.Task[T]:
+        """Run ``fn(api)`` in the background. A session that ended on the way (the
+        401 retry's refresh failed) goes to ``sessionEnded``, not to ``on_error``."""
+        if self.api is None:
+            raise errors.ConfigError(f"profile {self.profile.name!r} has no api_url")
+        api = self.api
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, errors.NotSignedIn):
+                self._end_session()
+                return
+            if isinstance(exc, errors.NetworkError) and self._state is State.SIGNED_IN:
+                self._set_state(State.OFFLINE)
+                self._refresh_timer.start(int(OFFLINE_RETRY_S[0] * 1000))
+            on_error(exc)
+
+        def succeeded(value: T) -> None:
+            if self._state is State.OFFLINE:
+                self._set_state(State.SIGNED_IN)
+                self._schedule_refresh()
+            on_result(value)
+
+        return self._run(lambda: fn(api), succeeded, failed, name)
+
+    # -- signing out -----------------------------------------------------------------------
+
+    def sign_out(self, *, everywhere: bool = False) -> None:
+        """Revoke and forget (``everywhere``: GlobalSignOut too); ``signedOut`` follows."""
+        self.cancel_sign_in()
+        self._refresh_timer.stop()
+        self._set_state(State.SIGNING_OUT)
+
+        def done(problems: list[str]) -> None:
+            self._set_state(State.SIGNED_OUT)
+            self.signedOut.emit(problems)
+
+        def failed(exc: BaseException) -> None:
+            done([describe(exc)])
+
+        self._run(lambda: self.session.sign_out(everywhere=everywhere), done, failed, "sign-out")
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """At exit: stop timers and cancel a sign-in so its port closes."""
+        self._refresh_timer.stop()
+        self.cancel_sign_in()
+        task = self._sign_in_task
+        if task is not None:
+            task.cancel()
+            task.wait(timeout)
+        close = getattr(self.session.store, "close", None)
+        if callable(close):
+            close()  # the kept keyring connection
+
+
+class _UrlRelay(QtCore.QObject):
+    """Carries the sign-in URL from the worker thread to the GUI thread (queued).
+
+    Signals:
+        url(str): the managed-login URL.
+    """
+
+    url = QtCore.Signal(str)

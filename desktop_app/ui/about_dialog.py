@@ -1,0 +1,93 @@
+"""Help > About: what this build is and what it runs on."""
+
+from __future__ import annotations
+
+import html
+import platform
+
+import PySide6
+from PySide6 import QtCore, QtWidgets
+
+from desktop_app import diagnostics
+
+#: Where "Documentation" points. The composition root passes the project's published
+#: docs when it has them; until then, the Cognito guide the app follows.
+DOCS_URL = "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools.html"
+
+
+class AboutDialog(QtWidgets.QDialog):
+    """Product name, version and git commit, the Qt/PySide6 and Python versions,
+    and a link to the documentation. ``version``/``commit`` default to
+    :func:`desktop_app.diagnostics.version_info`."""
+
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        version: str | None = None,
+        commit: str | None = None,
+        docs_url: str = DOCS_URL,
+    ) -> None:
+        super().__init__(parent)
+        if version is None:
+            version, found_commit = diagnostics.version_info()
+            commit = commit or found_commit
+        self.setWindowTitle(self.tr("About Cognito Desktop"))
+        self.setAccessibleName(self.tr("About Cognito Desktop"))
+
+        title = QtWidgets.QLabel(self.tr("Cognito Desktop"), self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAccessibleName(self.tr("Product name"))
+
+        self.version_label = QtWidgets.QLabel(
+            self.tr("Version {version} (commit {commit})").format(
+                version=version, commit=commit or self.tr("unknown")
+            ),
+            self,
+        )
+        self.version_label.setAccessibleName(self.tr("Version"))
+        self.version_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+            | QtCore.Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+
+        self.runtime_label = QtWidgets.QLabel(
+            self.tr("Qt {qt}, PySide6 {pyside}, Python {python}").format(
+                qt=QtCore.qVersion(),
+                pyside=PySide6.__version__,
+                python=platform.python_version(),
+            ),
+            self,
+        )
+        self.runtime_label.setAccessibleName(self.tr("Runtime versions"))
+
+        self.docs_label = QtWidgets.QLabel(
+            '<a href="{url}">{text}</a>'.format(
+                url=html.escape(docs_url, quote=True),
+                text=html.escape(self.tr("Documentation")),
+            ),
+            self,
+        )
+        self.docs_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.docs_label.setOpenExternalLinks(True)
+        # Links reachable with Tab and opened with Enter, not only with the mouse.
+        self.docs_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextBrowserInteraction
+        )
+        self.docs_label.setAccessibleName(self.tr("Documentation link"))
+
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        close = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        close.setAccessibleName(self.tr("Close"))
+        close.setDefault(True)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        for widget in (title, self.version_label, self.runtime_label, self.docs_label):
+            layout.addWidget(widget)
+        layout.addSpacing(8)
+        layout.addWidget(buttons)
+        self.setTabOrder(self.docs_label, close)

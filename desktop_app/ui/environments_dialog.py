@@ -1,0 +1,447 @@
+"""File > Environments: list, add, edit, remove and test the profiles in the config file.
+
+The form is checked with :func:`desktop_app.config.parse_profile` on every edit,
+so what Save writes is exactly what the app will load; the error names the key.
+Reading and writing the file and "Test connection" (discovery plus the JWKS) run
+through :mod:`desktop_app.qt.worker`. Keys the form does not show are not kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import shiboken6
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app import config, diagnostics, errors
+from desktop_app.qt import bridge, worker
+
+
+class EnvironmentsDialog(QtWidgets.QDialog):
+    """Profiles on the left, the selected one's form on the right.
+
+    ``current`` is the active profile (selected first). ``session_factory`` builds
+    the HTTP session for "Test connection"; ``confirm(question)`` asks before
+    discarding edits or removing a profile (a ``QMessageBox`` by default).
+
+    Signals:
+        profilesChanged(): the config file was written (a profile was added,
+            edited, renamed or removed).
+        profileChosen(str): the person chose this profile as the active one
+            ("Use this environment"); the dialog then closes.
+    """
+
+    profilesChanged = QtCore.Signal()
+    profileChosen = QtCore.Signal(str)
+
+    def __init__(
+        self,
+        config_path: Path,
+        *,
+        current: str | None = None,
+        pool: QtCore.QThreadPool | None = None,
+        session_factory: Callable[[config.Profile], requests.Session] = (
+            diagnostics.new_http_session
+        ),
+        confirm: Callable[[str], bool] | None = None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._path = config_path
+        self._pool = pool
+        self._session_factory = session_factory
+        self._confirm = confirm or self._ask
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._editing: str | None = None  # the saved profile in the form; None: a new one
+        self._loaded: tuple[str, dict[str, Any]] = ("", {})
+        self._profile: config.Profile | None = None
+        self._busy = False  # reading or writing the file
+        self._test_task: worker.Task[Any] | None = None
+        self._tasks: list[worker.Task[Any]] = []
+        self._select_after_save: str | None = None
+
+        self.setWindowTitle(self.tr("Environments"))
+        self.setAccessibleName(self.tr("Environments"))
+        self.resize(820, 560)
+
+        self.list = QtWidgets.QListWidget(self)
+        self.list.setAccessibleName(self.tr("Environments"))
+        self.list.currentRowChanged.connect(self._on_row_changed)
+        self._order: list[QtWidgets.QWidget] = [self.list]
+        self.add_button = self._button(self.tr("&Add"), self.tr("Add environment"), self._on_add)
+        self.remove_button = self._button(
+            self.tr("&Remove"), self.tr("Remove environment"), self._on_remove
+        )
+
+        form = QtWidgets.QFormLayout()
+        self.edits: dict[str, QtWidgets.QLineEdit] = {}
+        self.name_edit = self._line(form, "name", self.tr("&Name"), "work")
+        self._line(form, "region", self.tr("Re&gion"), "eu-west-1")
+        self._line(form, "user_pool_id", self.tr("User &pool ID"), "eu-west-1_AbCdEfGhI")
+        self._line(
+            form,
+            "issuer",
+            self.tr("&Issuer (instead of a pool ID)"),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        )
+        self._line(form, "domain", self.tr("Managed-login &domain"), "https://auth.example.com")
+        self._line(form, "client_id", self.tr("&Client ID"), "")
+        self.redirect_edit = QtWidgets.QPlainTextEdit(self)
+        self.redirect_edit.setTabChangesFocus(True)  # Tab leaves the box, as in a line edit
+        self.redirect_edit.setPlaceholderText("http://127.0.0.1:53682/callback")
+        self.redirect_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.redirect_edit.textChanged.connect(self._on_edited)
+        self._add_row(form, self.tr("Redirect &URIs (one per line)"), self.redirect_edit)
+        self.scopes_edit = QtWidgets.QLineEdit(self)
+        self.scopes_edit.setPlaceholderText(" ".join(config.DEFAULT_SCOPES))
+        self.scopes_edit.textChanged.connect(self._on_edited)
+        self._add_row(form, self.tr("&Scopes (space-separated)"), self.scopes_edit)
+        self._line(form, "api_url", self.tr("API UR&L"), "https://api.example.com")
+        self._line(form, "admin_group", self.tr("Ad&min group"), "Admin")
+        self._line(form, "logout_uri", self.tr("Sign-&out URI"), "")
+        self._line(form, "discovery_url", self.tr("Disco&very URL (override)"), "")
+        self._line(form, "ca_bundle", self.tr("CA &bundle file"), "")
+        self._line(form, "proxy", self.tr("Pro&xy"), "")
+
+        self.error_label = QtWidgets.QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setAccessibleName(self.tr("Validation error"))
+        self.error_label.hide()
+        self.test_label = QtWidgets.QLabel(self)
+        self.test_label.setWordWrap(True)
+        self.test_label.setAccessibleName(self.tr("Connection test result"))
+
+        self.test_button = self._button(
+            self.tr("&Test connection"), self.tr("Test connection"), self._on_test
+        )
+        self.use_button = self._button(
+            self.tr("Use this &environment"), self.tr("Use this environment"), self._on_use
+        )
+        # Enter saves (the default button); Ctrl+S too. Esc closes.
+        self.save_button = self._button(self.tr("Save"), self.tr("Save environment"), self._on_save)
+        self.save_button.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Save))
+        self.save_button.setAutoDefault(True)
+        self.save_button.setDefault(True)
+        self.close_button = self._button(self.tr("Close"), self.tr("Close"), self.reject)
+
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.list, 1)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        left.addLayout(row)
+        right = QtWidgets.QVBoxLayout()
+        right.addLayout(form)
+        right.addWidget(self.error_label)
+        right.addWidget(self.test_label)
+        right.addStretch(1)
+        actions = QtWidgets.QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.use_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.close_button)
+        right.addLayout(actions)
+        top = QtWidgets.QHBoxLayout(self)
+        top.addLayout(left, 1)
+        top.addLayout(right, 3)
+        # The order things were made in: list, its buttons, the form top to bottom, actions.
+        for first, second in itertools.pairwise(self._order):
+            self.setTabOrder(first, second)
+        self._start_current = current
+        self._clear_form()
+        self._set_busy(True)
+        path = self._path
+        self._run(lambda: config.load_tables(path), self._on_loaded, self._on_io_failed, "load")
+
+    # -- building --------------------------------------------------------------------------
+
+    def _button(self, text: str, name: str, slot: Callable[[], None]) -> QtWidgets.QPushButton:
+        button = QtWidgets.QPushButton(text, self)
+        button.setAccessibleName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        self._order.append(button)
+        return button
+
+    def _line(
+        self, form: QtWidgets.QFormLayout, key: str, label: str, hint: str
+    ) -> QtWidgets.QLineEdit:
+        edit = QtWidgets.QLineEdit(self)
+        edit.setObjectName(key)
+        edit.setPlaceholderText(hint)
+        edit.textChanged.connect(self._on_edited)
+        self._add_row(form, label, edit)
+        self.edits[key] = edit
+        return edit
+
+    def _add_row(self, form: QtWidgets.QFormLayout, label: str, field: QtWidgets.QWidget) -> None:
+        caption = QtWidgets.QLabel(label, self)
+        caption.setBuddy(field)
+        field.setAccessibleName(caption.text().replace("&", ""))
+        form.addRow(caption, field)
+        self._order.append(field)
+
+    # -- the form --------------------------------------------------------------------------
+
+    def form_table(self) -> tuple[str, dict[str, Any]]:
+        """``(name, table)`` as the form stands; empty fields are left out."""
+        table: dict[str, Any] = {}
+        for key, edit in self.edits.items():
+            if key != "name" and edit.text().strip():
+                table[key] = edit.text().strip()
+        uris = [line.strip() for line in self.redirect_edit.toPlainText().splitlines()]
+        if any(uris):
+            table["redirect_uris"] = [uri for uri in uris if uri]
+        scopes = [scope for scope in re.split(r"[\s,]+", self.scopes_edit.text()) if scope]
+        if scopes:
+            table["scopes"] = scopes
+        return self.name_edit.text().strip(), table
+
+    def _fill(self, name: str, table: dict[str, Any]) -> None:
+        for edit in (*self.edits.values(), self.scopes_edit, self.redirect_edit):
+            edit.blockSignals(True)
+        self.name_edit.setText(name)
+        for key, edit in self.edits.items():
+            value = table.get(key)
+            if key != "name":
+                edit.setText(value if isinstance(value, str) else "")
+        uris, scopes = table.get("redirect_uris"), table.get("scopes")
+        self.redirect_edit.setPlainText("\n".join(uris) if isinstance(uris, list) else "")
+        self.scopes_edit.setText(" ".join(scopes) if isinstance(scopes, list) else "")
+        for edit in (*self.edits.values(), self.scopes_edit, self.redirect_edit):
+            edit.blockSignals(False)
+        self._loaded = self.form_table()
+        self._on_edited()
+
+    def _clear_form(self) -> None:
+        self._editing = None
+        self._fill("", {})
+
+    def is_dirty(self) -> bool:
+        """The form differs from the saved profile (always, for a new one)."""
+        return self._editing is None or self.form_table() != self._loaded
+
+    def _on_edited(self) -> None:
+        name, table = self.form_table()
+        self._profile = None
+        try:
+            if name != self._editing and name in self._tables:
+                raise errors.ConfigError(
+                    self.tr("profiles.{name}: an environment with this name exists").format(
+                        name=name
+                    )
+                )
+            self._profile = config.parse_profile(name, table)
+        except errors.ConfigError as exc:
+            self.error_label.setText(str(exc))
+        self.error_label.setVisible(self._profile is None)
+        if self._test_task is not None:  # the result would describe other values
+            self._test_task.cancel()
+            self._test_task = None
+        self.test_label.clear()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        valid, idle = self._profile is not None, not self._busy
+        self.save_button.setEnabled(valid and idle and self.is_dirty())
+        self.test_button.setEnabled(valid and self._test_task is None)
+        self.use_button.setEnabled(valid and idle and not self.is_dirty())
+        self.remove_button.setEnabled(idle and self._editing is not None)
+        self.add_button.setEnabled(idle)
+        self.list.setEnabled(idle)
+
+    # -- the list --------------------------------------------------------------------------
+
+    def _show_list(self, select: str | None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for name in self._tables:
+            item = QtWidgets.QListWidgetItem(name, self.list)
+            try:
+                config.parse_profile(name, self._tables[name])
+            except errors.ConfigError as exc:
+                item.setText(self.tr("{name} (needs fixing)").format(name=name))
+                item.setToolTip(str(exc))
+        names = list(self._tables)
+        self.list.setCurrentRow(names.index(select) if select in names else -1)
+        self.list.blockSignals(False)
+        if select in self._tables:
+            self._editing = select
+            self._fill(select, self._tables[select])
+        else:
+            self._clear_form()
+
+    def _on_row_changed(self, row: int) -> None:
+        names = list(self._tables)
+        if not 0 <= row < len(names) or names[row] == self._editing:
+            return
+        if (
+            self.is_dirty()
+            and self._profile_touched()
+            and not self._confirm(self.tr("Discard the changes to this environment?"))
+        ):
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(names.index(self._editing) if self._editing in names else -1)
+            self.list.blockSignals(False)
+            return
+        self._editing = names[row]
+        self._fill(names[row], self._tables[names[row]])
+
+    def _profile_touched(self) -> bool:
+        """A new, still empty form is not worth a question."""
+        return self._editing is not None or self.form_table() != ("", {})
+
+    def _on_add(self) -> None:
+        question = self.tr("Discard the changes to this environment?")
+        if self.is_dirty() and self._profile_touched() and not self._confirm(question):
+            return
+        self.list.setCurrentRow(-1)
+        self._clear_form()
+        self.name_edit.setFocus()
+
+    # -- file and network work -------------------------------------------------------------
+
+    def _run(
+        self,
+        fn: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        name: str,
+    ) -> worker.Task[Any]:
+        task = worker.run(
+            fn,
+            on_result=self._weakly(on_result),
+            on_error=self._weakly(on_error),
+            pool=self._pool,
+            name=f"environments.{name}",
+        )
+        self._tasks.append(task)
+        return task
+
+    def _weakly(self, method: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``method``, held weakly and skipped once the dialog is gone. A task must not
+        keep the dialog alive in a reference cycle: Python's collector could then free
+        it, widgets and all, from a worker thread."""
+        method_ref, self_ref = weakref.WeakMethod(method), weakref.ref(self)
+
+        def call(value: Any) -> None:
+            live, dialog = method_ref(), self_ref()
+            if live is not None and dialog is not None and shiboken6.isValid(dialog):
+                live(value)
+
+        return call
+
+    def is_busy(self) -> bool:
+        """True until the file read or write, or the connection test, has reported back."""
+        return self._busy or self._test_task is not None
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_buttons()
+
+    def _on_loaded(self, tables: dict[str, dict[str, Any]]) -> None:
+        self._tables = tables
+        self._set_busy(False)
+        start = self._start_current if self._start_current in tables else next(iter(tables), None)
+        self._show_list(start)
+
+    def _on_io_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.error_label.setText(bridge.describe(exc))
+        self.error_label.show()
+
+    def _write(self, tables: dict[str, Any], remove: list[str], select: str | None) -> None:
+        path = self._path
+
+        def work() -> dict[str, dict[str, Any]]:
+            config.save(path, tables, remove=remove)
+            return config.load_tables(path)
+
+        self._select_after_save = select
+        self._set_busy(True)
+        self._run(work, self._on_saved, self._on_io_failed, "save")
+
+    def _on_saved(self, saved: dict[str, dict[str, Any]]) -> None:
+        self._tables = saved
+        self._set_busy(False)
+        self._show_list(self._select_after_save)
+        self.profilesChanged.emit()
+
+    def _on_save(self) -> None:
+        if self._profile is None or self._busy:
+            return  # the error label already says why
+        name, table = self.form_table()
+        renamed = [self._editing] if self._editing and self._editing != name else []
+        self._write({name: table}, renamed, name)
+
+    def _on_remove(self) -> None:
+        name = self._editing
+        if name is None or self._busy:
+            return
+        if not self._confirm(
+            self.tr("Remove the environment {name} from the config file?").format(name=name)
+        ):
+            return
+        names = [other for other in self._tables if other != name]
+        self._write({}, [name], names[0] if names else None)
+
+    def _on_test(self) -> None:
+        profile = self._profile
+        if profile is None:
+            return
+        factory = self._session_factory
+        self.test_label.setText(self.tr("Testing the connection\N{HORIZONTAL ELLIPSIS}"))
+        self._test_task = self._run(
+            lambda: diagnostics.check_connection(profile, factory(profile)),
+            self._on_tested,
+            self._on_test_failed,
+            "test",
+        )
+        self._update_buttons()
+
+    def _on_tested(self, result: diagnostics.ConnectionResult) -> None:
+        self._test_task = None
+        self.test_label.setText(
+            self.tr(
+                "Connected to {issuer}: discovery and {count} signing key(s) ({ms} ms)."
+            ).format(issuer=result.issuer, count=result.key_count, ms=round(result.elapsed_ms))
+        )
+        self._update_buttons()
+
+    def _on_test_failed(self, exc: BaseException) -> None:
+        self._test_task = None
+        self.test_label.setText(
+            self.tr("Connection failed: {error}").format(error=bridge.describe(exc))
+        )
+        self._update_buttons()
+
+    def _on_use(self) -> None:
+        if self._editing is not None and not self.is_dirty() and self._profile is not None:
+            self.profileChosen.emit(self._editing)
+            self.accept()
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def _ask(self, question: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, self.tr("Environments"), question)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def reject(self) -> None:
+        question = self.tr("Close without saving the changes?")
+        if self.is_dirty() and self._profile_touched() and not self._confirm(question):
+            return
+        super().reject()
+
+    def done(self, result: int) -> None:
+        # Results that arrive after the dialog closed must not touch it.
+        for task in self._tasks:
+            task.cancel()
+        super().done(result)

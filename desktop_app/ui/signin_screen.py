@@ -1,0 +1,156 @@
+"""The sign-in screen: one primary action, and plain words while it waits or fails.
+
+It knows nothing about sessions: the main window drives it (:meth:`show_idle`,
+:meth:`show_waiting`, :meth:`show_failure`, :meth:`show_message`) and listens to
+its signals. That keeps it importable before the auth core is loaded (start-up
+paints this screen first).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app import APP_TITLE
+
+
+class SignInScreen(QtWidgets.QWidget):
+    """Product name, the active environment, "Sign in with your browser".
+
+    Signals:
+        signInRequested(): the person pressed the primary button.
+        cancelRequested(): the person pressed Cancel while waiting.
+        environmentsRequested(): "Change environment…".
+    """
+
+    signInRequested = QtCore.Signal()
+    cancelRequested = QtCore.Signal()
+    environmentsRequested = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._url = ""
+        self.setObjectName("signInScreen")
+
+        title = QtWidgets.QLabel(APP_TITLE)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+
+        self.environment = QtWidgets.QLabel()
+        self.environment.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.environment.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.environment.setAccessibleName(self.tr("Active environment"))
+
+        self.sign_in_button = QtWidgets.QPushButton(self.tr("Sign in with your browser"))
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setAutoDefault(True)
+        self.sign_in_button.setMinimumHeight(36)
+        self.sign_in_button.setAccessibleName(self.tr("Sign in with your browser"))
+        self.sign_in_button.clicked.connect(self.signInRequested)
+
+        self.busy = QtWidgets.QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(8)
+        self.busy.setAccessibleName(self.tr("Waiting"))
+
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # never render markup
+        self.message.setAccessibleName(self.tr("Status"))
+
+        self.copy_link_button = QtWidgets.QPushButton(self.tr("Copy sign-in link"))
+        self.copy_link_button.setToolTip(
+            self.tr("For when the browser opened somewhere you cannot see")
+        )
+        self.copy_link_button.clicked.connect(self._on_copy_link)
+        self.cancel_button = QtWidgets.QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancelRequested)
+
+        self.environments_button = QtWidgets.QPushButton(self.tr("Change environment\u2026"))
+        self.environments_button.setFlat(True)
+        self.environments_button.clicked.connect(self.environmentsRequested)
+
+        waiting_row = QtWidgets.QHBoxLayout()
+        waiting_row.addStretch(1)
+        waiting_row.addWidget(self.copy_link_button)
+        waiting_row.addWidget(self.cancel_button)
+        waiting_row.addStretch(1)
+
+        column = QtWidgets.QVBoxLayout()
+        column.addStretch(2)
+        column.addWidget(title)
+        column.addWidget(self.environment)
+        column.addSpacing(24)
+        column.addWidget(self.sign_in_button)
+        column.addWidget(self.busy)
+        column.addWidget(self.message)
+        column.addLayout(waiting_row)
+        column.addStretch(3)
+        column.addWidget(self.environments_button, 0, QtCore.Qt.AlignmentFlag.AlignCenter)
+
+        outer = QtWidgets.QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(column, 2)
+        outer.addStretch(1)
+        self.show_idle()
+
+    # -- driven by the main window ---------------------------------------------------------
+
+    def set_environment(self, name: str, detail: str) -> None:
+        self.environment.setText(self.tr("Environment: {0}").format(name))
+        self.environment.setToolTip(detail)
+
+    def show_idle(self, message: str = "") -> None:
+        """Ready to sign in (``message``: why we are here, e.g. the session ended)."""
+        self._url = ""
+        self.sign_in_button.setText(self.tr("Sign in with your browser"))
+        self.sign_in_button.setEnabled(True)
+        self.busy.hide()
+        self.copy_link_button.hide()
+        self.cancel_button.hide()
+        self.environments_button.setEnabled(True)
+        self._set_message(message)
+        self.sign_in_button.setFocus()
+
+    def show_waiting(self) -> None:
+        self.sign_in_button.setEnabled(False)
+        self.busy.show()
+        self.copy_link_button.show()
+        self.copy_link_button.setEnabled(bool(self._url))
+        self.cancel_button.show()
+        self.environments_button.setEnabled(False)
+        self._set_message(self.tr("Waiting for you to finish in the browser\u2026"))
+        self.cancel_button.setFocus()
+
+    def set_sign_in_url(self, url: str) -> None:
+        self._url = url
+        self.copy_link_button.setEnabled(True)
+
+    def show_failure(self, message: str) -> None:
+        """A sign-in that did not complete: its reason, and a retry."""
+        self.show_idle(message)
+        self.sign_in_button.setText(self.tr("Try again"))
+
+    def show_busy(self, message: str) -> None:
+        """Something in progress that is not a browser sign-in (signing out\u2026)."""
+        self.show_idle(message)
+        self.sign_in_button.setEnabled(False)
+        self.environments_button.setEnabled(False)
+        self.busy.show()
+
+    def _set_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _on_copy_link(self) -> None:
+        if self._url:
+            QtGui.QGuiApplication.clipboard().setText(self._url)
+            self._set_message(
+                self.tr("Sign-in link copied. Paste it into a browser on this computer.")
+            )

@@ -1,0 +1,296 @@
+"""The desktop app's main window against cognito-local and the protected API.
+
+Everything real except the person at the browser (``tests.support.person``): the
+stand-in and the API over HTTP on loopback, the app's own loopback receiver, and
+(where the keyring matters) a real Secret Service. Each screen is saved as a PNG
+under ``$COGNITO_DESKTOP_ARTIFACTS`` (default ``tests/artifacts``) on every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring.backends.SecretService
+import pytest
+from PySide6 import QtCore, QtWidgets
+from pytestqt.qtbot import QtBot
+
+from desktop_app import config
+from desktop_app.auth import discovery, session, store
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui import main_window
+from local_cognito import profile as local_profile
+from local_cognito import server
+from protected_api import server as api_server
+from tests.support.person import Person
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "artifacts"))
+SIGN_IN_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_discovery() -> Iterator[None]:
+    discovery.clear_cache()
+    yield
+    discovery.clear_cache()
+
+
+def screenshot(widget: QtWidgets.QWidget, name: str) -> Path:
+    """Save what ``widget`` shows now (the README's screenshots come from these)."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    QtWidgets.QApplication.processEvents()
+    assert widget.grab().save(str(path)), f"could not write {path}"
+    return path
+
+
+class App:
+    """One app run: a window over a profile for the stand-in, a store, a person."""
+
+    def __init__(
+        self,
+        qtbot: QtBot,
+        stand_in: server.LocalCognito,
+        api: api_server.ApiServer | None,
+        person: Person,
+        token_store: store.TokenStore,
+        tmp_path: Path,
+        sign_in_timeout: float = session.SIGN_IN_TIMEOUT_S,
+    ) -> None:
+        info = stand_in.info()
+        info["api_url"] = api.url if api is not None else None
+        self.profile = config.parse_profile("local", local_profile.profile_values(info))
+        self.person = person
+        self.store = token_store
+        self.sessions: list[session.Session] = []
+
+        def open_profile(name: str | None) -> main_window.Opened:
+            current = session.Session(
+                self.profile, token_store=token_store, open_browser=person.open
+            )
+            self.sessions.append(current)
+            return main_window.Opened(
+                self.profile, current, has_stored=token_store.load() is not None
+            )
+
+        settings = QtCore.QSettings(str(tmp_path / "gui.ini"), QtCore.QSettings.Format.IniFormat)
+        self.window = main_window.MainWindow(
+            open_profile, settings=settings, sign_in_timeout=sign_in_timeout
+        )
+        qtbot.addWidget(self.window)
+        self.qtbot = qtbot
+        self.window.resize(1000, 680)
+        self.window.show()
+        with qtbot.waitSignal(self.window.ready, timeout=10_000):
+            self.window.start()
+        assert self.window.bridge is not None
+        self.bridge: qt_bridge.SessionBridge = self.window.bridge
+
+    def current(self) -> QtWidgets.QWidget:
+        return self.window.stack.currentWidget()
+
+    def sign_in(self) -> None:
+        with self.qtbot.waitSignal(self.bridge.signedIn, timeout=SIGN_IN_MS):
+            self.window.sign_in_screen.sign_in_button.click()
+        assert self.person.settle() == []
+
+    def message(self) -> str:
+        return self.window.sign_in_screen.message.text()
+
+
+@pytest.fixture
+def make_app(qtbot: QtBot, stand_in: server.LocalCognito, tmp_path: Path) -> Callable[..., App]:
+    def make(
+        person: Person | None = None,
+        token_store: store.TokenStore | None = None,
+        api: api_server.ApiServer | None = None,
+        **kwargs: Any,
+    ) -> App:
+        return App(
+            qtbot,
+            stand_in,
+            api,
+            person or Person(stand_in.url),
+            token_store or store.MemoryStore(warning=None),
+            tmp_path,
+            **kwargs,
+        )
+
+    return make
+
+
+def test_admin_signs_in_and_sees_the_admin_section(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    app = make_app(Person(stand_in.url, "admin", "Admin-Passw0rd!"), api=api)
+    assert app.current() is app.window.sign_in_screen
+    assert "local" in app.window.sign_in_screen.environment.text()
+    screenshot(app.window, "01-sign-in")
+    app.sign_in()
+    view = app.window.signed_in_view
+    assert view is not None
+    assert app.current() is view
+    assert view.admin_visible()
+    assert "admin" in app.window.status.user.text()
+    assert "Admin" in app.window.status.groups.text()
+    assert "access token valid" in app.window.status.state.text()
+    screenshot(app.window, "03-profile")
+    view.nav.setCurrentRow(1)
+    app.qtbot.waitUntil(lambda: view.data.model.rowCount() > 0, timeout=10_000)
+    screenshot(app.window, "04-data")
+    view.nav.setCurrentRow(2)
+    app.qtbot.waitUntil(lambda: view.admin.groups.rowCount() > 0, timeout=10_000)
+    screenshot(app.window, "05-admin")
+
+
+def test_a_plain_user_has_no_admin_section(
+    make_app: Callable[..., App], api: api_server.ApiServer
+) -> None:
+    app = make_app(api=api)
+    app.sign_in()
+    view = app.window.signed_in_view
+    assert view is not None
+    assert not view.admin_visible()
+    assert app.window.status.groups.text() == ""
+
+
+def test_waiting_screen_then_cancel(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, qtbot: QtBot
+) -> None:
+    person = Person(stand_in.url, behaviour="ignore")
+    app = make_app(person)
+    screen = app.window.sign_in_screen
+    with qtbot.waitSignal(app.bridge.signInUrl, timeout=5_000):
+        screen.sign_in_button.click()
+    assert screen.cancel_button.isVisible()
+    assert screen.copy_link_button.isEnabled()
+    assert "Waiting for you to finish in the browser" in app.message()
+    screenshot(app.window, "02-waiting")
+    screen.copy_link_button.click()
+    assert QtWidgets.QApplication.clipboard().text() == person.opened[0]
+    with qtbot.waitSignal(app.bridge.signInFailed, timeout=5_000):
+        screen.cancel_button.click()
+    assert app.message() == "Sign-in was cancelled."
+    assert screen.sign_in_button.text() == "Try again"
+    assert screen.sign_in_button.isEnabled()
+
+
+def test_timeout_and_access_denied_are_told_in_plain_words(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, qtbot: QtBot
+) -> None:
+    person = Person(stand_in.url, behaviour="ignore")
+    app = make_app(person, sign_in_timeout=1.0)
+    with qtbot.waitSignal(app.bridge.signInFailed, timeout=10_000):
+        app.window.sign_in_screen.sign_in_button.click()
+    assert app.message().startswith("Sign-in timed out")
+    person.behaviour = "deny"
+    with qtbot.waitSignal(app.bridge.signInFailed, timeout=10_000):
+        app.window.sign_in_screen.sign_in_button.click()
+    assert app.message().startswith("Sign-in was declined")
+    assert "The person declined" in app.message()
+    screenshot(app.window, "06-declined")
+
+
+def test_restart_restores_the_session_without_a_browser(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    kept = store.MemoryStore(warning=None)
+    first = make_app(token_store=kept, api=api)
+    first.sign_in()
+    first.window.close()
+    person = Person(stand_in.url)
+    second = make_app(person, token_store=kept, api=api)
+    second.qtbot.waitUntil(lambda: second.window.signed_in_view is not None, timeout=10_000)
+    assert person.opened == []
+    assert second.bridge.identity is not None
+    assert second.bridge.identity.username == "alice"
+
+
+def test_a_failed_refresh_returns_to_sign_in_with_one_message(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, idp: Any, qtbot: QtBot
+) -> None:
+    app = make_app()
+    app.sign_in()
+    idp.admin_user_global_sign_out(UserPoolId=stand_in.pool.id, Username="alice")
+    ended: list[str] = []
+    app.bridge.sessionEnded.connect(ended.append)
+    with qtbot.waitSignal(app.bridge.sessionEnded, timeout=10_000):
+        app.bridge.refresh_now()
+    qtbot.wait(100)
+    assert ended == [qt_bridge.SESSION_ENDED]
+    assert app.current() is app.window.sign_in_screen
+    assert app.message() == qt_bridge.SESSION_ENDED
+    assert app.window.signed_in_view is None
+    assert app.store.load() is None
+    assert QtWidgets.QApplication.activeModalWidget() is None  # no error dialog
+    screenshot(app.window, "07-session-ended")
+
+
+def test_sign_out_removes_the_keyring_entry(
+    make_app: Callable[..., App],
+    secret_service: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    request: pytest.FixtureRequest,
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service["DBUS_SESSION_BUS_ADDRESS"])
+    monkeypatch.delenv("DISPLAY", raising=False)
+    kept = store.open_store(
+        "gui-sign-out",
+        service="cognito-desktop-gui-test",
+        backend=keyring.backends.SecretService.Keyring(),
+    )
+    assert isinstance(kept, store.KeyringStore)
+    assert kept.secure
+    request.addfinalizer(kept.close)
+    app = make_app(token_store=kept)
+    app.sign_in()
+    # Read back through keyring's own backend, not our store.
+    theirs = keyring.backends.SecretService.Keyring()
+    assert theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out")
+    with qtbot.waitSignal(app.bridge.signedOut, timeout=10_000):
+        app.window.sign_out_action.trigger()
+    assert theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out") is None
+    assert app.message() == "You are signed out."
+    assert not app.window.sign_out_action.isEnabled()
+
+
+def test_the_gui_thread_never_stalls_over_50_ms(
+    make_app: Callable[..., App], api: api_server.ApiServer, qtbot: QtBot
+) -> None:
+    """A 5 ms heartbeat on the GUI thread through sign-in, a refresh and API calls."""
+    app = make_app(api=api)
+    beats: list[float] = []
+    heartbeat = QtCore.QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+    started = time.perf_counter()
+    app.sign_in()
+    with qtbot.waitSignal(app.bridge.identityChanged, timeout=10_000):
+        app.bridge.refresh_now()
+    view = app.window.signed_in_view
+    assert view is not None
+    view.nav.setCurrentRow(1)
+    qtbot.waitUntil(lambda: view.data.model.rowCount() > 0, timeout=10_000)
+    results: list[Any] = []
+    for _ in range(5):
+        app.bridge.call_api(lambda api: api.get_json("/me"), results.append, pytest.fail)
+    qtbot.waitUntil(lambda: len(results) == 5, timeout=10_000)
+    qtbot.wait(20)
+    heartbeat.stop()
+    # The beats must cover the whole run (a stall at either end counts too).
+    marks = [started, *beats]
+    assert len(beats) >= 5
+    assert beats[-1] >= time.perf_counter() - 0.05
+    gaps = [b - a for a, b in itertools.pairwise(marks)]
+    assert max(gaps) < 0.050, f"the GUI thread stalled {max(gaps) * 1000:.0f} ms"

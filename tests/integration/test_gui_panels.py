@@ -1,0 +1,409 @@
+"""The Data and Profile panels on a real bridge signed in to cognito-local, calling the API."""
+
+from __future__ import annotations
+
+import datetime
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from pytestqt.qtbot import QtBot
+
+from desktop_app import config
+from desktop_app.api import client as api_client
+from desktop_app.api import items as api_items
+from desktop_app.auth import discovery, session, store
+from desktop_app.models import items as items_model
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui import data_panel, profile_panel
+from local_cognito import profile as local_profile
+from local_cognito import server
+from protected_api import server as api_server
+from tests.support.clock import FakeClock
+from tests.support.person import Person
+
+pytestmark = pytest.mark.integration
+
+PASSWORDS = {"alice": "Alice-Passw0rd!", "admin": "Admin-Passw0rd!"}
+LEFT = QtCore.Qt.MouseButton.LeftButton
+Panel = data_panel.PanelState
+
+
+@pytest.fixture(autouse=True)
+def _fresh_discovery() -> Iterator[None]:
+    discovery.clear_cache()
+    yield
+    discovery.clear_cache()
+
+
+def make_bridge(
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer,
+    username: str = "alice",
+    token_store: store.TokenStore | None = None,
+) -> qt_bridge.SessionBridge:
+    info = stand_in.info()
+    info["api_url"] = api.url
+    profile = config.parse_profile("local", local_profile.profile_values(info))
+    person = Person(stand_in.url, username, PASSWORDS[username])
+    current = session.Session(
+        profile,
+        token_store=token_store or store.MemoryStore(warning=None),
+        open_browser=person.open,
+    )
+    return qt_bridge.SessionBridge(current)
+
+
+def sign_in(qtbot: QtBot, subject: qt_bridge.SessionBridge) -> None:
+    with qtbot.waitSignal(subject.signedIn, timeout=15_000):
+        subject.sign_in()
+
+
+@pytest.fixture
+def alice(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> qt_bridge.SessionBridge:
+    subject = make_bridge(stand_in, api)
+    sign_in(qtbot, subject)
+    return subject
+
+
+def make_panel(
+    qtbot: QtBot, bridge: qt_bridge.SessionBridge, model: items_model.ItemsModel | None = None
+) -> data_panel.DataPanel:
+    panel = data_panel.DataPanel(bridge, model=model)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def load(qtbot: QtBot, panel: data_panel.DataPanel, action: Any) -> None:
+    """Do ``action`` and wait until the page it started has arrived or failed."""
+    with qtbot.waitSignals([panel.model.loading], timeout=5_000):
+        action()
+    qtbot.waitUntil(lambda: not panel.model.is_loading, timeout=10_000)
+
+
+def visible(widget: QtWidgets.QWidget, panel: QtWidgets.QWidget) -> bool:
+    return widget.isVisibleTo(panel)
+
+
+def cell(panel: data_panel.DataPanel, row: int, column: items_model.Column) -> Any:
+    return panel.model.data(panel.model.index(row, column))
+
+
+# -- Data panel ----------------------------------------------------------------------------
+
+
+def test_data_panel_pages_to_the_end_then_refreshes(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    panel = make_panel(qtbot, alice)
+    assert panel.state is Panel.IDLE
+    assert panel.model.total is None  # nothing fetched until the section is shown
+
+    with qtbot.waitSignal(panel.model.loading, timeout=5_000):
+        panel.ensure_loaded()
+    assert panel.state is Panel.LOADING
+    assert visible(panel.busy, panel)
+    assert panel.placeholder.text() == "Loading items…"
+    qtbot.waitUntil(lambda: panel.state is Panel.READY, timeout=10_000)
+    assert panel.model.rowCount() == 50
+    assert panel.count_label.text() == "50 of 137"
+    assert not visible(panel.busy, panel)
+    assert not visible(panel.notice, panel)
+    assert panel.stack.currentWidget() is panel.table
+    assert cell(panel, 0, items_model.Column.TITLE) == "Quarterly report #1"
+    assert cell(panel, 0, items_model.Column.ID) == "item-0001"
+    assert visible(panel.load_more_button, panel)
+    panel.ensure_loaded()  # already loaded: no second first page
+    assert not panel.model.is_loading
+
+    load(qtbot, panel, lambda: qtbot.mouseClick(panel.load_more_button, LEFT))
+    assert panel.count_label.text() == "100 of 137"
+    assert cell(panel, 99, items_model.Column.ID) == "item-0100"
+
+    # Scrolling to the end fetches the rest with no button: Qt's view asks the model.
+    panel.resize(700, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.table.scrollToBottom()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 137, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.state is Panel.READY, timeout=5_000)
+    assert panel.count_label.text() == "137 of 137"
+    assert panel.model.item(136).id == "item-0137"
+    assert len({panel.model.item(r).id for r in range(137)}) == 137
+    assert not panel.model.canFetchMore(QtCore.QModelIndex())
+    assert not visible(panel.load_more_button, panel)
+
+    events: list[Any] = []
+    panel.model.modelReset.connect(lambda: events.append("reset"))
+    panel.model.loaded.connect(lambda rows, total: events.append(("loaded", rows, total)))
+    with qtbot.waitSignal(panel.model.loaded, timeout=10_000):
+        qtbot.mouseClick(panel.refresh_button, LEFT)
+    # (the view may go on to fetch page 2 to fill its space, as it would on scroll)
+    assert events == ["reset", ("loaded", 50, 137)]
+    assert panel.model.rowCount() == 50
+    assert panel.count_label.text() == "50 of 137"
+    assert panel.model.item(0).id == "item-0001"
+
+
+def test_a_second_refresh_drops_the_first_ones_late_page(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    panel = make_panel(qtbot, alice)
+    loaded: list[tuple[int, int]] = []
+    panel.model.loaded.connect(lambda rows, total: loaded.append((rows, total)))
+    panel.refresh()
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.state is Panel.READY, timeout=10_000)
+    qtbot.wait(300)  # room for the superseded page to land, if it were delivered
+    assert panel.model.rowCount() == 50
+    assert loaded == [(50, 137)]
+
+
+def test_an_empty_list_says_so(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> None:
+    def nothing(api: api_client.ApiClient, cursor: str | None, limit: int) -> Any:
+        api.get_json("/me")  # a real, authorised round trip; the list itself is empty
+        return api_items.parse_page({"items": [], "next_cursor": None, "total": 0})
+
+    panel = make_panel(qtbot, alice, items_model.ItemsModel(alice, fetch=nothing))
+    load(qtbot, panel, panel.ensure_loaded)
+    assert panel.state is Panel.EMPTY
+    assert panel.stack.currentWidget() is panel.placeholder
+    assert panel.placeholder.text() == "There are no items."
+    assert panel.count_label.text() == "0 of 0"
+    assert not visible(panel.notice, panel)
+    assert not visible(panel.load_more_button, panel)
+
+
+def test_a_403_says_no_access_and_offers_no_retry(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    def admin_only(api: api_client.ApiClient, cursor: str | None, limit: int) -> Any:
+        return api_items.fetch_page(api, cursor, limit, path="/admin/users")
+
+    panel = make_panel(qtbot, alice, items_model.ItemsModel(alice, fetch=admin_only))
+    load(qtbot, panel, panel.ensure_loaded)
+    assert panel.state is Panel.FORBIDDEN
+    assert visible(panel.notice, panel)
+    assert panel.notice_label.text() == "You don't have access to this data."
+    assert not visible(panel.retry_button, panel)
+    assert not visible(panel.load_more_button, panel)
+    assert not visible(panel.busy, panel)
+    assert panel.model.rowCount() == 0
+    assert panel.count_label.text() == ""
+    assert alice.state is qt_bridge.State.SIGNED_IN  # a 403 is not the session's problem
+    panel.ensure_loaded()  # showing the section again does not hammer a 403
+    assert not panel.model.is_loading
+
+
+def test_a_body_that_is_not_an_items_page_is_an_error_with_retry(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    admin = make_bridge(stand_in, api, "admin")
+    sign_in(qtbot, admin)
+
+    def users(api: api_client.ApiClient, cursor: str | None, limit: int) -> Any:
+        return api_items.fetch_page(api, cursor, limit, path="/admin/users")
+
+    panel = make_panel(qtbot, admin, items_model.ItemsModel(admin, fetch=users))
+    load(qtbot, panel, panel.ensure_loaded)
+    assert panel.state is Panel.ERROR
+    assert "the items page is not valid" in panel.notice_label.text()
+    assert visible(panel.retry_button, panel)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_offline_shows_a_message_and_retry_recovers(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge, api: api_server.ApiServer
+) -> None:
+    alice.api = api_client.ApiClient(f"http://127.0.0.1:{free_port()}", alice.session)
+    panel = make_panel(qtbot, alice)
+    load(qtbot, panel, panel.ensure_loaded)
+    assert panel.state is Panel.ERROR
+    assert panel.notice_label.text().startswith("Can't reach the server.")
+    assert "did not answer" in panel.notice_label.text()
+    assert visible(panel.retry_button, panel)
+    assert panel.retry_button.accessibleName() == "Retry loading items"
+    assert not panel.model.canFetchMore(QtCore.QModelIndex())
+
+    alice.api = api_client.ApiClient(api.url, alice.session)  # back online
+    load(qtbot, panel, lambda: qtbot.mouseClick(panel.retry_button, LEFT))
+    assert panel.state is Panel.READY
+    assert not visible(panel.notice, panel)
+    assert panel.count_label.text() == "50 of 137"
+
+
+def test_a_session_that_ends_during_a_fetch_leaves_the_panel_quietly_empty(
+    qtbot: QtBot,
+    alice: qt_bridge.SessionBridge,
+    stand_in: server.LocalCognito,
+    idp: Any,
+    fake_clock: FakeClock,
+) -> None:
+    panel = make_panel(qtbot, alice)
+    load(qtbot, panel, panel.ensure_loaded)
+    assert panel.state is Panel.READY
+    # The API now sees an expired token (401); the refresh it triggers is refused.
+    idp.admin_disable_user(UserPoolId=stand_in.pool.id, Username="alice")
+    fake_clock.advance(2 * 3600)
+    with qtbot.waitSignal(alice.sessionEnded, timeout=10_000):
+        qtbot.mouseClick(panel.load_more_button, LEFT)
+    assert panel.state is Panel.IDLE
+    assert panel.model.rowCount() == 0
+    assert not panel.model.is_loading
+    assert not visible(panel.busy, panel)
+    assert not visible(panel.notice, panel)
+    assert panel.count_label.text() == ""
+    assert not panel.refresh_button.isEnabled()
+    panel.ensure_loaded()  # signed out: nothing to fetch
+    assert not panel.model.is_loading
+
+
+def test_data_panel_controls_have_accessible_names(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    panel = make_panel(qtbot, alice)
+    for widget in (
+        panel.table,
+        panel.refresh_button,
+        panel.load_more_button,
+        panel.retry_button,
+        panel.count_label,
+        panel.busy,
+    ):
+        assert widget.accessibleName(), widget
+
+
+# -- Profile panel -------------------------------------------------------------------------
+
+
+def local(epoch: float) -> str:
+    return (
+        datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
+        .astimezone()
+        .isoformat(sep=" ", timespec="seconds")
+    )
+
+
+def tree_texts(tree: QtWidgets.QTreeWidget) -> dict[str, str]:
+    """Every row of the claims tree as ``path -> value``."""
+    found: dict[str, str] = {}
+
+    def walk(item: QtWidgets.QTreeWidgetItem, prefix: str) -> None:
+        path = prefix + item.text(0)
+        found[path] = item.text(1)
+        for index in range(item.childCount()):
+            walk(item.child(index), path + "/")
+
+    for index in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(index)
+        assert item is not None
+        walk(item, "")
+    return found
+
+
+def all_label_text(panel: QtWidgets.QWidget) -> str:
+    return "\n".join(label.text() for label in panel.findChildren(QtWidgets.QLabel))
+
+
+def test_profile_shows_alice(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> None:
+    panel = profile_panel.ProfilePanel(alice)
+    qtbot.addWidget(panel)
+    identity = alice.identity
+    assert identity is not None
+    fields = {key: label.text() for key, label in panel.fields.items()}
+    assert panel.status_label.text() == "Signed in as alice."
+    assert fields["username"] == "alice"
+    assert fields["email"] == "alice@example.com"
+    assert fields["sub"] == identity.sub
+    assert len(identity.sub) >= 32
+    assert panel.group_chips() == []
+    assert fields["issued"] == local(identity.claims["iat"])
+    assert fields["expires"] == local(identity.claims["exp"])
+    assert identity.claims["exp"] > identity.claims["iat"]
+    expires_at = alice.access_expires_at
+    assert expires_at is not None
+    assert fields["access_expires"] == local(expires_at)
+    assert "openid" in fields["scopes"].split(", ")
+    assert fields["storage"] == ("Memory only: you will need to sign in again after the app quits.")
+
+    claims = tree_texts(panel.claims_tree)
+    assert claims["cognito:username"] == "alice"
+    assert claims["email"] == "alice@example.com"
+    assert claims["token_use"] == "id"
+    assert claims["iat"] == f"{identity.claims['iat']} ({local(identity.claims['iat'])})"
+    assert claims["nonce"] == "(hidden)"
+    assert identity.claims["nonce"] not in claims.values()
+    # Decoded claims only: no token, no JWT anywhere on the panel.
+    shown = all_label_text(panel) + "\n".join(claims) + "\n".join(claims.values())
+    assert "eyJ" not in shown
+    assert alice.session.access_token() not in shown
+
+
+def test_profile_shows_the_admin_chip_and_a_secure_store(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    class SecureStore(store.MemoryStore):
+        def __init__(self) -> None:
+            super().__init__(warning=None)
+            self.backend_name = "keyring.backends.SecretService.Keyring"
+            self.secure = True
+
+    admin = make_bridge(stand_in, api, "admin", SecureStore())
+    sign_in(qtbot, admin)
+    panel = profile_panel.ProfilePanel(admin)
+    qtbot.addWidget(panel)
+    assert panel.group_chips() == ["Admin"]
+    chip = panel.groups_box.findChildren(QtWidgets.QLabel)[0]
+    assert chip.objectName() == "groupChip"
+    assert chip.accessibleName() == "Group Admin"
+    assert tree_texts(panel.claims_tree)["cognito:groups/[0]"] == "Admin"
+    assert panel.fields["storage"].text() == (
+        "Stored securely in the system keyring (keyring.backends.SecretService.Keyring)."
+    )
+
+
+def test_profile_storage_line_gives_the_reason_when_memory_only(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    reason = "No OS keyring was found, so you will sign in again next time."
+    subject = make_bridge(stand_in, api, token_store=store.MemoryStore(warning=reason))
+    panel = profile_panel.ProfilePanel(subject)
+    qtbot.addWidget(panel)
+    sign_in(qtbot, subject)
+    assert panel.fields["storage"].text() == f"Memory only: {reason}"
+
+
+def test_profile_follows_sign_in_group_changes_and_sign_out(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer, idp: Any
+) -> None:
+    subject = make_bridge(stand_in, api)
+    panel = profile_panel.ProfilePanel(subject)
+    qtbot.addWidget(panel)
+    assert panel.status_label.text() == "Not signed in."
+    assert panel.fields["username"].text() == "\N{EM DASH}"
+    assert panel.claims_tree.topLevelItemCount() == 0
+
+    sign_in(qtbot, subject)
+    assert panel.fields["username"].text() == "alice"
+    assert panel.group_chips() == []
+
+    idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin")
+    with qtbot.waitSignal(subject.identityChanged, timeout=10_000):
+        subject.refresh_now()
+    assert panel.group_chips() == ["Admin"]
+
+    with qtbot.waitSignal(subject.signedOut, timeout=10_000):
+        subject.sign_out()
+    assert panel.status_label.text() == "Not signed in."
+    assert panel.group_chips() == []
+    assert panel.fields["email"].text() == "\N{EM DASH}"
+    assert panel.claims_tree.topLevelItemCount() == 0
