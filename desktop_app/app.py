@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,10 +27,14 @@ from desktop_app.qt import collector
 from desktop_app.ui import main_window
 
 PROBE_ENV = "COGNITO_DESKTOP_PROBE"
+_logging_ready = threading.Event()
 
 
-def open_profile(config_path: Path, name: str | None) -> main_window.Opened:
+def open_profile(config_path: Path, name: str | None, verbosity: int = 0) -> main_window.Opened:
     """Load ``name`` (or the default) and build its session; runs in a worker."""
+    if not _logging_ready.is_set():
+        logs.setup(verbosity)  # after the first paint: opening the log file is I/O
+        _logging_ready.set()
     from desktop_app.auth import http, session, store
 
     profile = config.load_profile(config_path, name or config.DEFAULT_PROFILE)
@@ -91,7 +96,6 @@ def main(
     *, config_path: Path | None = None, profile_name: str | None = None, verbosity: int = 0
 ) -> int:
     """Run the desktop app until its window closes."""
-    log_file = logs.setup(verbosity)
     if QtWidgets.QApplication.instance() is None:
         # Before the application exists: fractional scales (150%) stay crisp.
         QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -107,10 +111,10 @@ def main(
     settings = QtCore.QSettings(str(settings_file()), QtCore.QSettings.Format.IniFormat)
     remembered = settings.value("profile")
     window = main_window.MainWindow(
-        lambda name: open_profile(path, name),
+        lambda name: open_profile(path, name, verbosity),
         profile_name=profile_name or (remembered if isinstance(remembered, str) else None),
         settings=settings,
-        log_dir=log_file.parent if log_file is not None else logs.log_dir(),
+        log_dir=logs.log_dir(),
         config_path=path,
     )
     probe = os.environ.get(PROBE_ENV, "")

@@ -8,8 +8,6 @@ use it, not here: the GUI paints its first window before loading it.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import logging
 import os
 import sys
@@ -223,8 +221,12 @@ def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
         "storage": {"backend": current.store.backend_name, "secure": current.store.secure},
     }
     if args.json:
+        import json
+
         print(json.dumps(info))
     elif signed_in:
+        import datetime
+
         when = datetime.datetime.fromtimestamp(expires or time.time()).strftime("%H:%M:%S")
         print(
             f"Signed in to '{profile.name}' as {info['username']}"
@@ -249,6 +251,8 @@ def cmd_token(args: argparse.Namespace, profile: config.Profile) -> int:
 def cmd_api(args: argparse.Namespace, profile: config.Profile) -> int:
     if not profile.api_url:
         raise errors.ConfigError(f"profiles.{profile.name}.api_url is not set")
+    import json
+
     body = None
     if args.data is not None:
         try:

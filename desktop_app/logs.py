@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 from pathlib import Path
 
@@ -29,6 +28,8 @@ def setup(verbosity: int = 0) -> Path | None:
     request lines and library debug output. Returns the log file, or None if
     the directory cannot be written (the app still runs).
     """
+    import logging.handlers  # socket, pickle, queue...: not needed before setup
+
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):

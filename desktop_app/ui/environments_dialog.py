@@ -19,7 +19,7 @@ import requests
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import config, diagnostics, errors
+from desktop_app import config, config_writer, diagnostics, errors
 from desktop_app.qt import bridge, worker
 
 
@@ -159,7 +159,12 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         self._clear_form()
         self._set_busy(True)
         path = self._path
-        self._run(lambda: config.load_tables(path), self._on_loaded, self._on_io_failed, "load")
+        self._run(
+            lambda: config_writer.load_tables(path),
+            self._on_loaded,
+            self._on_io_failed,
+            "load",
+        )
 
     # -- building --------------------------------------------------------------------------
 
@@ -362,8 +367,8 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         path = self._path
 
         def work() -> dict[str, dict[str, Any]]:
-            config.save(path, tables, remove=remove)
-            return config.load_tables(path)
+            config_writer.save(path, tables, remove=remove)
+            return config_writer.load_tables(path)
 
         self._select_after_save = select
         self._set_busy(True)

@@ -294,3 +294,63 @@ def test_the_gui_thread_never_stalls_over_50_ms(
     assert beats[-1] >= time.perf_counter() - 0.05
     gaps = [b - a for a, b in itertools.pairwise(marks)]
     assert max(gaps) < 0.050, f"the GUI thread stalled {max(gaps) * 1000:.0f} ms"
+
+
+def test_admin_section_follows_the_groups_after_a_refresh(
+    make_app: Callable[..., App],
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer,
+    idp: Any,
+    qtbot: QtBot,
+) -> None:
+    app = make_app(api=api)
+    app.sign_in()
+    view = app.window.signed_in_view
+    assert view is not None
+    assert not view.admin_visible()
+    idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin")
+    with qtbot.waitSignal(app.bridge.identityChanged, timeout=10_000):
+        app.bridge.refresh_now()
+    assert view.admin_visible()
+    assert "Admin" in app.window.status.groups.text()
+    idp.admin_remove_user_from_group(
+        UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin"
+    )
+    with qtbot.waitSignal(app.bridge.identityChanged, timeout=10_000):
+        app.bridge.refresh_now()
+    assert not view.admin_visible()
+
+
+def test_a_403_from_the_api_hides_the_admin_section_and_says_why(
+    make_app: Callable[..., App],
+    stand_in: server.LocalCognito,
+    api_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    """The token says Admin, but this API's admin group is another one: it refuses."""
+    import dataclasses
+
+    from protected_api import app as api_app
+    from protected_api import verifier
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    stricter = dataclasses.replace(api_settings, admin_group="SuperAdmin")
+    check = verifier.CognitoJwtVerifier.create(
+        issuer=stricter.issuer,
+        client_ids=stricter.client_ids,
+        token_use="access",
+        jwks_url=stricter.jwks_url,
+    )
+    with api_server.ApiServer(api_app.create_app(stricter, token_verifier=check)) as other_api:
+        app = make_app(Person(stand_in.url, "admin", "Admin-Passw0rd!"), api=other_api)
+        app.sign_in()
+        view = app.window.signed_in_view
+        assert view is not None
+        assert view.admin_visible()
+        view.nav.setCurrentRow(2)
+        qtbot.waitUntil(lambda: not view.admin_visible(), timeout=10_000)
+        assert view.banner.isVisible()
+        assert "refused admin access" in view.banner.text()
+        assert view.pages.currentWidget() is view.profile

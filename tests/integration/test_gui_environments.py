@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config
+from desktop_app import config_writer
 from desktop_app.auth import discovery
 from desktop_app.ui import environments_dialog
 from local_cognito import profile as local_profile
@@ -54,7 +54,7 @@ def test_connection_succeeds_against_the_stand_in(
     qtbot: QtBot, tmp_path: Path, stand_in: server.LocalCognito
 ) -> None:
     path = tmp_path / "config.toml"
-    config.save(path, {"local": local_profile.profile_values(stand_in.info())})
+    config_writer.save(path, {"local": local_profile.profile_values(stand_in.info())})
     dialog = open_dialog(qtbot, path, "local")
     qtbot.mouseClick(dialog.test_button, QtCore.Qt.MouseButton.LeftButton)
     assert "Testing" in dialog.test_label.text()
@@ -73,7 +73,7 @@ def test_connection_fails_plainly_against_a_dead_port(
     values: dict[str, Any] = local_profile.profile_values(stand_in.info())
     values["discovery_url"] = f"http://127.0.0.1:{port}/pool/.well-known/openid-configuration"
     path = tmp_path / "config.toml"
-    config.save(path, {"offline": values})
+    config_writer.save(path, {"offline": values})
     dialog = open_dialog(qtbot, path, "offline")
     qtbot.mouseClick(dialog.test_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
@@ -87,7 +87,7 @@ def test_an_edit_drops_a_result_that_no_longer_applies(
     qtbot: QtBot, tmp_path: Path, stand_in: server.LocalCognito
 ) -> None:
     path = tmp_path / "config.toml"
-    config.save(path, {"local": local_profile.profile_values(stand_in.info())})
+    config_writer.save(path, {"local": local_profile.profile_values(stand_in.info())})
     dialog = open_dialog(qtbot, path, "local")
     dialog.test_button.click()
     dialog.edits["admin_group"].setText("Operators")  # the form changed mid-test

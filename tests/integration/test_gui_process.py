@@ -85,6 +85,8 @@ def test_the_gui_process_signs_in_through_the_browser_and_keeps_the_session(
     done = run_gui(gui_env, "signed-in")
     assert done.returncode == 0, done.stderr
     assert "signed-in maxrss_kib=" in done.stdout
+    log_text = (Path(gui_env["COGNITO_DESKTOP_LOG_DIR"]) / "cognito-desktop.log").read_text()
+    assert "signed in as admin" in log_text
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", gui_env["DBUS_SESSION_BUS_ADDRESS"])
     monkeypatch.delenv("DISPLAY", raising=False)
     stored = keyring.backends.SecretService.Keyring().get_password(

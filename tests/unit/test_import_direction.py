@@ -24,6 +24,7 @@ SERVER_ONLY = ("moto", "fastapi", "starlette", "uvicorn", "flask", "boto3", "bot
 # The package itself (``from desktop_app import APP_NAME``) holds constants only.
 DESKTOP_ROOT = "desktop_app.__init__"
 BOTTOM = ("desktop_app.config", "desktop_app.errors", DESKTOP_ROOT)
+WRITER = "desktop_app.config_writer"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("desktop_app.config", "config and errors are the bottom layer", may_import=BOTTOM),
     Rule("desktop_app.errors", "config and errors are the bottom layer", may_import=BOTTOM),
+    Rule(WRITER, "the config writer sits on config alone", may_import=BOTTOM, forbidden=QT),
     Rule(
         "desktop_app.auth",
         "auth is pure Python and imports only config, errors",
@@ -112,6 +114,7 @@ DESKTOP_CHILDREN = {
     "app",
     "cli",
     "config",
+    "config_writer",
     "errors",
     "logs",
     "diagnostics",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from desktop_app import config, errors
+from desktop_app import config, config_writer, errors
 
 POOL_ID = "eu-west-2_AbC123xyz"
 TABLE: dict[str, Any] = {
@@ -53,8 +53,8 @@ def mode(path: Path) -> int:
 
 def test_profile_table_round_trips_a_pool_profile() -> None:
     profile = config.parse_profile("work", table())
-    assert config.parse_profile("work", config.profile_table(profile)) == profile
-    assert config.profile_table(profile) == table()  # defaults and unset keys left out
+    assert config.parse_profile("work", config_writer.profile_table(profile)) == profile
+    assert config_writer.profile_table(profile) == table()  # defaults and unset keys left out
 
 
 def test_profile_table_round_trips_every_key(tmp_path: Path) -> None:
@@ -75,17 +75,17 @@ def test_profile_table_round_trips_every_key(tmp_path: Path) -> None:
             proxy="http://proxy.example:3128",
         ),
     )
-    written = config.profile_table(profile)
+    written = config_writer.profile_table(profile)
     assert "issuer" in written and "user_pool_id" not in written
     assert config.parse_profile("full", written) == profile
-    reread = tomllib.loads(config.dump({"full": profile}))["profiles"]["full"]
+    reread = tomllib.loads(config_writer.dump({"full": profile}))["profiles"]["full"]
     assert config.parse_profile("full", reread) == profile
 
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_strings_are_escaped_so_tomllib_reads_them_back(value: str) -> None:
     raw = table(admin_group=value, scopes=[value, "openid"])
-    text = config.dump({"work": raw})
+    text = config_writer.dump({"work": raw})
     read = tomllib.loads(text)["profiles"]["work"]
     assert read == raw
     profile = config.parse_profile("work", read)
@@ -94,17 +94,17 @@ def test_strings_are_escaped_so_tomllib_reads_them_back(value: str) -> None:
 
 
 def test_dump_writes_several_profiles_and_quotes_odd_keys() -> None:
-    text = config.dump({"a": table(), "b-2": config.parse_profile("b-2", table())})
+    text = config_writer.dump({"a": table(), "b-2": config.parse_profile("b-2", table())})
     assert tomllib.loads(text)["profiles"].keys() == {"a", "b-2"}
-    odd = config.dump({"has space": {"we ird": "x"}})
+    odd = config_writer.dump({"has space": {"we ird": "x"}})
     assert tomllib.loads(odd) == {"profiles": {"has space": {"we ird": "x"}}}
 
 
 def test_values_toml_cannot_hold_are_errors_naming_the_key() -> None:
     with pytest.raises(errors.ConfigError, match=r"profiles\.work\.admin_group"):
-        config.dump({"work": table(admin_group="bad \ud800 surrogate")})
+        config_writer.dump({"work": table(admin_group="bad \ud800 surrogate")})
     with pytest.raises(errors.ConfigError, match=r"profiles\.work\.client_id"):
-        config.dump({"work": table(client_id={"nested": "table"})})
+        config_writer.dump({"work": table(client_id={"nested": "table"})})
 
 
 # -- save -------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_values_toml_cannot_hold_are_errors_naming_the_key() -> None:
 
 def test_save_creates_the_file_owner_only_and_load_reads_it(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "config.toml"
-    config.save(path, {"work": table()})
+    config_writer.save(path, {"work": table()})
     assert config.load(path) == {"work": config.parse_profile("work", table())}
     if sys.platform != "win32":
         assert mode(path) == 0o600
@@ -124,14 +124,14 @@ def test_save_tightens_an_existing_files_mode(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(OTHER, encoding="utf-8")
     os.chmod(path, 0o644)
-    config.save(path, {"work": table()})
+    config_writer.save(path, {"work": table()})
     assert mode(path) == 0o600
 
 
 def test_save_keeps_other_profiles_and_their_comments(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(OTHER + "\n[profiles.work]\nclient_id = 'old'\n", encoding="utf-8")
-    config.save(path, {"work": table(client_id="new-client")})
+    config_writer.save(path, {"work": table(client_id="new-client")})
     text = path.read_text(encoding="utf-8")
     assert text.startswith(OTHER)  # byte for byte, comments included
     profiles = config.load(path)
@@ -142,12 +142,12 @@ def test_save_keeps_other_profiles_and_their_comments(tmp_path: Path) -> None:
 
 def test_save_can_remove_and_rename(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    config.save(path, {"a": table(), "b": table(client_id="b-client")})
-    config.save(path, {"renamed": table(client_id="b-client")}, remove=["b"])
+    config_writer.save(path, {"a": table(), "b": table(client_id="b-client")})
+    config_writer.save(path, {"renamed": table(client_id="b-client")}, remove=["b"])
     assert set(config.load(path)) == {"a", "renamed"}
-    config.save(path, {}, remove=["a", "renamed"])
+    config_writer.save(path, {}, remove=["a", "renamed"])
     assert config.load(path) == {}
-    assert config.load_tables(path) == {}
+    assert config_writer.load_tables(path) == {}
 
 
 def test_save_refuses_an_invalid_profile_naming_the_key(tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_save_refuses_an_invalid_profile_naming_the_key(tmp_path: Path) -> None:
     path.write_text(OTHER, encoding="utf-8")
     bad = table(redirect_uris=["https://example.com/callback"])
     with pytest.raises(errors.ConfigError, match=r"profiles\.work\.redirect_uris"):
-        config.save(path, {"work": bad})
+        config_writer.save(path, {"work": bad})
     assert path.read_text(encoding="utf-8") == OTHER
 
 
@@ -163,7 +163,7 @@ def test_save_leaves_a_broken_file_alone(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[profiles.work\nnot toml", encoding="utf-8")
     with pytest.raises(errors.ConfigError, match="not valid TOML"):
-        config.save(path, {"work": table()})
+        config_writer.save(path, {"work": table()})
     assert path.read_text(encoding="utf-8") == "[profiles.work\nnot toml"
 
 
@@ -175,7 +175,7 @@ def test_a_layout_the_line_editor_cannot_follow_is_rewritten_from_values(tmp_pat
         "[profiles.team]\n" + OTHER.split("[profiles.team]\n")[1],
         encoding="utf-8",
     )
-    config.save(path, {"work": table()})
+    config_writer.save(path, {"work": table()})
     profiles = config.load(path)
     assert profiles["work"].client_id == "abc123client"
     assert profiles["team"].client_id == "teamclient"
@@ -192,15 +192,15 @@ def test_a_failed_replace_keeps_the_old_file_and_no_temp_file(
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(errors.ConfigError, match="cannot write config file"):
-        config.save(path, {"work": table()})
+        config_writer.save(path, {"work": table()})
     assert path.read_text(encoding="utf-8") == OTHER
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
 
 
 def test_load_tables_lists_profiles_that_do_not_validate(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    assert config.load_tables(path) == {}
+    assert config_writer.load_tables(path) == {}
     path.write_text(OTHER + "[profiles.broken]\nclient_id = 'x'\n", encoding="utf-8")
-    tables = config.load_tables(path)
+    tables = config_writer.load_tables(path)
     assert list(tables) == ["team", "broken"]
     assert tables["broken"] == {"client_id": "x"}

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from desktop_app import config, diagnostics, errors
+from desktop_app import config, config_writer, diagnostics, errors
 from desktop_app.auth import discovery, http, store
 from tests.unit.desktop_app.auth.test_http import LocalServer, Reply, closed_port
 
@@ -54,7 +54,7 @@ def profile_table(discovery_url: str | None = None) -> dict[str, object]:
 
 def write_config(tmp_path: Path, **tables: dict[str, object]) -> Path:
     path = tmp_path / "config.toml"
-    config.save(path, tables)
+    config_writer.save(path, tables)
     return path
 
 

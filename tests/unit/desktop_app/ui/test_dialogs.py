@@ -10,7 +10,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config, diagnostics
+from desktop_app import config, config_writer, diagnostics
 from desktop_app.auth import discovery, store
 from desktop_app.ui import about_dialog, diagnostics_dialog, environments_dialog
 from tests.unit.desktop_app.auth.test_http import closed_port
@@ -42,7 +42,7 @@ def _delete_dialogs_here(qtbot: QtBot) -> Iterator[None]:
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    config.save(path, {"work": WORK, "team": TEAM})
+    config_writer.save(path, {"work": WORK, "team": TEAM})
     return path
 
 
