@@ -87,6 +87,7 @@ class LocalCognito:
         self.demo_users = seed.seed_demo(self.pool) if demo_users else []
         seed.seed_synthetic(self.pool, users)
         self.login = web.ManagedLogin(self.pool, lambda: self.url)
+        self.login.demo_users = [u.as_json() for u in self.demo_users]
         moto_app = create_backend_app("cognito-idp")
         moto_app.debug = False  # no tracebacks in responses
         self._app = _Dispatcher(web.create_app(self.login), moto_app, self.pool.id)

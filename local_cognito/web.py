@@ -61,6 +61,9 @@ class ManagedLogin:
         self.server = oauth.Server(pool)
         self.sessions: dict[str, LoginSession] = {}
         self.challenges: dict[str, Challenge] = {}
+        # Shown on the sign-in page (a stand-in convenience: real managed login never
+        # shows credentials); empty when the pool has no demo users.
+        self.demo_users: list[dict[str, Any]] = []
 
     def session_for(self, sid: str | None) -> LoginSession | None:
         found = self.sessions.get(sid or "")
@@ -165,6 +168,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             csrf=csrf,
             action="/login?" + _query(),
             login_hint=flask.request.args.get("login_hint", ""),
+            demo_users=login.demo_users,
         )
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict")
         return response

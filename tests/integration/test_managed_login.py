@@ -406,3 +406,26 @@ def test_scopes_bound_the_attributes_released(
     assert set(info) - {"sub", "username"} == expected
     id_claims = verifier.id(tokens["id_token"])
     assert {k for k in id_claims if k in {"email", "email_verified", "custom:team"}} == expected
+
+
+def test_the_sign_in_page_lists_the_demo_users_escaped(
+    stand_in: server.LocalCognito,
+    browser: ScriptedBrowser,
+    auth_request: AuthRequest,
+) -> None:
+    page = browser.authorize(auth_request)
+    body = browser.follow(page)
+    assert not isinstance(body, str)
+    html = body.text
+    assert "Demo users" in html
+    for user in stand_in.demo_users:
+        assert f"<code>{user.username}</code>" in html
+        assert f"<code>{user.password}</code>" in html
+
+
+def test_without_demo_users_the_page_lists_none() -> None:
+    with server.LocalCognito(port=0, demo_users=False) as bare:
+        browser = ScriptedBrowser(bare.url)
+        page = browser.follow(browser.authorize(AuthRequest(bare.pool.client_id, REDIRECT_URI)))
+        assert not isinstance(page, str)
+        assert "Demo users" not in page.text
