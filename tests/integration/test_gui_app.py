@@ -354,3 +354,35 @@ def test_a_403_from_the_api_hides_the_admin_section_and_says_why(
         assert view.banner.isVisible()
         assert "refused admin access" in view.banner.text()
         assert view.pages.currentWidget() is view.profile
+
+
+def test_an_unreachable_sign_in_service_is_told_in_plain_words(
+    qtbot: QtBot, stand_in: server.LocalCognito, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    values = local_profile.profile_values(stand_in.info())
+    values["discovery_url"] = f"http://127.0.0.1:{dead_port}/.well-known/openid-configuration"
+    profile = config.parse_profile("local", values)
+    person = Person(stand_in.url)
+
+    def open_profile(name: str | None) -> main_window.Opened:
+        kept = store.MemoryStore(warning=None)
+        current = session.Session(profile, token_store=kept, open_browser=person.open)
+        return main_window.Opened(profile, current, has_stored=False)
+
+    window = main_window.MainWindow(open_profile)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=10_000):
+        window.start()
+    assert window.bridge is not None
+    with qtbot.waitSignal(window.bridge.signInFailed, timeout=20_000):
+        window.sign_in_screen.sign_in_button.click()
+    message = window.sign_in_screen.message.text()
+    assert message.startswith("Could not reach the sign-in service")
+    assert window.sign_in_screen.sign_in_button.text() == "Try again"
+    assert person.opened == []  # no browser for a sign-in that cannot complete
