@@ -94,6 +94,8 @@ class KeyringError(CognitoDesktopError):
 class ApiError(CognitoDesktopError):
     """The protected API answered with an error."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(f"API error {status}: {message}")
         self.status = status
+        self.message = message
+        self.code = code  # the body's machine-readable "error" (e.g. "self_lockout")

@@ -84,6 +84,7 @@ class UserSummary(pydantic.BaseModel):
     username: str
     sub: str | None
     email: str | None
+    name: str | None = None
     status: str = pydantic.Field(description="Cognito UserStatus, e.g. CONFIRMED")
     enabled: bool
     created_at: datetime.datetime | None
@@ -194,6 +195,7 @@ def _summary(user: Any, attributes: dict[str, str]) -> UserSummary:
         username=str(user["Username"]),
         sub=attributes.get("sub"),
         email=attributes.get("email"),
+        name=attributes.get("name"),
         status=str(user.get("UserStatus", "UNKNOWN")),
         enabled=bool(user.get("Enabled", True)),
         created_at=user.get("UserCreateDate"),

@@ -48,7 +48,7 @@ class ApiClient:
             self._tokens.refresh()
             response = self._send(method, path, self._tokens.access_token(), json, params)
         if response.status_code >= 400:
-            raise errors.ApiError(response.status_code, _message(response))
+            raise errors.ApiError(response.status_code, _message(response), _code(response))
         return response
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -75,6 +75,16 @@ class ApiClient:
             raise errors.NetworkError(
                 f"the API at {self.base_url} did not answer ({type(exc).__name__})"
             ) from None
+
+
+def _code(response: requests.Response) -> str | None:
+    """The error body's ``error`` code (``{"error": code, "message": text}``), if any."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and len(code) <= 64 and code.isascii() else None
 
 
 def _message(response: requests.Response) -> str:

@@ -150,6 +150,30 @@ def test_an_error_without_a_json_message_uses_the_reason(
         api.request("GET", "/me")
     assert caught.value.status == 502
     assert str(caught.value) == "API error 502: Bad Gateway"
+    assert caught.value.code is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (
+            {"error": "self_lockout", "message": "you cannot disable your own account"},
+            "self_lockout",
+        ),
+        ({"error": 42, "message": "not a string"}, None),
+        ({"error": "x" * 65, "message": "too long to be a code"}, None),
+        ({"message": "no code"}, None),
+    ],
+)
+def test_errors_carry_the_apis_code_when_it_is_one(
+    mock: responses.RequestsMock, api: client.ApiClient, body: dict[str, object], code: str | None
+) -> None:
+    mock.post(f"{API}/admin/users/bob/disable", status=409, json=body)
+    with pytest.raises(errors.ApiError) as caught:
+        api.request("POST", "/admin/users/bob/disable")
+    assert caught.value.status == 409
+    assert caught.value.code == code
+    assert caught.value.message == body["message"]
 
 
 def test_a_non_json_success_body_is_an_api_error_for_get_json(

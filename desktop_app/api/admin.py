@@ -1,0 +1,359 @@
+"""The protected API's admin routes, typed: what the Admin panels call.
+
+Every answer is validated here (a wrong shape is an :class:`~desktop_app.errors.ApiError`
+naming the field, never echoing a value), and :func:`plain_message` turns any failure
+into the sentence an admin should read. Pure Python; the panels call these functions
+through the session bridge's workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+from desktop_app import errors
+
+PAGE_MAX = 60  # Cognito's ListUsers / ListUsersInGroup page limit
+MAX_FILTER_VALUE = 256
+SearchAttribute = Literal[
+    "username", "email", "name", "phone_number", "status", "sub", "given_name", "family_name"
+]
+SEARCH_ATTRIBUTES: tuple[SearchAttribute, ...] = (
+    "username",
+    "email",
+    "name",
+    "phone_number",
+    "status",
+    "sub",
+)
+Match = Literal["exact", "prefix"]
+# What Cognito accepts as a user or group name; checked before a path is built.
+_NAME = re.compile(r"^[\w.@+=,-]{1,128}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class JsonCaller(Protocol):
+    """What these functions need of :class:`desktop_app.api.client.ApiClient`."""
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any: ...
+
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    """A user as the users table shows them (ListUsers / AdminGetUser)."""
+
+    username: str
+    sub: str | None
+    email: str | None
+    name: str | None
+    status: str
+    enabled: bool
+    created_at: datetime.datetime | None
+    modified_at: datetime.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class UserDetail(User):
+    attributes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class UserPage:
+    users: tuple[User, ...]
+    next_token: str | None  # pass back unchanged for the next page; None at the end
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    name: str
+    description: str | None
+    precedence: int | None
+    member_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Search:
+    """A server-side filter (Cognito's ``attribute = "value"`` or ``^=``)."""
+
+    attribute: SearchAttribute
+    match: Match
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.attribute not in (*SEARCH_ATTRIBUTES, "given_name", "family_name"):
+            raise ValueError(f"cannot search on {self.attribute!r}")
+        if self.match not in ("exact", "prefix"):
+            raise ValueError("match must be 'exact' or 'prefix'")
+        if not self.value or len(self.value) > MAX_FILTER_VALUE:
+            raise ValueError(f"the search text must be 1 to {MAX_FILTER_VALUE} characters")
+        if any(not ch.isprintable() for ch in self.value):
+            raise ValueError("the search text must not contain control characters")
+
+
+# -- checks on what we send ----------------------------------------------------------------
+
+
+def check_name(value: str, what: str = "username") -> str:
+    """``value`` if it is a valid Cognito user or group name, else ``ValueError``."""
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{what} must be 1 to 128 letters, digits or . _ @ + = , - (got {len(value)} chars)"
+        )
+    return value
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("that is not an email address")
+    return value
+
+
+def _user_path(username: str, *rest: str) -> str:
+    parts = [urllib.parse.quote(check_name(username), safe="")]
+    parts += [urllib.parse.quote(p, safe="") for p in rest]
+    return "/admin/users/" + "/".join(parts)
+
+
+# -- calls ---------------------------------------------------------------------------------
+
+
+def list_users(
+    api: JsonCaller,
+    *,
+    search: Search | None = None,
+    limit: int = PAGE_MAX,
+    next_token: str | None = None,
+) -> UserPage:
+    """One page of users, optionally filtered (``GET /admin/users``)."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValueError(f"limit must be 1..{PAGE_MAX}")
+    params: dict[str, Any] = {"limit": limit}
+    if search is not None:
+        params.update(attribute=search.attribute, match=search.match, value=search.value)
+    if next_token is not None:
+        params["pagination_token"] = next_token
+    return _user_page(api.get_json("/admin/users", params))
+
+
+def group_members(
+    api: JsonCaller, group: str, *, limit: int = PAGE_MAX, next_token: str | None = None
+) -> UserPage:
+    """One page of a group's members (``GET /admin/groups/{group}/members``)."""
+    params: dict[str, Any] = {"limit": limit}
+    if next_token is not None:
+        params["pagination_token"] = next_token
+    path = "/admin/groups/" + urllib.parse.quote(check_name(group, "group"), safe="") + "/members"
+    return _user_page(api.get_json(path, params))
+
+
+def get_user(api: JsonCaller, username: str) -> UserDetail:
+    return _user_detail(api.get_json(_user_path(username)))
+
+
+def list_groups(api: JsonCaller) -> tuple[Group, ...]:
+    body = _object(api.get_json("/admin/groups"), "groups answer")
+    raw = body.get("groups")
+    if not isinstance(raw, list):
+        raise _bad("groups")
+    return tuple(_group(item, f"groups[{i}]") for i, item in enumerate(raw))
+
+
+def invite_user(
+    api: JsonCaller,
+    username: str,
+    email: str,
+    *,
+    name: str | None = None,
+    groups: Sequence[str] = (),
+) -> UserDetail:
+    """Create the user; Cognito emails a temporary password (``POST /admin/users``)."""
+    body: dict[str, Any] = {
+        "username": check_name(username),
+        "email": check_email(email),
+        "groups": [check_name(g, "group") for g in groups],
+    }
+    if name:
+        body["name"] = name
+    response = api.request("POST", "/admin/users", json=body)
+    return _user_detail(_json(response))
+
+
+def resend_invitation(api: JsonCaller, username: str) -> None:
+    api.request("POST", _user_path(username, "resend-invitation"))
+
+
+def enable_user(api: JsonCaller, username: str) -> None:
+    api.request("POST", _user_path(username, "enable"))
+
+
+def disable_user(api: JsonCaller, username: str) -> None:
+    api.request("POST", _user_path(username, "disable"))
+
+
+def reset_password(api: JsonCaller, username: str) -> None:
+    api.request("POST", _user_path(username, "reset-password"))
+
+
+def sign_out_everywhere(api: JsonCaller, username: str) -> None:
+    api.request("POST", _user_path(username, "sign-out"))
+
+
+def delete_user(api: JsonCaller, username: str) -> None:
+    api.request("DELETE", _user_path(username))
+
+
+def add_to_group(api: JsonCaller, username: str, group: str) -> None:
+    api.request("PUT", _user_path(username, "groups", check_name(group, "group")))
+
+
+def remove_from_group(api: JsonCaller, username: str, group: str) -> None:
+    api.request("DELETE", _user_path(username, "groups", check_name(group, "group")))
+
+
+# -- plain messages ------------------------------------------------------------------------
+
+
+def plain_message(exc: BaseException) -> str:
+    """What an admin should read for a failed admin call (no stack, no secrets)."""
+    if isinstance(exc, ValueError):
+        return str(exc)
+    if isinstance(exc, errors.NetworkError):
+        return "The API could not be reached. Check the connection and try again."
+    if not isinstance(exc, errors.ApiError):
+        if isinstance(exc, errors.CognitoDesktopError):
+            return str(exc)
+        return f"Unexpected error ({type(exc).__name__})."
+    code, status = exc.code, exc.status
+    if status == 403:
+        return "You are not allowed to do this (admin group required)."
+    if code == "self_lockout":
+        return exc.message[:1].upper() + exc.message[1:] + "."
+    if status == 404:
+        return "That user (or group) no longer exists; the list was refreshed."
+    if code == "already_exists" or (status == 409 and code == "conflict"):
+        return "A user with that name or email already exists."
+    if code == "invalid_state":
+        return "Not possible in the user's current state: " + exc.message + "."
+    if status == 429:
+        return "Cognito is throttling requests; wait a moment and retry."
+    if status == 400:
+        return "The request was refused: " + exc.message + "."
+    if status >= 500:
+        return "The user directory failed to answer; try again later."
+    return f"The API refused the request ({status}): {exc.message}."
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def _bad(field: str) -> errors.ApiError:
+    return errors.ApiError(200, f"the admin answer is not valid: {field}", "invalid_answer")
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise _bad("not JSON") from None
+
+
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(field)
+    return value
+
+
+def _str(body: Mapping[str, Any], key: str, where: str, *, optional: bool = False) -> Any:
+    value = body.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"{where}.{key}")
+    return value
+
+
+def _time(body: Mapping[str, Any], key: str, where: str) -> datetime.datetime | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"{where}.{key}")
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(f"{where}.{key}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _user_fields(raw: Any, where: str) -> dict[str, Any]:
+    body = _object(raw, where)
+    enabled = body.get("enabled")
+    if not isinstance(enabled, bool):
+        raise _bad(f"{where}.enabled")
+    attributes = body.get("attributes")
+    name = body.get("name")
+    if name is None and isinstance(attributes, dict):
+        name = attributes.get("name")
+    return {
+        "username": _str(body, "username", where),
+        "sub": _str(body, "sub", where, optional=True),
+        "email": _str(body, "email", where, optional=True),
+        "name": name if isinstance(name, str) else None,
+        "status": _str(body, "status", where),
+        "enabled": enabled,
+        "created_at": _time(body, "created_at", where),
+        "modified_at": _time(body, "modified_at", where),
+    }
+
+
+def _user_page(raw: Any) -> UserPage:
+    body = _object(raw, "users answer")
+    users = body.get("users")
+    if not isinstance(users, list):
+        raise _bad("users")
+    token = body.get("pagination_token")
+    if token is not None and (not isinstance(token, str) or not token):
+        raise _bad("pagination_token")
+    return UserPage(
+        tuple(User(**_user_fields(u, f"users[{i}]")) for i, u in enumerate(users)), token
+    )
+
+
+def _user_detail(raw: Any) -> UserDetail:
+    fields = _user_fields(raw, "user")
+    body = _object(raw, "user")
+    attributes = body.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+    ):
+        raise _bad("user.attributes")
+    groups = body.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise _bad("user.groups")
+    return UserDetail(**fields, attributes=dict(attributes), groups=tuple(groups))
+
+
+def _group(raw: Any, where: str) -> Group:
+    body = _object(raw, where)
+    count = body.get("member_count")
+    precedence = body.get("precedence")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _bad(f"{where}.member_count")
+    if precedence is not None and (not isinstance(precedence, int) or isinstance(precedence, bool)):
+        raise _bad(f"{where}.precedence")
+    return Group(
+        name=_str(body, "name", where),
+        description=_str(body, "description", where, optional=True),
+        precedence=precedence,
+        member_count=count,
+    )
