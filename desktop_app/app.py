@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import APP_NAME, APP_TITLE, config, logs
+from desktop_app import APP_NAME, APP_TITLE, config, logs, resources
 from desktop_app.qt import collector
 from desktop_app.ui import main_window
 
@@ -106,6 +106,7 @@ def main(
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_TITLE)
     app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(QtGui.QIcon(str(resources.path(resources.APP_ICON))))
     gc_guard = collector.GuiThreadCollector(app)
     path = config_path or config.resolve_path(None)
     settings = QtCore.QSettings(str(settings_file()), QtCore.QSettings.Format.IniFormat)

@@ -19,14 +19,25 @@ from desktop_app import errors
 
 PAGE_MAX = 60  # Cognito's ListUsers / ListUsersInGroup page limit
 MAX_FILTER_VALUE = 256
+# "cognito:user_status" is the user's status (CONFIRMED, FORCE_CHANGE_PASSWORD...);
+# "status" is Cognito's Enabled/Disabled flag.
 SearchAttribute = Literal[
-    "username", "email", "name", "phone_number", "status", "sub", "given_name", "family_name"
+    "username",
+    "email",
+    "name",
+    "phone_number",
+    "cognito:user_status",
+    "status",
+    "sub",
+    "given_name",
+    "family_name",
 ]
 SEARCH_ATTRIBUTES: tuple[SearchAttribute, ...] = (
     "username",
     "email",
     "name",
     "phone_number",
+    "cognito:user_status",
     "status",
     "sub",
 )

@@ -47,7 +47,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from desktop_app import errors
+from desktop_app import errors, resources
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,8 @@ _Outcome = CallbackResult | errors.SignInError
 
 
 def default_pages_dir() -> Path:
-    """``resources/`` at the top of a source checkout (a frozen build passes its own)."""
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The app's ``resources/``: at the top of a source checkout, or in a packaged build."""
+    return resources.directory()
 
 
 class LoopbackReceiver:

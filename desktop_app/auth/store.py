@@ -32,6 +32,7 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
+import importlib
 import json
 import logging
 import math
@@ -563,7 +564,10 @@ def open_store(
     _check_timeout(timeout)
 
     def choose() -> tuple[keyring.backend.KeyringBackend | None, str]:
-        return _select(backend if backend is not None else keyring.get_keyring())
+        if backend is not None:
+            return _select(backend)
+        register_builtin_backends()
+        return _select(keyring.get_keyring())
 
     try:
         chosen, found = _run(choose, timeout, "open")
@@ -585,6 +589,30 @@ def open_store(
     return KeyringStore(
         chosen, profile, service=service, timeout=timeout, chunk_limit=chunk_limit_for(chosen)
     )
+
+
+#: keyring's own backend modules. Importing one registers its classes with keyring
+#: (``KeyringBackend.__init_subclass__``); keyring itself finds them through entry points,
+#: which a packaged build may not carry (PyInstaller bundles no ``*.dist-info`` unless told).
+BUILTIN_BACKEND_MODULES = (
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+    "keyring.backends.chainer",
+)
+
+
+def register_builtin_backends() -> None:
+    """Import keyring's built-in backends so :func:`keyring.get_keyring` can choose
+    among them without entry points. Each module guards its own platform imports;
+    one that fails anyway is skipped (that backend is then simply not offered)."""
+    for name in BUILTIN_BACKEND_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # an optional backend: never fatal
+            log.debug("keyring backend %s not importable: %s", name, type(exc).__name__)
 
 
 def _keyring_secret_service() -> type | None:

@@ -36,6 +36,9 @@ class Opened:
 
 OpenProfile = Callable[[str | None], Opened]
 
+if TYPE_CHECKING:
+    from desktop_app.ui.admin.section import AdminSection as AdminSectionType
+
 
 class MainWindow(QtWidgets.QMainWindow):
     """See the module docstring.
@@ -228,6 +231,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bridge.sign_out(everywhere=everywhere)
 
     def _on_signed_out(self, problems: list[str]) -> None:
+        self.statusBar().clearMessage()
         message = self.tr("You are signed out.")
         if problems:
             message += "\n" + "\n".join(problems)
@@ -235,6 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack.setCurrentWidget(self.sign_in_screen)
 
     def _on_session_ended(self, message: str) -> None:
+        self.statusBar().clearMessage()
         self._drop_signed_in_view()
         self._set_signed_in_actions(False)
         self.sign_in_screen.show_idle(message)
@@ -349,11 +354,14 @@ class SignedInView(QtWidgets.QWidget):
         self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
     ) -> None:
         from desktop_app.ui import data_panel, profile_panel
-        from desktop_app.ui.admin import section
 
         super().__init__(parent)
         self._bridge = bridge
         self._admin_forbidden = False
+        # The Admin section is a large widget tree: it is built the first time it is
+        # opened, so signing in (and every plain user) never pays for it.
+        self._admin: AdminSectionType | None = None
+        self._admin_slot = QtWidgets.QWidget()
         self.banner = QtWidgets.QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -364,12 +372,10 @@ class SignedInView(QtWidgets.QWidget):
         self.pages = QtWidgets.QStackedWidget()
         self.profile = profile_panel.ProfilePanel(bridge)
         self.data = data_panel.DataPanel(bridge)
-        self.admin = section.AdminSection(bridge)
-        self.admin.forbidden.connect(self._on_admin_forbidden)
         for label, page in (
             (self.tr("Home / Profile"), self.profile),
             (self.tr("Data"), self.data),
-            (self.tr("Admin"), self.admin),
+            (self.tr("Admin"), self._admin_slot),
         ):
             self.nav.addItem(label)
             self.pages.addWidget(page)
@@ -383,6 +389,21 @@ class SignedInView(QtWidgets.QWidget):
         layout.addLayout(body, 1)
         self.update_admin_visibility()
 
+    @property
+    def admin(self) -> AdminSectionType:
+        """The Admin section, built on first use."""
+        if self._admin is None:
+            from desktop_app.ui.admin import section
+
+            built = section.AdminSection(self._bridge)
+            built.forbidden.connect(self._on_admin_forbidden)
+            index = self.pages.indexOf(self._admin_slot)
+            self.pages.insertWidget(index, built)
+            self.pages.removeWidget(self._admin_slot)
+            self._admin_slot.deleteLater()
+            self._admin = built
+        return self._admin
+
     def admin_visible(self) -> bool:
         return not self.nav.item(2).isHidden()
 
@@ -390,16 +411,18 @@ class SignedInView(QtWidgets.QWidget):
         """The Admin section exists only for the admin group (re-checked after refresh)."""
         show = self._bridge.is_admin() and not self._admin_forbidden
         self.nav.item(2).setHidden(not show)
-        if not show and self.pages.currentWidget() is self.admin:
+        if not show and self.nav.currentRow() == 2:
             self.nav.setCurrentRow(0)
 
     def _on_section_chosen(self, row: int) -> None:
+        if row == 2:
+            admin = self.admin  # built now, the first time
+            self.pages.setCurrentWidget(admin)
+            admin.reload()
+            return
         self.pages.setCurrentIndex(row)
-        page = self.pages.widget(row)
-        if page is self.data:
+        if self.pages.widget(row) is self.data:
             self.data.ensure_loaded()
-        elif page is self.admin:
-            self.admin.reload()
 
     def _on_admin_forbidden(self, reason: str) -> None:
         self._admin_forbidden = True

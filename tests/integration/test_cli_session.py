@@ -193,20 +193,28 @@ def test_commands_need_a_session(cli_env: dict[str, str]) -> None:
 def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
     before = cli(cli_env, "self-test")
     assert before.returncode == 0, before.stdout + before.stderr
-    lines = before.stdout.splitlines()
+    header, *lines, verdict = before.stdout.splitlines()
+    assert header.startswith("cognito-desktop ") and ", from source, " in header
     assert [line.split()[1] for line in lines] == [
         "config",
-        "discovery",
+        "resources",
+        "qt",
+        "tls",
         "keyring",
+        "loopback",
+        "discovery",
         "session",
         "api",
     ]
-    assert all(line.startswith("ok") for line in lines)
-    assert "not signed in" in lines[3]
+    assert all(line.startswith("ok") for line in lines), before.stdout
+    assert "not signed in" in lines[7]
+    assert verdict == "self-test passed"
     broken = {**cli_env, "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
     without_keyring = cli(broken, "self-test")
     assert without_keyring.returncode == 1
-    assert any(line.startswith("FAIL keyring") for line in without_keyring.stdout.splitlines())
+    failing = [line for line in without_keyring.stdout.splitlines() if line.startswith("FAIL")]
+    assert [line.split()[1] for line in failing] == ["keyring"]
+    assert "fix: start and unlock a Secret Service" in without_keyring.stdout
 
 
 def test_logout_with_browser_opens_managed_logins_logout(

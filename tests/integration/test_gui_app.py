@@ -148,7 +148,7 @@ def test_admin_signs_in_and_sees_the_admin_section(
     app.qtbot.waitUntil(lambda: view.data.model.rowCount() > 0, timeout=10_000)
     screenshot(app.window, "04-data")
     view.nav.setCurrentRow(2)
-    app.qtbot.waitUntil(lambda: view.admin.groups.rowCount() > 0, timeout=10_000)
+    app.qtbot.waitUntil(lambda: view.admin.groups_model.rowCount() > 0, timeout=10_000)
     screenshot(app.window, "05-admin")
 
 

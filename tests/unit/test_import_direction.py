@@ -23,7 +23,8 @@ QT = ("PySide6", "shiboken6", "PySide2", "PyQt5", "PyQt6", "qtpy")
 SERVER_ONLY = ("moto", "fastapi", "starlette", "uvicorn", "flask", "boto3", "botocore")
 # The package itself (``from desktop_app import APP_NAME``) holds constants only.
 DESKTOP_ROOT = "desktop_app.__init__"
-BOTTOM = ("desktop_app.config", "desktop_app.errors", DESKTOP_ROOT)
+# resources: where resources/ is, in a checkout or a packaged build (stdlib only).
+BOTTOM = ("desktop_app.config", "desktop_app.errors", "desktop_app.resources", DESKTOP_ROOT)
 WRITER = "desktop_app.config_writer"
 
 
@@ -46,6 +47,12 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("desktop_app.config", "config and errors are the bottom layer", may_import=BOTTOM),
     Rule("desktop_app.errors", "config and errors are the bottom layer", may_import=BOTTOM),
+    Rule(
+        "desktop_app.resources",
+        "resources finds resources/ for every layer: stdlib only",
+        may_import=(DESKTOP_ROOT,),
+        forbidden=QT,
+    ),
     Rule(WRITER, "the config writer sits on config alone", may_import=BOTTOM, forbidden=QT),
     Rule(
         "desktop_app.auth",
@@ -63,6 +70,14 @@ RULES: tuple[Rule, ...] = (
         "desktop_app.diagnostics",
         "diagnostics gathers what a tester reports; pure Python, shared by the GUI and CLI",
         may_import=("desktop_app.auth", "desktop_app.logs", *BOTTOM),
+        forbidden=QT,
+    ),
+    Rule(
+        "desktop_app.selftest",
+        "self-test checks what breaks in a packaged build; pure Python (its Qt probe "
+        "imports PySide6 inside a function, in a child process)",
+        may_import=("desktop_app.auth", "desktop_app.diagnostics", "desktop_app.logs", *BOTTOM),
+        unless=("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"),
         forbidden=QT,
     ),
     Rule(
@@ -118,6 +133,8 @@ DESKTOP_CHILDREN = {
     "errors",
     "logs",
     "diagnostics",
+    "resources",
+    "selftest",
     "auth",
     "api",
     "qt",

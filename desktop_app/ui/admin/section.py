@@ -1,21 +1,22 @@
-"""The Admin section's landing page: the pool's groups with member counts.
+"""The Admin section: user management in three tabs (Users, Groups, Overview).
 
-Issue #6 grows this into the user-management panels. What it already does is the
-contract the main window relies on: it loads admin data through the bridge, and
-when the API refuses (403: the token's groups changed, or the API's admin group
-differs from the profile's) it says so with ``forbidden`` so the section can be
-hidden with the reason.
+The main window relies on this contract: :meth:`AdminSection.reload` is called each
+time the section is shown, and when the API refuses (403: the token's groups
+changed, or the API's admin group differs from the profile's) the section says so
+with ``forbidden``, once, so the window can hide it with the reason.
+
+The tabs share one :class:`~desktop_app.models.groups.GroupsModel` (the Groups
+table, the group pickers, the member counts), refreshed after every membership
+change made anywhere in the section.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6 import QtCore, QtWidgets
 
-from desktop_app import errors
+from desktop_app.models import groups as groups_model
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.ui.admin import common, groups_panel, overview, users_panel
 
 
 class AdminSection(QtWidgets.QWidget):
@@ -26,69 +27,75 @@ class AdminSection(QtWidgets.QWidget):
     forbidden = QtCore.Signal(str)
 
     def __init__(
-        self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
+        self,
+        bridge: qt_bridge.SessionBridge,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        choose_open_file: common.ChooseFile = common.choose_open_file,
+        choose_save_file: common.ChooseFile = common.choose_save_file,
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._task: worker.Task[Any] | None = None
+        self._forbidden_sent = False
+        self.groups_model = groups_model.GroupsModel(bridge, parent=self)
+        self.users = users_panel.UsersPanel(
+            bridge,
+            self.groups_model,
+            choose_open_file=choose_open_file,
+            choose_save_file=choose_save_file,
+        )
+        self.groups = groups_panel.GroupsPanel(bridge, self.groups_model)
+        self.overview = overview.OverviewPanel(bridge)
         heading = QtWidgets.QLabel(self.tr("User management"))
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         heading.setFont(font)
-        self.status = QtWidgets.QLabel()
-        self.status.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.status.setWordWrap(True)
-        self.groups = QtWidgets.QTableWidget(0, 2)
-        self.groups.setHorizontalHeaderLabels([self.tr("Group"), self.tr("Members")])
-        self.groups.horizontalHeader().setStretchLastSection(True)
-        self.groups.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.groups.setAccessibleName(self.tr("Groups"))
-        self.reload_button = QtWidgets.QPushButton(self.tr("Refresh"))
-        self.reload_button.clicked.connect(self.reload)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setAccessibleName(self.tr("User management"))
+        self.tabs.addTab(self.users, self.tr("&Users"))
+        self.tabs.addTab(self.groups, self.tr("&Groups"))
+        self.tabs.addTab(self.overview, self.tr("&Overview"))
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(self.status)
-        layout.addWidget(self.groups, 1)
-        layout.addWidget(self.reload_button, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.tabs, 1)
+
+        self.groups_model.failed.connect(self._on_groups_failed)
+        for panel in (self.users, self.groups, self.overview):
+            panel.forbidden.connect(self._on_forbidden)
+        # A membership changed somewhere: counts and the other tabs' views are stale.
+        self.users.groupsChanged.connect(self.groups_model.refresh)
+        self.users.groupsChanged.connect(self.groups.refresh_members)
+        self.groups.membershipChanged.connect(self.users.refresh_users)
 
     def reload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        self.status.setText(self.tr("Loading\u2026"))
-        self.reload_button.setEnabled(False)
-        self._task = self._bridge.call_api(
-            lambda api: api.get_json("/admin/groups"),
-            self._on_loaded,
-            self._on_failed,
-            name="admin-groups",
+        """The section is shown: fresh groups; the users' first page if none is loaded;
+        the overview when it is the current tab."""
+        self._forbidden_sent = False
+        self.groups_model.refresh()
+        self.users.ensure_loaded()
+        if self.tabs.currentWidget() is self.overview:
+            self.overview.refresh()
+
+    @QtCore.Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.overview:
+            self.overview.ensure_loaded()
+
+    @QtCore.Slot(object)
+    def _on_groups_failed(self, exc: BaseException) -> None:
+        if common.is_forbidden(exc):
+            self._on_forbidden("")
+
+    @QtCore.Slot(str)
+    def _on_forbidden(self, _detail: str) -> None:
+        if self._forbidden_sent:
+            return
+        self._forbidden_sent = True
+        self.forbidden.emit(
+            self.tr(
+                "The API refused admin access for your account, so the Admin section is "
+                "hidden. Ask an administrator to check your groups."
+            )
         )
-
-    def _on_loaded(self, body: Any) -> None:
-        self.reload_button.setEnabled(True)
-        groups = body.get("groups") if isinstance(body, dict) else None
-        if not isinstance(groups, list):
-            self.status.setText(self.tr("The API sent an unexpected answer."))
-            return
-        rows = [g for g in groups if isinstance(g, dict) and isinstance(g.get("name"), str)]
-        self.groups.setRowCount(len(rows))
-        for row, group in enumerate(rows):
-            self.groups.setItem(row, 0, QtWidgets.QTableWidgetItem(group["name"]))
-            count = group.get("member_count")
-            self.groups.setItem(
-                row, 1, QtWidgets.QTableWidgetItem(str(count) if isinstance(count, int) else "")
-            )
-        self.status.setText(self.tr("{0} group(s)").format(len(rows)))
-
-    def _on_failed(self, exc: BaseException) -> None:
-        self.reload_button.setEnabled(True)
-        if isinstance(exc, errors.ApiError) and exc.status == 403:
-            self.status.setText("")
-            self.forbidden.emit(
-                self.tr(
-                    "The API refused admin access for your account, so the Admin section is "
-                    "hidden. Ask an administrator to check your groups."
-                )
-            )
-            return
-        self.status.setText(qt_bridge.describe(exc))

@@ -712,3 +712,69 @@ def test_other_keyrings_hold_a_session_in_one_item_and_one_round_trip() -> None:
     backend.calls = 0
     assert store.load() is not None
     assert backend.calls == 1
+
+
+# -- without entry points (a packaged build) -------------------------------------------
+
+_NO_ENTRY_POINTS = """
+import keyring.backend
+from keyring.compat.py312 import metadata
+
+# A packaged build carries no keyring-*.dist-info, so no entry points: as here.
+assert not list(metadata.entry_points(group="keyring.backends", name="__none__"))
+keyring.backend._load_plugins = lambda: None
+
+
+def registered():
+    return {f"{c.__module__}.{c.__qualname__}" for c in keyring.backend.KeyringBackend._classes}
+
+
+from desktop_app.auth import store
+
+assert "keyring.backends.SecretService.Keyring" not in registered(), registered()
+store.register_builtin_backends()
+print(sorted(registered()))
+"""
+
+
+def test_builtin_backends_are_found_without_entry_points() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_ENTRY_POINTS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = set(json.loads(done.stdout.replace("'", '"')))
+    for module, name in (
+        ("keyring.backends.SecretService", "Keyring"),
+        ("keyring.backends.libsecret", "Keyring"),
+        ("keyring.backends.kwallet", "DBusKeyring"),
+        ("keyring.backends.macOS", "Keyring"),
+        ("keyring.backends.Windows", "WinVaultKeyring"),
+        ("keyring.backends.chainer", "ChainerBackend"),
+    ):
+        assert f"{module}.{name}" in found
+
+
+def test_open_store_registers_the_builtin_backends_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.auth import store
+
+    calls: list[str] = []
+    monkeypatch.setattr(store, "register_builtin_backends", lambda: calls.append("register"))
+    monkeypatch.setattr(keyring, "get_keyring", lambda: calls.append("get") or _null())
+    open_store("work")
+    assert calls == ["register", "get"]
+    calls.clear()
+    open_store("work", backend=_null())  # an explicit backend needs no discovery
+    assert calls == []
+
+
+def _null() -> KeyringBackend:
+    return keyring.backends.null.Keyring()

@@ -1,0 +1,228 @@
+"""The invite dialog and the delete confirmation.
+
+Both are opened with ``open()`` (window-modal, never a nested ``exec()`` loop), so a
+test drives them like a person: type, then click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from desktop_app.api import admin
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import worker
+from desktop_app.ui.admin import common
+
+_Checked = QtCore.Qt.CheckState
+
+
+class InviteDialog(QtWidgets.QDialog):
+    """Invite one user: username, email, name, groups. Sends the invite itself (in a
+    worker), stays open with the reason if the API refuses, closes when it is sent.
+
+    Signals:
+        invited(object): the new :class:`~desktop_app.api.admin.UserDetail`.
+        settled(): a send finished, whichever way (after ``invited`` on success).
+    """
+
+    invited = QtCore.Signal(object)
+    settled = QtCore.Signal()
+
+    def __init__(
+        self,
+        bridge: qt_bridge.SessionBridge,
+        groups: Sequence[str],
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._task: worker.Task[Any] | None = None
+        self._sending = False
+        self._tasks = common.Tasks.of(self)
+        self.setWindowTitle(self.tr("Invite a user"))
+        self.username = QtWidgets.QLineEdit()
+        self.username.setAccessibleName(self.tr("Username"))
+        self.username.setMaxLength(128)
+        self.email = QtWidgets.QLineEdit()
+        self.email.setAccessibleName(self.tr("Email"))
+        self.email.setPlaceholderText(self.tr("name@example.com"))
+        self.name = QtWidgets.QLineEdit()
+        self.name.setAccessibleName(self.tr("Name (optional)"))
+        self.username_hint = self._hint()
+        self.email_hint = self._hint()
+        self.groups = QtWidgets.QListWidget()
+        self.groups.setAccessibleName(self.tr("Groups to add the user to"))
+        for group in groups:
+            item = QtWidgets.QListWidgetItem(group)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(_Checked.Unchecked)
+            self.groups.addItem(item)
+        self.groups.setMaximumHeight(120)
+        self.message = common.MessageLine()
+        self.busy = QtWidgets.QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName(self.tr("Sending the invitation"))
+        self.busy.hide()
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.send_button = self.buttons.addButton(
+            self.tr("Send invitation"), QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.send_button.setAccessibleName(self.tr("Send invitation"))
+        self.send_button.setDefault(True)
+        self.buttons.accepted.connect(self.send)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QtWidgets.QFormLayout()
+        form.addRow(self.tr("&Username"), self.username)
+        form.addRow("", self.username_hint)
+        form.addRow(self.tr("&Email"), self.email)
+        form.addRow("", self.email_hint)
+        form.addRow(self.tr("&Name"), self.name)
+        form.addRow(self.tr("&Groups"), self.groups)
+        note = QtWidgets.QLabel(
+            self.tr("Cognito emails the user a temporary password to sign in with.")
+        )
+        note.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.message)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.username.textChanged.connect(self._validate)
+        self.email.textChanged.connect(self._validate)
+        self._validate()
+
+    def _hint(self) -> QtWidgets.QLabel:
+        hint = QtWidgets.QLabel()
+        hint.setObjectName("messageLine")
+        hint.setProperty("error", True)
+        hint.setWordWrap(True)
+        hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        return hint
+
+    def chosen_groups(self) -> list[str]:
+        return [
+            item.text()
+            for item in (self.groups.item(i) for i in range(self.groups.count()))
+            if item.checkState() == _Checked.Checked
+        ]
+
+    def set_group_checked(self, group: str, checked: bool = True) -> None:
+        for item in self.groups.findItems(group, QtCore.Qt.MatchFlag.MatchExactly):
+            item.setCheckState(_Checked.Checked if checked else _Checked.Unchecked)
+
+    def problems(self) -> dict[str, str]:
+        """Field -> what is wrong with it now (empty when the invite can be sent)."""
+        found: dict[str, str] = {}
+        try:
+            admin.check_name(self.username.text())
+        except ValueError as exc:
+            found["username"] = str(exc)
+        try:
+            admin.check_email(self.email.text())
+        except ValueError as exc:
+            found["email"] = str(exc)
+        return found
+
+    @QtCore.Slot()
+    def _validate(self) -> None:
+        found = self.problems()
+        # An empty field is not an error yet: it only keeps Send disabled.
+        self.username_hint.setText(found.get("username", "") if self.username.text() else "")
+        self.email_hint.setText(
+            self.tr("Enter a valid email address.")
+            if "email" in found and self.email.text()
+            else ""
+        )
+        self.username_hint.setVisible(bool(self.username_hint.text()))
+        self.email_hint.setVisible(bool(self.email_hint.text()))
+        self.send_button.setEnabled(not found and not self._sending)
+
+    @QtCore.Slot()
+    def send(self) -> None:
+        """Send the invitation in the background (no-op while a field is invalid)."""
+        if self.problems() or self._sending:
+            return
+        username, email = self.username.text(), self.email.text().strip()
+        name, groups = self.name.text().strip() or None, self.chosen_groups()
+        self._set_busy(True)
+        self.message.clear_message()
+        self._task = self._tasks.track(
+            self._bridge.call_api(
+                lambda api: admin.invite_user(api, username, email, name=name, groups=groups),
+                self._on_sent,
+                self._on_failed,
+                name="admin-invite",
+            )
+        )
+
+    @property
+    def sending(self) -> bool:
+        return self._sending
+
+    def _set_busy(self, busy: bool) -> None:
+        self._sending = busy
+        self.busy.setVisible(busy)
+        for widget in (self.username, self.email, self.name, self.groups):
+            widget.setEnabled(not busy)
+        self._validate()
+
+    def _on_sent(self, detail: admin.UserDetail) -> None:
+        self._task = None
+        self._set_busy(False)
+        # Closed while sending: the user exists all the same, so still say so.
+        self.invited.emit(detail)
+        self.settled.emit()
+        if self.isVisible():
+            self.accept()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._task = None
+        self._set_busy(False)
+        self.message.show_failure(exc)
+        self.settled.emit()
+
+
+class DeleteDialog(QtWidgets.QDialog):
+    """Delete confirmation: the admin must type the username before Delete is enabled."""
+
+    def __init__(self, username: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.username = username
+        self.setWindowTitle(self.tr("Delete user"))
+        text = QtWidgets.QLabel(
+            self.tr(
+                "This permanently deletes {username} and cannot be undone. "
+                "Type the username to confirm."
+            ).format(username=username)
+        )
+        text.setWordWrap(True)
+        text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.confirm = QtWidgets.QLineEdit()
+        self.confirm.setAccessibleName(self.tr("Type the username to confirm"))
+        self.confirm.setPlaceholderText(username)
+        text.setBuddy(self.confirm)
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.delete_button = self.buttons.addButton(
+            self.tr("Delete"), QtWidgets.QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.delete_button.setAccessibleName(self.tr("Delete {username}").format(username=username))
+        self.delete_button.setEnabled(False)
+        self.delete_button.clicked.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.confirm.textChanged.connect(
+            lambda typed: self.delete_button.setEnabled(typed == self.username)
+        )
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.buttons)
+
+    def accept(self) -> None:
+        if self.confirm.text() == self.username:
+            super().accept()

@@ -1,0 +1,320 @@
+"""The Groups tab: every group with its member count, and the chosen group's members
+in a lazily paged table (a :class:`~desktop_app.models.users.UsersModel` paging
+``/admin/groups/{group}/members``), with add and remove.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app.api import admin
+from desktop_app.models import groups as groups_model
+from desktop_app.models import users as users_model
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui.admin import common
+
+_View = QtWidgets.QAbstractItemView
+
+
+def members_page(group: str) -> users_model.PageFn:
+    """A ``UsersModel`` page function listing ``group``'s members."""
+
+    def page(
+        api: admin.JsonCaller, token: str | None, _search: admin.Search | None, limit: int
+    ) -> admin.UserPage:
+        return admin.group_members(api, group, limit=limit, next_token=token)
+
+    return page
+
+
+class GroupsPanel(QtWidgets.QWidget):
+    """See the module docstring.
+
+    Signals:
+        forbidden(str): the API refused admin access (403).
+        membershipChanged(list): these usernames joined or left a group here.
+    """
+
+    forbidden = QtCore.Signal(str)
+    membershipChanged = QtCore.Signal(list)
+
+    def __init__(
+        self,
+        bridge: qt_bridge.SessionBridge,
+        groups: groups_model.GroupsModel,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.groups_model = groups
+        self.members_model: users_model.UsersModel | None = None
+        self._group: str | None = None
+        self._busy = False
+        self._tasks = common.Tasks.of(self)
+        self.setAccessibleName(self.tr("Groups"))
+        self.groups_view = QtWidgets.QTableView()
+        self.groups_view.setAccessibleName(self.tr("Groups"))
+        self.groups_view.setModel(groups)
+        self._table_defaults(self.groups_view)
+        self.groups_view.setSelectionMode(_View.SelectionMode.SingleSelection)
+        self.groups_view.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+        self.groups_view.setSortingEnabled(True)
+        self.groups_view.selectionModel().currentRowChanged.connect(self._on_group_chosen)
+        self.groups_status = QtWidgets.QLabel()
+        self.refresh_button = QtWidgets.QPushButton(self.tr("Refresh"))
+        self.refresh_button.setAccessibleName(self.tr("Refresh groups"))
+        self.refresh_button.clicked.connect(self.refresh)
+
+        self.members_title = QtWidgets.QLabel(self.tr("Choose a group to see its members."))
+        self.members_title.setWordWrap(True)
+        self.members_count = QtWidgets.QLabel()
+        self.members_count.setAccessibleName(self.tr("Members loaded"))
+        self.members_view = QtWidgets.QTableView()
+        self.members_view.setAccessibleName(self.tr("Members"))
+        self._table_defaults(self.members_view)
+        self.members_view.setSelectionMode(_View.SelectionMode.ExtendedSelection)
+        self.members_view.horizontalHeader().setSortIndicator(
+            -1, QtCore.Qt.SortOrder.AscendingOrder
+        )
+        self.members_view.setSortingEnabled(True)
+        self.add_name = QtWidgets.QLineEdit()
+        self.add_name.setAccessibleName(self.tr("Username to add"))
+        self.add_name.setPlaceholderText(self.tr("Username to add"))
+        self.add_button = QtWidgets.QPushButton(self.tr("Add member"))
+        self.add_button.setAccessibleName(self.tr("Add member"))
+        self.add_button.clicked.connect(lambda: self.add_member(self.add_name.text().strip()))
+        self.add_name.returnPressed.connect(self.add_button.click)
+        self.add_name.textChanged.connect(self._update_buttons)
+        self.remove_button = QtWidgets.QPushButton(self.tr("Remove selected"))
+        self.remove_button.setAccessibleName(self.tr("Remove the selected members"))
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.message = common.MessageLine()
+
+        left = QtWidgets.QWidget()
+        left_layout = QtWidgets.QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.groups_status, 1)
+        top.addWidget(self.refresh_button)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.groups_view, 1)
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QtWidgets.QHBoxLayout()
+        heading.addWidget(self.members_title, 1)
+        heading.addWidget(self.members_count)
+        right_layout.addLayout(heading)
+        right_layout.addWidget(self.members_view, 1)
+        edit = QtWidgets.QHBoxLayout()
+        edit.addWidget(self.add_name, 1)
+        edit.addWidget(self.add_button)
+        edit.addWidget(self.remove_button)
+        right_layout.addLayout(edit)
+        splitter = QtWidgets.QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 2)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+        groups.loading.connect(self._on_groups_changed)
+        groups.loaded.connect(self._on_groups_loaded)
+        groups.failed.connect(self._on_groups_failed)
+        self._on_groups_changed()
+        self._update_members()
+
+    def _table_defaults(self, view: QtWidgets.QTableView) -> None:
+        view.setEditTriggers(_View.EditTrigger.NoEditTriggers)
+        view.setSelectionBehavior(_View.SelectionBehavior.SelectRows)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.verticalHeader().setVisible(False)
+        view.horizontalHeader().setStretchLastSection(True)
+
+    # -- groups ----------------------------------------------------------------------------
+
+    @property
+    def group(self) -> str | None:
+        """The group whose members are shown."""
+        return self._group
+
+    def refresh(self) -> None:
+        self.groups_model.refresh()
+
+    def refresh_members(self) -> None:
+        """Reload the shown group's members (memberships changed elsewhere)."""
+        if self.members_model is not None:
+            self.members_model.refresh()
+
+    def member_count(self, group: str) -> int | None:
+        row = self.groups_model.row_of(group)
+        found = self.groups_model.group(row) if row is not None else None
+        return found.member_count if found is not None else None
+
+    def _on_groups_changed(self, *_args: object) -> None:
+        loading = self.groups_model.is_loading
+        self.groups_status.setText(
+            self.tr("Loading\N{HORIZONTAL ELLIPSIS}")
+            if loading
+            else self.tr("{n} group(s)").format(n=self.groups_model.rowCount())
+        )
+        self.refresh_button.setEnabled(not loading)
+
+    @QtCore.Slot(int)
+    def _on_groups_loaded(self, _count: int) -> None:
+        self._on_groups_changed()
+        # A refresh resets the groups table: select the shown group again.
+        if self._group is not None:
+            row = self.groups_model.row_of(self._group)
+            if row is None:
+                self.choose_group(None)
+            else:
+                with QtCore.QSignalBlocker(self.groups_view.selectionModel()):
+                    self.groups_view.selectRow(row)
+
+    @QtCore.Slot(object)
+    def _on_groups_failed(self, exc: BaseException) -> None:
+        self._on_groups_changed()
+        self._report(exc)
+
+    def _on_group_chosen(self, current: QtCore.QModelIndex, _previous: object) -> None:
+        group = self.groups_model.group(current.row()) if current.isValid() else None
+        self.choose_group(group.name if group is not None else None)
+
+    def choose_group(self, name: str | None) -> None:
+        """Show ``name``'s members (a fresh lazily paged model), or nothing."""
+        if name == self._group and self.members_model is not None:
+            return
+        self._group = name
+        old = self.members_model
+        self.members_model = None
+        if name is not None:
+            model = users_model.UsersModel(self._bridge, page=members_page(name), parent=self)
+            model.loading.connect(self._update_members)
+            model.loaded.connect(self._update_members)
+            model.countChanged.connect(self._update_members)
+            model.failed.connect(self._on_members_failed)
+            self.members_model = model
+            self.members_view.setModel(model)
+            self.members_view.selectionModel().selectionChanged.connect(self._update_buttons)
+            model.refresh()
+        else:
+            self.members_view.setModel(None)
+        if old is not None:
+            old.clear()
+            old.deleteLater()
+        self.members_title.setText(
+            self.tr("Members of {group}").format(group=name)
+            if name
+            else self.tr("Choose a group to see its members.")
+        )
+        self._update_members()
+
+    def _update_members(self, *_args: object) -> None:
+        model = self.members_model
+        if model is None:
+            self.members_count.setText("")
+        elif model.has_more:
+            self.members_count.setText(self.tr("{n} loaded, more available").format(n=model.count))
+        else:
+            self.members_count.setText(self.tr("{n} member(s)").format(n=model.count))
+        self._update_buttons()
+
+    def _on_members_failed(self, exc: BaseException) -> None:
+        self._update_members()
+        self._report(exc)
+
+    # -- membership ------------------------------------------------------------------------
+
+    def selected_members(self) -> list[admin.User]:
+        model = self.members_model
+        if model is None:
+            return []
+        rows = sorted({i.row() for i in self.members_view.selectionModel().selectedRows()})
+        return [u for u in (model.user(r) for r in rows) if u is not None]
+
+    def removal_blocked(self) -> str | None:
+        """Why the selected members cannot be removed (the admin leaving the admin group)."""
+        if self._group != self._bridge.profile.admin_group:
+            return None
+        if any(common.is_self(self._bridge, user) for user in self.selected_members()):
+            return common.lockout_reason(common.Guarded.LEAVE_ADMIN_GROUP)
+        return None
+
+    def _update_buttons(self, *_args: object) -> None:
+        ready = self._group is not None and not self._busy
+        self.add_name.setEnabled(ready)
+        self.add_button.setEnabled(ready and bool(self.add_name.text().strip()))
+        blocked = self.removal_blocked()
+        self.remove_button.setEnabled(ready and bool(self.selected_members()) and not blocked)
+        self.remove_button.setToolTip(blocked or "")
+
+    def add_member(self, username: str) -> None:
+        group = self._group
+        if group is None or self._busy:
+            return
+        try:
+            admin.check_name(username)
+        except ValueError as exc:
+            self.message.show_error(str(exc))
+            return
+        self._change(
+            [username],
+            lambda api: admin.add_to_group(api, username, group),
+            self.tr("{user} added to {group}.").format(user=username, group=group),
+        )
+
+    def remove_selected(self) -> None:
+        group = self._group
+        names = [user.username for user in self.selected_members()]
+        if group is None or not names or self._busy or self.removal_blocked():
+            return
+
+        def remove(api: admin.JsonCaller) -> None:
+            for name in names:
+                admin.remove_from_group(api, name, group)
+
+        self._change(
+            names,
+            remove,
+            self.tr("{n} member(s) removed from {group}.").format(n=len(names), group=group),
+        )
+
+    def _change(
+        self, names: list[str], call: Callable[[admin.JsonCaller], object], done: str
+    ) -> None:
+        self._busy = True
+        self._update_buttons()
+
+        def finished() -> None:
+            self._busy = False
+            self.groups_model.refresh()
+            if self.members_model is not None:
+                self.members_model.refresh()
+            self.membershipChanged.emit(names)
+
+        def succeeded(_value: object) -> None:
+            self.add_name.clear()
+            self.message.show_info(done)
+            finished()
+
+        def failed(exc: BaseException) -> None:
+            self._report(exc)
+            finished()
+
+        self._tasks.track(self._bridge.call_api(call, succeeded, failed, name="admin-membership"))
+
+    def _report(self, exc: BaseException) -> None:
+        self.message.show_failure(exc)
+        if common.is_forbidden(exc):
+            self.forbidden.emit(admin.plain_message(exc))
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() == QtCore.Qt.Key.Key_Delete and self.members_view.hasFocus():
+            self.remove_selected()
+            return
+        super().keyPressEvent(event)

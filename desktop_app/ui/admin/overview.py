@@ -1,0 +1,363 @@
+"""The Overview tab: users by status and by group as bar charts, and the invitations
+still pending after N days, each with a one-click Resend.
+
+The numbers come from one background pass over every user (``list_users`` page by
+page, then ``list_groups``); a newer refresh, or the tab going away, stops an older
+pass between pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app.api import admin
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import worker
+from desktop_app.ui.admin import common
+
+DEFAULT_PENDING_DAYS = 7
+Clock = Callable[[], datetime.datetime]
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class SupersededError(Exception):
+    """A newer refresh started; this pass stopped between pages."""
+
+
+class _Stop:
+    """The current pass's stop event; a plain object so ``destroyed`` can reach it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def renew(self) -> threading.Event:
+        self.event.set()
+        self.event = threading.Event()
+        return self.event
+
+    def set(self, *_args: object) -> None:
+        self.event.set()
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    users: tuple[admin.User, ...]
+    groups: tuple[admin.Group, ...]
+
+
+def fetch_snapshot(api: admin.JsonCaller, stop: threading.Event) -> Snapshot:
+    """Every user (all pages) and every group; raises :class:`SupersededError` if stopped."""
+    users: list[admin.User] = []
+    token: str | None = None
+    while True:
+        if stop.is_set():
+            raise SupersededError
+        page = admin.list_users(api, next_token=token)
+        users.extend(page.users)
+        token = page.next_token
+        if token is None:
+            break
+    return Snapshot(tuple(users), admin.list_groups(api))
+
+
+def by_status(users: Iterable[admin.User]) -> list[tuple[str, int]]:
+    """(status, count), most common first (ties by name)."""
+    counts = Counter(user.status for user in users)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def pending_invitations(
+    users: Iterable[admin.User], days: int, now: datetime.datetime
+) -> list[admin.User]:
+    """Users still FORCE_CHANGE_PASSWORD whose invitation is at least ``days`` old,
+    oldest first."""
+    cutoff = now - datetime.timedelta(days=days)
+    found = [
+        user
+        for user in users
+        if user.status == common.PENDING_STATUS
+        and user.created_at is not None
+        and user.created_at <= cutoff
+    ]
+    return sorted(found, key=lambda user: (user.created_at, user.username))
+
+
+class BarChart(QtWidgets.QWidget):
+    """A small horizontal bar chart painted with QPainter: one labelled bar per value.
+    The same numbers are in the accessible description, for screen readers."""
+
+    ROW = 22
+
+    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self._bars: list[tuple[str, int]] = []
+        self.setAccessibleName(title)
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Minimum
+        )
+
+    def bars(self) -> list[tuple[str, int]]:
+        return list(self._bars)
+
+    def set_bars(self, bars: Sequence[tuple[str, int]]) -> None:
+        self._bars = list(bars)
+        described = ", ".join(f"{label}: {value}" for label, value in bars)
+        self.setAccessibleDescription(described)
+        self.setToolTip(described)  # a long label may be elided in the chart
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(320, self.ROW * (len(self._bars) + 1) + 8)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, _event: QtGui.QPaintEvent) -> None:
+        painter = QtGui.QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QtGui.QPainter) -> None:
+        palette = self.palette()
+        metrics = painter.fontMetrics()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        bold = QtGui.QFont(painter.font())
+        bold.setBold(True)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(palette.color(QtGui.QPalette.ColorRole.WindowText))
+        painter.drawText(0, metrics.ascent() + 2, self.title)
+        painter.restore()
+        if not self._bars:
+            painter.drawText(0, self.ROW + metrics.ascent(), self.tr("No data"))
+            return
+        widest = max(metrics.horizontalAdvance(label) for label, _ in self._bars)
+        label_width = min(self.width() // 2, widest + 12)
+        value_width = max(metrics.horizontalAdvance(str(v)) for _, v in self._bars) + 8
+        space = max(1, self.width() - label_width - value_width)
+        peak = max(1, max(value for _, value in self._bars))
+        bar_color = palette.color(QtGui.QPalette.ColorRole.Highlight)
+        text_color = palette.color(QtGui.QPalette.ColorRole.WindowText)
+        for i, (label, value) in enumerate(self._bars):
+            top = self.ROW * (i + 1)
+            painter.setPen(text_color)
+            elided = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, label_width - 6)
+            painter.drawText(0, top + metrics.ascent() + 3, elided)
+            length = round(space * value / peak)
+            painter.fillRect(QtCore.QRect(label_width, top + 3, length, self.ROW - 6), bar_color)
+            painter.drawText(label_width + length + 4, top + metrics.ascent() + 3, str(value))
+
+
+class OverviewPanel(QtWidgets.QWidget):
+    """See the module docstring. ``now`` is the clock invitations are aged against.
+
+    Signals:
+        forbidden(str): the API refused admin access (403).
+        loaded(): a refresh finished and the charts show it.
+    """
+
+    forbidden = QtCore.Signal(str)
+    loaded = QtCore.Signal()
+
+    def __init__(
+        self,
+        bridge: qt_bridge.SessionBridge,
+        *,
+        now: Clock = _utc_now,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._now = now
+        self._snapshot: Snapshot | None = None
+        self._task: worker.Task[Any] | None = None
+        self._stop = _Stop()
+        self._tasks = common.Tasks.of(self)
+        self.setAccessibleName(self.tr("Overview"))
+        self.summary = QtWidgets.QLabel()
+        self.summary.setAccessibleName(self.tr("Summary"))
+        self.busy = QtWidgets.QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumWidth(100)
+        self.busy.setAccessibleName(self.tr("Loading"))
+        self.busy.hide()
+        self.refresh_button = QtWidgets.QPushButton(self.tr("Refresh"))
+        self.refresh_button.setAccessibleName(self.tr("Refresh the overview"))
+        self.refresh_button.clicked.connect(self.refresh)
+        self.message = common.MessageLine()
+        self.status_chart = BarChart(self.tr("Users by status"))
+        self.group_chart = BarChart(self.tr("Users by group"))
+        self.days = QtWidgets.QSpinBox()
+        self.days.setRange(0, 365)
+        self.days.setValue(DEFAULT_PENDING_DAYS)
+        self.days.setSuffix(self.tr(" days"))
+        self.days.setAccessibleName(self.tr("Pending for at least"))
+        self.days.valueChanged.connect(self._show_pending)
+        days_label = QtWidgets.QLabel(self.tr("Invitations pending for at least"))
+        days_label.setBuddy(self.days)
+        self.pending = QtWidgets.QTableWidget(0, 5)
+        self.pending.setAccessibleName(self.tr("Pending invitations"))
+        self.pending.setHorizontalHeaderLabels(
+            [self.tr("Username"), self.tr("Email"), self.tr("Invited"), self.tr("Days"), ""]
+        )
+        self.pending.verticalHeader().setVisible(False)
+        self.pending.setWordWrap(False)
+        self.pending.horizontalHeader().setSectionResizeMode(
+            1, QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        self.pending.horizontalHeader().resizeSection(2, 140)
+        self.pending.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.resend_buttons: dict[str, QtWidgets.QPushButton] = {}
+
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.busy)
+        top.addWidget(self.refresh_button)
+        charts = QtWidgets.QHBoxLayout()
+        charts.addWidget(self.status_chart, 1, QtCore.Qt.AlignmentFlag.AlignTop)
+        charts.addWidget(self.group_chart, 1, QtCore.Qt.AlignmentFlag.AlignTop)
+        days_row = QtWidgets.QHBoxLayout()
+        days_row.addWidget(days_label)
+        days_row.addWidget(self.days)
+        days_row.addStretch(1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addLayout(charts)
+        layout.addLayout(days_row)
+        layout.addWidget(self.pending, 1)
+        self.destroyed.connect(self._stop.set)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self._snapshot
+
+    @property
+    def is_loading(self) -> bool:
+        return self._task is not None
+
+    def ensure_loaded(self) -> None:
+        if self._snapshot is None and self._task is None:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Count everything again in the background (an older pass is stopped)."""
+        if self._task is not None:
+            self._task.cancel()
+        stop = self._stop.renew()
+        self.busy.show()
+        self.refresh_button.setEnabled(False)
+        self.summary.setText(self.tr("Counting users\N{HORIZONTAL ELLIPSIS}"))
+        self._task = self._tasks.track(
+            self._bridge.call_api(
+                lambda api: fetch_snapshot(api, stop),
+                self._on_snapshot,
+                self._on_failed,
+                name="admin-overview",
+            )
+        )
+
+    def _done(self) -> None:
+        self._task = None
+        self.busy.hide()
+        self.refresh_button.setEnabled(True)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self._done()
+        self._snapshot = snapshot
+        self.message.clear_message()
+        self.summary.setText(
+            self.tr("{users} users in {groups} groups.").format(
+                users=len(snapshot.users), groups=len(snapshot.groups)
+            )
+        )
+        self.status_chart.set_bars(by_status(snapshot.users))
+        self.group_chart.set_bars(
+            sorted(((g.name, g.member_count) for g in snapshot.groups), key=lambda b: -b[1])
+        )
+        self._show_pending()
+        self.loaded.emit()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._done()
+        self.summary.setText("")
+        self.message.show_failure(exc)
+        if common.is_forbidden(exc):
+            self.forbidden.emit(admin.plain_message(exc))
+
+    def pending_usernames(self) -> list[str]:
+        cells = (self.pending.item(row, 0) for row in range(self.pending.rowCount()))
+        return [cell.text() for cell in cells if cell is not None]
+
+    @QtCore.Slot()
+    def _show_pending(self, *_args: object) -> None:
+        snapshot = self._snapshot
+        now = self._now()
+        users = pending_invitations(snapshot.users, self.days.value(), now) if snapshot else []
+        self.pending.setRowCount(len(users))
+        self.resend_buttons = {}
+        for row, user in enumerate(users):
+            assert user.created_at is not None  # pending_invitations keeps dated users only
+            waited = (now - user.created_at).days
+            for column, text in enumerate(
+                (user.username, user.email or "", common.when(user.created_at), str(waited))
+            ):
+                self.pending.setItem(row, column, QtWidgets.QTableWidgetItem(text))
+            button = QtWidgets.QPushButton(self.tr("Resend"))
+            button.setAccessibleName(
+                self.tr("Resend the invitation to {user}").format(user=user.username)
+            )
+            button.clicked.connect(lambda _c=False, name=user.username: self.resend(name))
+            self.pending.setCellWidget(row, 4, button)
+            self.resend_buttons[user.username] = button
+
+    def resend(self, username: str) -> None:
+        """Resend ``username``'s invitation in the background."""
+        button = self.resend_buttons.get(username)
+        if button is not None:
+            button.setEnabled(False)
+            button.setText(self.tr("Sending\N{HORIZONTAL ELLIPSIS}"))
+
+        def sent(_value: object) -> None:
+            self.message.show_info(
+                self.tr("Invitation sent again to {user}.").format(user=username)
+            )
+            target = self.resend_buttons.get(username)
+            if target is not None:
+                target.setText(self.tr("Sent"))
+
+        def failed(exc: BaseException) -> None:
+            self._on_resend_failed(username, exc)
+
+        self._tasks.track(
+            self._bridge.call_api(
+                lambda api: admin.resend_invitation(api, username),
+                sent,
+                failed,
+                name="admin-resend",
+            )
+        )
+
+    def _on_resend_failed(self, username: str, exc: BaseException) -> None:
+        self.message.show_failure(exc)
+        if common.is_forbidden(exc):
+            self.forbidden.emit(admin.plain_message(exc))
+        button = self.resend_buttons.get(username)
+        if button is not None:
+            button.setEnabled(True)
+            button.setText(self.tr("Resend"))

@@ -1,0 +1,128 @@
+"""What the detail pane shows of one user: the main fields, the groups as chips, and
+every attribute. Display only; :mod:`desktop_app.ui.admin.user_detail` acts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6 import QtCore, QtWidgets
+
+from desktop_app.api import admin
+from desktop_app.ui.admin import common
+
+_DASH = "\N{EM DASH}"
+
+
+class UserCard(QtWidgets.QWidget):
+    """Fields, group chips and the attributes table of one user; ``extra`` (between
+    the fields and the attributes) is where the detail pane puts its actions.
+
+    Signals:
+        removeGroup(str): a chip's remove button was pressed.
+    """
+
+    removeGroup = QtCore.Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(common.CHIP_STYLE)
+        self.form = QtWidgets.QFormLayout()
+        self.fields: dict[str, QtWidgets.QLabel] = {}
+        for key, title in (
+            ("username", self.tr("Username")),
+            ("email", self.tr("Email")),
+            ("name", self.tr("Name")),
+            ("status", self.tr("Status")),
+            ("enabled", self.tr("Enabled")),
+            ("created", self.tr("Created")),
+            ("modified", self.tr("Last modified")),
+            ("sub", self.tr("User ID (sub)")),
+        ):
+            value = QtWidgets.QLabel()
+            value.setAccessibleName(title)
+            value.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[key] = value
+            self.form.addRow(title, value)
+        self.chips_box = QtWidgets.QWidget()
+        self.chips_box.setAccessibleName(self.tr("Groups"))
+        self._chips = QtWidgets.QHBoxLayout(self.chips_box)
+        self._chips.setContentsMargins(0, 0, 0, 0)
+        self.form.addRow(self.tr("Groups"), self.chips_box)
+        self.attributes = QtWidgets.QTableWidget(0, 2)
+        self.attributes.setAccessibleName(self.tr("All attributes"))
+        self.attributes.setHorizontalHeaderLabels([self.tr("Attribute"), self.tr("Value")])
+        self.attributes.horizontalHeader().setStretchLastSection(True)
+        self.attributes.verticalHeader().setVisible(False)
+        self.attributes.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.extra = QtWidgets.QVBoxLayout()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.form)
+        layout.addLayout(self.extra)
+        layout.addWidget(self.attributes, 1)
+
+    def chips(self) -> list[common.Chip]:
+        return self.chips_box.findChildren(common.Chip)
+
+    def chip(self, group: str) -> common.Chip | None:
+        return next((chip for chip in self.chips() if chip.name == group), None)
+
+    def show_user(
+        self,
+        username: str | None,
+        detail: admin.UserDetail | None,
+        blocked_groups: Mapping[str, str],
+    ) -> None:
+        """Show ``detail`` (or only ``username`` while it loads); chips named in
+        ``blocked_groups`` get that reason and no working remove button."""
+        for label in self.fields.values():
+            label.setText("")
+        self.attributes.setRowCount(0)
+        if detail is None:
+            self.fields["username"].setText(username or "")
+            self._set_chips((), blocked_groups, loading=True)
+            return
+        values = {
+            "username": detail.username,
+            "email": detail.email or _DASH,
+            "name": detail.name or _DASH,
+            "status": detail.status,
+            "enabled": self.tr("Yes") if detail.enabled else self.tr("No"),
+            "created": common.when(detail.created_at),
+            "modified": common.when(detail.modified_at),
+            "sub": detail.sub or _DASH,
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        attributes = sorted(detail.attributes.items())
+        self.attributes.setRowCount(len(attributes))
+        for row, (key, value) in enumerate(attributes):
+            self.attributes.setItem(row, 0, QtWidgets.QTableWidgetItem(key))
+            self.attributes.setItem(row, 1, QtWidgets.QTableWidgetItem(value))
+        self._set_chips(detail.groups, blocked_groups, loading=False)
+
+    def _set_chips(
+        self, groups: tuple[str, ...], blocked: Mapping[str, str], *, loading: bool
+    ) -> None:
+        while (child := self._chips.takeAt(0)) is not None:
+            widget = child.widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        for group in groups:
+            chip = common.Chip(group, removable=True, blocked_reason=blocked.get(group))
+            chip.removeClicked.connect(self.removeGroup)
+            self._chips.addWidget(chip)
+        if not groups:
+            self._chips.addWidget(
+                QtWidgets.QLabel("" if loading else self.tr("No groups"), self.chips_box)
+            )
+        self._chips.addStretch(1)
+
+    def set_actions_enabled(self, ready: bool) -> None:
+        """Chip remove buttons work when ``ready`` (and the chip is not blocked)."""
+        for chip in self.chips():
+            if chip.remove_button is not None:
+                chip.remove_button.setEnabled(ready and chip.blocked_reason is None)

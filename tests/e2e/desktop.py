@@ -1,0 +1,153 @@
+"""The desktop app's real GUI, in-process and offscreen, as a person's machine runs it.
+
+:class:`DesktopApp` is one run of the app: a :class:`~desktop_app.ui.main_window.MainWindow`
+whose ``open_profile`` does what the composition root (``desktop_app.app.open_profile``)
+does: the session's refresh token goes to the OS keyring through ``store.open_store``
+(here the real Secret Service), and the browser is opened with ``webbrowser.open``, the
+session's default, so ``$BROWSER`` decides which browser that is. Only the profile comes
+from the stand-in's description instead of a TOML file.
+
+:func:`sign_in` is a person signing in: they press "Sign in with your browser", the URL
+reaches their Chromium through ``$BROWSER`` and the desk, they fill managed login, and
+Chromium brings the code back to the app's loopback receiver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keyring.backends.SecretService
+import shiboken6
+from PySide6 import QtCore, QtWidgets
+from pytestqt.qtbot import QtBot
+
+from desktop_app import config
+from desktop_app.auth import session, store
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui import main_window
+from tests.e2e.chromium import WAIT_MS, BrowserDesk, Person
+
+
+class DesktopApp:
+    """One app run over ``profile``; its window is shown (offscreen) and started."""
+
+    def __init__(
+        self, qtbot: QtBot, profile: config.Profile, screenshots: Path, state_dir: Path
+    ) -> None:
+        self.qtbot = qtbot
+        self.profile = profile
+        self._screenshots = screenshots
+        self.stores: list[store.TokenStore] = []
+
+        def open_profile(_name: str | None) -> main_window.Opened:
+            # The backend keyring would choose on a Linux desktop, named because
+            # keyring.get_keyring() is chosen once per process (other tests set it).
+            token_store = store.open_store(
+                profile.name, backend=keyring.backends.SecretService.Keyring()
+            )
+            self.stores.append(token_store)
+            current = session.Session(profile, token_store=token_store)
+            return main_window.Opened(profile, current, has_stored=token_store.load() is not None)
+
+        settings = QtCore.QSettings(
+            str(state_dir / f"gui-{profile.name}.ini"), QtCore.QSettings.Format.IniFormat
+        )
+        self.window = main_window.MainWindow(open_profile, settings=settings)
+        qtbot.addWidget(self.window)
+        self.window.resize(1100, 720)
+        self.window.show()
+        with qtbot.waitSignal(self.window.ready, timeout=WAIT_MS):
+            self.window.start()
+        assert self.window.bridge is not None
+        self.bridge: qt_bridge.SessionBridge = self.window.bridge
+        [token_store] = self.stores
+        # A memory store would pass every sign-in test and keep nothing: insist on the keyring.
+        assert isinstance(token_store, store.KeyringStore), token_store
+        assert token_store.secure
+
+    def current(self) -> QtWidgets.QWidget | None:
+        return self.window.stack.currentWidget()
+
+    def message(self) -> str:
+        return self.window.sign_in_screen.message.text()
+
+    def signed_in_view(self) -> main_window.SignedInView:
+        view = self.window.signed_in_view
+        assert view is not None, "the app is not signed in"
+        assert self.current() is view
+        return view
+
+    def wait_until(self, condition: Callable[[], object], timeout_ms: int = WAIT_MS) -> None:
+        """Process Qt events until ``condition()`` holds (pytest-qt fails after the timeout)."""
+        self.qtbot.waitUntil(lambda: bool(condition()), timeout=timeout_ms)
+
+    def call_api(self, fn: Callable[[Any], object]) -> object:
+        """``fn(api)`` through the app's own ApiClient (in a worker); its result or error."""
+        outcome: list[object] = []
+        self.bridge.call_api(fn, outcome.append, outcome.append, name="e2e-call")
+        self.wait_until(lambda: outcome)
+        return outcome[0]
+
+    def screenshot(self, name: str, widget: QtWidgets.QWidget | None = None) -> Path:
+        """Save what the window (or ``widget``) shows now."""
+        path = self._screenshots / f"{name}.png"
+        QtWidgets.QApplication.processEvents()
+        assert (widget or self.window).grab().save(str(path)), f"could not write {path}"
+        return path
+
+    def close(self) -> None:
+        """Quit this run (the window closes; the bridge shuts down and lets the keyring go).
+        Idempotent: pytest-qt also closes (and deletes) the window at teardown."""
+        if not shiboken6.isValid(self.window):
+            return
+        self.window.close()
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
+def sign_in(
+    app: DesktopApp,
+    person: Person,
+    desk: BrowserDesk,
+    username: str,
+    password: str,
+    *,
+    new_password: str | None = None,
+    shots: str | None = None,
+) -> str:
+    """``person`` signs ``app`` in through Chromium; the loopback URL Chromium landed on.
+
+    ``new_password``: managed login asks for one (a first sign-in with a temporary
+    password). ``shots``: prefix for the screenshots of each step.
+    """
+    signed_in: list[object] = []
+    failed: list[tuple[object, str]] = []
+    app.bridge.signedIn.connect(signed_in.append)
+    app.bridge.signInFailed.connect(lambda kind, text: failed.append((kind, text)))
+    launched = len(desk.opened)
+    app.window.sign_in_screen.sign_in_button.click()
+    app.wait_until(lambda: len(desk.opened) > launched or failed)
+    assert not failed, f"the sign-in failed before the browser opened: {failed}"
+    url = desk.take()
+    assert url is not None
+    assert url.startswith(app.profile.domain + "/oauth2/authorize?"), url
+    if shots:
+        app.screenshot(f"{shots}-app-waiting")
+    person.open(url)
+    if shots:
+        person.screenshot(f"{shots}-browser-sign-in")
+    person.sign_in(username, password)
+    if new_password is not None:
+        person.choose_new_password(
+            new_password, screenshot=f"{shots}-browser-new-password" if shots else None
+        )
+    landed = person.wait_for_app(list(app.profile.redirect_uris))
+    if shots:
+        person.screenshot(f"{shots}-browser-done")
+    app.wait_until(lambda: signed_in or failed)
+    assert not failed, f"the sign-in failed: {failed}"
+    app.wait_until(lambda: app.window.signed_in_view is not None)
+    if shots:
+        app.screenshot(f"{shots}-app-signed-in")
+    return landed

@@ -1,0 +1,256 @@
+"""Every call in ``desktop_app.api.admin`` over real HTTP: the protected API on the stand-in.
+
+The admin signs in through AdminInitiateAuth (same issuer and keys as managed
+login); each call is checked against what the pool then holds, and the stand-in's
+outbox for the emails Cognito would have sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from desktop_app import errors
+from desktop_app.api import admin, client
+from desktop_app.auth import http
+from local_cognito import server
+from protected_api import server as api_server
+from tests.integration.conftest import admin_tokens
+
+pytestmark = pytest.mark.integration
+
+
+class FixedToken:
+    """A TokenSource holding one access token (no refresh needed within a test)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def access_token(self, *, min_valid: float = 60.0) -> str:
+        return self.token
+
+    def refresh(self) -> object:
+        raise errors.SessionExpired("no refresh in this test")
+
+
+def client_for(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer, who: str, password: str
+) -> client.ApiClient:
+    token = str(admin_tokens(idp, stand_in, who, password)["AccessToken"])
+    return client.ApiClient(api.url, FixedToken(token), http.new_session())
+
+
+@pytest.fixture
+def as_admin(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> client.ApiClient:
+    return client_for(idp, stand_in, api, "admin", "Admin-Passw0rd!")
+
+
+@pytest.fixture
+def as_alice(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> client.ApiClient:
+    return client_for(idp, stand_in, api, "alice", "Alice-Passw0rd!")
+
+
+def invitations(stand_in: server.LocalCognito, username: str) -> list[Any]:
+    return [
+        m
+        for m in stand_in.pool.outbox.messages()
+        if m.username == username and m.kind == "invitation"
+    ]
+
+
+def all_users(api: client.ApiClient, **kwargs: Any) -> list[admin.User]:
+    users: list[admin.User] = []
+    token: str | None = None
+    while True:
+        page = admin.list_users(api, next_token=token, **kwargs)
+        users += page.users
+        token = page.next_token
+        if token is None:
+            return users
+
+
+def refused(call: Any) -> errors.ApiError:
+    with pytest.raises(errors.ApiError) as caught:
+        call()
+    return caught.value
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+
+def test_list_users_pages_through_the_demo_pool(as_admin: client.ApiClient) -> None:
+    first = admin.list_users(as_admin, limit=2)
+    assert len(first.users) == 2
+    assert first.next_token is not None
+    everyone = all_users(as_admin, limit=2)
+    by_name = {u.username: u for u in everyone}
+    assert sorted(by_name) == ["admin", "alice", "dora", "newbie"]
+    assert by_name["newbie"].status == "FORCE_CHANGE_PASSWORD"
+    assert by_name["dora"].enabled is False
+    assert by_name["alice"].email == "alice@example.com"
+    assert by_name["alice"].created_at is not None and by_name["alice"].created_at.tzinfo
+    assert by_name["alice"].sub
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        (admin.Search("username", "prefix", "a"), ["admin", "alice"]),
+        (admin.Search("username", "exact", "alice"), ["alice"]),
+        (admin.Search("email", "exact", "dora@example.com"), ["dora"]),
+        (admin.Search("email", "prefix", "new"), ["newbie"]),
+        # Cognito's "status" filter is Enabled/Disabled; the UserStatus is
+        # cognito:user_status.
+        (admin.Search("status", "exact", "Disabled"), ["dora"]),
+        (admin.Search("cognito:user_status", "exact", "FORCE_CHANGE_PASSWORD"), ["newbie"]),
+        (admin.Search("username", "prefix", 'zz"'), []),
+    ],
+)
+def test_search_on_the_server(
+    as_admin: client.ApiClient, search: admin.Search, expected: list[str]
+) -> None:
+    assert sorted(u.username for u in all_users(as_admin, search=search)) == expected
+
+
+def test_get_user_and_groups(as_admin: client.ApiClient) -> None:
+    me = admin.get_user(as_admin, "admin")
+    assert me.groups == ("Admin",)
+    assert me.attributes["email"] == "admin@example.com"
+    assert me.status == "CONFIRMED" and me.enabled
+    groups = admin.list_groups(as_admin)
+    assert [(g.name, g.member_count) for g in groups] == [("Admin", 1)]
+    members = admin.group_members(as_admin, "Admin", limit=5)
+    assert [u.username for u in members.users] == ["admin"]
+    assert members.next_token is None
+
+
+def test_unknown_user_and_group_are_404_with_a_plain_message(as_admin: client.ApiClient) -> None:
+    for call in (
+        lambda: admin.get_user(as_admin, "nobody"),
+        lambda: admin.group_members(as_admin, "NoSuchGroup"),
+        lambda: admin.disable_user(as_admin, "nobody"),
+    ):
+        error = refused(call)
+        assert error.status == 404
+        assert admin.plain_message(error).startswith("That user (or group) no longer exists")
+
+
+# -- writes --------------------------------------------------------------------------------
+
+
+def test_invite_then_resend_and_a_second_invite_is_refused(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="Editors")
+    carol = admin.invite_user(
+        as_admin, "carol", "carol@example.com", name="Carol Example", groups=["Editors"]
+    )
+    assert carol.username == "carol"
+    assert carol.status == "FORCE_CHANGE_PASSWORD"
+    assert carol.groups == ("Editors",)
+    assert carol.name == "Carol Example"
+    [invitation] = invitations(stand_in, "carol")
+    assert invitation.to == "carol@example.com"
+    assert invitation.temporary_password
+
+    admin.resend_invitation(as_admin, "carol")
+    assert len(invitations(stand_in, "carol")) == 2
+    assert admin.get_user(as_admin, "carol").status == "FORCE_CHANGE_PASSWORD"
+
+    again = refused(lambda: admin.invite_user(as_admin, "carol", "other@example.com"))
+    assert (again.status, again.code) == (409, "already_exists")
+    assert admin.plain_message(again) == "A user with that name or email already exists."
+
+
+def test_resend_to_a_confirmed_user_is_invalid_state(as_admin: client.ApiClient) -> None:
+    error = refused(lambda: admin.resend_invitation(as_admin, "alice"))
+    assert (error.status, error.code) == (409, "invalid_state")
+    assert admin.plain_message(error).startswith("Not possible in the user's current state")
+
+
+def test_disable_and_enable(as_admin: client.ApiClient) -> None:
+    admin.disable_user(as_admin, "alice")
+    assert admin.get_user(as_admin, "alice").enabled is False
+    admin.enable_user(as_admin, "alice")
+    assert admin.get_user(as_admin, "alice").enabled is True
+    admin.enable_user(as_admin, "dora")
+    assert admin.get_user(as_admin, "dora").enabled is True
+
+
+def test_reset_password_and_sign_out_everywhere(as_admin: client.ApiClient) -> None:
+    admin.sign_out_everywhere(as_admin, "alice")
+    admin.reset_password(as_admin, "alice")
+    assert admin.get_user(as_admin, "alice").status == "RESET_REQUIRED"
+
+
+def test_group_add_and_remove(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="Beta", Description="Early access")
+    admin.add_to_group(as_admin, "alice", "Beta")
+    assert admin.get_user(as_admin, "alice").groups == ("Beta",)
+    beta = {g.name: g for g in admin.list_groups(as_admin)}["Beta"]
+    assert (beta.member_count, beta.description) == (1, "Early access")
+    assert [u.username for u in admin.group_members(as_admin, "Beta").users] == ["alice"]
+    admin.remove_from_group(as_admin, "alice", "Beta")
+    assert admin.get_user(as_admin, "alice").groups == ()
+    unknown = refused(lambda: admin.add_to_group(as_admin, "alice", "Nope"))
+    assert unknown.status == 404
+
+
+def test_delete_user(as_admin: client.ApiClient) -> None:
+    admin.delete_user(as_admin, "dora")
+    assert refused(lambda: admin.get_user(as_admin, "dora")).status == 404
+    assert "dora" not in {u.username for u in all_users(as_admin)}
+
+
+@pytest.mark.parametrize(
+    ("call", "what"),
+    [
+        (lambda a: admin.disable_user(a, "admin"), "disable"),
+        (lambda a: admin.delete_user(a, "admin"), "delete"),
+        (lambda a: admin.remove_from_group(a, "admin", "Admin"), "remove group Admin from"),
+    ],
+)
+def test_self_lockout_is_refused_with_the_reason(
+    as_admin: client.ApiClient, call: Any, what: str
+) -> None:
+    error = refused(lambda: call(as_admin))
+    assert (error.status, error.code) == (409, "self_lockout")
+    assert admin.plain_message(error) == (f"You cannot {what} your own account; ask another admin.")
+    assert admin.get_user(as_admin, "admin").enabled
+
+
+# -- not an admin --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: admin.list_users(a),
+        lambda a: admin.group_members(a, "Admin"),
+        lambda a: admin.get_user(a, "admin"),
+        lambda a: admin.list_groups(a),
+        lambda a: admin.invite_user(a, "mallory", "m@example.com"),
+        lambda a: admin.resend_invitation(a, "newbie"),
+        lambda a: admin.enable_user(a, "dora"),
+        lambda a: admin.disable_user(a, "admin"),
+        lambda a: admin.reset_password(a, "admin"),
+        lambda a: admin.sign_out_everywhere(a, "admin"),
+        lambda a: admin.delete_user(a, "admin"),
+        lambda a: admin.add_to_group(a, "alice", "Admin"),
+        lambda a: admin.remove_from_group(a, "admin", "Admin"),
+    ],
+)
+def test_alice_is_refused_everything(
+    as_alice: client.ApiClient, stand_in: server.LocalCognito, call: Any
+) -> None:
+    error = refused(lambda: call(as_alice))
+    assert error.status == 403
+    assert admin.plain_message(error) == "You are not allowed to do this (admin group required)."
+    assert invitations(stand_in, "mallory") == []

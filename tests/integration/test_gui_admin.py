@@ -1,0 +1,756 @@
+"""The Admin section (Users, Groups, Overview) on a real bridge signed in as the admin,
+against cognito-local and the protected API, driven as an admin would drive it.
+
+File dialogs are replaced by ``choose_open_file`` / ``choose_save_file``; the other
+dialogs are opened with ``open()`` and driven with qtbot, never ``exec()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from pytestqt.qtbot import QtBot
+
+from desktop_app import config
+from desktop_app.api import admin
+from desktop_app.auth import discovery, session, store
+from desktop_app.models import groups as groups_model
+from desktop_app.models import users as users_model
+from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui.admin import common, overview, section, users_panel
+from local_cognito import profile as local_profile
+from local_cognito import seed, server
+from protected_api import server as api_server
+from tests.support.person import Person
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "artifacts"))
+LEFT = QtCore.Qt.MouseButton.LeftButton
+WAIT_MS = 15_000
+SELECT = QtCore.QItemSelectionModel.SelectionFlag
+
+
+@pytest.fixture(autouse=True)
+def _fresh_discovery() -> Iterator[None]:
+    discovery.clear_cache()
+    yield
+    discovery.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _delete_qt_objects_here(qtbot: QtBot) -> Iterator[None]:
+    """Delete the widgets qtbot closed (and the dialogs closed with deleteLater) now,
+    on the GUI thread. No ``gc.collect()`` here on purpose: a Qt object wrongly owned
+    by Python should crash these tests (as a borrowed layout once did), not be hidden."""
+    yield
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def bridge(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> Iterator[qt_bridge.SessionBridge]:
+    """Signed in as the seeded admin through managed login, like the app."""
+    info = stand_in.info()
+    info["api_url"] = api.url
+    profile = config.parse_profile("local", local_profile.profile_values(info))
+    person = Person(stand_in.url, "admin", "Admin-Passw0rd!")
+    current = session.Session(
+        profile, token_store=store.MemoryStore(warning=None), open_browser=person.open
+    )
+    subject = qt_bridge.SessionBridge(current)
+    with qtbot.waitSignal(subject.signedIn, timeout=20_000):
+        subject.sign_in()
+    yield subject
+    subject.shutdown()
+
+
+class Files:
+    """Stands in for the file dialogs: hands out the paths a test sets."""
+
+    def __init__(self) -> None:
+        self.open_path = ""
+        self.save_path = ""
+        self.asked: list[str] = []
+
+    def choose_open(self, _parent: QtWidgets.QWidget, caption: str, _filters: str) -> str:
+        self.asked.append(caption)
+        return self.open_path
+
+    def choose_save(self, _parent: QtWidgets.QWidget, caption: str, _filters: str) -> str:
+        self.asked.append(caption)
+        return self.save_path
+
+
+@pytest.fixture
+def files() -> Files:
+    return Files()
+
+
+@pytest.fixture
+def make_section(
+    qtbot: QtBot, bridge: qt_bridge.SessionBridge, files: Files
+) -> Callable[[], section.AdminSection]:
+    kept: list[section.AdminSection] = []  # qtbot holds widgets weakly
+
+    def make() -> section.AdminSection:
+        shown = section.AdminSection(
+            bridge, choose_open_file=files.choose_open, choose_save_file=files.choose_save
+        )
+        qtbot.addWidget(shown)
+        kept.append(shown)
+        shown.resize(1200, 760)
+        shown.show()
+        qtbot.waitExposed(shown)
+        shown.reload()
+        settle(qtbot, shown.users)
+        qtbot.waitUntil(lambda: shown.groups_model.rowCount() > 0, timeout=WAIT_MS)
+        return shown
+
+    return make
+
+
+def screenshot(widget: QtWidgets.QWidget, name: str) -> None:
+    """Save what ``widget`` shows now, as test_gui_app does for the README."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    QtWidgets.QApplication.processEvents()
+    assert widget.grab().save(str(folder / f"{name}.png"))
+
+
+def settle(qtbot: QtBot, panel: users_panel.UsersPanel) -> None:
+    """Wait until the users table has what it asked for."""
+    qtbot.waitUntil(lambda: not panel.model.is_loading and panel.model.count > 0, timeout=WAIT_MS)
+
+
+def detail_of(qtbot: QtBot, panel: users_panel.UsersPanel, username: str) -> admin.UserDetail:
+    assert panel.select_username(username), f"{username} is not in the table"
+    pane = panel.detail
+
+    def ready() -> bool:
+        return (
+            pane.detail is not None
+            and pane.detail.username == username
+            and not pane.is_busy
+            and not pane.is_loading()
+        )
+
+    qtbot.waitUntil(ready, timeout=WAIT_MS)
+    assert pane.detail is not None
+    return pane.detail
+
+
+def row_user(panel: users_panel.UsersPanel, username: str) -> admin.User:
+    row = panel.model.row_of(username)
+    assert row is not None, f"{username} is not in the table"
+    user = panel.model.user(row)
+    assert user is not None
+    return user
+
+
+def select_usernames(panel: users_panel.UsersPanel, names: list[str]) -> None:
+    chosen = QtCore.QItemSelection()
+    for name in names:
+        row = panel.model.row_of(name)
+        assert row is not None, name
+        index = panel.model.index(row, 0)
+        chosen.select(index, index)
+    panel.table.selectionModel().select(chosen, SELECT.ClearAndSelect | SELECT.Rows)
+
+
+def make_group(idp: Any, stand_in: server.LocalCognito, name: str) -> None:
+    idp.create_group(GroupName=name, UserPoolId=stand_in.pool.id, Description=f"{name} group")
+
+
+# -- search and paging ---------------------------------------------------------------------
+
+
+def test_search_is_debounced_and_runs_on_the_server(
+    qtbot: QtBot,
+    make_section: Callable[[], section.AdminSection],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    panel = make_section().users
+    asked: list[admin.Search | None] = []
+    original = panel.model.set_search
+    monkeypatch.setattr(panel.model, "set_search", lambda s: (asked.append(s), original(s)))
+
+    qtbot.keyClicks(panel.search_bar.text, "ne")  # one keystroke at a time
+    assert panel.search_bar.pending()
+    qtbot.waitUntil(lambda: asked != [], timeout=WAIT_MS)
+    assert asked == [admin.Search("username", "prefix", "ne")]  # one request, not two
+    settle(qtbot, panel)
+    assert [row_user(panel, "newbie").username] == [
+        panel.model.user(r).username  # type: ignore[union-attr]
+        for r in range(panel.model.count)
+    ]
+    assert panel.count_label.text() == "1 users"
+
+    panel.search_bar.set_search("email", "exact", "dora@example.com")
+    panel.search_now()
+    settle(qtbot, panel)
+    assert panel.model.count == 1
+    assert row_user(panel, "dora").enabled is False
+
+    # Cognito's "status" filter is the Enabled flag (case-sensitive).
+    panel.search_bar.set_search("status", "exact", "Disabled")
+    assert panel.search_bar.text.completer() is not None  # offers Enabled / Disabled
+    panel.search_now()
+    settle(qtbot, panel)
+    assert [panel.model.user(0).username] == ["dora"]  # type: ignore[union-attr]
+
+    panel.search_bar.text.clear()
+    panel.search_now()
+    qtbot.waitUntil(lambda: panel.model.count == 4 and not panel.model.is_loading)
+    assert panel.model.search is None
+
+
+def test_an_older_search_never_replaces_a_newer_one(
+    qtbot: QtBot, bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
+) -> None:
+    seed.seed_synthetic(stand_in.pool, 5)
+    release = threading.Event()
+    slow_answered = threading.Event()
+
+    def page(
+        api: admin.JsonCaller, token: str | None, search: admin.Search | None, limit: int
+    ) -> admin.UserPage:
+        answer = admin.list_users(api, search=search, limit=limit, next_token=token)
+        if search is not None and search.value == "user":  # the older, slow search
+            release.wait(10)
+            slow_answered.set()
+        return answer
+
+    groups = groups_model.GroupsModel(bridge)
+    model = users_model.UsersModel(bridge, page=page)
+    panel = users_panel.UsersPanel(bridge, groups, model=model)
+    qtbot.addWidget(panel)
+
+    panel.search_bar.set_search("username", "prefix", "user")
+    panel.search_now()
+    panel.search_bar.set_search("username", "prefix", "ali")
+    panel.search_now()
+    qtbot.waitUntil(lambda: model.count == 1 and not model.is_loading, timeout=WAIT_MS)
+    release.set()
+    qtbot.waitUntil(slow_answered.is_set, timeout=WAIT_MS)
+    qtbot.wait(200)  # the stale answer reaches the GUI thread, and is dropped
+    assert [model.user(r).username for r in range(model.count)] == ["alice"]  # type: ignore[union-attr]
+    assert model.search == admin.Search("username", "prefix", "ali")
+
+
+def test_scrolling_pages_to_the_end(
+    qtbot: QtBot, stand_in: server.LocalCognito, make_section: Callable[[], section.AdminSection]
+) -> None:
+    seed.seed_synthetic(stand_in.pool, 130)
+    panel = make_section().users
+    assert panel.model.count == 60
+    assert panel.count_label.text() == "60 users loaded, more available"
+    for _ in range(10):
+        if not panel.model.has_more:
+            break
+        panel.table.scrollToBottom()
+        qtbot.waitUntil(lambda: not panel.model.is_loading, timeout=WAIT_MS)
+    assert panel.model.count == 134  # 130 + the 4 demo users
+    assert not panel.model.has_more
+    assert panel.count_label.text() == "134 users"
+    names = {panel.model.user(r).username for r in range(134)}  # type: ignore[union-attr]
+    assert len(names) == 134
+
+    # Sorting orders the loaded rows from the header, with no new request.
+    panel.table.sortByColumn(users_model.Column.USERNAME, QtCore.Qt.SortOrder.DescendingOrder)
+    assert panel.model.user(0).username == "user00130"  # type: ignore[union-attr]
+    assert not panel.model.is_loading
+
+
+# -- single-user actions -------------------------------------------------------------------
+
+
+def test_invite_then_the_user_is_pending_and_the_outbox_has_the_password(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    make_group(idp, stand_in, "Team")
+    shown = make_section()
+    panel = shown.users
+    dialog = panel.open_invite()
+    assert dialog.isVisible()
+    assert not dialog.send_button.isEnabled()
+    dialog.username.setText("carol")
+    dialog.email.setText("carol@")
+    assert dialog.email_hint.text() != ""
+    assert not dialog.send_button.isEnabled()
+    dialog.email.setText("carol@example.com")
+    dialog.name.setText("Carol Example")
+    dialog.set_group_checked("Team")
+    assert dialog.email_hint.text() == ""
+    assert dialog.send_button.isEnabled()
+
+    with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.send_button, LEFT)
+    assert panel.invite_dialog is None
+    qtbot.waitUntil(lambda: panel.model.row_of("carol") is not None, timeout=WAIT_MS)
+    carol = row_user(panel, "carol")
+    assert carol.status == "FORCE_CHANGE_PASSWORD"
+    assert carol.email == "carol@example.com"
+    assert "carol@example.com" in panel.message.text()
+    [message] = stand_in.pool.outbox.messages(to="carol@example.com")
+    assert message.kind == "invitation"
+    assert message.username == "carol"
+    assert message.temporary_password
+    assert message.temporary_password in message.body
+    # The new member is counted in the Groups tab.
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    assert detail_of(qtbot, panel, "carol").groups == ("Team",)
+
+    # The same username again: the dialog stays open and says why.
+    again = panel.open_invite()
+    again.username.setText("carol")
+    again.email.setText("carol2@example.com")
+    qtbot.mouseClick(again.send_button, LEFT)
+    qtbot.waitUntil(lambda: again.message.text() != "", timeout=WAIT_MS)
+    assert again.isVisible()
+    assert again.message.text() == "A user with that name or email already exists."
+    again.reject()
+
+
+def test_disable_then_enable_from_the_detail_pane(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    panel = make_section().users
+    pane = panel.detail
+    detail = detail_of(qtbot, panel, "alice")
+    assert detail.enabled
+    assert pane.toggle_button.text() == "Disable"
+    assert pane.card.fields["email"].text() == "alice@example.com"
+    assert pane.card.attributes.rowCount() >= 2  # sub, email, email_verified...
+    assert not pane.resend_button.isVisibleTo(pane)  # not a pending invitation
+
+    qtbot.mouseClick(pane.toggle_button, LEFT)
+    assert not pane.toggle_button.isEnabled()  # busy until the call returns
+    qtbot.waitUntil(lambda: not row_user(panel, "alice").enabled, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: pane.toggle_button.text() == "Enable", timeout=WAIT_MS)
+    assert panel.message.text() == "alice is disabled."
+    assert not idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="alice")["Enabled"]
+
+    qtbot.waitUntil(pane.toggle_button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(pane.toggle_button, LEFT)
+    qtbot.waitUntil(lambda: row_user(panel, "alice").enabled, timeout=WAIT_MS)
+    assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="alice")["Enabled"]
+
+
+def test_resend_and_a_failed_action_keep_the_table_consistent(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    panel = make_section().users
+    pane = panel.detail
+    detail_of(qtbot, panel, "newbie")
+    assert pane.resend_button.isVisibleTo(pane) and pane.resend_button.isEnabled()
+    before = len(stand_in.pool.outbox.messages(username="newbie"))
+    qtbot.mouseClick(pane.resend_button, LEFT)
+    qtbot.waitUntil(
+        lambda: len(stand_in.pool.outbox.messages(username="newbie")) == before + 1,
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: not pane.is_busy, timeout=WAIT_MS)
+    assert not panel.message.is_error
+
+    # Deleted behind the admin's back: the action fails in plain words, the row goes.
+    detail_of(qtbot, panel, "alice")
+    idp.admin_delete_user(UserPoolId=stand_in.pool.id, Username="alice")
+    qtbot.mouseClick(pane.reset_button, LEFT)
+    qtbot.waitUntil(lambda: panel.model.row_of("alice") is None, timeout=WAIT_MS)
+    assert panel.message.is_error
+    assert panel.message.text() == "That user (or group) no longer exists; the list was refreshed."
+    assert pane.username is None
+
+
+def test_delete_needs_the_username_typed(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    panel = make_section().users
+    pane = panel.detail
+    detail_of(qtbot, panel, "dora")
+    # The Delete key on the table asks, like the button.
+    panel.window().activateWindow()
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Delete)
+    dialog = pane.delete_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert pane.ask_delete() is dialog  # asked again: the same question, not a second one
+    assert not dialog.delete_button.isEnabled()
+    qtbot.keyClicks(dialog.confirm, "dor")
+    assert not dialog.delete_button.isEnabled()
+    qtbot.keyClicks(dialog.confirm, "a")
+    assert dialog.delete_button.isEnabled()
+    qtbot.mouseClick(dialog.delete_button, LEFT)
+    qtbot.waitUntil(lambda: panel.model.row_of("dora") is None, timeout=WAIT_MS)
+    assert panel.message.text() == "dora was deleted."
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="dora")
+
+
+def test_group_chips_add_and_remove_update_the_member_counts(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    make_group(idp, stand_in, "Team")
+    shown = make_section()
+    panel, pane = shown.users, shown.users.detail
+    detail_of(qtbot, panel, "alice")
+    assert pane.group_chips() == []
+    assert shown.groups.member_count("Team") == 0
+    pane.group_choice.setCurrentText("Team")
+    qtbot.mouseClick(pane.add_group_button, LEFT)
+    qtbot.waitUntil(lambda: pane.group_chips() == ["Team"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    assert panel.message.text() == "alice added to Team."
+    screenshot(shown, "06-admin-users")
+
+    chip = pane.chip("Team")
+    assert chip is not None and chip.remove_button is not None
+    qtbot.waitUntil(chip.remove_button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(chip.remove_button, LEFT)
+    qtbot.waitUntil(lambda: pane.group_chips() == [], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 0, timeout=WAIT_MS)
+    groups = idp.admin_list_groups_for_user(UserPoolId=stand_in.pool.id, Username="alice")
+    assert groups["Groups"] == []
+
+
+def test_self_lockout_actions_are_disabled_with_the_reason(
+    qtbot: QtBot, make_section: Callable[[], section.AdminSection]
+) -> None:
+    shown = make_section()
+    panel, pane = shown.users, shown.users.detail
+    detail_of(qtbot, panel, "admin")
+    for button, reason in (
+        (pane.toggle_button, common.Guarded.DISABLE),
+        (pane.delete_button, common.Guarded.DELETE),
+        (pane.reset_button, common.Guarded.RESET_PASSWORD),
+        (pane.sign_out_button, common.Guarded.SIGN_OUT),
+    ):
+        assert not button.isEnabled(), button.text()
+        assert button.toolTip() == common.lockout_reason(reason)
+    assert pane.lockout_note.isVisibleTo(pane)
+    chip = pane.chip("Admin")
+    assert chip is not None and chip.remove_button is not None
+    assert not chip.remove_button.isEnabled()
+    assert chip.remove_button.toolTip() == common.lockout_reason(common.Guarded.LEAVE_ADMIN_GROUP)
+    assert pane.ask_delete() is None
+    pane.toggle_enabled()  # even called directly, nothing is sent
+    assert not pane.is_busy
+
+    # Another user's actions are all there.
+    detail_of(qtbot, panel, "alice")
+    assert pane.toggle_button.isEnabled() and pane.delete_button.isEnabled()
+    assert not pane.lockout_note.isVisibleTo(pane)
+
+    # In the Groups tab the admin cannot remove themselves from the admin group.
+    shown.tabs.setCurrentWidget(shown.groups)
+    shown.groups.choose_group("Admin")
+    model = shown.groups.members_model
+    assert model is not None
+    qtbot.waitUntil(lambda: model.count == 1 and not model.is_loading, timeout=WAIT_MS)
+    shown.groups.members_view.selectRow(0)
+    assert not shown.groups.remove_button.isEnabled()
+    assert shown.groups.remove_button.toolTip() == common.lockout_reason(
+        common.Guarded.LEAVE_ADMIN_GROUP
+    )
+
+
+# -- bulk ----------------------------------------------------------------------------------
+
+
+def test_bulk_disable_of_20_users_reports_the_one_that_failed(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    names = seed.seed_synthetic(stand_in.pool, 20)
+    panel = make_section().users
+    select_usernames(panel, names)
+    assert len(panel.selected_users()) == 20
+    assert panel.bulk_label.text() == "20 selected:"
+    assert panel.bulk_disable_button.isEnabled()
+    idp.admin_delete_user(UserPoolId=stand_in.pool.id, Username="user00007")
+
+    dialog = panel.bulk_disable()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog.progress.running, timeout=30_000)
+    outcomes = dialog.progress.outcomes()
+    assert [label for label, _ok, _m in outcomes] == names
+    assert sum(1 for _l, ok, _m in outcomes if ok) == 19
+    assert dialog.progress.failures() == [
+        ("user00007", "That user (or group) no longer exists; the list was refreshed.")
+    ]
+    assert dialog.progress.summary.text() == "19 succeeded, 1 failed."
+    screenshot(dialog, "07-admin-bulk-results")
+    assert dialog.progress.bar.value() == 20
+    assert dialog.close_button.isVisibleTo(dialog)
+    failed_row = names.index("user00007")
+    assert dialog.progress.results.item(failed_row, 1).text() == "Failed"  # type: ignore[union-attr]
+
+    # The table follows: the deleted user is gone, the others show disabled.
+    qtbot.waitUntil(lambda: panel.model.row_of("user00007") is None, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: all(not row_user(panel, n).enabled for n in names if n != "user00007"),
+        timeout=WAIT_MS,
+    )
+    qtbot.mouseClick(dialog.close_button, LEFT)
+    assert not dialog.isVisible()
+
+
+def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    make_group(idp, stand_in, "Team")
+    shown = make_section()
+    panel = shown.users
+    select_usernames(panel, ["admin", "alice"])
+    dialog = panel.bulk_disable()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog.progress.running, timeout=WAIT_MS)
+    assert dialog.progress.failures() == [("admin", common.lockout_reason(common.Guarded.DISABLE))]
+    assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="admin")["Enabled"]
+    qtbot.waitUntil(lambda: not row_user(panel, "alice").enabled, timeout=WAIT_MS)
+    dialog.accept()
+
+    select_usernames(panel, ["alice", "newbie"])
+    adding = panel.bulk_add("Team")
+    assert adding is not None
+    qtbot.waitUntil(lambda: not adding.progress.running, timeout=WAIT_MS)
+    assert adding.progress.failures() == []
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 2, timeout=WAIT_MS)
+    adding.accept()
+
+    select_usernames(panel, ["alice", "newbie"])
+    resending = panel.bulk_resend()
+    assert resending is not None
+    qtbot.waitUntil(lambda: not resending.progress.running, timeout=WAIT_MS)
+    # alice is no pending invitation: said for her row, newbie's went out.
+    assert [label for label, _m in resending.progress.failures()] == ["alice"]
+    resending.accept()
+
+    select_usernames(panel, ["alice", "newbie"])
+    removing = panel.bulk_remove("Team")
+    assert removing is not None
+    qtbot.waitUntil(lambda: not removing.progress.running, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 0, timeout=WAIT_MS)
+    removing.accept()
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def test_csv_import_previews_the_bad_row_and_invites_only_the_valid_ones(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    tmp_path: Path,
+    files: Files,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    make_group(idp, stand_in, "Team")
+    shown = make_section()
+    panel = shown.users
+    source = tmp_path / "invites.csv"
+    source.write_text(
+        "username,email,name,groups\n"
+        "erin,erin@example.com,Erin,Team\n"
+        "frank,not-an-email,Frank,\n"
+        "gina,gina@example.com,,\n",
+        encoding="utf-8",
+    )
+    files.open_path = str(source)
+    panel.import_csv()
+    qtbot.waitUntil(lambda: panel.csv.import_dialog is not None, timeout=WAIT_MS)
+    dialog = panel.csv.import_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.problem_rows() == [3]
+    assert dialog.invite_button.text() == "Invite 2 valid row(s)"
+    assert dialog.invite_button.isEnabled()
+    problem = dialog.preview.item(1, 5)
+    assert problem is not None and "email" in problem.text()
+    assert stand_in.pool.outbox.messages(to="erin@example.com") == []  # nothing sent yet
+    screenshot(dialog, "08-admin-import-preview")
+
+    qtbot.mouseClick(dialog.invite_button, LEFT)
+    qtbot.waitUntil(lambda: dialog.close_button.isVisibleTo(dialog), timeout=WAIT_MS)
+    assert [(label, ok) for label, ok, _m in dialog.progress.outcomes()] == [
+        ("erin", True),
+        ("gina", True),
+    ]
+    assert len(stand_in.pool.outbox.messages(to="erin@example.com")) == 1
+    assert len(stand_in.pool.outbox.messages(to="gina@example.com")) == 1
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="frank")
+    qtbot.waitUntil(lambda: panel.model.row_of("gina") is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    assert panel.message.text() == "2 invitation(s) sent, 0 failed."
+
+
+def test_a_csv_without_a_header_is_refused_in_the_message_line(
+    qtbot: QtBot, tmp_path: Path, files: Files, make_section: Callable[[], section.AdminSection]
+) -> None:
+    panel = make_section().users
+    source = tmp_path / "bad.csv"
+    source.write_text("erin,erin@example.com\n", encoding="utf-8")
+    files.open_path = str(source)
+    panel.import_csv()
+    qtbot.waitUntil(lambda: panel.message.text() != "", timeout=WAIT_MS)
+    assert panel.message.is_error
+    assert "header" in panel.message.text()
+    assert panel.csv.import_dialog is None
+    assert panel.import_button.isEnabled()
+
+
+def test_export_writes_the_loaded_rows(
+    qtbot: QtBot,
+    stand_in: server.LocalCognito,
+    tmp_path: Path,
+    files: Files,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    seed.seed_synthetic(stand_in.pool, 70)
+    panel = make_section().users
+    qtbot.waitUntil(lambda: not panel.model.is_loading, timeout=WAIT_MS)
+    loaded = [panel.model.user(r).username for r in range(panel.model.count)]  # type: ignore[union-attr]
+    target = tmp_path / "users.csv"
+    files.save_path = str(target)
+    panel.export_csv()
+    qtbot.waitUntil(lambda: "exported" in panel.message.text(), timeout=WAIT_MS)
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["username"] for row in rows] == loaded
+    assert {row["status"] for row in rows} >= {"CONFIRMED"}
+    assert f"{len(loaded)} users exported" in panel.message.text()
+    if panel.model.has_more:
+        assert "More users exist" in panel.message.text()
+
+    files.save_path = ""  # the admin cancelled the file dialog: nothing happens
+    panel.message.clear_message()
+    panel.export_csv()
+    assert panel.message.text() == ""
+
+
+# -- Groups tab ----------------------------------------------------------------------------
+
+
+def test_group_members_page_lazily_and_can_be_added_and_removed(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    for i in range(70):
+        seed.add_user(
+            stand_in.pool,
+            f"member{i:03d}",
+            "Member-Passw0rd!",
+            f"m{i}@example.test",
+            groups=("Big",),
+        )
+    shown = make_section()
+    groups = shown.groups
+    shown.tabs.setCurrentWidget(groups)
+    assert groups.member_count("Big") == 70
+    row = shown.groups_model.row_of("Big")
+    assert row is not None
+    groups.groups_view.selectRow(row)
+    assert groups.group == "Big"
+    model = groups.members_model
+    assert model is not None
+    qtbot.waitUntil(lambda: model.count >= 60 and not model.is_loading, timeout=WAIT_MS)
+    for _ in range(5):
+        if not model.has_more:
+            break
+        groups.members_view.scrollToBottom()
+        qtbot.waitUntil(lambda: not model.is_loading, timeout=WAIT_MS)
+    assert model.count == 70
+    assert groups.members_count.text() == "70 member(s)"
+    screenshot(shown, "09-admin-groups")
+
+    qtbot.keyClicks(groups.add_name, "alice")
+    qtbot.mouseClick(groups.add_button, LEFT)
+    qtbot.waitUntil(lambda: groups.member_count("Big") == 71, timeout=WAIT_MS)
+    assert groups.message.text() == "alice added to Big."
+    assert groups.add_name.text() == ""
+
+    groups.choose_group("Admin")
+    admins = groups.members_model
+    assert admins is not None and admins is not model
+    qtbot.waitUntil(lambda: admins.count == 1 and not admins.is_loading, timeout=WAIT_MS)
+    idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin")
+    admins.refresh()
+    qtbot.waitUntil(lambda: admins.count == 2 and not admins.is_loading, timeout=WAIT_MS)
+    alice_row = admins.row_of("alice")
+    assert alice_row is not None
+    groups.members_view.selectRow(alice_row)
+    assert groups.remove_button.isEnabled()
+    qtbot.mouseClick(groups.remove_button, LEFT)
+    qtbot.waitUntil(lambda: groups.member_count("Admin") == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: admins.count == 1 and not admins.is_loading, timeout=WAIT_MS)
+
+
+# -- Overview ------------------------------------------------------------------------------
+
+
+def test_overview_charts_and_pending_invitations_with_resend(
+    qtbot: QtBot, bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
+) -> None:
+    seed.seed_synthetic(stand_in.pool, 65)  # more than one page to count
+
+    def later() -> datetime.datetime:
+        return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=10)
+
+    panel = overview.OverviewPanel(bridge, now=later)
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        panel.ensure_loaded()
+    assert dict(panel.status_chart.bars()) == {"CONFIRMED": 68, "FORCE_CHANGE_PASSWORD": 1}
+    assert dict(panel.group_chart.bars()) == {"Admin": 1}
+    assert "CONFIRMED: 68" in panel.status_chart.accessibleDescription()
+    assert panel.summary.text() == "69 users in 1 groups."
+    assert panel.days.value() == overview.DEFAULT_PENDING_DAYS
+    assert panel.pending_usernames() == ["newbie"]
+    screenshot(panel, "10-admin-overview")
+    panel.days.setValue(30)
+    assert panel.pending_usernames() == []
+    panel.days.setValue(7)
+
+    before = len(stand_in.pool.outbox.messages(username="newbie"))
+    qtbot.mouseClick(panel.resend_buttons["newbie"], LEFT)
+    qtbot.waitUntil(lambda: panel.resend_buttons["newbie"].text() == "Sent", timeout=WAIT_MS)
+    assert len(stand_in.pool.outbox.messages(username="newbie")) == before + 1
+    assert panel.message.text() == "Invitation sent again to newbie."
+    image = panel.status_chart.grab().toImage()
+    assert not image.isNull()

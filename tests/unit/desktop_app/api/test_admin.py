@@ -1,0 +1,454 @@
+"""The typed admin client: what each call sends, how answers parse, garbage refused, messages."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+
+from desktop_app import errors
+from desktop_app.api import admin, client
+from desktop_app.auth import http
+
+API = "https://api.example.com"
+SECRET = "s3cr3t-looking-value"
+_DROP = object()
+
+GOOD_USER: dict[str, Any] = {
+    "username": "alice",
+    "sub": "0f6b-sub",
+    "email": "alice@example.com",
+    "name": "Alice Example",
+    "status": "CONFIRMED",
+    "enabled": True,
+    "created_at": "2026-01-01T07:00:00Z",
+    "modified_at": "2026-01-02T08:30:00+00:00",
+}
+GOOD_DETAIL: dict[str, Any] = {
+    **GOOD_USER,
+    "name": None,
+    "attributes": {"email": "alice@example.com", "name": "From Attributes", "sub": "0f6b-sub"},
+    "groups": ["Admin", "Editors"],
+}
+ALICE = admin.User(
+    username="alice",
+    sub="0f6b-sub",
+    email="alice@example.com",
+    name="Alice Example",
+    status="CONFIRMED",
+    enabled=True,
+    created_at=datetime.datetime(2026, 1, 1, 7, tzinfo=datetime.UTC),
+    modified_at=datetime.datetime(2026, 1, 2, 8, 30, tzinfo=datetime.UTC),
+)
+
+
+class FakeTokens:
+    def access_token(self, *, min_valid: float = 60.0) -> str:
+        return "tok"
+
+    def refresh(self) -> object:
+        return object()
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock() as running:
+        yield running
+
+
+@pytest.fixture
+def api() -> client.ApiClient:
+    return client.ApiClient(API, FakeTokens(), http.new_session())
+
+
+def user_with(**changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(GOOD_USER)
+    for key, value in changes.items():
+        if value is _DROP:
+            del body[key]
+        else:
+            body[key] = value
+    return body
+
+
+def query(mock: responses.RequestsMock, n: int = 0) -> dict[str, list[str]]:
+    url = mock.calls[n].request.url or ""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+
+
+def sent_json(mock: responses.RequestsMock, n: int = 0) -> Any:
+    return json.loads(mock.calls[n].request.body or b"")
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+
+def test_list_users_parses_a_page(mock: responses.RequestsMock, api: client.ApiClient) -> None:
+    mock.get(f"{API}/admin/users", json={"users": [GOOD_USER], "pagination_token": "next+1/="})
+    page = admin.list_users(api)
+    assert page == admin.UserPage((ALICE,), "next+1/=")
+    assert query(mock) == {"limit": ["60"]}
+
+
+def test_list_users_sends_the_search_the_limit_and_the_token_unchanged(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/admin/users", json={"users": [], "pagination_token": None})
+    search = admin.Search("email", "prefix", 'al"ice')
+    page = admin.list_users(api, search=search, limit=25, next_token="a+b/c==")
+    assert page == admin.UserPage((), None)
+    assert query(mock) == {
+        "limit": ["25"],
+        "attribute": ["email"],
+        "match": ["prefix"],
+        "value": ['al"ice'],
+        "pagination_token": ["a+b/c=="],
+    }
+
+
+@pytest.mark.parametrize("limit", [0, 61])
+def test_list_users_refuses_a_limit_cognito_would(api: client.ApiClient, limit: int) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        admin.list_users(api, limit=limit)
+
+
+def test_a_user_without_optional_fields(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    bare = user_with(sub=None, email=_DROP, name=_DROP, created_at=None, modified_at=_DROP)
+    mock.get(f"{API}/admin/users", json={"users": [bare]})
+    [user] = admin.list_users(api).users
+    assert (user.sub, user.email, user.name, user.created_at, user.modified_at) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_a_naive_time_is_taken_as_utc(mock: responses.RequestsMock, api: client.ApiClient) -> None:
+    mock.get(f"{API}/admin/users", json={"users": [user_with(created_at="2026-01-01T07:00:00")]})
+    [user] = admin.list_users(api).users
+    assert user.created_at == datetime.datetime(2026, 1, 1, 7, tzinfo=datetime.UTC)
+
+
+def test_group_members_quotes_the_group_and_pages(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/admin/groups/a%2Bb%40c/members", json={"users": [GOOD_USER]})
+    page = admin.group_members(api, "a+b@c", limit=10, next_token="t1")
+    assert page.users == (ALICE,)
+    assert query(mock) == {"limit": ["10"], "pagination_token": ["t1"]}
+
+
+def test_get_user_reads_attributes_and_groups(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/admin/users/alice", json=GOOD_DETAIL)
+    user = admin.get_user(api, "alice")
+    assert isinstance(user, admin.UserDetail)
+    assert user.name == "From Attributes"  # no top-level name: the attribute's
+    assert user.groups == ("Admin", "Editors")
+    assert dict(user.attributes)["email"] == "alice@example.com"
+
+
+def test_list_groups(mock: responses.RequestsMock, api: client.ApiClient) -> None:
+    groups = [
+        {"name": "Admin", "description": "Admins", "precedence": 0, "member_count": 1},
+        {"name": "Beta", "description": None, "precedence": None, "member_count": 0},
+    ]
+    mock.get(f"{API}/admin/groups", json={"groups": groups})
+    assert admin.list_groups(api) == (
+        admin.Group("Admin", "Admins", 0, 1),
+        admin.Group("Beta", None, None, 0),
+    )
+
+
+# -- garbage -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([], "users answer"),
+        ({"users": {}}, "users"),
+        ({"users": [SECRET]}, "users[0]"),
+        ({"users": [user_with(username=_DROP)]}, "users[0].username"),
+        ({"users": [GOOD_USER, user_with(username=7)]}, "users[1].username"),
+        ({"users": [user_with(enabled=SECRET)]}, "users[0].enabled"),
+        ({"users": [user_with(enabled=1)]}, "users[0].enabled"),
+        ({"users": [user_with(status=None)]}, "users[0].status"),
+        ({"users": [user_with(email=["x"])]}, "users[0].email"),
+        ({"users": [user_with(created_at=SECRET)]}, "users[0].created_at"),
+        ({"users": [user_with(modified_at=12)]}, "users[0].modified_at"),
+        ({"users": [], "pagination_token": ""}, "pagination_token"),
+        ({"users": [], "pagination_token": 5}, "pagination_token"),
+    ],
+)
+def test_a_garbage_page_names_the_field_and_never_the_value(
+    mock: responses.RequestsMock, api: client.ApiClient, body: Any, field: str
+) -> None:
+    mock.get(f"{API}/admin/users", json=body)
+    with pytest.raises(errors.ApiError) as caught:
+        admin.list_users(api)
+    assert caught.value.code == "invalid_answer"
+    assert str(caught.value).endswith(f"the admin answer is not valid: {field}")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"attributes": [SECRET]}, "user.attributes"),
+        ({"attributes": {"email": 5}}, "user.attributes"),
+        ({"groups": SECRET}, "user.groups"),
+        ({"groups": ["ok", 3]}, "user.groups"),
+        ({"sub": 42}, "user.sub"),
+    ],
+)
+def test_a_garbage_user_names_the_field(
+    mock: responses.RequestsMock, api: client.ApiClient, changes: dict[str, Any], field: str
+) -> None:
+    mock.get(f"{API}/admin/users/alice", json={**GOOD_DETAIL, **changes})
+    with pytest.raises(errors.ApiError, match=f"not valid: {field}$") as caught:
+        admin.get_user(api, "alice")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"groups": SECRET}, "groups"),
+        ({"groups": [{"name": "a", "member_count": True}]}, r"groups\[0\].member_count"),
+        ({"groups": [{"name": "a", "member_count": -1}]}, r"groups\[0\].member_count"),
+        ({"groups": [{"name": "a", "member_count": 1, "precedence": "1"}]}, "precedence"),
+        ({"groups": [{"member_count": 1}]}, r"groups\[0\].name"),
+        ({"groups": [{"name": "a", "member_count": 1, "description": 3}]}, "description"),
+    ],
+)
+def test_a_garbage_group_list_names_the_field(
+    mock: responses.RequestsMock, api: client.ApiClient, body: Any, field: str
+) -> None:
+    mock.get(f"{API}/admin/groups", json=body)
+    with pytest.raises(errors.ApiError, match=field) as caught:
+        admin.list_groups(api)
+    assert SECRET not in str(caught.value)
+
+
+def test_an_invite_answer_that_is_not_json(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.post(f"{API}/admin/users", body="<html>" + SECRET, status=201)
+    with pytest.raises(errors.ApiError, match="not valid: not JSON") as caught:
+        admin.invite_user(api, "carol", "carol@example.com")
+    assert SECRET not in str(caught.value)
+
+
+# -- writes --------------------------------------------------------------------------------
+
+
+def test_invite_user_sends_the_checked_body_and_parses_the_user(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    created = {**GOOD_DETAIL, "username": "carol", "status": "FORCE_CHANGE_PASSWORD"}
+    mock.post(f"{API}/admin/users", json=created, status=201)
+    user = admin.invite_user(api, "carol", "  carol@example.com ", name="Carol", groups=["Editors"])
+    assert user.status == "FORCE_CHANGE_PASSWORD"
+    assert sent_json(mock) == {
+        "username": "carol",
+        "email": "carol@example.com",
+        "groups": ["Editors"],
+        "name": "Carol",
+    }
+
+
+def test_invite_user_leaves_out_an_empty_name(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.post(f"{API}/admin/users", json=GOOD_DETAIL, status=201)
+    admin.invite_user(api, "carol", "carol@example.com", name="")
+    assert "name" not in sent_json(mock)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"username": "with space", "email": "a@example.com"}, "username must be"),
+        ({"username": "carol", "email": "nope"}, "not an email"),
+        ({"username": "carol", "email": "a@example.com", "groups": ["a/b"]}, "group must be"),
+    ],
+)
+def test_invite_user_checks_before_sending(
+    mock: responses.RequestsMock, api: client.ApiClient, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        admin.invite_user(api, **kwargs)
+    assert len(mock.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "method", "path"),
+    [
+        (lambda a: admin.resend_invitation(a, "bob"), "POST", "/admin/users/bob/resend-invitation"),
+        (lambda a: admin.enable_user(a, "bob"), "POST", "/admin/users/bob/enable"),
+        (lambda a: admin.disable_user(a, "bob"), "POST", "/admin/users/bob/disable"),
+        (lambda a: admin.reset_password(a, "bob"), "POST", "/admin/users/bob/reset-password"),
+        (lambda a: admin.sign_out_everywhere(a, "bob"), "POST", "/admin/users/bob/sign-out"),
+        (lambda a: admin.delete_user(a, "bob"), "DELETE", "/admin/users/bob"),
+        (
+            lambda a: admin.add_to_group(a, "bob", "Editors"),
+            "PUT",
+            "/admin/users/bob/groups/Editors",
+        ),
+        (
+            lambda a: admin.remove_from_group(a, "bob", "Editors"),
+            "DELETE",
+            "/admin/users/bob/groups/Editors",
+        ),
+        (
+            lambda a: admin.add_to_group(a, "a+b@c.d", "x=y,z"),
+            "PUT",
+            "/admin/users/a%2Bb%40c.d/groups/x%3Dy%2Cz",
+        ),
+    ],
+)
+def test_each_action_calls_its_route(
+    mock: responses.RequestsMock, api: client.ApiClient, call: Any, method: str, path: str
+) -> None:
+    mock.add(method, f"{API}{path}", status=204)
+    assert call(api) is None
+    assert mock.calls[0].request.method == method
+    assert mock.calls[0].request.path_url == path
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "../admin", "a b", "x" * 129, "tab\t", "é/x"])
+def test_a_name_that_could_change_the_path_is_refused_before_sending(
+    mock: responses.RequestsMock, api: client.ApiClient, name: str
+) -> None:
+    for call in (
+        lambda: admin.get_user(api, name),
+        lambda: admin.delete_user(api, name),
+        lambda: admin.add_to_group(api, "bob", name),
+        lambda: admin.group_members(api, name),
+    ):
+        with pytest.raises(ValueError, match="must be 1 to 128"):
+            call()
+    assert len(mock.calls) == 0
+
+
+def test_an_api_error_comes_through_with_its_code(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.post(
+        f"{API}/admin/users/admin/disable",
+        json={"error": "self_lockout", "message": "you cannot disable your own account"},
+        status=409,
+    )
+    with pytest.raises(errors.ApiError) as caught:
+        admin.disable_user(api, "admin")
+    assert (caught.value.status, caught.value.code) == (409, "self_lockout")
+    assert admin.plain_message(caught.value) == "You cannot disable your own account."
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["alice", "a.b_c-d", "a+b@c.d", "x=y,z", "Ünï", "x" * 128])
+def test_check_name_accepts_cognito_names(name: str) -> None:
+    assert admin.check_name(name) == name
+
+
+def test_check_name_says_what_and_how_long_but_not_the_value() -> None:
+    with pytest.raises(ValueError, match=r"^group must be .* \(got 9 chars\)$") as caught:
+        admin.check_name("bad/SECRT", "group")
+    assert "SECRT" not in str(caught.value)
+
+
+@pytest.mark.parametrize("email", ["a@example.com", "first.last+tag@sub.example.org"])
+def test_check_email_accepts_and_strips(email: str) -> None:
+    assert admin.check_email(f"  {email}\n") == email
+
+
+@pytest.mark.parametrize(
+    "email", ["", "plain", "a@b", "a b@example.com", "a@@example.com", "a@" + "x" * 250 + ".com"]
+)
+def test_check_email_refuses(email: str) -> None:
+    with pytest.raises(ValueError, match="not an email address"):
+        admin.check_email(email)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("phone", "exact", "1"), "cannot search on"),
+        (("email", "contains", "a"), "match must be"),
+        (("email", "exact", ""), "1 to 256"),
+        (("email", "exact", "x" * 257), "1 to 256"),
+        (("email", "exact", "a\nb"), "control characters"),
+    ],
+)
+def test_a_search_is_checked_when_made(args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        admin.Search(*args)
+
+
+def test_every_listed_search_attribute_is_accepted() -> None:
+    for attribute in admin.SEARCH_ATTRIBUTES:
+        assert admin.Search(attribute, "prefix", "a").attribute == attribute
+
+
+# -- plain messages ------------------------------------------------------------------------
+
+
+def api_error(status: int, code: str | None, message: str = "detail") -> errors.ApiError:
+    return errors.ApiError(status, message, code)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (api_error(403, "forbidden"), "You are not allowed to do this (admin group required)."),
+        (
+            api_error(404, "not_found"),
+            "That user (or group) no longer exists; the list was refreshed.",
+        ),
+        (api_error(409, "already_exists"), "A user with that name or email already exists."),
+        (api_error(409, "conflict"), "A user with that name or email already exists."),
+        (
+            api_error(409, "self_lockout", "you cannot delete your own account; ask another admin"),
+            "You cannot delete your own account; ask another admin.",
+        ),
+        (
+            api_error(409, "invalid_state", "user is not FORCE_CHANGE_PASSWORD"),
+            "Not possible in the user's current state: user is not FORCE_CHANGE_PASSWORD.",
+        ),
+        (api_error(429, "throttled"), "Cognito is throttling requests; wait a moment and retry."),
+        (api_error(400, "invalid_request", "bad filter"), "The request was refused: bad filter."),
+        (api_error(500, None), "The user directory failed to answer; try again later."),
+        (api_error(502, "upstream"), "The user directory failed to answer; try again later."),
+        (api_error(503, "unavailable"), "The user directory failed to answer; try again later."),
+        (api_error(418, None, "teapot"), "The API refused the request (418): teapot."),
+        (
+            errors.NetworkError("the API at http://x did not answer (ConnectionError)"),
+            "The API could not be reached. Check the connection and try again.",
+        ),
+        (ValueError("that is not an email address"), "that is not an email address"),
+        (errors.SessionExpired("sign in again"), "sign in again"),
+        (KeyError(SECRET), "Unexpected error (KeyError)."),
+        (RuntimeError(SECRET), "Unexpected error (RuntimeError)."),
+    ],
+)
+def test_plain_message(exc: BaseException, expected: str) -> None:
+    assert admin.plain_message(exc) == expected
+    assert SECRET not in admin.plain_message(exc)
+
+
+def test_forbidden_wins_over_the_code() -> None:
+    assert "not allowed" in admin.plain_message(api_error(403, "self_lockout", "x"))
