@@ -16,6 +16,7 @@ from PySide6 import QtCore
 
 from desktop_app import errors
 from desktop_app.api import admin
+from desktop_app.models import _paging
 from desktop_app.models import items as items_model
 
 log = logging.getLogger(__name__)
@@ -42,18 +43,6 @@ def column_title(column: Column) -> str:
     return titles[column]
 
 
-class _TaskSlot:
-    """The call in flight; a plain object so ``destroyed`` can still cancel it."""
-
-    def __init__(self) -> None:
-        self.task: items_model.Cancellable | None = None
-
-    def cancel(self, *_args: object) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
-
-
 class GroupsModel(QtCore.QAbstractTableModel):
     """Every group, one row each. Columns: :class:`Column`. Empty until :meth:`refresh`.
 
@@ -76,7 +65,7 @@ class GroupsModel(QtCore.QAbstractTableModel):
         self._error: BaseException | None = None
         self._generation = 0
         self._sort: tuple[Column, QtCore.Qt.SortOrder] | None = None
-        self._task = _TaskSlot()
+        self._task = _paging.TaskSlot()
         self.destroyed.connect(self._task.cancel)
 
     @property

@@ -13,13 +13,14 @@ import datetime
 import enum
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from PySide6 import QtCore
 
 from desktop_app import errors
 from desktop_app.api import client as api_client
 from desktop_app.api import items as api_items
+from desktop_app.models import _paging
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,35 +34,9 @@ ITEM_ROLE = int(_Role.UserRole) + 1
 FetchPage = Callable[[api_client.ApiClient, "str | None", int], api_items.ItemPage]
 
 
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
-
-
-class ApiCaller(Protocol):
-    """What the model needs of :class:`~desktop_app.qt.bridge.SessionBridge`: run a
-    function with the API client off the GUI thread, call back on it, and hand back
-    something that drops the callbacks when cancelled (a ``worker.Task``)."""
-
-    def call_api(
-        self,
-        fn: Callable[[api_client.ApiClient], T],
-        on_result: Callable[[T], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = ...,
-    ) -> Cancellable: ...
-
-
-class _TaskSlot:
-    """Holds the task of the page in flight, if any."""
-
-    def __init__(self) -> None:
-        self.task: Cancellable | None = None
-
-    def cancel(self, *_args: object) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
+# Re-exported: other models and the tests name them through this module.
+Cancellable = _paging.Cancellable
+ApiCaller = _paging.ApiCaller
 
 
 class Column(enum.IntEnum):
@@ -126,7 +101,7 @@ class ItemsModel(QtCore.QAbstractTableModel):
         self._started = False  # refresh() was called: there is a list to page through
         self._exhausted = False  # the last page arrived
         self._loading = False  # a page fetch is running
-        self._fetch_task = _TaskSlot()  # ...and this drops its result
+        self._fetch_task = _paging.TaskSlot()  # ...and this drops its result
         # A model deleted with a page in flight (its panel closed, the person signed
         # out) must not be called back: the C++ half would be gone. The slot is a
         # plain object, so it is still there to cancel when ``destroyed`` fires.

@@ -21,8 +21,8 @@ from PySide6 import QtCore
 
 from desktop_app import errors
 from desktop_app.api import admin
+from desktop_app.models import _paging, user_cells
 from desktop_app.models import items as items_model
-from desktop_app.models import user_cells
 from desktop_app.models.user_cells import Column, column_title
 
 log = logging.getLogger(__name__)
@@ -46,19 +46,6 @@ def list_users_page(
 ) -> admin.UserPage:
     """The default ``page``: one page of ``GET /admin/users``."""
     return admin.list_users(api, search=search, limit=limit, next_token=token)
-
-
-class _TaskSlot:
-    """Holds the task of the page in flight; a plain object, so it can still be
-    reached from ``destroyed`` after the model's C++ half is gone."""
-
-    def __init__(self) -> None:
-        self.task: items_model.Cancellable | None = None
-
-    def cancel(self, *_args: object) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
 
 
 class UsersModel(QtCore.QAbstractTableModel):
@@ -108,7 +95,7 @@ class UsersModel(QtCore.QAbstractTableModel):
         self._sort: tuple[Column, QtCore.Qt.SortOrder] | None = None
         self._generation = 0  # bumped by every reset and fetch: older answers are stale
         self._changing = 0  # inside our own begin*/end* signals: see canFetchMore
-        self._fetch_task = _TaskSlot()
+        self._fetch_task = _paging.TaskSlot()
         # Deleted with a page in flight: the callback must never reach a dead model.
         self.destroyed.connect(self._fetch_task.cancel)
 
