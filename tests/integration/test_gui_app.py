@@ -197,7 +197,7 @@ def test_timeout_and_access_denied_are_told_in_plain_words(
         app.window.sign_in_screen.sign_in_button.click()
     assert app.message().startswith("Sign-in was declined")
     assert "The person declined" in app.message()
-    screenshot(app.window, "06-declined")
+    screenshot(app.window, "11-declined")
 
 
 def test_restart_restores_the_session_without_a_browser(
@@ -232,7 +232,7 @@ def test_a_failed_refresh_returns_to_sign_in_with_one_message(
     assert app.window.signed_in_view is None
     assert app.store.load() is None
     assert QtWidgets.QApplication.activeModalWidget() is None  # no error dialog
-    screenshot(app.window, "07-session-ended")
+    screenshot(app.window, "12-session-ended")
 
 
 def test_sign_out_removes_the_keyring_entry(
