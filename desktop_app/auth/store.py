@@ -4,7 +4,8 @@ Only the refresh token (the one secret) and non-secret metadata are stored, as o
 small JSON document per profile under service ``cognito-desktop`` and username
 ``profile:<name>``. Nothing here ever writes a file.
 
-Backends are allowlisted by class (module + class name, so nothing platform-specific
+Backends are allowlisted by class (:mod:`desktop_app.auth.keyring_choice`; module +
+class name, so nothing platform-specific
 is imported): macOS Keychain, Windows Credential Locker, Secret Service (and its
 libsecret flavour) and KWallet. Any other backend (``keyrings.alt`` plaintext or
 encrypted files, ``fail``, ``null``, unknown third-party ones) gives a
@@ -32,18 +33,23 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import importlib
 import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import keyring
 import keyring.backend
 import keyring.errors
 
+from desktop_app.auth import keyring_choice
+from desktop_app.auth.keyring_choice import (  # re-exported: the store's public API
+    SECURE_BACKENDS,
+    is_secure_backend,
+    register_builtin_backends,
+)
 from desktop_app.errors import KeyringError
 
 __all__ = [
@@ -68,19 +74,6 @@ FORMAT_VERSION = 1
 CHUNK_LIMIT = 1200
 #: Upper bound on chunks (~76,000 characters): more is refused on save, corrupt on load.
 MAX_CHUNKS = 64
-
-#: Secure OS keyrings, by (module, class name) of the backend's exact class.
-SECURE_BACKENDS: tuple[tuple[str, str], ...] = (
-    ("keyring.backends.macOS", "Keyring"),  # macOS Keychain
-    ("keyring.backends.Windows", "WinVaultKeyring"),  # Windows Credential Locker
-    ("keyring.backends.SecretService", "Keyring"),  # Secret Service (GNOME Keyring, KeePassXC)
-    ("keyring.backends.libsecret", "Keyring"),  # Secret Service through libsecret
-    ("keyring.backends.kwallet", "DBusKeyring"),  # KWallet 5/6
-    ("keyring.backends.kwallet", "DBusKeyringKWallet4"),  # KWallet 4
-    # keyring's SecretService items on one kept connection (this package's own).
-    ("desktop_app.auth.secret_service", "KeptConnectionKeyring"),
-)
-_CHAINER = ("keyring.backends.chainer", "ChainerBackend")
 
 _MEMORY_WARNING = (
     "Sessions are kept in memory only; you will stay signed in only while the app runs."
@@ -203,7 +196,7 @@ class KeyringStore:
         self._service = service
         self._timeout = timeout
         self._main_key = f"profile:{profile}"
-        self.backend_name = _backend_name(backend)
+        self.backend_name = keyring_choice.backend_name(backend)
         self.secure = is_secure_backend(backend)
         self.warning = (
             None
@@ -492,61 +485,6 @@ def _decode_session(value: str) -> StoredSession:
 # -- choosing a backend --------------------------------------------------------------
 
 
-def _class_key(cls: type) -> tuple[str, str]:
-    return (cls.__module__, cls.__qualname__)
-
-
-def is_secure_backend(backend: keyring.backend.KeyringBackend) -> bool:
-    """Whether ``backend``'s exact class is an allowlisted OS keyring (subclasses are not:
-    they can override storage)."""
-    return _class_key(type(backend)) in SECURE_BACKENDS
-
-
-def _is_chainer(backend: keyring.backend.KeyringBackend) -> bool:
-    return any(_class_key(cls) == _CHAINER for cls in type(backend).__mro__)
-
-
-def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
-    cls = type(backend)
-    try:
-        name = getattr(cls, "name", None)
-    except Exception:
-        name = None
-    return name if isinstance(name, str) and name else f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _priority(backend: keyring.backend.KeyringBackend) -> float:
-    try:
-        return float(backend.priority)
-    except Exception:
-        return -math.inf
-
-
-def _children(backend: keyring.backend.KeyringBackend) -> Sequence[Any]:
-    try:
-        children = backend.backends  # type: ignore[attr-defined]
-        return list(children)
-    except Exception:
-        return []
-
-
-def _select(
-    backend: keyring.backend.KeyringBackend,
-) -> tuple[keyring.backend.KeyringBackend | None, str]:
-    """The secure backend to use (or None) and a name for what was found."""
-    if is_secure_backend(backend):
-        return backend, _backend_name(backend)
-    if not _is_chainer(backend):
-        return None, _backend_name(backend)
-    children = [c for c in _children(backend) if isinstance(c, keyring.backend.KeyringBackend)]
-    children.sort(key=_priority, reverse=True)  # stable: keeps the chainer's order on ties
-    for child in children:
-        if is_secure_backend(child):
-            return child, _backend_name(child)
-    found = ", ".join(_backend_name(c) for c in children) or "no backends"
-    return None, f"{_backend_name(backend)} of {found}"
-
-
 def open_store(
     profile: str,
     *,
@@ -565,9 +503,9 @@ def open_store(
 
     def choose() -> tuple[keyring.backend.KeyringBackend | None, str]:
         if backend is not None:
-            return _select(backend)
+            return keyring_choice.select(backend)
         register_builtin_backends()
-        return _select(keyring.get_keyring())
+        return keyring_choice.select(keyring.get_keyring())
 
     try:
         chosen, found = _run(choose, timeout, "open")
@@ -580,7 +518,7 @@ def open_store(
             "signed in only while the app runs."
         )
     log.debug("Sessions for profile %r are stored in %s", profile, found)
-    if type(chosen) is _keyring_secret_service():
+    if type(chosen) is keyring_choice.keyring_secret_service():
         # Same items, one D-Bus connection per process instead of one per call.
         # Imported here: secretstorage exists only where Secret Service does (Linux).
         from desktop_app.auth import secret_service
@@ -589,40 +527,6 @@ def open_store(
     return KeyringStore(
         chosen, profile, service=service, timeout=timeout, chunk_limit=chunk_limit_for(chosen)
     )
-
-
-#: keyring's own backend modules. Importing one registers its classes with keyring
-#: (``KeyringBackend.__init_subclass__``); keyring itself finds them through entry points,
-#: which a packaged build may not carry (PyInstaller bundles no ``*.dist-info`` unless told).
-BUILTIN_BACKEND_MODULES = (
-    "keyring.backends.SecretService",
-    "keyring.backends.libsecret",
-    "keyring.backends.kwallet",
-    "keyring.backends.macOS",
-    "keyring.backends.Windows",
-    "keyring.backends.chainer",
-)
-
-
-def register_builtin_backends() -> None:
-    """Import keyring's built-in backends so :func:`keyring.get_keyring` can choose
-    among them without entry points. Each module guards its own platform imports;
-    one that fails anyway is skipped (that backend is then simply not offered)."""
-    for name in BUILTIN_BACKEND_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # an optional backend: never fatal
-            log.debug("keyring backend %s not importable: %s", name, type(exc).__name__)
-
-
-def _keyring_secret_service() -> type | None:
-    """keyring's own SecretService backend class, where it can be imported."""
-    try:
-        from keyring.backends import SecretService
-    except Exception:
-        return None
-    cls: type = SecretService.Keyring
-    return cls
 
 
 def _check_profile(profile: str) -> None:
