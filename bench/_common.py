@@ -166,6 +166,48 @@ def check_speed_goal(description: str, ok: bool, quick: bool) -> bool:
     return True
 
 
+# --- results for the suite summary (bench/run.py) ------------------------------------------
+
+RESULTS_ENV = "BENCH_RESULTS"
+
+
+def record(
+    metric: str,
+    ours: float,
+    baseline: float,
+    *,
+    unit: str,
+    baseline_name: str,
+    target: str | None,
+    passed: bool | None,
+    speed_goal: bool = True,
+) -> None:
+    """Append one figure to the JSON-lines file named by ``$BENCH_RESULTS`` (no-op if unset).
+
+    ``ours`` and ``baseline`` are in ``unit``; the summary's ratio is ``ours / baseline``.
+    ``target`` is the goal as text (``"<= 1.25x"``, ``"< 50 ms"``) or ``None`` when no goal
+    is stated, and ``passed`` whether it was met (``None`` without a target). A
+    ``speed_goal`` is not enforced with ``--quick``, as :func:`check_speed_goal`.
+    Printing is left to the benchmark: this only records what it already checks or prints.
+    """
+    path = os.environ.get(RESULTS_ENV)
+    if not path:
+        return
+    line = {
+        "bench": _main_module_name(),
+        "metric": metric,
+        "ours": ours,
+        "baseline": baseline,
+        "unit": unit,
+        "baseline_name": baseline_name,
+        "target": target,
+        "passed": passed,
+        "speed_goal": speed_goal,
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 @contextlib.contextmanager
 def cognito_local_up(*args: str, timeout_s: float = 60.0) -> Iterator[dict[str, Any]]:
     """``cognito-local up --port 0 --json --no-profile ARGS`` in its own process, as a

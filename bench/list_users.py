@@ -140,6 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
     )
 
+    common.record(
+        f"ListUsers page of {PAGE_SIZE} (median)",
+        page.median * 1000,
+        describe_stats.median * 1000,
+        unit="ms",
+        baseline_name="boto3 describe_user_pool",
+        target=None,
+        passed=None,
+    )
     print("No speed goal is stated for ListUsers yet; these figures are the baseline.")
     ok = common.check_goal(f"every pass lists all {len(expected)} users exactly once", complete)
     return 0 if ok else 1

@@ -1,0 +1,322 @@
+"""Run the whole benchmark suite and summarise it: ``python -m bench.run [--quick] [--chart PNG]``.
+
+Every benchmark runs in its own interpreter (a fresh process keeps moto's process-wide
+backend and the heap of one benchmark from skewing the next), with ``$BENCH_RESULTS``
+naming a temporary JSON-lines file that each appends its headline figures to
+(``bench._common.record``). Afterwards one markdown table shows every figure against its
+baseline or peer: metric, ours, baseline/peer, ratio, target, pass/fail. ``--chart``
+also draws the ratios and their targets as a PNG (QPainter on a QImage, offscreen).
+
+Exits non-zero only if a benchmark does; the pass/fail column repeats what each
+benchmark checked. With ``--quick`` (a smoke run) speed goals are not enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import _common as common
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = (
+    "seed_users",
+    "list_users",
+    "sign_in",
+    "api_me_rps",
+    "api_list_users",
+    "desktop_sign_in",
+    "app_start",
+    "admin_table",
+    "bundle",
+)
+TIMEOUT_S = 1800  # per benchmark; a full run of each takes well under a minute
+SUMMARY_HEADER = ["metric", "ours", "baseline/peer", "ratio", "target", "pass/fail"]
+NOT_ENFORCED = "not enforced (quick)"
+_APP: object = None  # the QGuiApplication write_chart made, if it had to make one
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One line a benchmark recorded with ``bench._common.record``."""
+
+    bench: str
+    metric: str
+    ours: float
+    baseline: float
+    unit: str
+    baseline_name: str
+    target: str | None
+    passed: bool | None
+    speed_goal: bool = True
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in fields})
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours / self.baseline if self.baseline else None
+
+    def target_ratio(self) -> float | None:
+        """The target as a ratio of the baseline: ``"<= 1.25x"`` is 1.25, and a target
+        in units (``"< 50 ms"``) is divided by the baseline. ``None`` if there is none."""
+        if not self.target:
+            return None
+        found = re.search(r"[<>]=?\s*([0-9]+(?:\.[0-9]+)?)\s*(x\b)?", self.target)
+        if found is None:
+            return None
+        value = float(found.group(1))
+        if found.group(2):
+            return value
+        return value / self.baseline if self.baseline else None
+
+
+def read_results(path: Path) -> list[Result]:
+    """Every line in a ``$BENCH_RESULTS`` file; a line that does not parse is skipped."""
+    if not path.exists():
+        return []
+    results: list[Result] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            results.append(Result.from_json(json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return results
+
+
+def _amount(value: float, unit: str) -> str:
+    digits = 0 if abs(value) >= 1000 else 1 if abs(value) >= 100 else 2
+    return f"{value:,.{digits}f} {unit}"
+
+
+def verdict(result: Result, quick: bool) -> str:
+    if result.target is None or result.passed is None:
+        return "no target"
+    if quick and result.speed_goal:
+        return NOT_ENFORCED
+    return "pass" if result.passed else "FAIL"
+
+
+def summary_rows(
+    results: Sequence[Result], quick: bool, exits: Sequence[tuple[str, int]] = ()
+) -> list[list[str]]:
+    """Rows under :data:`SUMMARY_HEADER`; a benchmark that recorded nothing (``exits``:
+    name and exit code of each one run) gets a row saying so."""
+    rows: list[list[str]] = []
+    for result in results:
+        ratio = result.ratio
+        rows.append(
+            [
+                result.metric,
+                _amount(result.ours, result.unit),
+                f"{_amount(result.baseline, result.unit)} ({result.baseline_name})",
+                f"{ratio:.2f}x" if ratio is not None else "n/a",
+                result.target or "none stated",
+                verdict(result, quick),
+            ]
+        )
+    recorded = {result.bench for result in results}
+    for name, code in exits:
+        if f"bench.{name}" not in recorded:
+            outcome = "no figures" if code == 0 else f"FAILED (exit {code})"
+            rows.append([f"bench.{name}: nothing recorded", "", "", "", "", outcome])
+    return rows
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """The markdown table :func:`bench._common.print_table` prints, as a string."""
+    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])]) + "\n"
+
+
+def summary(
+    results: Sequence[Result],
+    quick: bool,
+    command: str,
+    exits: Sequence[tuple[str, int]] = (),
+) -> str:
+    """The suite summary: the figures table, machine info and the exact command."""
+    mode = "QUICK (smoke run, not a measurement; speed goals not enforced)" if quick else "full"
+    return "\n".join(
+        [
+            "# Benchmark summary",
+            "",
+            f"command: {command}",
+            f"machine: {common.machine_note()}",
+            f"mode: {mode}",
+            "",
+            format_table(SUMMARY_HEADER, summary_rows(results, quick, exits)),
+        ]
+    )
+
+
+def write_chart(results: Sequence[Result], path: Path, width: int = 900, height: int = 0) -> None:
+    """A horizontal bar per figure (ratio ours / baseline, the 1.0x line marked) with its
+    target as a red tick, drawn with QPainter on a QImage and saved as PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPen
+
+    global _APP
+    if QGuiApplication.instance() is None:
+        _APP = QGuiApplication([])  # kept for the process: fonts need it
+    bars = [r for r in results if r.ratio is not None]
+    bar_h, gap, top, bottom, label_w, right = 22, 10, 40, 30, 330, 70
+    if height <= 0:
+        height = top + bottom + max(1, len(bars)) * (bar_h + gap)
+    scale_max = max(
+        [1.0]
+        + [r.ratio or 0.0 for r in bars]
+        + [t for r in bars if (t := r.target_ratio()) is not None]
+    )
+    scale_max *= 1.1
+    plot_w = max(10, width - label_w - right)
+
+    def x_of(value: float) -> float:
+        return label_w + plot_w * min(value, scale_max) / scale_max
+
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont()
+        font.setPixelSize(12)
+        painter.setFont(font)
+        painter.setPen(QColor("black"))
+        painter.drawText(
+            QRectF(0, 0, width, top),
+            Qt.AlignmentFlag.AlignCenter,
+            "ours / baseline (red tick: target; dashed: 1.0x)",
+        )
+        for i, result in enumerate(bars):
+            ratio = result.ratio or 0.0
+            y = top + i * (bar_h + gap)
+            painter.setPen(QColor("black"))
+            painter.drawText(
+                QRectF(4, y, label_w - 10, bar_h),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                result.metric,
+            )
+            met = result.passed
+            colour = "#4a90d9" if met is None else "#5cb85c" if met else "#d9534f"
+            painter.fillRect(QRectF(label_w, y, x_of(ratio) - label_w, bar_h), QColor(colour))
+            target = result.target_ratio()
+            text_x = max(x_of(ratio), x_of(target) if target is not None else 0.0) + 5
+            painter.drawText(
+                QRectF(text_x, y, right + 200, bar_h),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                f"{ratio:.2f}x",
+            )
+            if target is not None:
+                painter.setPen(QPen(QColor("red"), 3))
+                painter.drawLine(QPointF(x_of(target), y - 3), QPointF(x_of(target), y + bar_h + 3))
+        one = QPen(QColor("gray"), 1, Qt.PenStyle.DashLine)
+        painter.setPen(one)
+        painter.drawLine(QPointF(x_of(1.0), top - 5), QPointF(x_of(1.0), height - bottom + 5))
+        painter.setPen(QColor("black"))
+        painter.drawText(
+            QRectF(x_of(1.0) - 30, height - bottom + 6, 60, bottom - 6),
+            Qt.AlignmentFlag.AlignCenter,
+            "1.0x",
+        )
+    finally:
+        painter.end()
+    # PySide6 takes the format as str at run time; its stubs say bytes.
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
+        raise OSError(f"could not write {path}")
+
+
+def run_benchmarks(
+    quick: bool, results_path: Path | None = None, names: Sequence[str] = BENCHMARKS
+) -> list[tuple[str, int, float]]:
+    """Each benchmark in its own interpreter; (name, exit code, wall seconds) for each."""
+    extra = ["--quick"] if quick else []
+    env = dict(os.environ)
+    if results_path is not None:
+        env[common.RESULTS_ENV] = str(results_path)
+    exits: list[tuple[str, int, float]] = []
+    for name in names:
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", f"bench.{name}", *extra],
+                cwd=ROOT,
+                check=False,
+                timeout=TIMEOUT_S,
+                env=env,
+            )
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            print(f"bench.{name}: timed out after {TIMEOUT_S} s")
+            code = -1
+        exits.append((name, code, time.perf_counter() - start))
+        print(flush=True)
+    return exits
+
+
+def print_exits(title: str, exits: Sequence[tuple[str, int, float]]) -> None:
+    print(f"# {title}")
+    print(f"machine: {common.machine_note()}")
+    print()
+    common.print_table(
+        ["benchmark", "exit code", "result", "wall s"],
+        [
+            [f"bench.{name}", code, "ok" if code == 0 else "FAILED", f"{seconds:.1f}"]
+            for name, code, seconds in exits
+        ],
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--chart",
+            type=Path,
+            metavar="PNG",
+            help="also write a bar chart of the ratios and their targets to this PNG file",
+        )
+
+    return common.parse_args(__doc__.splitlines()[0] if __doc__ else "", argv, add)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    shown_args = list(sys.argv[1:] if argv is None else argv)
+    module = common._main_module_name() if argv is None else "bench.run"
+    python = Path(sys.executable)
+    shown_python = os.path.relpath(python, ROOT) if python.is_relative_to(ROOT) else str(python)
+    command = shlex.join([shown_python, "-m", module, *shown_args])
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        results_path = Path(tmp) / "results.jsonl"
+        exits = run_benchmarks(args.quick, results_path)
+        results = read_results(results_path)
+    print_exits("benchmark exit codes", exits)
+    print(summary(results, args.quick, command, [(name, code) for name, code, _ in exits]))
+    if args.chart is not None:
+        write_chart(results, args.chart)
+        print(f"chart: {args.chart}")
+    return 0 if all(code == 0 for _, code, _ in exits) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
