@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from PySide6 import QtCore
 
 from desktop_app.api import client as api_client
 
 T = TypeVar("T")
+_ROOT = QtCore.QModelIndex()
 
 
 class Cancellable(Protocol):
@@ -40,3 +44,30 @@ class TaskSlot:
         if self.task is not None:
             self.task.cancel()
             self.task = None
+
+
+class ColumnTable(QtCore.QAbstractTableModel):
+    """A flat table whose columns are an ``IntEnum``: column count and horizontal
+    headers come from :attr:`COLUMNS` and :meth:`column_title`."""
+
+    COLUMNS: ClassVar[type[enum.IntEnum]]
+
+    def column_title(self, section: int) -> str:
+        raise NotImplementedError
+
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: QtCore.Qt.Orientation,
+        role: int = QtCore.Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation == QtCore.Qt.Orientation.Horizontal
+            and role == QtCore.Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return self.column_title(section)
+        return super().headerData(section, orientation, role)

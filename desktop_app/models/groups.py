@@ -43,7 +43,7 @@ def column_title(column: Column) -> str:
     return titles[column]
 
 
-class GroupsModel(QtCore.QAbstractTableModel):
+class GroupsModel(_paging.ColumnTable):
     """Every group, one row each. Columns: :class:`Column`. Empty until :meth:`refresh`.
 
     Signals:
@@ -56,6 +56,8 @@ class GroupsModel(QtCore.QAbstractTableModel):
     loading = QtCore.Signal()
     loaded = QtCore.Signal(int)
     failed = QtCore.Signal(object)
+
+    COLUMNS = Column
 
     def __init__(self, bridge: items_model.ApiCaller, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -163,9 +165,6 @@ class GroupsModel(QtCore.QAbstractTableModel):
     def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._groups)
 
-    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
     def data(
         self,
         index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
@@ -195,16 +194,8 @@ class GroupsModel(QtCore.QAbstractTableModel):
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(
-        self, section: int, orientation: QtCore.Qt.Orientation, role: int = _Role.DisplayRole
-    ) -> Any:
-        if (
-            orientation == QtCore.Qt.Orientation.Horizontal
-            and role == _Role.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return column_title(Column(section))
-        return super().headerData(section, orientation, role)
+    def column_title(self, section: int) -> str:
+        return column_title(Column(section))
 
     def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.Qt.ItemFlag:
         if not index.isValid():

@@ -61,7 +61,7 @@ def local_time(moment: datetime.datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class ItemsModel(QtCore.QAbstractTableModel):
+class ItemsModel(_paging.ColumnTable):
     """The items, one row each, fetched a page at a time. Columns: :class:`Column`.
 
     Idle until :meth:`refresh` (so a view attached before sign-in does not start
@@ -80,6 +80,8 @@ class ItemsModel(QtCore.QAbstractTableModel):
     loading = QtCore.Signal()
     loaded = QtCore.Signal(int, int)
     failed = QtCore.Signal(object)
+
+    COLUMNS = Column
 
     def __init__(
         self,
@@ -235,9 +237,6 @@ class ItemsModel(QtCore.QAbstractTableModel):
     def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
     def data(
         self,
         index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
@@ -259,16 +258,8 @@ class ItemsModel(QtCore.QAbstractTableModel):
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(
-        self, section: int, orientation: QtCore.Qt.Orientation, role: int = _Role.DisplayRole
-    ) -> Any:
-        if (
-            orientation == QtCore.Qt.Orientation.Horizontal
-            and role == _Role.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return column_title(Column(section))
-        return super().headerData(section, orientation, role)
+    def column_title(self, section: int) -> str:
+        return column_title(Column(section))
 
     def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.Qt.ItemFlag:
         if not index.isValid():

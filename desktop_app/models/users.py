@@ -48,7 +48,7 @@ def list_users_page(
     return admin.list_users(api, search=search, limit=limit, next_token=token)
 
 
-class UsersModel(QtCore.QAbstractTableModel):
+class UsersModel(_paging.ColumnTable):
     """Users, one row each, fetched a page at a time. Columns: :class:`Column`.
 
     Idle until :meth:`refresh` or :meth:`set_search`; after a failure no more pages
@@ -66,6 +66,8 @@ class UsersModel(QtCore.QAbstractTableModel):
     loaded = QtCore.Signal(int, bool)
     failed = QtCore.Signal(object)
     countChanged = QtCore.Signal(int)
+
+    COLUMNS = Column
 
     def __init__(
         self,
@@ -366,9 +368,6 @@ class UsersModel(QtCore.QAbstractTableModel):
     def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows) + (1 if self._loading else 0)
 
-    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
     def data(
         self,
         index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
@@ -392,16 +391,8 @@ class UsersModel(QtCore.QAbstractTableModel):
             return user_cells.tooltip(user, Column(column))
         return None
 
-    def headerData(
-        self, section: int, orientation: QtCore.Qt.Orientation, role: int = _Role.DisplayRole
-    ) -> Any:
-        if (
-            orientation == QtCore.Qt.Orientation.Horizontal
-            and role == _Role.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return column_title(Column(section))
-        return super().headerData(section, orientation, role)
+    def column_title(self, section: int) -> str:
+        return column_title(Column(section))
 
     def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.Qt.ItemFlag:
         if not index.isValid():

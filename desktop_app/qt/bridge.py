@@ -129,8 +129,6 @@ class SessionBridge(QtCore.QObject):
         self._refresh_timer = QtCore.QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self._on_refresh_due)
-        self._signInUrl_relay = _UrlRelay(self)
-        self._signInUrl_relay.url.connect(self.signInUrl)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -189,13 +187,14 @@ class SessionBridge(QtCore.QObject):
         cancel = threading.Event()
         self._cancel = cancel
         self._set_state(State.SIGNING_IN)
-        relay = self._signInUrl_relay
+        url_signal = self.signInUrl
 
         def run() -> auth_session.Identity:
+            # Emitted on the worker thread: Qt queues it to the GUI-thread receivers.
             return self.session.sign_in(
                 timeout=self._sign_in_timeout,
                 cancel=cancel,
-                show_url=lambda url, opened: relay.url.emit(url),
+                show_url=lambda url, opened: url_signal.emit(url),
             )
 
         self._sign_in_task = self._run(run, self._signed_in, self._on_sign_in_failed, "sign-in")
@@ -329,13 +328,3 @@ class SessionBridge(QtCore.QObject):
         close = getattr(self.session.store, "close", None)
         if callable(close):
             close()  # the kept keyring connection
-
-
-class _UrlRelay(QtCore.QObject):
-    """Carries the sign-in URL from the worker thread to the GUI thread (queued).
-
-    Signals:
-        url(str): the managed-login URL.
-    """
-
-    url = QtCore.Signal(str)
