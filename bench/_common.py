@@ -65,6 +65,14 @@ def timed_clean(fn: Callable[[], object]) -> float:
     return timed(fn)
 
 
+def rotate(rounds: int, variants: Sequence[Callable[[], object]]) -> None:
+    """``rounds`` rounds of every variant, the first one rotating each round, so drift
+    and warm caches hit all of them alike."""
+    for round_ in range(rounds):
+        for offset in range(len(variants)):
+            variants[(round_ + offset) % len(variants)]()
+
+
 @dataclasses.dataclass(frozen=True)
 class Stats:
     """Summary of a list of durations, in seconds."""

@@ -1,4 +1,5 @@
-"""Run the whole benchmark suite and summarise it: ``python -m bench.run [--quick] [--chart PNG]``.
+"""Run the whole benchmark suite and summarise it: ``python -m bench.run [--quick] [--chart PNG]
+[--write-docs] [--only NAME ...]``.
 
 Every benchmark runs in its own interpreter (a fresh process keeps moto's process-wide
 backend and the heap of one benchmark from skewing the next), with ``$BENCH_RESULTS``
@@ -7,6 +8,11 @@ naming a temporary JSON-lines file that each appends its headline figures to
 baseline or peer: metric, ours, baseline/peer, ratio, target, pass/fail. ``--chart``
 also draws the ratios and their targets as a PNG (QPainter on a QImage, offscreen).
 
+``--write-docs`` puts the summary (date, commit, machine, exact command, the table) in
+``docs/BENCHMARKS.md`` between the :data:`DOCS_BEGIN` and :data:`DOCS_END` markers and
+draws the chart to ``docs/bench-ratios.png``, which the README shows. The sections below
+the markers are each benchmark's own write-up.
+
 Exits non-zero only if a benchmark does; the pass/fail column repeats what each
 benchmark checked. With ``--quick`` (a smoke run) speed goals are not enforced.
 """
@@ -14,11 +20,14 @@ benchmark checked. With ``--quick`` (a smoke run) speed goals are not enforced.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import importlib.metadata
 import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +49,12 @@ BENCHMARKS = (
     "app_start",
     "admin_table",
     "bundle",
+    "growth",
 )
+DOCS = ROOT / "docs" / "BENCHMARKS.md"
+DOCS_CHART = ROOT / "docs" / "bench-ratios.png"
+DOCS_BEGIN = "<!-- bench.run --write-docs: begin -->"
+DOCS_END = "<!-- bench.run --write-docs: end -->"
 TIMEOUT_S = 1800  # per benchmark; a full run of each takes well under a minute
 SUMMARY_HEADER = ["metric", "ours", "baseline/peer", "ratio", "target", "pass/fail"]
 NOT_ENFORCED = "not enforced (quick)"
@@ -169,6 +183,116 @@ def summary(
     )
 
 
+def machine_details() -> list[str]:
+    """CPU model, memory and library versions, for the docs (``machine_note`` is shorter)."""
+    lines = [f"machine: {common.machine_note()}"]
+    with contextlib.suppress(OSError):
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.splitlines()
+                if line.startswith("model name")
+            ),
+            None,
+        )
+        if model:
+            lines.append(f"CPU: {model}")
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
+        total_kb = int(meminfo[0].split()[1])
+        lines.append(f"memory: {total_kb / 1024 / 1024:.1f} GiB")
+    versions = []
+    for dist in (
+        "PySide6-Essentials",
+        "Authlib",
+        "requests",
+        "PyJWT",
+        "keyring",
+        "moto",
+        "google-auth-oauthlib",
+        "msal",
+    ):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions.append(f"{dist} {importlib.metadata.version(dist)}")
+    lines.append("packages: " + ", ".join(versions))
+    return lines
+
+
+def git_revision() -> str:
+    """``HEAD``'s short hash, with ``+ local changes`` when the tree is dirty."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown (no git)"
+    try:
+        head = subprocess.run(
+            [git, "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [git, "status", "--porcelain"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"{head} + local changes" if dirty else head
+
+
+def docs_block(
+    results: Sequence[Result],
+    quick: bool,
+    command: str,
+    exits: Sequence[tuple[str, int, float]],
+    when: str,
+    revision: str,
+) -> str:
+    """The generated part of docs/BENCHMARKS.md (between the markers, markers included)."""
+    mode = "QUICK (smoke run, not a measurement; speed goals not enforced)" if quick else "full"
+    wall = sum(seconds for _, _, seconds in exits)
+    return "\n".join(
+        [
+            DOCS_BEGIN,
+            "## Summary of the last recorded run",
+            "",
+            "Written by the suite itself; do not edit by hand. Rerun it to refresh this part.",
+            "",
+            f"- command: `{command}`",
+            f"- recorded: {when}, commit `{revision}`",
+            *(f"- {line}" for line in machine_details()),
+            f"- mode: {mode}; {len(exits)} benchmarks, {wall / 60:.1f} min in all",
+            "",
+            format_table(
+                SUMMARY_HEADER, summary_rows(results, quick, [(n, c) for n, c, _ in exits])
+            ),
+            f"![ratios of ours to each baseline or peer]({DOCS_CHART.name})",
+            "",
+            DOCS_END,
+        ]
+    )
+
+
+def write_docs(block: str, path: Path = DOCS) -> None:
+    """Replace the generated block in ``path`` (or insert it after the first paragraph
+    that follows the title, if the markers are not there yet)."""
+    text = path.read_text(encoding="utf-8")
+    if DOCS_BEGIN in text and DOCS_END in text:
+        head, rest = text.split(DOCS_BEGIN, 1)
+        tail = rest.split(DOCS_END, 1)[1]
+        text = head + block + tail
+    else:
+        title, sep, body = text.partition("\n\n")
+        text = title + sep + block + "\n\n" + body
+    path.write_text(text, encoding="utf-8")
+
+
 def write_chart(results: Sequence[Result], path: Path, width: int = 900, height: int = 0) -> None:
     """A horizontal bar per figure (ratio ours / baseline, the 1.0x line marked) with its
     target as a red tick, drawn with QPainter on a QImage and saved as PNG."""
@@ -295,6 +419,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             metavar="PNG",
             help="also write a bar chart of the ratios and their targets to this PNG file",
         )
+        parser.add_argument(
+            "--write-docs",
+            action="store_true",
+            help=f"write the summary into {DOCS.relative_to(ROOT)} and the chart to "
+            f"{DOCS_CHART.relative_to(ROOT)}",
+        )
+        parser.add_argument(
+            "--only",
+            nargs="+",
+            choices=BENCHMARKS,
+            metavar="NAME",
+            help="run only these benchmarks (default: all of them)",
+        )
 
     return common.parse_args(__doc__.splitlines()[0] if __doc__ else "", argv, add)
 
@@ -308,13 +445,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join([shown_python, "-m", module, *shown_args])
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         results_path = Path(tmp) / "results.jsonl"
-        exits = run_benchmarks(args.quick, results_path)
+        exits = run_benchmarks(args.quick, results_path, args.only or BENCHMARKS)
         results = read_results(results_path)
     print_exits("benchmark exit codes", exits)
     print(summary(results, args.quick, command, [(name, code) for name, code, _ in exits]))
     if args.chart is not None:
         write_chart(results, args.chart)
         print(f"chart: {args.chart}")
+    if args.write_docs:
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        write_docs(docs_block(results, args.quick, command, exits, when, git_revision()))
+        write_chart(results, DOCS_CHART)
+        print(f"wrote {DOCS.relative_to(ROOT)} and {DOCS_CHART.relative_to(ROOT)}")
     return 0 if all(code == 0 for _, code, _ in exits) else 1
 
 

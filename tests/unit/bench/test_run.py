@@ -166,3 +166,43 @@ def test_chart_is_a_png_of_the_requested_size(tmp_path: Path, qapp: object) -> N
     image = QImage(str(path))
     assert not image.isNull()
     assert (image.width(), image.height()) == (640, 300)
+
+
+def _block(revision: str = "abc1234") -> str:
+    exits = [("desktop_sign_in", 0, 30.0), ("bundle", 0, 90.0)]
+    return run.docs_block(FAKE, False, "bench/run --write-docs", exits, "2026-11-26", revision)
+
+
+def test_docs_block_has_the_markers_command_machine_and_table() -> None:
+    block = _block()
+    assert block.startswith(run.DOCS_BEGIN)
+    assert block.rstrip().endswith(run.DOCS_END)
+    assert "`bench/run --write-docs`" in block
+    assert "commit `abc1234`" in block
+    assert "nproc" in block  # the machine line
+    assert "2 benchmarks, 2.0 min" in block
+    assert "\n| desktop interactive sign-in (median) " in block
+    assert "1.20x" in block
+    assert f"]({run.DOCS_CHART.name})" in block
+
+
+def test_write_docs_inserts_once_then_replaces_only_the_block(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text("# Benchmarks\n\nIntro.\n\n## 1. A section\n\nKept.\n", encoding="utf-8")
+    run.write_docs(_block("first00"), doc)
+    once = doc.read_text(encoding="utf-8")
+    assert once.startswith("# Benchmarks\n\n" + run.DOCS_BEGIN)
+    assert once.count(run.DOCS_BEGIN) == 1
+    assert "Intro." in once and "## 1. A section\n\nKept." in once
+    run.write_docs(_block("second0"), doc)
+    twice = doc.read_text(encoding="utf-8")
+    assert twice.count(run.DOCS_BEGIN) == twice.count(run.DOCS_END) == 1
+    assert "second0" in twice and "first00" not in twice
+    assert twice.replace(_block("second0"), "") == once.replace(_block("first00"), "")
+
+
+def test_only_accepts_known_benchmarks_and_growth_is_in_the_suite() -> None:
+    assert "growth" in run.BENCHMARKS
+    assert run.parse_args(["--only", "growth", "bundle"]).only == ["growth", "bundle"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "no_such_benchmark"])
