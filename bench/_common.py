@@ -73,6 +73,43 @@ def rotate(rounds: int, variants: Sequence[Callable[[], object]]) -> None:
             variants[(round_ + offset) % len(variants)]()
 
 
+@dataclasses.dataclass
+class Variant:
+    """One contender in a benchmark: ``once()`` times one run and says if it worked."""
+
+    name: str
+    once: Callable[[], tuple[float, bool]]
+    seconds: list[float] = dataclasses.field(default_factory=list)
+    ok: list[bool] = dataclasses.field(default_factory=list)
+    extra: list[Any] = dataclasses.field(default_factory=list)  # whatever ``once`` keeps
+
+    def __call__(self) -> None:
+        seconds, ok = self.once()
+        self.seconds.append(seconds)
+        self.ok.append(ok)
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.ok.clear()
+
+    @property
+    def stats(self) -> Stats:
+        return Stats.of(self.seconds)
+
+    def all_ok(self, runs: int) -> bool:
+        return len(self.ok) == runs and all(self.ok)
+
+
+def measure(variants: Sequence[Variant], warmup: int, rounds: int, *also_clear: list[Any]) -> None:
+    """``warmup`` rotations (then forgotten, with ``also_clear``), then ``rounds``."""
+    rotate(warmup, variants)
+    for variant in variants:
+        variant.reset()
+    for samples in also_clear:
+        samples.clear()
+    rotate(rounds, variants)
+
+
 @dataclasses.dataclass(frozen=True)
 class Stats:
     """Summary of a list of durations, in seconds."""

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,6 @@ THREADS = (1, 4, 16, 64)
 QUICK_THREADS = (1, 8)
 ADMIN = ("admin", "Admin-Passw0rd!")
 BROWSER_NAME = desktop_sign_in.BROWSER_NAME
-
-
-def _median_ms(samples: Sequence[float]) -> float:
-    return common.Stats.of(samples).median * 1000
 
 
 def pool_size_row(users: int, reps: int) -> dict[str, Any]:
@@ -74,27 +70,25 @@ def pool_size_row(users: int, reps: int) -> dict[str, Any]:
         api_url = info["api_url"]
         expected = users + len(info["demo_users"])
 
-        sign_in_s: list[float] = []
-        api_first_s: list[float] = []
-        direct_first_s: list[float] = []
-        signed_in: list[bool] = []
+        def first_page(pages: Iterator[tuple[float, list[str]]]) -> tuple[float, bool]:
+            seconds, names = next(pages)
+            return seconds, len(names) == api_list_users.PAGE_SIZE
 
-        def sign_in() -> None:
-            seconds, ok = desktop_sign_in.ours_once(profile, memory, person)
-            sign_in_s.append(seconds)
-            signed_in.append(ok)
-
-        def api_first() -> None:
-            api_first_s.append(next(api_list_users.api_pages(http, api_url, token))[0])
-
-        def direct_first() -> None:
-            direct_first_s.append(next(api_list_users.direct_pages(idp, pool_id))[0])
-
-        variants = [sign_in, api_first, direct_first]
-        common.rotate(1, variants)  # warm-up: connections, JWKS, botocore
-        for samples in (sign_in_s, api_first_s, direct_first_s, signed_in):
-            samples.clear()
-        common.rotate(reps, variants)
+        variants = {
+            "sign_in": common.Variant(
+                "sign-in", lambda: desktop_sign_in.ours_once(profile, memory, person)
+            ),
+            "api_first": common.Variant(
+                "first page via the API",
+                lambda: first_page(api_list_users.api_pages(http, api_url, token)),
+            ),
+            "direct_first": common.Variant(
+                "first page via boto3",
+                lambda: first_page(api_list_users.direct_pages(idp, pool_id)),
+            ),
+        }
+        # One warm-up round: connections, the API's JWKS fetch, botocore's models.
+        common.measure(list(variants.values()), 1, reps)
 
         api_pages, direct_pages = api_list_users.interleaved(
             api_list_users.api_pages(http, api_url, token),
@@ -106,14 +100,13 @@ def pool_size_row(users: int, reps: int) -> dict[str, Any]:
         ]
     return {
         "users": expected,
-        "sign_in_ms": _median_ms(sign_in_s),
-        "api_first_ms": _median_ms(api_first_s),
-        "direct_first_ms": _median_ms(direct_first_s),
+        "sign_in_ms": variants["sign_in"].stats.median * 1000,
+        "api_first_ms": variants["api_first"].stats.median * 1000,
+        "direct_first_ms": variants["direct_first"].stats.median * 1000,
         "api_full_s": sum(seconds for seconds, _ in api_pages),
         "direct_full_s": sum(seconds for seconds, _ in direct_pages),
         "pages": len(api_pages),
-        "ok": all(signed_in)
-        and len(signed_in) == reps
+        "ok": all(variant.all_ok(reps) for variant in variants.values())
         and listed[0] == listed[1]
         and len(listed[0]) == len(set(listed[0])) == expected,
     }
