@@ -543,9 +543,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{USERNAME!r} and stored the session, the others got tokens",
         all(variant.all_ok(reps) for variant in [*interactive.values(), *silent.values()]),
     )
-    ok &= common.check_goal(
-        f"MSAL refused Cognito's query redirect (receiver status {msal_status})",
-        msal_refused and msal_status == 400,
+    # A finding about the peer, not a goal of ours: reported, never failed on.
+    print(
+        f"NOTE: MSAL {'refused' if msal_refused else 'ACCEPTED'} Cognito's query redirect "
+        f"(its receiver answered {msal_status}); if it accepts it now, time it without the "
+        "form-POST browser and update bench.sign_in_peers."
     )
     return 0 if ok else 1
 
