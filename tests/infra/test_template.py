@@ -1,0 +1,330 @@
+"""infra/template.yaml, resolved as CloudFormation would deploy it, against what the app expects.
+
+The profile side always goes through the real path: the stack's outputs (as
+describe-stacks prints them) -> ``infra.stack_profile`` -> a config file ->
+``desktop_app.config.load_profile``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app import config
+from desktop_app.auth import session
+from infra import build_lambda, stack_profile
+from local_cognito import settings as local_settings
+from protected_api import settings as api_settings
+from tests.infra import cfn
+
+CUSTOM = {
+    "DomainPrefix": "acme-desktop",
+    "CallbackUrls": "http://127.0.0.1:50001/callback,http://127.0.0.1:50002/oauth/done",
+    "LogoutUrls": "http://127.0.0.1:50001/bye,http://127.0.0.1:50002/bye",
+    "AdminGroupName": "Operators",
+    "ApiIdentifier": "https://api.acme.example",
+    "AccessTokenMinutes": "15",
+    "IdTokenMinutes": "20",
+    "RefreshTokenDays": "7",
+    "RefreshTokenRotation": "DISABLED",
+    "RefreshTokenGraceSeconds": "0",
+    "AllowSelfSignUp": "true",
+    "CodeS3Bucket": "acme-artifacts",
+    "CodeS3Key": "protected-api/protected-api-0123456789ab.zip",
+}
+REQUIRED = {
+    "DomainPrefix": "cognito-desktop-test",
+    "CodeS3Bucket": "my-artifacts",
+    "CodeS3Key": "protected-api/protected-api-f00dfeedbeef.zip",
+}
+
+
+@pytest.fixture(params=["defaults", "custom"])
+def deployment(request: pytest.FixtureRequest) -> cfn.Deployment:
+    """The stack with the default parameters, and with every setting changed."""
+    return cfn.Deployment(REQUIRED if request.param == "defaults" else CUSTOM)
+
+
+@pytest.fixture
+def default_deployment() -> cfn.Deployment:
+    return cfn.Deployment(REQUIRED)
+
+
+def app_profile(deployment: cfn.Deployment, tmp_path: Path, name: str = "aws") -> config.Profile:
+    """What the app loads after ``stack_profile`` turned the stack's outputs into a profile."""
+    outputs = stack_profile.stack_outputs(deployment.describe_stacks())
+    path = tmp_path / "config.toml"
+    path.write_text(stack_profile.render(name, stack_profile.profile_table(outputs)))
+    return config.load_profile(path, name)
+
+
+def client(deployment: cfn.Deployment) -> dict[str, Any]:
+    return deployment.only("AWS::Cognito::UserPoolClient")
+
+
+# -- redirect URIs --------------------------------------------------------------------
+
+
+def test_callback_urls_are_the_loopback_ports_the_app_tries(
+    default_deployment: cfn.Deployment,
+) -> None:
+    # The ports the desktop app tries, as the stand-in registers them and writes them
+    # into the `local` profile (local_cognito/settings.py).
+    props = client(default_deployment)
+    assert props["CallbackURLs"] == local_settings.callback_urls()
+    assert props["LogoutURLs"] == local_settings.logout_urls()
+
+
+def test_profile_redirect_uris_equal_the_clients_callback_urls(
+    deployment: cfn.Deployment, tmp_path: Path
+) -> None:
+    props = client(deployment)
+    profile = app_profile(deployment, tmp_path)
+    # Cognito compares redirect_uri character for character (scheme, host, port, path).
+    assert list(profile.redirect_uris) == props["CallbackURLs"]
+    assert all(isinstance(uri, str) for uri in props["CallbackURLs"])
+    assert profile.logout_uri == props["LogoutURLs"][0]
+    assert profile.logout_uri in props["LogoutURLs"]
+
+
+def test_profile_names_this_pool_client_domain_and_api(
+    deployment: cfn.Deployment, tmp_path: Path
+) -> None:
+    profile = app_profile(deployment, tmp_path)
+    domain = deployment.only("AWS::Cognito::UserPoolDomain")
+    group = deployment.only("AWS::Cognito::UserPoolGroup")
+    assert profile.user_pool_id == deployment.user_pool_id
+    assert profile.region == deployment.region
+    assert profile.issuer == (
+        f"https://cognito-idp.{deployment.region}.amazonaws.com/{deployment.user_pool_id}"
+    )
+    assert profile.client_id == deployment.client_id
+    assert (
+        profile.domain == f"https://{domain['Domain']}.auth.{deployment.region}.amazoncognito.com"
+    )
+    assert profile.api_url == deployment.get_att("HttpApi", "ApiEndpoint")
+    assert profile.admin_group == group["GroupName"]
+    assert list(profile.scopes) == client(deployment)["AllowedOAuthScopes"]
+    # Only what a real pool needs: discovery comes from the issuer.
+    assert profile.discovery_url is None
+
+
+def test_outputs_are_exactly_the_profile_keys(default_deployment: cfn.Deployment) -> None:
+    assert set(default_deployment.template["Outputs"]) == set(stack_profile.OUTPUTS)
+    profile_fields = {f.name for f in dataclasses.fields(config.Profile)}
+    assert set(stack_profile.OUTPUTS.values()) <= profile_fields
+    assert len(set(stack_profile.OUTPUTS.values())) == len(stack_profile.OUTPUTS)
+
+
+# -- the app client -------------------------------------------------------------------
+
+
+def test_client_is_public_and_authorization_code_only(deployment: cfn.Deployment) -> None:
+    props = client(deployment)
+    assert props["GenerateSecret"] is False
+    assert "ClientSecret" not in props
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    # No API sign-in (SRP, password, custom): only managed login, then the refresh grant.
+    # The list is always given: left out, Cognito would allow SRP and custom auth.
+    assert set(props["ExplicitAuthFlows"]) <= {"ALLOW_REFRESH_TOKEN_AUTH"}
+    # Cognito refuses REFRESH_TOKEN_AUTH on a client with refresh-token rotation.
+    rotating = props["RefreshTokenRotation"]["Feature"] == "ENABLED"
+    assert ("ALLOW_REFRESH_TOKEN_AUTH" in props["ExplicitAuthFlows"]) is not rotating
+    assert props["PreventUserExistenceErrors"] == "ENABLED"
+
+
+def test_client_scopes_are_oidc_the_apis_and_sign_out_everywhere(
+    deployment: cfn.Deployment,
+) -> None:
+    props = client(deployment)
+    server = deployment.only("AWS::Cognito::UserPoolResourceServer")
+    api_scopes = {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]}
+    assert api_scopes
+    scopes = props["AllowedOAuthScopes"]
+    assert len(scopes) == len(set(scopes))
+    assert set(scopes) == {"openid", "email", "profile", session.ADMIN_SCOPE} | api_scopes
+    # Whatever the stand-in grants, the real client grants too.
+    assert set(local_settings.DEFAULT_SCOPES) <= set(scopes)
+    # The scopes name the resource server, which must exist before the client.
+    assert "ApiResourceServer" in _depends_on(deployment, "DesktopClient")
+
+
+def test_token_revocation_on_and_lifetimes_and_rotation_follow_parameters(
+    deployment: cfn.Deployment,
+) -> None:
+    props = client(deployment)
+    assert props["EnableTokenRevocation"] is True
+    assert props["AccessTokenValidity"] == deployment.parameter("AccessTokenMinutes")
+    assert props["IdTokenValidity"] == deployment.parameter("IdTokenMinutes")
+    assert props["RefreshTokenValidity"] == deployment.parameter("RefreshTokenDays")
+    assert props["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "days",
+    }
+    assert props["RefreshTokenRotation"] == {
+        "Feature": deployment.parameter("RefreshTokenRotation"),
+        "RetryGracePeriodSeconds": deployment.parameter("RefreshTokenGraceSeconds"),
+    }
+
+
+def test_token_parameters_are_bounded_as_cognito_bounds_them(
+    default_deployment: cfn.Deployment,
+) -> None:
+    params = default_deployment.template["Parameters"]
+    # Access and ID tokens: 5 minutes to 1 day; refresh: at least a day here, at most
+    # 10 years; rotation grace 0-60 s (the stand-in enforces the same).
+    assert (params["AccessTokenMinutes"]["MinValue"], params["AccessTokenMinutes"]["MaxValue"]) == (
+        5,
+        1440,
+    )
+    assert (params["IdTokenMinutes"]["MinValue"], params["IdTokenMinutes"]["MaxValue"]) == (5, 1440)
+    assert params["RefreshTokenDays"]["MaxValue"] == 3650
+    assert params["RefreshTokenGraceSeconds"]["MaxValue"] == local_settings.MAX_ROTATION_GRACE_S
+    assert set(params["RefreshTokenRotation"]["AllowedValues"]) == {"ENABLED", "DISABLED"}
+
+
+def _depends_on(deployment: cfn.Deployment, name: str) -> list[str]:
+    depends = deployment.template["Resources"][name].get("DependsOn", [])
+    return [depends] if isinstance(depends, str) else list(depends)
+
+
+# -- the pool -------------------------------------------------------------------------
+
+
+def test_user_pool_admin_created_users_email_sign_in_and_invitations(
+    deployment: cfn.Deployment,
+) -> None:
+    pool = deployment.only("AWS::Cognito::UserPool")
+    admin_only = pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"]
+    assert admin_only is (deployment.parameter("AllowSelfSignUp") == "false")
+    invite = pool["AdminCreateUserConfig"]["InviteMessageTemplate"]
+    # Cognito refuses an invitation template without both placeholders.
+    assert "{username}" in invite["EmailMessage"]
+    assert "{####}" in invite["EmailMessage"]
+    assert invite["EmailSubject"].strip()
+    assert "email" in pool["AliasAttributes"]
+    assert "email" in pool["AutoVerifiedAttributes"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(
+        policy[k] is True
+        for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+    )
+    # The invitation text promises what the pool enforces.
+    days = policy["TemporaryPasswordValidityDays"]
+    assert f"{days} days" in invite["EmailMessage"]
+
+
+def test_user_pool_survives_stack_deletion_and_replacement(
+    default_deployment: cfn.Deployment,
+) -> None:
+    (name,) = default_deployment.resources_of("AWS::Cognito::UserPool")
+    resource = default_deployment.template["Resources"][name]
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_admin_group_managed_login_domain_and_branding(deployment: cfn.Deployment) -> None:
+    group = deployment.only("AWS::Cognito::UserPoolGroup")
+    assert group["GroupName"] == deployment.parameter("AdminGroupName")
+    assert group["UserPoolId"] == deployment.user_pool_id
+    domain = deployment.only("AWS::Cognito::UserPoolDomain")
+    assert domain["Domain"] == deployment.parameter("DomainPrefix")
+    assert domain["ManagedLoginVersion"] == 2
+    branding = deployment.only("AWS::Cognito::ManagedLoginBranding")
+    assert branding["ClientId"] == deployment.client_id
+    assert branding["UseCognitoProvidedValues"] is True
+
+
+def test_default_admin_group_is_the_apps_and_the_stand_ins(
+    default_deployment: cfn.Deployment,
+) -> None:
+    group = default_deployment.only("AWS::Cognito::UserPoolGroup")
+    assert group["GroupName"] == local_settings.ADMIN_GROUP
+    assert group["GroupName"] == config.Profile.__dataclass_fields__["admin_group"].default
+    assert group["GroupName"] == api_settings.Settings.__dataclass_fields__["admin_group"].default
+
+
+# -- the API --------------------------------------------------------------------------
+
+
+class _Recording(dict[str, str]):
+    """An environment that remembers which variables were asked for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def test_function_environment_is_the_apis_own_settings(
+    deployment: cfn.Deployment, tmp_path: Path
+) -> None:
+    env = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    recorded = _Recording({k: str(v) for k, v in env.items()})
+    parsed = api_settings.Settings.from_env(recorded)
+    # Only variables the API reads (protected_api/settings.py), and the local-only
+    # overrides left unset so the real JWKS and cognito-idp endpoints are used.
+    assert set(env) <= recorded.asked
+    assert "COGNITO_JWKS_URL" not in env
+    assert "COGNITO_IDP_ENDPOINT_URL" not in env
+    profile = app_profile(deployment, tmp_path)
+    assert parsed.issuer == profile.issuer
+    assert parsed.client_ids == (profile.client_id,)
+    assert parsed.admin_group == profile.admin_group
+    assert parsed.jwks_url == f"{profile.issuer}/.well-known/jwks.json"
+    assert parsed.idp_endpoint_url is None
+
+
+def test_function_runs_the_lambda_handler_on_the_built_runtime(
+    deployment: cfn.Deployment,
+) -> None:
+    function = deployment.only("AWS::Lambda::Function")
+    module_name, _, attribute = function["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+    assert function["Runtime"] == f"python{build_lambda.PYTHON_VERSION}"
+    arch_param = deployment.template["Parameters"]["LambdaArchitecture"]
+    assert sorted(arch_param["AllowedValues"]) == sorted(build_lambda.PLATFORMS)
+    assert function["Architectures"] == [deployment.parameter("LambdaArchitecture")]
+    assert function["Code"] == {
+        "S3Bucket": deployment.parameter("CodeS3Bucket"),
+        "S3Key": deployment.parameter("CodeS3Key"),
+    }
+    assert function["Role"] == deployment.get_att("ApiRole", "Arn")
+    # API Gateway gives up on an integration after 30 s.
+    assert function["Timeout"] < 30
+    # The runtime logs at ApplicationLogLevel: INFO lets the audit lines through.
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+
+
+def test_http_api_sends_every_request_to_the_function_as_payload_2(
+    deployment: cfn.Deployment,
+) -> None:
+    integration = deployment.only("AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["PayloadFormatVersion"] == "2.0"
+    assert integration["IntegrationUri"] == deployment.get_att("ApiFunction", "Arn")
+    route = deployment.only("AWS::ApiGatewayV2::Route")
+    assert route["RouteKey"] == "$default"
+    assert "AuthorizationType" not in route  # the function verifies tokens (deploy-aws.md)
+    assert route["Target"] == f"integrations/{deployment.ref('HttpApiIntegration')}"
+    stage = deployment.only("AWS::ApiGatewayV2::Stage")
+    # $default stage: no path prefix, so Mangum's api_gateway_base_path stays "/".
+    assert stage["StageName"] == "$default"
+    assert stage["AutoDeploy"] is True
+    permission = deployment.only("AWS::Lambda::Permission")
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"].startswith(
+        f"arn:aws:execute-api:{deployment.region}:{deployment.account}:{deployment.api_id}/"
+    )
