@@ -2,14 +2,20 @@
 """Bootstrap and run the project from a fresh clone: `python3 dev.py demo|test`.
 
 The README's quick start is these two commands. Each creates `.venv/` in the
-repository on first use, installs the project with its `dev` extra (again only
-when `pyproject.toml` changes), then runs:
+repository on first use, installs the project with its `dev` extra, every
+package held at its version in `requirements.lock` (again only when
+`pyproject.toml` or the lock changes), then runs:
 
   demo   the offline Cognito stand-in and the protected API with demo users
          (`cognito-local up`, which writes the app's `local` profile), then the
          desktop app on that profile; closing the app stops the stand-in
   test   ruff (lint + format check), mypy, then the whole pytest suite
   lint   ruff and mypy only
+  lock   rewrite `requirements.lock` from what .venv holds (after changing a
+         dependency: `.venv/bin/pip install -e '.[dev]'`, then `python3 dev.py lock`)
+  audit  `pip-audit --strict` on `requirements.lock`: fails on a known vulnerability,
+         and on any package it could not check (it needs to reach a vulnerability
+         database: PyPI's JSON API or OSV; see docs/SECURITY.md, "Supply chain")
 
 Extra arguments after `test` go to pytest; after `demo`, to `cognito-local up`
 (`--no-app` runs the stand-in alone, until Ctrl+C).
@@ -30,6 +36,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".installed-from"
+LOCK = ROOT / "requirements.lock"
+LOCK_HEADER = """\
+# Every package the dev environment (.[dev]) resolves to, at the version CI tests.
+# dev.py installs with `-c requirements.lock`; `python3 dev.py audit` checks it.
+# Regenerate after changing a dependency in pyproject.toml:
+#   .venv/bin/pip install -e '.[dev]' && python3 dev.py lock
+"""
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
@@ -38,7 +51,10 @@ def _python() -> Path:
 
 
 def _wanted_stamp() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    if LOCK.exists():
+        digest.update(LOCK.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_venv() -> None:
@@ -53,7 +69,8 @@ def ensure_venv() -> None:
     print("dev.py: installing the project and its dev tools into .venv ...", flush=True)
     pip = [str(_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    constraints = ["-c", str(LOCK)] if LOCK.exists() else []
+    subprocess.run([*pip, "install", *constraints, "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(_wanted_stamp() + "\n")
 
 
@@ -68,6 +85,33 @@ def lint() -> int:
         if rc := _run(*cmd):
             return rc
     return 0
+
+
+_PIP_LIST = (str(_python()), "-m", "pip", "--disable-pip-version-check", "list")
+
+
+def lock() -> int:
+    """Write `requirements.lock`: `name==version` for every package in .venv but the project."""
+    listed = subprocess.run(
+        [*_PIP_LIST, "--format=freeze", "--exclude-editable"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pins = sorted(
+        (line.strip() for line in listed.splitlines() if "==" in line),
+        key=lambda pin: pin.lower(),
+    )
+    LOCK.write_text(LOCK_HEADER + "".join(f"{pin}\n" for pin in pins))
+    print(f"dev.py: wrote {len(pins)} pins to {LOCK.name}", flush=True)
+    return 0
+
+
+def audit() -> int:
+    """pip-audit on the lock: nonzero on a known vulnerability or an unauditable package."""
+    # --no-deps --disable-pip: the lock is the whole resolved set, nothing to resolve again.
+    audit_tool = str(BIN / "pip-audit")
+    return _run(audit_tool, "--strict", "--no-deps", "--disable-pip", "-r", str(LOCK))
 
 
 def demo(args: list[str]) -> int:
@@ -104,13 +148,19 @@ def demo(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lint"}:
+    if not argv or argv[0] not in {"demo", "test", "lint", "lock", "audit"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "lock":  # records .venv as it is: installing first would apply the old lock
+        if not _python().exists():
+            sys.exit("dev.py: no .venv yet; run `python3 dev.py lint` first")
+        return lock()
     ensure_venv()
     if command == "demo":
         return demo(rest)
+    if command == "audit":
+        return audit()
     if rc := lint():
         return rc
     if command == "lint":

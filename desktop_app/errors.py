@@ -87,6 +87,11 @@ class SessionExpired(NotSignedIn):
     """The refresh token was refused (revoked, expired, user disabled): sign in again."""
 
 
+class RefreshedIdTokenRefused(SessionExpired, IdTokenError):
+    """A refresh answered with an ID token that failed validation (another issuer,
+    client or person): the session has ended, as for :class:`SessionExpired`."""
+
+
 class KeyringError(CognitoDesktopError):
     """The OS keyring failed or did not answer in time."""
 

@@ -56,20 +56,28 @@ class JwksClient:
         self._next_fetch = float("-inf")
         self._lock = threading.Lock()
 
-    def key(self, kid: str) -> RSAPublicKey:
+    def key(self, kid: str | None) -> RSAPublicKey:
         """The key for ``kid``: :class:`~desktop_app.errors.IdTokenError` if unknown,
-        :class:`~desktop_app.errors.NetworkError` if the JWKS cannot be fetched."""
-        keys = self._keys
-        if keys is not None and kid in keys:
-            return keys[kid]
+        :class:`~desktop_app.errors.NetworkError` if the JWKS cannot be fetched.
+
+        ``kid=None`` is for a token whose header names no key: it is verified with
+        the set's only key, and refused when the set has several (OpenID Connect
+        Core 10.1: "If there are multiple keys in the referenced JWK Set document,
+        a kid value MUST be provided"; the OpenID Foundation's RP tests
+        ``rp-id_token-kid-absent-single-jwks`` and ``-multiple-jwks``).
+        """
+        found = _pick(self._keys, kid)
+        if found is not None:
+            return found
         with self._lock:
             # Another caller may have fetched while this one waited for the lock.
-            if self._keys is not None and kid in self._keys:
-                return self._keys[kid]
+            found = _pick(self._keys, kid)
+            if found is not None:
+                return found
             if self._monotonic() < self._next_fetch:
                 if self._keys is None:
                     raise errors.NetworkError("signing keys unavailable; try again shortly")
-                raise errors.IdTokenError("ID token signed with an unknown key")
+                raise _no_key(kid)
             self._next_fetch = self._monotonic() + self._interval
             try:
                 document = http.get_json(self._session, self.jwks_uri, max_bytes=MAX_JWKS_BYTES)
@@ -78,19 +86,36 @@ class JwksClient:
             except errors.CognitoDesktopError as exc:
                 raise errors.IdTokenError(f"bad signing key set: {exc}") from None
             self._keys = parse_jwks(document)
-            if kid in self._keys:
-                return self._keys[kid]
-        raise errors.IdTokenError("ID token signed with an unknown key")
+            found = _pick(self._keys, kid)
+            if found is not None:
+                return found
+        raise _no_key(kid)
+
+
+def _pick(keys: dict[str, RSAPublicKey] | None, kid: str | None) -> RSAPublicKey | None:
+    if keys is None:
+        return None
+    if kid is None:
+        return next(iter(keys.values())) if len(keys) == 1 else None
+    return keys.get(kid)
+
+
+def _no_key(kid: str | None) -> errors.IdTokenError:
+    if kid is None:
+        return errors.IdTokenError(
+            "ID token names no signing key, and the pool does not have exactly one"
+        )
+    return errors.IdTokenError("ID token signed with an unknown key")
 
 
 def parse_jwks(document: dict[str, Any]) -> dict[str, RSAPublicKey]:
-    """The RS256 signature keys (2048 bits or more) in a JWKS, by ``kid``."""
+    """The RS256 signature keys (2048 bits or more) in a JWKS, by ``kid`` ("" if none)."""
     entries = document.get("keys")
     if not isinstance(entries, list):
         raise errors.IdTokenError("signing key set has no 'keys' list")
     keys: dict[str, RSAPublicKey] = {}
     for jwk in entries:
-        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str):
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid", ""), str):
             continue
         if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
             continue
@@ -101,7 +126,9 @@ def parse_jwks(document: dict[str, Any]) -> dict[str, RSAPublicKey]:
         except (ValueError, TypeError, KeyError, jwt.InvalidKeyError):
             continue
         if isinstance(key, RSAPublicKey) and key.key_size >= 2048:
-            keys[jwk["kid"]] = key
+            # A key without a kid is filed under "", which no token can name (an
+            # empty kid is refused): it is used only as a set's one and only key.
+            keys[jwk.get("kid", "")] = key
     return keys
 
 
@@ -148,8 +175,10 @@ class IdTokenValidator:
             raise errors.IdTokenError("ID token is not signed with RS256")
         if "crit" in header:  # RFC 7515 4.1.11; Cognito sets none
             raise errors.IdTokenError("ID token has critical header extensions")
+        # RFC 7515 4.1.4: kid is optional; absent, the set's only key is used (see
+        # JwksClient.key). Present, it must be a usable name.
         kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
+        if "kid" in header and (not isinstance(kid, str) or not kid):
             raise errors.IdTokenError("ID token has no key id")
         key = self._jwks.key(kid)
         try:
@@ -168,9 +197,14 @@ class IdTokenValidator:
         if claims.get("iss") != self.issuer:  # item 2: exact match
             raise errors.IdTokenError("ID token is from another issuer")
         aud = claims.get("aud")
-        if isinstance(aud, list):  # items 3-5: several audiences need azp
+        if isinstance(aud, list):
+            # Item 3: refuse a token that "contains additional audiences not trusted
+            # by the Client"; this client trusts none, so a list may name only it.
+            # Items 4-5: a list also needs azp naming this client.
             if self.client_id not in aud or claims.get("azp") != self.client_id:
                 raise errors.IdTokenError("ID token is for another client")
+            if any(entry != self.client_id for entry in aud):
+                raise errors.IdTokenError("ID token is also for other, untrusted audiences")
         elif aud != self.client_id:
             raise errors.IdTokenError("ID token is for another client")
         if "azp" in claims and claims["azp"] != self.client_id:
@@ -179,9 +213,14 @@ class IdTokenValidator:
             raise errors.IdTokenError("token is not an ID token")
         now, leeway = self._now(), self._leeway
         if now >= _time(claims, "exp") + leeway:  # item 9
-            raise errors.IdTokenError("ID token has expired")
+            raise errors.IdTokenError(
+                "ID token has expired (if it was just issued, check this computer's date and time)"
+            )
         if _time(claims, "iat") > now + leeway:  # item 10
-            raise errors.IdTokenError("ID token was issued in the future")
+            raise errors.IdTokenError(
+                "ID token was issued in the future: check this computer's date and time "
+                "(the clock is behind)"
+            )
         if "nbf" in claims and _time(claims, "nbf") > now + leeway:
             raise errors.IdTokenError("ID token is not valid yet")
         sent = claims.get("nonce")

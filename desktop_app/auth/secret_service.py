@@ -18,6 +18,7 @@ from typing import Any
 
 import jeepney.wrappers
 import keyring.backend
+import keyring.compat.properties
 import keyring.errors
 import secretstorage
 import secretstorage.util
@@ -34,8 +35,15 @@ class KeptConnectionKeyring(keyring.backend.KeyringBackend):
 
     name = "SecretService Keyring"
 
-    # Same as keyring's SecretService backend; open_store chooses this one explicitly.
-    priority = 5.0
+    @keyring.compat.properties.classproperty
+    def priority(cls) -> float:
+        """keyring's SecretService backend's: it raises (not viable) unless a Secret
+        Service answers on the session bus. keyring registers every backend class it
+        sees, so a fixed number here would make keyring offer this one on a machine,
+        or at a moment, without a Secret Service. open_store picks it explicitly."""
+        from keyring.backends import SecretService
+
+        return float(SecretService.Keyring.priority)
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]

@@ -5,6 +5,9 @@ persisted, in the token store. Refresh is single-flight (many callers, one
 request) and rotation-aware (a new refresh token is saved before the old one is
 dropped). ``invalid_grant`` ends the session for good: the stored token is
 removed and a fresh sign-in is required. Transient failures keep it and retry.
+A refreshed ID token that fails validation (another issuer, client or person:
+OIDC Core 12.2) ends the session for good too, and nothing from that answer is
+kept, not even a rotated refresh token.
 """
 
 from __future__ import annotations
@@ -281,6 +284,15 @@ class Session:
                 if stored is None:
                     raise errors.NotSignedIn("not signed in; run 'cognito-desktop login'")
             response = self._refresh_with_retry(stored)
+            # Validate before anything from the answer is kept (a rotated refresh
+            # token included): an answer about another issuer, client or person ends
+            # the session here, and its tokens never reach memory or the keyring.
+            try:
+                identity = self._identity_after_refresh(response, stored)
+            except errors.IdTokenError as exc:
+                log.warning("refreshed ID token refused (%s); the session has ended", exc)
+                self._forget()
+                raise errors.RefreshedIdTokenRefused(f"{exc}; please sign in again") from None
             if response.refresh_token and response.refresh_token != stored.refresh_token:
                 # Rotation: persist the new token before the old one is forgotten.
                 stored = dataclasses.replace(
@@ -292,7 +304,6 @@ class Session:
                     # Keep the new token in memory: this run stays signed in, and
                     # the old stored one still works for the rotation grace period.
                     log.warning("could not store the rotated refresh token: %s", exc)
-            identity = self._identity_after_refresh(response, stored)
             with self._lock:
                 self._tokens, self._stored, self._identity = response, stored, identity
                 self._generation += 1
@@ -305,6 +316,14 @@ class Session:
             try:
                 return self._client.refresh(token_endpoint, stored.refresh_token)
             except tokens.Refused as exc:
+                if not exc.grant_is_dead:
+                    # Not a verdict on the token (a client or protocol problem): keep
+                    # it, so fixing the cause needs no new sign-in.
+                    log.warning("refresh refused (%s); the stored session is kept", exc.error)
+                    raise errors.SessionExpired(
+                        f"the sign-in service refused to refresh the session ({exc.error}); "
+                        "please sign in again"
+                    ) from None
                 log.info("refresh refused (%s); the session has ended", exc.error)
                 self._forget()
                 raise errors.SessionExpired(
@@ -326,7 +345,6 @@ class Session:
         claims = self._id_validator().validate(response.id_token, nonce=None)
         # OIDC Core 12.2: a refreshed ID token must be about the same person.
         if not hmac.compare_digest(str(claims["sub"]), stored.sub):
-            self._forget()
             raise errors.IdTokenError("the refreshed ID token is for another user")
         return Identity.from_claims(claims)
 

@@ -406,7 +406,9 @@ def _run(
     kind = type(result).__name__
     del outcome[:], result  # drop the exception (its message may hold a value)
     log.warning("The OS keyring failed to %s (%s)", action, kind)
-    raise KeyringError(f"the OS keyring failed to {action} ({kind})")
+    # keyring's KeyringLocked, secretstorage's LockedException: say what to do about it.
+    hint = "; the keyring is locked: unlock it and try again" if "Locked" in kind else ""
+    raise KeyringError(f"the OS keyring failed to {action} ({kind}){hint}")
 
 
 # -- encoding ------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """Token-endpoint calls through Authlib's requests client: exchange, refresh, revoke.
 
-Errors are sorted the way the session needs them: ``invalid_grant`` (and other
-refusals) are final; transport failures, timeouts, 5xx and garbage answers are
+Errors are sorted the way the session needs them: an OAuth error code is a
+:class:`Refused` (only ``invalid_grant`` says the grant itself is dead);
+transport failures, timeouts, 5xx, throttling (429, even with an OAuth-style JSON
+body), ``server_error``/``temporarily_unavailable`` and garbage answers are
 transient (``errors.NetworkError``), so a stored refresh token survives them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,13 +22,28 @@ from authlib.integrations.requests_client import OAuth2Session
 from desktop_app import errors
 from desktop_app.auth import http
 
+# RFC 6749 5.2 error codes are ASCII without spaces; anything else is shown as this.
+_UNKNOWN_ERROR = "unknown_error"
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# Error codes that say "not now" rather than "no" (RFC 6749 4.1.2.1; RFC 8628 3.5).
+_TRANSIENT_ERRORS = frozenset({"server_error", "temporarily_unavailable", "slow_down"})
+
 
 class Refused(Exception):  # noqa: N818 - the token endpoint's answer, not a local failure
-    """The token endpoint answered with an OAuth error code (e.g. ``invalid_grant``)."""
+    """The token endpoint answered with an OAuth error code (e.g. ``invalid_grant``).
+
+    ``error`` is the code, reduced to a safe token (it is shown and logged); only
+    :attr:`grant_is_dead` (``invalid_grant``) means a refresh token must be dropped.
+    """
 
     def __init__(self, error: str) -> None:
+        error = error if _ERROR_CODE.fullmatch(error) else _UNKNOWN_ERROR
         super().__init__(error)
         self.error = error
+
+    @property
+    def grant_is_dead(self) -> bool:
+        return self.error == "invalid_grant"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +81,14 @@ class TokenClient:
             revocation_endpoint_auth_method="none",
             default_timeout=http.TIMEOUT,
         )
+        # The status of the last answer: Authlib turns any JSON body with "error" into
+        # an OAuthError, a 429 throttle included, and drops the status on the way.
+        client.last_status = 0
+
+        def remember_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            client.last_status = response.status_code
+
+        client.hooks["response"].append(remember_status)
         client.verify = self._session.verify
         client.proxies = dict(self._session.proxies)
         client.trust_env = self._session.trust_env
@@ -74,20 +100,21 @@ class TokenClient:
         """RFC 6749 4.1.3 with RFC 7636 4.5's ``code_verifier``."""
         with self._oauth() as client:
             return self._call(
+                client,
                 lambda: client.fetch_token(
                     token_endpoint,
                     grant_type="authorization_code",
                     code=code,
                     redirect_uri=redirect_uri,
                     code_verifier=code_verifier,
-                )
+                ),
             )
 
     def refresh(self, token_endpoint: str, refresh_token: str) -> TokenResponse:
         """RFC 6749 6; Cognito returns a new refresh token only with rotation on."""
         with self._oauth() as client:
             return self._call(
-                lambda: client.refresh_token(token_endpoint, refresh_token=refresh_token)
+                client, lambda: client.refresh_token(token_endpoint, refresh_token=refresh_token)
             )
 
     def revoke(self, revocation_endpoint: str, refresh_token: str) -> None:
@@ -104,11 +131,18 @@ class TokenClient:
         if response.status_code != 200:
             raise Refused(_error_code(response))
 
-    def _call(self, request: Callable[[], Any]) -> TokenResponse:
+    def _call(self, client: OAuth2Session, request: Callable[[], Any]) -> TokenResponse:
         try:
             token = request()
         except OAuthError as exc:
-            raise Refused(str(exc.error or "invalid_request")) from None
+            refused = Refused(str(exc.error or "invalid_request"))
+            status: int = client.last_status
+            if status == 429 or status >= 500 or refused.error in _TRANSIENT_ERRORS:
+                raise errors.NetworkError(
+                    f"token endpoint is busy or failing (HTTP {status}, {refused.error}); "
+                    "try again shortly"
+                ) from None
+            raise refused from None
         except requests.HTTPError as exc:
             # Not an OAuth answer (a proxy's or gateway's page): nothing says the
             # grant is dead, so it is treated as transient and the session kept.

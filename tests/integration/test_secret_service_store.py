@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import pathlib
 
 import keyring.backends.SecretService
 import keyring.errors
@@ -81,3 +82,14 @@ def test_each_call_makes_the_fewest_round_trips(ours: kept.KeptConnectionKeyring
     ours.delete_password("cognito-desktop-test", "d")
     assert calls == ["SearchItems", "Delete"]
     assert ours.get_password("cognito-desktop-test", "d") is None
+
+
+def test_the_kept_backend_is_viable_to_keyring_only_while_a_secret_service_answers(
+    bus: None, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    # keyring offers every backend class it has seen that says it is viable; a fixed
+    # priority made this one win on a bus with no Secret Service (found by
+    # tests/security/test_faults.py running after this module).
+    assert kept.KeptConnectionKeyring.viable
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    assert not kept.KeptConnectionKeyring.viable

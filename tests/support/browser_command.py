@@ -4,7 +4,8 @@
 in on managed login with ``SCRIPTED_USERNAME`` / ``SCRIPTED_PASSWORD`` (and sets
 ``SCRIPTED_NEW_PASSWORD`` if asked for one), then requests the final redirect on
 the app's loopback receiver, exactly as a browser would. Exits 0 when the app's
-page answered 200.
+page answered 200. With ``SCRIPTED_RECORD`` set, the URL it was given and the redirect
+it followed (which carries the authorization code) are appended to that file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import urllib.parse
 import requests
 
 from tests.support.scripted_browser import ScriptedBrowser
+
+
+def _record(*urls: str) -> None:
+    path = os.environ.get("SCRIPTED_RECORD")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.writelines(f"{url}\n" for url in urls)
 
 
 def main(url: str) -> int:
@@ -36,6 +44,7 @@ def main(url: str) -> int:
             f"browser: sign-in did not redirect ({result.status} {result.error})", file=sys.stderr
         )
         return 1
+    _record(url, result)
     response = requests.get(result, timeout=10)  # the app's loopback receiver
     return 0 if response.status_code == 200 else 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import logging
 import shutil
@@ -17,6 +16,7 @@ import pytest
 
 from desktop_app import errors
 from desktop_app.auth import loopback
+from tests.support.loopback_probe import Reply, free_port, request
 
 STATE = "st4te-Zk3pQ9wXyL0aBcDeFgHiJkLmNoPqRsTuVw"
 CODE = "c0de-8f14e45f-ceea-467f-a0e6-b0b9b5e1e3a1"
@@ -30,40 +30,8 @@ SECURITY_HEADERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def uri(port: int, path: str = "/callback", host: str = "127.0.0.1") -> str:
     return f"http://{host}:{port}{path}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    raw: bytes
-
-    @property
-    def text(self) -> str:
-        return self.raw.decode()
-
-
-def request(port: int, target: str, *, host: str | None = "", method: str = "GET") -> Reply:
-    """Send one request with an exact ``Host`` ("" = the right one, None = none)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        if host is not None:
-            conn.putheader("Host", host or f"127.0.0.1:{port}")
-        conn.endheaders()
-        response = conn.getresponse()
-        return Reply(response.status, response.headers, response.read())
-    finally:
-        conn.close()
 
 
 def callback(port: int, query: str, path: str = "/callback") -> Reply:

@@ -624,9 +624,13 @@ def test_a_refreshed_id_token_that_does_not_validate_is_refused(
     pool.token.replies.append(
         (200, JSON, json.dumps({"access_token": "a", "id_token": forged, "expires_in": 3600}))
     )
-    with pytest.raises(errors.IdTokenError):
+    # Both a validation failure and the end of the session (cli status, the GUI bridge).
+    with pytest.raises(errors.RefreshedIdTokenRefused, match="please sign in again"):
         current.access_token()
-    assert current.access_expires_at == old_expiry  # the unvalidated tokens are not used
+    # The unvalidated tokens are not used, and the session has ended (see
+    # tests/security/test_hostile_idp.py for why the refresh token is dropped too).
+    assert old_expiry is not None and current.access_expires_at is None
+    assert spy.inner.load() is None and current.identity is None
 
 
 # -- interactive sign-in by pasting the redirect (no browser, no port) --------------------------

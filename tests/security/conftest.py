@@ -1,0 +1,46 @@
+"""The security suite runs against the same real components as the integration tests.
+
+The stand-in, the protected API, the shared clock and the Secret Service come from
+``tests/integration/conftest.py`` (imported, not copied). Only the callback ports
+differ: every test gets its own free ones, so the suite never competes with another
+run for the stand-in's fixed defaults (53682-53684) and squatting on them is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from desktop_app.auth import discovery
+from local_cognito import settings
+from tests.integration.conftest import (  # noqa: F401 - pytest fixtures, reused
+    api,
+    api_settings,
+    fake_clock,
+    idp,
+    secret_service,
+    stand_in,
+)
+from tests.support import loopback_probe
+
+
+@pytest.fixture
+def callback_ports() -> list[int]:
+    """The three loopback ports registered on the app client, in the app's order."""
+    return loopback_probe.free_ports(3)
+
+
+@pytest.fixture
+def pool_settings(callback_ports: list[int]) -> settings.PoolSettings:
+    return settings.PoolSettings(
+        callback_urls=tuple(settings.callback_urls(tuple(callback_ports))),
+        logout_urls=tuple(settings.logout_urls(tuple(callback_ports))),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_discovery() -> Iterator[None]:
+    discovery.clear_cache()
+    yield
+    discovery.clear_cache()
