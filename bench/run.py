@@ -9,8 +9,9 @@ baseline or peer: metric, ours, baseline/peer, ratio, target, pass/fail. ``--cha
 also draws the ratios and their targets as a PNG (QPainter on a QImage, offscreen).
 
 ``--write-docs`` puts the summary (date, commit, machine, exact command, the table) in
-``docs/BENCHMARKS.md`` between the :data:`DOCS_BEGIN` and :data:`DOCS_END` markers and
-draws the chart to ``docs/bench-ratios.png``, which the README shows. The sections below
+``docs/BENCHMARKS.md`` between the :data:`DOCS_BEGIN` and :data:`DOCS_END` markers,
+draws the chart to ``docs/bench-ratios.png``, which the README shows, and keeps the raw
+figures in ``docs/bench-results.jsonl``. The sections below
 the markers are each benchmark's own write-up.
 
 Exits non-zero only if a benchmark does; the pass/fail column repeats what each
@@ -53,6 +54,7 @@ BENCHMARKS = (
 )
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
 DOCS_CHART = ROOT / "docs" / "bench-ratios.png"
+DOCS_RESULTS = ROOT / "docs" / "bench-results.jsonl"  # the same figures, unrounded
 DOCS_BEGIN = "<!-- bench.run --write-docs: begin -->"
 DOCS_END = "<!-- bench.run --write-docs: end -->"
 TIMEOUT_S = 1800  # per benchmark; a full run of each takes well under a minute
@@ -298,13 +300,18 @@ def write_chart(results: Sequence[Result], path: Path, width: int = 900, height:
     target as a red tick, drawn with QPainter on a QImage and saved as PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPen
+    from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QPainter, QPen
 
     global _APP
     if QGuiApplication.instance() is None:
         _APP = QGuiApplication([])  # kept for the process: fonts need it
     bars = [r for r in results if r.ratio is not None]
-    bar_h, gap, top, bottom, label_w, right = 22, 10, 40, 30, 330, 70
+    font = QFont()
+    font.setPixelSize(12)
+    metrics = QFontMetrics(font)
+    bar_h, gap, top, bottom, right = 22, 10, 40, 30, 70
+    # Wide enough for the longest metric name, but never more than half the image.
+    label_w = min(width // 2, 20 + max([0, *(metrics.horizontalAdvance(r.metric) for r in bars)]))
     if height <= 0:
         height = top + bottom + max(1, len(bars)) * (bar_h + gap)
     scale_max = max(
@@ -323,14 +330,13 @@ def write_chart(results: Sequence[Result], path: Path, width: int = 900, height:
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QFont()
-        font.setPixelSize(12)
         painter.setFont(font)
         painter.setPen(QColor("black"))
         painter.drawText(
             QRectF(0, 0, width, top),
             Qt.AlignmentFlag.AlignCenter,
-            "ours / baseline (red tick: target; dashed: 1.0x)",
+            "ours / baseline or peer. Green: target met; red: missed; blue: no target. "
+            "Red tick: the target; dashed: 1.0x",
         )
         for i, result in enumerate(bars):
             ratio = result.ratio or 0.0
@@ -339,7 +345,7 @@ def write_chart(results: Sequence[Result], path: Path, width: int = 900, height:
             painter.drawText(
                 QRectF(4, y, label_w - 10, bar_h),
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                result.metric,
+                metrics.elidedText(result.metric, Qt.TextElideMode.ElideLeft, label_w - 14),
             )
             met = result.passed
             colour = "#4a90d9" if met is None else "#5cb85c" if met else "#d9534f"
@@ -447,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results_path = Path(tmp) / "results.jsonl"
         exits = run_benchmarks(args.quick, results_path, args.only or BENCHMARKS)
         results = read_results(results_path)
+        if args.write_docs and results_path.exists():
+            shutil.copyfile(results_path, DOCS_RESULTS)
     print_exits("benchmark exit codes", exits)
     print(summary(results, args.quick, command, [(name, code) for name, code, _ in exits]))
     if args.chart is not None:
@@ -456,7 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         write_docs(docs_block(results, args.quick, command, exits, when, git_revision()))
         write_chart(results, DOCS_CHART)
-        print(f"wrote {DOCS.relative_to(ROOT)} and {DOCS_CHART.relative_to(ROOT)}")
+        written = ", ".join(str(p.relative_to(ROOT)) for p in (DOCS, DOCS_CHART, DOCS_RESULTS))
+        print(f"wrote {written}")
     return 0 if all(code == 0 for _, code, _ in exits) else 1
 
 
