@@ -293,21 +293,38 @@ class Session:
                 log.warning("refreshed ID token refused (%s); the session has ended", exc)
                 self._forget()
                 raise errors.RefreshedIdTokenRefused(f"{exc}; please sign in again") from None
-            if response.refresh_token and response.refresh_token != stored.refresh_token:
-                # Rotation: persist the new token before the old one is forgotten.
-                stored = dataclasses.replace(
-                    stored, refresh_token=response.refresh_token, saved_at=self._now()
-                )
-                try:
-                    self.store.save(stored)
-                except errors.KeyringError as exc:
-                    # Keep the new token in memory: this run stays signed in, and
-                    # the old stored one still works for the rotation grace period.
-                    log.warning("could not store the rotated refresh token: %s", exc)
+            except errors.NetworkError:
+                # The signing keys could not be fetched, so the answer is unchecked and
+                # its tokens are not used. A rotated refresh token is kept all the same:
+                # Cognito retires the old one after its grace period, and the next
+                # refresh checks the ID token that this one brings.
+                rotated = self._keep_rotated(stored, response)
+                with self._lock:
+                    self._stored = rotated
+                raise
+            stored = self._keep_rotated(stored, response)
             with self._lock:
                 self._tokens, self._stored, self._identity = response, stored, identity
                 self._generation += 1
             return response
+
+    def _keep_rotated(
+        self, stored: store.StoredSession, response: tokens.TokenResponse
+    ) -> store.StoredSession:
+        """``stored`` with the answer's new refresh token, saved, if the token rotated."""
+        if not response.refresh_token or response.refresh_token == stored.refresh_token:
+            return stored
+        # Rotation: persist the new token before the old one is forgotten.
+        rotated = dataclasses.replace(
+            stored, refresh_token=response.refresh_token, saved_at=self._now()
+        )
+        try:
+            self.store.save(rotated)
+        except errors.KeyringError as exc:
+            # Keep the new token in memory: this run stays signed in, and the old
+            # stored one still works for the rotation grace period.
+            log.warning("could not store the rotated refresh token: %s", exc)
+        return rotated
 
     def _refresh_with_retry(self, stored: store.StoredSession) -> tokens.TokenResponse:
         token_endpoint = self.endpoints().token_endpoint

@@ -417,6 +417,37 @@ def test_a_failed_save_of_the_rotated_token_keeps_the_new_token_in_memory(
     assert "could not store the rotated refresh token" in caplog.text
 
 
+def test_a_rotated_refresh_token_is_kept_when_the_keys_to_check_its_answer_are_unreachable(
+    make_session: Callable[..., session.Session],
+    pool: Pool,
+    spy: SpyStore,
+    fake_clock: clock.FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Cognito retires the old refresh token after its grace period: dropping the new one
+    # because the signing keys were briefly unreachable would sign the person out later.
+    current = resumed(make_session, pool, spy)
+    identity = current.identity
+    pool.token.rotate = True
+    monkeypatch.setattr(session, "_jwks_clients", {})  # as in a new process: no keys yet
+    current._validator = None
+    pool.mock.replace(responses.GET, JWKS, body=requests.ConnectionError("keys unreachable"))
+    fake_clock.advance(3600)
+    with pytest.raises(errors.NetworkError):
+        current.access_token()
+    saved = spy.inner.load()
+    assert saved is not None and saved.refresh_token not in ("refresh-0", "")
+    # Nothing unchecked was used: same identity, the expired access token not replaced.
+    assert current.identity == identity
+    # With the keys back, and past the key-set refetch limit (10 s), the next refresh
+    # sends the new token and its answer is checked.
+    session._jwks_clients[JWKS]._next_fetch = float("-inf")
+    jwk = RSAAlgorithm.to_jwk(pool.token.key.public_key(), as_dict=True)
+    pool.mock.replace(responses.GET, JWKS, json={"keys": [{**jwk, "kid": KID, "alg": "RS256"}]})
+    assert current.access_token()
+    assert pool.token.forms[-1]["refresh_token"] == saved.refresh_token
+
+
 # -- invalid_grant --------------------------------------------------------------------------
 
 
