@@ -76,6 +76,16 @@ class IdTokenError(SignInError):
     """The ID token failed validation (OpenID Connect Core 3.1.3.7); nothing is trusted."""
 
 
+class UnknownSigningKey(IdTokenError):
+    """The ID token names a key the pool's key set does not hold. ``retry_later``: the
+    set could not be refetched yet (at most once per 10 s), so a key rotated in moments
+    ago may still be found; otherwise the set was just fetched and lacks it."""
+
+    def __init__(self, message: str, *, retry_later: bool) -> None:
+        super().__init__(message)
+        self.retry_later = retry_later
+
+
 # -- staying signed in ----------------------------------------------------------------
 
 

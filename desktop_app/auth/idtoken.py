@@ -77,7 +77,7 @@ class JwksClient:
             if self._monotonic() < self._next_fetch:
                 if self._keys is None:
                     raise errors.NetworkError("signing keys unavailable; try again shortly")
-                raise _no_key(kid)
+                raise _no_key(kid, retry_later=True)
             self._next_fetch = self._monotonic() + self._interval
             try:
                 document = http.get_json(self._session, self.jwks_uri, max_bytes=MAX_JWKS_BYTES)
@@ -100,12 +100,12 @@ def _pick(keys: dict[str, RSAPublicKey] | None, kid: str | None) -> RSAPublicKey
     return keys.get(kid)
 
 
-def _no_key(kid: str | None) -> errors.IdTokenError:
+def _no_key(kid: str | None, *, retry_later: bool = False) -> errors.IdTokenError:
     if kid is None:
         return errors.IdTokenError(
             "ID token names no signing key, and the pool does not have exactly one"
         )
-    return errors.IdTokenError("ID token signed with an unknown key")
+    return errors.UnknownSigningKey("ID token signed with an unknown key", retry_later=retry_later)
 
 
 def parse_jwks(document: dict[str, Any]) -> dict[str, RSAPublicKey]:

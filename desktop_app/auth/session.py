@@ -21,7 +21,7 @@ import time
 import urllib.parse
 import webbrowser
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 
@@ -289,24 +289,42 @@ class Session:
             # the session here, and its tokens never reach memory or the keyring.
             try:
                 identity = self._identity_after_refresh(response, stored)
+            except errors.UnknownSigningKey as exc:
+                if not exc.retry_later:
+                    self._end_after_refused_id_token(exc)
+                # A key the set did not hold when it was last fetched, moments ago: a
+                # rotation may have just happened. Unchecked, as below; the next refresh
+                # refetches the set and ends the session if the key is still unknown.
+                self._keep_unchecked_rotation(stored, response)
+                raise errors.NetworkError(
+                    "the sign-in service's signing keys changed just now; try again shortly"
+                ) from None
             except errors.IdTokenError as exc:
-                log.warning("refreshed ID token refused (%s); the session has ended", exc)
-                self._forget()
-                raise errors.RefreshedIdTokenRefused(f"{exc}; please sign in again") from None
+                self._end_after_refused_id_token(exc)
             except errors.NetworkError:
-                # The signing keys could not be fetched, so the answer is unchecked and
-                # its tokens are not used. A rotated refresh token is kept all the same:
-                # Cognito retires the old one after its grace period, and the next
-                # refresh checks the ID token that this one brings.
-                rotated = self._keep_rotated(stored, response)
-                with self._lock:
-                    self._stored = rotated
+                # The signing keys could not be fetched, so the answer is unchecked.
+                self._keep_unchecked_rotation(stored, response)
                 raise
             stored = self._keep_rotated(stored, response)
             with self._lock:
                 self._tokens, self._stored, self._identity = response, stored, identity
                 self._generation += 1
             return response
+
+    def _end_after_refused_id_token(self, exc: errors.IdTokenError) -> NoReturn:
+        log.warning("refreshed ID token refused (%s); the session has ended", exc)
+        self._forget()
+        raise errors.RefreshedIdTokenRefused(f"{exc}; please sign in again") from None
+
+    def _keep_unchecked_rotation(
+        self, stored: store.StoredSession, response: tokens.TokenResponse
+    ) -> None:
+        """An answer that could not be checked: its tokens are not used, but a rotated
+        refresh token is kept, because Cognito retires the old one after its grace
+        period. The next refresh checks the ID token this one brings."""
+        rotated = self._keep_rotated(stored, response)
+        with self._lock:
+            self._stored = rotated
 
     def _keep_rotated(
         self, stored: store.StoredSession, response: tokens.TokenResponse

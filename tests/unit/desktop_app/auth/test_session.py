@@ -448,6 +448,66 @@ def test_a_rotated_refresh_token_is_kept_when_the_keys_to_check_its_answer_are_u
     assert pool.token.forms[-1]["refresh_token"] == saved.refresh_token
 
 
+def _reply_signed_with_a_new_key(pool: Pool) -> rsa.RSAPrivateKey:
+    """Queue a rotating refresh answer whose ID token is signed with a key (kid-2) the
+    cached key set does not hold; the new key, to publish later."""
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = jwt.decode(pool.token.id_token(), options={"verify_signature": False})
+    id_token = jwt.encode(claims, new_key, algorithm="RS256", headers={"kid": "kid-2"})
+    answer = {"access_token": "a-2", "id_token": id_token, "expires_in": 3600}
+    pool.token.replies.append((200, JSON, json.dumps({**answer, "refresh_token": "refresh-r"})))
+    return new_key
+
+
+def test_a_key_rotated_in_moments_ago_is_retried_later_not_the_end_of_the_session(
+    make_session: Callable[..., session.Session],
+    pool: Pool,
+    spy: SpyStore,
+    fake_clock: clock.FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(session, "_jwks_clients", {})  # this test's keys stay its own
+    current = resumed(make_session, pool, spy)  # the key set was fetched just now
+    identity = current.identity
+    new_key = _reply_signed_with_a_new_key(pool)
+    fake_clock.advance(3600)
+    with pytest.raises(errors.NetworkError, match="signing keys changed"):
+        current.access_token()
+    # Not signed out; nothing unchecked used; the rotated refresh token kept.
+    assert current.identity == identity
+    saved = spy.inner.load()
+    assert saved is not None and saved.refresh_token == "refresh-r"
+    # Ten seconds on (the refetch limit), the set holds the new key: the next refresh
+    # sends the kept token, refetches once and signs the new key's token in.
+    session._jwks_clients[JWKS]._next_fetch = float("-inf")
+    new_jwk = RSAAlgorithm.to_jwk(new_key.public_key(), as_dict=True)
+    pool.mock.replace(responses.GET, JWKS, json={"keys": [{**new_jwk, "kid": "kid-2"}]})
+    claims = jwt.decode(pool.token.id_token(), options={"verify_signature": False})
+    id_token = jwt.encode(claims, new_key, algorithm="RS256", headers={"kid": "kid-2"})
+    pool.token.replies.append(
+        (200, JSON, json.dumps({"access_token": "a-3", "id_token": id_token, "expires_in": 3600}))
+    )
+    assert current.access_token() == "a-3"
+    assert pool.token.forms[-1]["refresh_token"] == "refresh-r"
+
+
+def test_a_key_still_unknown_after_a_fresh_refetch_ends_the_session(
+    make_session: Callable[..., session.Session],
+    pool: Pool,
+    spy: SpyStore,
+    fake_clock: clock.FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(session, "_jwks_clients", {})  # this test's keys stay its own
+    current = resumed(make_session, pool, spy)
+    _reply_signed_with_a_new_key(pool)
+    session._jwks_clients[JWKS]._next_fetch = float("-inf")  # a refetch is allowed
+    fake_clock.advance(3600)
+    with pytest.raises(errors.RefreshedIdTokenRefused, match="unknown key"):
+        current.access_token()
+    assert current.identity is None and spy.inner.load() is None
+
+
 # -- invalid_grant --------------------------------------------------------------------------
 
 
