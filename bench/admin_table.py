@@ -23,6 +23,8 @@ Run: ``python -m bench.admin_table [--quick] [--users N]``.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import gc
 import itertools
 import os
@@ -105,14 +107,14 @@ def _scroll_to_end(model: users_model.UsersModel, view: QtWidgets.QTableView) ->
         raise RuntimeError("scrolling to the end did not finish")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = common.parse_args(
-        __doc__.splitlines()[0] if __doc__ else "",
-        argv,
-        lambda parser: parser.add_argument(
-            "--users", type=int, default=None, help="pool size (default 10000; 2000 with --quick)"
-        ),
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--users", type=int, default=None, help="pool size (default 10000; 2000 with --quick)"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = common.parse_args(__doc__.splitlines()[0] if __doc__ else "", argv, _add_options)
     users = args.users or (2000 if args.quick else 10_000)
     reps = 5 if args.quick else 30
     common.print_header(f"admin_table: users table over a {users}-user pool", args.quick)
@@ -185,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for rep in range(3 + reps):
             prefix = f"user{(rep % 9) + 1:04d}"  # user0001.. : ten users each at 10,000
             search = admin.Search("username", "prefix", prefix)
-            seconds = _loaded_once(model, lambda search=search: model.set_search(search))
+            seconds = _loaded_once(model, functools.partial(model.set_search, search))
             if rep >= 3:
                 search_s.append(seconds)
                 found.append(model.count)

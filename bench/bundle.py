@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reps = 5 if args.quick else 30
     warmup = 1 if args.quick else 3
     common.print_header("bundle: packaged build vs bare PySide6 bundle", args.quick)
-    import PyInstaller
+    import PyInstaller  # type: ignore[import-untyped]  # no stubs; only its version is read
 
     with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
         base = Path(tmp)
