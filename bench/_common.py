@@ -81,7 +81,6 @@ class Variant:
     once: Callable[[], tuple[float, bool]]
     seconds: list[float] = dataclasses.field(default_factory=list)
     ok: list[bool] = dataclasses.field(default_factory=list)
-    extra: list[Any] = dataclasses.field(default_factory=list)  # whatever ``once`` keeps
 
     def __call__(self) -> None:
         seconds, ok = self.once()
