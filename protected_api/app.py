@@ -6,7 +6,15 @@ import logging
 
 import fastapi
 
-from protected_api import access_log, auth, cognito_admin, http_errors, settings, verifier
+from protected_api import (
+    access_log,
+    admin_errors,
+    auth,
+    cognito_admin,
+    http_errors,
+    settings,
+    verifier,
+)
 from protected_api.routes import admin, items, me
 
 # botocore's DEBUG output includes request bodies (passwords for AdminCreateUser)
@@ -31,6 +39,7 @@ def create_app(
     app.state.admin = admin_client or cognito_admin.CognitoAdmin.from_settings(config)
     auth.install(app)
     http_errors.install(app)
+    admin_errors.install(app)
     app.add_middleware(access_log.AccessLog)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: no token needed")
@@ -40,5 +49,4 @@ def create_app(
     app.include_router(me.router)
     app.include_router(items.router)
     app.include_router(admin.router, prefix="/admin")
-    admin.install(app)
     return app

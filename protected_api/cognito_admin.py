@@ -1,10 +1,14 @@
-"""boto3 ``cognito-idp`` adapter for the admin routes: one user pool, typed results, one error.
+"""The boto3 ``cognito-idp`` adapter for the admin routes: one user pool, typed results.
 
-Every call runs inside :func:`_mapped`, which turns botocore's exceptions into
-:class:`AdminError` (an HTTP status, a short code and a message safe to show), so
-the routes never see botocore and no Cognito failure becomes a 500. Throttling
-is retried by botocore itself (standard mode, 3 attempts, set in
+:class:`CognitoAdmin` makes the Cognito calls the ``/admin`` routes need and
+answers with the models of :mod:`protected_api.admin_schema`. Every call runs
+inside :func:`protected_api.cognito_errors.mapped`, so a failure leaves here as an
+:class:`~protected_api.admin_errors.AdminError` and never as a botocore exception.
+Throttling is retried by botocore itself (standard mode, 3 attempts, set in
 :meth:`CognitoAdmin.from_settings`) before it surfaces as a 429.
+
+Every boto3 call is written out as ``self.client.<operation>``: the IAM policy
+test reads them from this source (tests/infra/test_iam_policy.py).
 
 API reference: https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/
 """
@@ -12,186 +16,25 @@ API reference: https://docs.aws.amazon.com/cognito-user-identity-pools/latest/AP
 from __future__ import annotations
 
 import contextlib
-import datetime
-import logging
-import typing
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
-import botocore.exceptions
-import pydantic
 
-from protected_api import settings
+from protected_api import admin_errors, admin_schema, cognito_errors, settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
-
-log = logging.getLogger(__name__)
-
-PAGE_MAX = 60  # ListUsers, ListUsersInGroup and ListGroups return at most 60 per page
-MAX_FILTER_VALUE = 256
-# ListUsers can filter on these attributes only (ListUsers, "Filter").
-SearchAttribute = Literal[
-    "username",
-    "email",
-    "phone_number",
-    "name",
-    "given_name",
-    "family_name",
-    "preferred_username",
-    "cognito:user_status",
-    "status",
-    "sub",
-]
-SEARCHABLE_ATTRIBUTES: tuple[str, ...] = typing.get_args(SearchAttribute)
-Match = Literal["exact", "prefix"]
-MATCH_OPERATORS: dict[str, str] = {"exact": "=", "prefix": "^="}
-RETRY_AFTER_THROTTLED_S = 2
-RETRY_AFTER_UNAVAILABLE_S = 5
-_MAX_MESSAGE = 300
-
-_NOT_FOUND = {"UserNotFoundException", "ResourceNotFoundException"}
-_EXISTS = {"UsernameExistsException", "AliasExistsException", "GroupExistsException"}
-# InvalidToken is moto's answer to a pagination token it cannot read (Cognito
-# says InvalidParameterException); either way the caller sent it.
-_INVALID = {"InvalidParameterException", "InvalidPasswordException", "InvalidToken"}
-# The request is well formed but the user's state forbids it (e.g. resending an
-# invitation to a confirmed user, resetting a disabled user's password).
-_STATE = {"UnsupportedUserStateException", "NotAuthorizedException", "UserNotConfirmedException"}
-_THROTTLED = {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
-
-
-class AdminError(Exception):
-    """An admin operation failed; ``status``/``code``/``message`` are what the client sees."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, retry_after: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
-
-
-class UserSummary(pydantic.BaseModel):
-    """One user as ListUsers, ListUsersInGroup and AdminGetUser describe them."""
-
-    username: str
-    sub: str | None
-    email: str | None
-    name: str | None = None
-    status: str = pydantic.Field(description="Cognito UserStatus, e.g. CONFIRMED")
-    enabled: bool
-    created_at: datetime.datetime | None
-    modified_at: datetime.datetime | None
-
-
-class UserDetail(UserSummary):
-    """A user with every attribute and their group memberships."""
-
-    attributes: dict[str, str]
-    groups: list[str]
-
-
-class UserPage(pydantic.BaseModel):
-    """One page of users; pass ``pagination_token`` back unchanged for the next."""
-
-    users: list[UserSummary]
-    pagination_token: str | None
-
-
-class GroupSummary(pydantic.BaseModel):
-    """A group and how many users are in it."""
-
-    name: str
-    description: str | None
-    precedence: int | None
-    member_count: int
-
-
-def build_filter(attribute: str, match: Match, value: str) -> str:
-    """A ListUsers ``Filter``: ``attribute = "value"`` with ``\\`` and ``"`` escaped.
-
-    The attribute comes from a fixed list and the value cannot close its quotes,
-    so a search can never become a different filter.
-    """
-    if attribute not in SEARCHABLE_ATTRIBUTES:
-        raise AdminError(400, "invalid_parameter", f"cannot search on attribute {attribute!r}")
-    if not value or len(value) > MAX_FILTER_VALUE:
-        raise AdminError(400, "invalid_parameter", f"value must be 1..{MAX_FILTER_VALUE} chars")
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        raise AdminError(400, "invalid_parameter", "value must not contain control characters")
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{attribute} {MATCH_OPERATORS[match]} "{escaped}"'
-
-
-@contextlib.contextmanager
-def _mapped(operation: str) -> Iterator[None]:
-    """Run a boto3 call, turning every botocore failure into :class:`AdminError`."""
-    try:
-        yield
-    except botocore.exceptions.ClientError as exc:
-        raise _from_client_error(operation, exc) from None
-    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        # Refused, timed out or dropped, after botocore's retries.
-        log.warning("%s: Cognito unreachable (%s)", operation, type(exc).__name__)
-        raise AdminError(
-            503,
-            "unavailable",
-            "the user directory cannot be reached; try again later",
-            retry_after=RETRY_AFTER_UNAVAILABLE_S,
-        ) from None
-    except botocore.exceptions.BotoCoreError as exc:
-        # No credentials, bad endpoint configuration...: the API's problem, not the caller's.
-        log.error("%s: botocore error %s", operation, type(exc).__name__)
-        raise AdminError(502, "upstream_error", "the user directory call failed") from None
-
-
-def _from_client_error(operation: str, exc: botocore.exceptions.ClientError) -> AdminError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    # Cognito's messages describe the request ("User does not exist.", "Invalid
-    # email address format."); they never echo a password, but cap them anyway.
-    message = str(error.get("Message") or code)[:_MAX_MESSAGE]
-    http_status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-    log.info("%s: Cognito answered %s (HTTP %s)", operation, code, http_status)
-    if code in _NOT_FOUND:
-        return AdminError(404, "not_found", message)
-    if code in _EXISTS:
-        return AdminError(409, "already_exists", message)
-    if code in _INVALID:
-        return AdminError(400, "invalid_parameter", message)
-    if code in _STATE:
-        return AdminError(409, "invalid_state", message)
-    if code in _THROTTLED:
-        return AdminError(
-            429,
-            "throttled",
-            "too many requests to the user directory; slow down",
-            retry_after=RETRY_AFTER_THROTTLED_S,
-        )
-    if http_status >= 500:
-        return AdminError(
-            503,
-            "unavailable",
-            "the user directory is unavailable; try again later",
-            retry_after=RETRY_AFTER_UNAVAILABLE_S,
-        )
-    log.warning("%s: unexpected Cognito error %s", operation, code)
-    return AdminError(502, "upstream_error", "the user directory returned an unexpected error")
 
 
 def _attributes(items: Iterable[AttributeTypeTypeDef]) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items}
 
 
-def _summary(user: Any, attributes: dict[str, str]) -> UserSummary:
-    return UserSummary(
+def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
+    return admin_schema.UserSummary(
         username=str(user["Username"]),
         sub=attributes.get("sub"),
         email=attributes.get("email"),
@@ -233,34 +76,34 @@ class CognitoAdmin:
         self,
         *,
         search: str | None = None,
-        limit: int = PAGE_MAX,
+        limit: int = admin_schema.PAGE_MAX,
         pagination_token: str | None = None,
-    ) -> UserPage:
-        """One page of ListUsers; ``search`` is a ``Filter`` from :func:`build_filter`."""
+    ) -> admin_schema.UserPage:
+        """One page of ListUsers; ``search`` is a ``Filter`` (:mod:`protected_api.user_search`)."""
         kwargs: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": limit}
         if search:
             kwargs["Filter"] = search
         if pagination_token:
             kwargs["PaginationToken"] = pagination_token
-        with _mapped("ListUsers"):
+        with cognito_errors.mapped("ListUsers"):
             page = self.client.list_users(**kwargs)
         users = [_summary(u, _attributes(u.get("Attributes", []))) for u in page["Users"]]
-        return UserPage(users=users, pagination_token=page.get("PaginationToken"))
+        return admin_schema.UserPage(users=users, pagination_token=page.get("PaginationToken"))
 
-    def find_user(self, username: str) -> UserSummary:
+    def find_user(self, username: str) -> admin_schema.UserSummary:
         """AdminGetUser only: the canonical username and ``sub`` (``username`` may be an alias)."""
-        with _mapped("AdminGetUser"):
+        with cognito_errors.mapped("AdminGetUser"):
             user = self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
         return _summary(user, _attributes(user["UserAttributes"]))
 
-    def get_user(self, username: str) -> UserDetail:
+    def get_user(self, username: str) -> admin_schema.UserDetail:
         """Attributes, status, dates and groups of one user."""
-        with _mapped("AdminGetUser"):
+        with cognito_errors.mapped("AdminGetUser"):
             user = self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
         attributes = _attributes(user["UserAttributes"])
         summary = _summary(user, attributes)
         groups = self._groups_of(summary.username)
-        return UserDetail(**summary.model_dump(), attributes=attributes, groups=groups)
+        return admin_schema.UserDetail(**summary.model_dump(), attributes=attributes, groups=groups)
 
     def _groups_of(self, username: str) -> list[str]:
         pages = self._pages(
@@ -270,9 +113,9 @@ class CognitoAdmin:
 
     def _pages(self, operation: str, call: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
         """Every page of a ``NextToken``-paged call, at the largest page size."""
-        with _mapped(operation):
+        with cognito_errors.mapped(operation):
             while True:
-                page = call(UserPoolId=self.user_pool_id, Limit=PAGE_MAX, **kwargs)
+                page = call(UserPoolId=self.user_pool_id, Limit=admin_schema.PAGE_MAX, **kwargs)
                 yield page
                 if not page.get("NextToken"):
                     return
@@ -280,7 +123,7 @@ class CognitoAdmin:
 
     def create_user(
         self, username: str, email: str, *, name: str | None = None, groups: Sequence[str] = ()
-    ) -> UserDetail:
+    ) -> admin_schema.UserDetail:
         """AdminCreateUser with a verified email; Cognito emails a generated temporary password.
 
         Groups are checked before the user exists, so an unknown group leaves no
@@ -290,14 +133,16 @@ class CognitoAdmin:
         wanted = list(dict.fromkeys(groups))
         for group in wanted:
             if not self._group_exists(group):
-                raise AdminError(400, "invalid_parameter", f"group {group!r} does not exist")
+                raise admin_errors.AdminError(
+                    400, "invalid_parameter", f"group {group!r} does not exist"
+                )
         attributes: list[AttributeTypeTypeDef] = [
             {"Name": "email", "Value": email},
             {"Name": "email_verified", "Value": "true"},
         ]
         if name is not None:
             attributes.append({"Name": "name", "Value": name})
-        with _mapped("AdminCreateUser"):
+        with cognito_errors.mapped("AdminCreateUser"):
             created = self.client.admin_create_user(
                 UserPoolId=self.user_pool_id,
                 Username=username,
@@ -308,12 +153,12 @@ class CognitoAdmin:
         try:
             for group in wanted:
                 self.add_to_group(canonical, group)
-        except AdminError:
-            with contextlib.suppress(AdminError):
+        except admin_errors.AdminError:
+            with contextlib.suppress(admin_errors.AdminError):
                 self.delete_user(canonical)
             raise
         summary = _summary(created, _attributes(created.get("Attributes", [])))
-        return UserDetail(
+        return admin_schema.UserDetail(
             **summary.model_dump(),
             attributes=_attributes(created.get("Attributes", [])),
             groups=wanted,
@@ -321,9 +166,9 @@ class CognitoAdmin:
 
     def _group_exists(self, group: str) -> bool:
         try:
-            with _mapped("GetGroup"):
+            with cognito_errors.mapped("GetGroup"):
                 self.client.get_group(UserPoolId=self.user_pool_id, GroupName=group)
-        except AdminError as exc:
+        except admin_errors.AdminError as exc:
             if exc.status == 404:
                 return False
             raise
@@ -331,7 +176,7 @@ class CognitoAdmin:
 
     def resend_invitation(self, username: str) -> None:
         """AdminCreateUser ``MessageAction=RESEND``: a new temporary password, emailed."""
-        with _mapped("AdminCreateUser"):
+        with cognito_errors.mapped("AdminCreateUser"):
             self.client.admin_create_user(
                 UserPoolId=self.user_pool_id,
                 Username=username,
@@ -341,49 +186,49 @@ class CognitoAdmin:
 
     def delete_user(self, username: str) -> None:
         """AdminDeleteUser."""
-        with _mapped("AdminDeleteUser"):
+        with cognito_errors.mapped("AdminDeleteUser"):
             self.client.admin_delete_user(UserPoolId=self.user_pool_id, Username=username)
 
     def enable_user(self, username: str) -> None:
         """AdminEnableUser."""
-        with _mapped("AdminEnableUser"):
+        with cognito_errors.mapped("AdminEnableUser"):
             self.client.admin_enable_user(UserPoolId=self.user_pool_id, Username=username)
 
     def disable_user(self, username: str) -> None:
         """AdminDisableUser: sign-in and refresh are refused from now on."""
-        with _mapped("AdminDisableUser"):
+        with cognito_errors.mapped("AdminDisableUser"):
             self.client.admin_disable_user(UserPoolId=self.user_pool_id, Username=username)
 
     def reset_password(self, username: str) -> None:
         """AdminResetUserPassword: status RESET_REQUIRED, a code goes to the user."""
-        with _mapped("AdminResetUserPassword"):
+        with cognito_errors.mapped("AdminResetUserPassword"):
             self.client.admin_reset_user_password(UserPoolId=self.user_pool_id, Username=username)
 
     def global_sign_out(self, username: str) -> None:
         """AdminUserGlobalSignOut: every refresh token of the user stops working."""
-        with _mapped("AdminUserGlobalSignOut"):
+        with cognito_errors.mapped("AdminUserGlobalSignOut"):
             self.client.admin_user_global_sign_out(UserPoolId=self.user_pool_id, Username=username)
 
     # Groups
 
     def add_to_group(self, username: str, group: str) -> None:
         """AdminAddUserToGroup (already a member is fine, as on Cognito)."""
-        with _mapped("AdminAddUserToGroup"):
+        with cognito_errors.mapped("AdminAddUserToGroup"):
             self.client.admin_add_user_to_group(
                 UserPoolId=self.user_pool_id, Username=username, GroupName=group
             )
 
     def remove_from_group(self, username: str, group: str) -> None:
         """AdminRemoveUserFromGroup."""
-        with _mapped("AdminRemoveUserFromGroup"):
+        with cognito_errors.mapped("AdminRemoveUserFromGroup"):
             self.client.admin_remove_user_from_group(
                 UserPoolId=self.user_pool_id, Username=username, GroupName=group
             )
 
-    def list_groups(self) -> list[GroupSummary]:
+    def list_groups(self) -> list[admin_schema.GroupSummary]:
         """Every group with its member count (ListGroups, then ListUsersInGroup per group)."""
         return [
-            GroupSummary(
+            admin_schema.GroupSummary(
                 name=group.get("GroupName", ""),
                 description=group.get("Description"),
                 precedence=group.get("Precedence"),
@@ -399,8 +244,8 @@ class CognitoAdmin:
         return sum(len(page["Users"]) for page in pages)
 
     def list_group_members(
-        self, group: str, *, limit: int = PAGE_MAX, pagination_token: str | None = None
-    ) -> UserPage:
+        self, group: str, *, limit: int = admin_schema.PAGE_MAX, pagination_token: str | None = None
+    ) -> admin_schema.UserPage:
         """One page of ListUsersInGroup."""
         kwargs: dict[str, Any] = {
             "UserPoolId": self.user_pool_id,
@@ -409,7 +254,7 @@ class CognitoAdmin:
         }
         if pagination_token:
             kwargs["NextToken"] = pagination_token
-        with _mapped("ListUsersInGroup"):
+        with cognito_errors.mapped("ListUsersInGroup"):
             page = self.client.list_users_in_group(**kwargs)
         users = [_summary(u, _attributes(u.get("Attributes", []))) for u in page["Users"]]
-        return UserPage(users=users, pagination_token=page.get("NextToken"))
+        return admin_schema.UserPage(users=users, pagination_token=page.get("NextToken"))

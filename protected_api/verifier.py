@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import collections
 import dataclasses
 import json
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from jwt.algorithms import RSAAlgorithm
 
-from protected_api import errors, jwks
+from protected_api import errors, jwks, signature_memo
 
 TokenUse = Literal["access", "id"]
 MAX_TOKEN_BYTES = 8 * 1024  # Cognito access tokens are ~1 KB; ID tokens a few KB
@@ -73,12 +71,12 @@ class CognitoJwtVerifier:
     now: Callable[[], float] = time.time
     # Tokens whose RS256 signature already verified, so a client that reuses its
     # access token for an hour costs one RSA check, not one per request. Every
-    # claim is still checked on every request; see SignatureMemo.
+    # claim is still checked on every request; see protected_api.signature_memo.
     memo_size: int = 4096
-    _memo: SignatureMemo = dataclasses.field(init=False, repr=False, compare=False)
+    _memo: signature_memo.SignatureMemo = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_memo", SignatureMemo(self.memo_size))
+        object.__setattr__(self, "_memo", signature_memo.SignatureMemo(self.memo_size))
         if self.client_ids is not None and not self.client_ids:
             raise ValueError("client_ids must list at least one client (or be None)")
         if not 0 <= self.leeway_seconds <= 300:
@@ -195,46 +193,6 @@ class CognitoJwtVerifier:
                 raise errors.JwtInvalidScopeError("required scope missing")
         if self.groups is not None and not self.groups & set(groups_of(claims)):
             raise errors.JwtInvalidGroupError("required group missing")
-
-
-class SignatureMemo:
-    """A bounded LRU of tokens whose signature verified: token -> (kid, key, claims).
-
-    Memoizing is exactly as safe as checking again: whether RS256 signature S
-    over bytes B verifies under key K never changes, and an entry is used only
-    while the JWKS cache still holds that very key object for the kid (a key
-    rotated out stops matching at once). Only tokens that passed the signature
-    check get in, so forged tokens cannot fill it. Claims are not trusted from
-    here: the verifier re-checks exp, iat, iss, token_use... on every call.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = max(0, size)
-        self._entries: collections.OrderedDict[str, tuple[str, object, dict[str, Any]]] = (
-            collections.OrderedDict()
-        )
-        self._lock = threading.Lock()
-
-    def get(self, token: str, keys: jwks.JwksCache) -> dict[str, Any] | None:
-        if not self._size:
-            return None
-        with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                self._entries.move_to_end(token)
-        if entry is None:
-            return None
-        kid, key, claims = entry
-        return claims if keys.peek(kid) is key else None
-
-    def put(self, token: str, kid: str, key: object, claims: dict[str, Any]) -> None:
-        if not self._size:
-            return
-        with self._lock:
-            self._entries[token] = (kid, key, dict(claims))
-            self._entries.move_to_end(token)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 def _parse(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:

@@ -1,53 +1,281 @@
-"""``/admin``: user and group management for members of the admin group.
+"""``/admin``: user and group management for members of the admin group, from one table.
 
-Every route needs a valid access token of a member of
-``settings.admin_group`` (read at request time), calls Cognito through the
+Every route needs a valid access token of a member of ``settings.admin_group``
+(read at request time), calls Cognito through the
 :class:`~protected_api.cognito_admin.CognitoAdmin` at ``app.state.admin``, and
 writes exactly one audit line (:mod:`protected_api.audit`), reads included.
 Responses carry ``Cache-Control: no-store`` (and, from
 :mod:`protected_api.access_log`, ``X-Request-ID``).
 
+The routes are the rows of :data:`ROUTES`: method, path, the adapter call, the
+audit action, the status code and the self-lockout guard
+(:mod:`protected_api.self_lockout`); :func:`_register` turns each row into a
+FastAPI route, so what happens around the call (the admin check, the guard, the
+audit line) is written once.
+
 Errors: request validation is FastAPI's 422; Cognito failures and refusals are
-:class:`~protected_api.cognito_admin.AdminError`, turned into
-``{"error": code, "message": ...}`` by the handler :func:`install` registers.
-An admin may not disable, delete or remove the admin group from their own
-account (409 ``self_lockout``), so a pool cannot lose its last admin by accident.
+:class:`~protected_api.admin_errors.AdminError`, answered as
+``{"error": code, "message": ...}`` by the handler ``admin_errors.install`` registers.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
-import unicodedata
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 import fastapi
-import pydantic
 
-from protected_api import access_log, audit, auth, cognito_admin
+from protected_api import (
+    access_log,
+    admin_errors,
+    admin_schema,
+    audit,
+    auth,
+    cognito_admin,
+    self_lockout,
+    user_search,
+)
 
-T = TypeVar("T")
+Adapter = cognito_admin.CognitoAdmin
 
-MAX_NAME = 128  # Username and GroupName: 1..128 (AdminGetUser, GetGroup API reference)
-MAX_PAGINATION_TOKEN = 2048
-# HTML's "valid e-mail address" (WHATWG), with a dot required in the domain:
-# what a person can type, without the quoted or bracketed forms nobody invites.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+
+# The calls that are more than one adapter method: each takes the adapter, then
+# the route's parameters by the names in _PARAMETERS.
+
+
+def _list_users(
+    admin: Adapter,
+    *,
+    attribute: user_search.SearchAttribute | None,
+    match: user_search.Match | None,
+    value: str | None,
+    limit: int,
+    pagination_token: str | None,
+) -> admin_schema.UserPage:
+    search = user_search.filter_for(attribute, match, value)
+    return admin.list_users(search=search, limit=limit, pagination_token=pagination_token)
+
+
+def _create_user(admin: Adapter, *, body: admin_schema.NewUser) -> admin_schema.UserDetail:
+    return admin.create_user(body.username, body.email, name=body.name, groups=body.groups)
+
+
+def _list_groups(admin: Adapter) -> admin_schema.GroupList:
+    return admin_schema.GroupList(groups=admin.list_groups())
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminRoute:
+    """One ``/admin`` route: a row of :data:`ROUTES`.
+
+    ``call`` is made as ``call(app.state.admin, **parameters)``; its parameters after
+    the adapter are the route's, by the names :data:`_PARAMETERS` declares (so
+    ``{username}`` in the path is ``username`` in the call). Where the call is a
+    method as :class:`~protected_api.cognito_admin.CognitoAdmin` defines it, a test
+    double swaps the adapter's boto3 client (botocore's Stubber), not its methods.
+    A 204 route answers no body, whatever the call returns.
+    """
+
+    method: str
+    path: str  # under /admin
+    call: Callable[..., Any]  # (adapter, **parameters) -> the answer
+    action: str  # the audit line's action
+    summary: str
+    description: str
+    status_code: int = 200
+    response_model: type[Any] | None = None
+    guard: self_lockout.Guard | None = None
+    name: str | None = None  # the endpoint's name (OpenAPI operationId); default: action
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The route's parameters: those of :attr:`call` after the adapter."""
+        return tuple(inspect.signature(self.call).parameters)[1:]
+
+
+ROUTES: tuple[AdminRoute, ...] = (
+    AdminRoute(
+        "GET",
+        "/users",
+        _list_users,
+        "list_users",
+        "List or search users",
+        "ListUsers; ``attribute``, ``match`` and ``value`` filter together or not at all.",
+        response_model=admin_schema.UserPage,
+    ),
+    AdminRoute(
+        "POST",
+        "/users",
+        _create_user,
+        "create_user",
+        "Invite a user (Cognito emails a temporary password)",
+        "201 with the new user (FORCE_CHANGE_PASSWORD); 409 if the username is taken.",
+        status_code=201,
+        response_model=admin_schema.UserDetail,
+    ),
+    AdminRoute(
+        "GET",
+        "/users/{username}",
+        Adapter.get_user,
+        "get_user",
+        "One user",
+        "Attributes, status, enabled, groups and dates; 404 for an unknown user.",
+        response_model=admin_schema.UserDetail,
+    ),
+    AdminRoute(
+        "DELETE",
+        "/users/{username}",
+        Adapter.delete_user,
+        "delete_user",
+        "Delete a user",
+        "204; 409 ``self_lockout`` for the caller's own account.",
+        status_code=204,
+        guard=self_lockout.DELETE,
+    ),
+    # 204, not 202: Cognito has accepted and sent the message when the call returns.
+    AdminRoute(
+        "POST",
+        "/users/{username}/resend-invitation",
+        Adapter.resend_invitation,
+        "resend_invitation",
+        "Email a new temporary password (user must be FORCE_CHANGE_PASSWORD)",
+        "204; 409 ``invalid_state`` unless the user is FORCE_CHANGE_PASSWORD.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/enable",
+        Adapter.enable_user,
+        "enable_user",
+        "Enable a user",
+        "204.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/disable",
+        Adapter.disable_user,
+        "disable_user",
+        "Disable a user (sign-in and refresh stop working)",
+        "204; 409 ``self_lockout`` for the caller's own account.",
+        status_code=204,
+        guard=self_lockout.DISABLE,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/reset-password",
+        Adapter.reset_password,
+        "reset_password",
+        "Require a password reset (a code is sent to the user)",
+        "204; the user becomes RESET_REQUIRED. 409 for a disabled or unconfirmed user.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/sign-out",
+        Adapter.global_sign_out,
+        "global_sign_out",
+        "Sign a user out everywhere (their refresh tokens stop working)",
+        "204; tokens already issued stay valid until they expire, refresh stops.",
+        status_code=204,
+        name="sign_out",
+    ),
+    AdminRoute(
+        "PUT",
+        "/users/{username}/groups/{group}",
+        Adapter.add_to_group,
+        "add_to_group",
+        "Add a user to a group",
+        "204 (also when already a member); 404 for an unknown user or group.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "DELETE",
+        "/users/{username}/groups/{group}",
+        Adapter.remove_from_group,
+        "remove_from_group",
+        "Remove a user from a group",
+        "204; 409 ``self_lockout`` for the admin group on the caller's own account.",
+        status_code=204,
+        guard=self_lockout.REMOVE_ADMIN_GROUP,
+    ),
+    AdminRoute(
+        "GET",
+        "/groups",
+        _list_groups,
+        "list_groups",
+        "Groups with member counts",
+        "Every group; member counts cost one ListUsersInGroup call per 60 members.",
+        response_model=admin_schema.GroupList,
+    ),
+    AdminRoute(
+        "GET",
+        "/groups/{group}/members",
+        Adapter.list_group_members,
+        "list_group_members",
+        "One page of a group's members",
+        "One page of ListUsersInGroup; 404 for an unknown group.",
+        response_model=admin_schema.UserPage,
+    ),
 )
 
 
-class ErrorBody(pydantic.BaseModel):
-    error: str = pydantic.Field(description="not_found, already_exists, self_lockout, ...")
-    message: str
+def audit_subject(parameters: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The ``target`` and ``group`` an audit line names for a route's parameters.
+
+    The user acted on (in the path, or the one a body invites), with the group
+    when their membership changes; a group's own routes name the group as target.
+    """
+    body = parameters.get("body")
+    if isinstance(body, admin_schema.NewUser):
+        return body.username, None
+    if "username" in parameters:
+        return parameters["username"], parameters.get("group")
+    return parameters.get("group"), None
 
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 429, 502, 503)
-}
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    """An admin request: who asks, the adapter to use, and the request id for the audit."""
+
+    principal: auth.Principal
+    admin: Adapter
+    admin_group: str
+    request_id: str
+
+    def perform(self, route: AdminRoute, parameters: dict[str, Any]) -> Any:
+        """Check ``route``'s guard, make its call, and write its one audit line,
+        whatever the outcome."""
+        target, group = audit_subject(parameters)
+        result = "error"
+        try:
+            if route.guard is not None:
+                route.guard.check(
+                    self.principal,
+                    parameters["username"],
+                    group=parameters.get("group"),
+                    admin_group=self.admin_group,
+                    find_user=self.admin.find_user,
+                )
+            value = route.call(self.admin, **parameters)
+            result = "ok"
+        except admin_errors.AdminError as exc:
+            result = exc.code
+            raise
+        finally:
+            audit.record(
+                actor_sub=self.principal.sub,
+                actor_username=self.principal.username,
+                action=route.action,
+                target=target,
+                group=group,
+                result=result,
+                request_id=self.request_id,
+            )
+        return value
 
 
 async def _request_id(request: fastapi.Request, response: fastapi.Response) -> str:
@@ -60,127 +288,6 @@ async def _request_id(request: fastapi.Request, response: fastapi.Response) -> s
     # Admin answers hold people's personal data: no cache may keep them.
     response.headers["Cache-Control"] = "no-store"
     return rid
-
-
-router = fastapi.APIRouter(
-    tags=["admin"], dependencies=[fastapi.Depends(_request_id)], responses=_ERRORS
-)
-
-
-def _cognito_name(value: str) -> str:
-    # Cognito's pattern for both is [\p{L}\p{M}\p{S}\p{N}\p{P}]+ (no spaces or
-    # control characters); Python's re has no \p, unicodedata has the categories.
-    if not all(unicodedata.category(c)[0] in "LMSNP" for c in value):
-        raise ValueError("may hold only letters, marks, symbols, digits and punctuation")
-    return value
-
-
-def _email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.fullmatch(value):
-        raise ValueError("is not a valid email address")
-    return value
-
-
-def _no_controls(value: str | None) -> str | None:
-    if value is not None and any(unicodedata.category(c) == "Cc" for c in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-_NAME_RULE = "1..128 letters, marks, symbols, digits or punctuation"
-UsernamePath = Annotated[
-    str,
-    fastapi.Path(min_length=1, max_length=MAX_NAME, description=f"Username: {_NAME_RULE}"),
-    pydantic.AfterValidator(_cognito_name),
-]
-GroupPath = Annotated[
-    str,
-    fastapi.Path(min_length=1, max_length=MAX_NAME, description=f"Group name: {_NAME_RULE}"),
-    pydantic.AfterValidator(_cognito_name),
-]
-Limit = Annotated[int, fastapi.Query(ge=1, le=cognito_admin.PAGE_MAX)]
-PaginationToken = Annotated[
-    str | None,
-    fastapi.Query(
-        min_length=1,
-        max_length=MAX_PAGINATION_TOKEN,
-        pattern=r"^\S+$",
-        description="from the previous page, unchanged",
-    ),
-]
-
-
-class NewUser(pydantic.BaseModel):
-    """An invitation: Cognito generates the temporary password and emails it."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-
-    username: Annotated[
-        str,
-        pydantic.Field(min_length=1, max_length=MAX_NAME),
-        pydantic.AfterValidator(_cognito_name),
-    ]
-    email: Annotated[str, pydantic.Field(max_length=254), pydantic.AfterValidator(_email)]
-    groups: list[
-        Annotated[
-            str,
-            pydantic.Field(min_length=1, max_length=MAX_NAME),
-            pydantic.AfterValidator(_cognito_name),
-        ]
-    ] = pydantic.Field(default_factory=list, max_length=100)
-    name: Annotated[
-        str | None,
-        pydantic.Field(min_length=1, max_length=2048),
-        pydantic.AfterValidator(_no_controls),
-    ] = None
-
-
-class GroupList(pydantic.BaseModel):
-    groups: list[cognito_admin.GroupSummary]
-
-
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    """An admin request: who asks, the adapter to use, and the request id for the audit."""
-
-    principal: auth.Principal
-    admin: cognito_admin.CognitoAdmin
-    admin_group: str
-    request_id: str
-
-    def perform(
-        self, action: str, target: str | None, operation: Callable[[], T], group: str | None = None
-    ) -> T:
-        """Run ``operation`` and write its one audit line, whatever the outcome."""
-        result = "error"
-        try:
-            value = operation()
-            result = "ok"
-        except cognito_admin.AdminError as exc:
-            result = exc.code
-            raise
-        finally:
-            audit.record(
-                actor_sub=self.principal.sub,
-                actor_username=self.principal.username,
-                action=action,
-                target=target,
-                group=group,
-                result=result,
-                request_id=self.request_id,
-            )
-        return value
-
-    def refuse_self(self, username: str, what: str) -> None:
-        """409 when ``username`` (or the alias or ``sub`` it resolves to) is the caller."""
-        me = self.principal
-        if username not in (me.username, me.sub):
-            target = self.admin.find_user(username)
-            if target.sub != me.sub and target.username != me.username:
-                return
-        raise cognito_admin.AdminError(
-            409, "self_lockout", f"you cannot {what} your own account; ask another admin"
-        )
 
 
 async def _caller(
@@ -205,202 +312,72 @@ async def _caller(
     return Caller(user, request.app.state.admin, group, request_id)
 
 
-AdminCaller = Annotated[Caller, fastapi.Depends(_caller)]
-
-
-@router.get("/users", response_model=cognito_admin.UserPage, summary="List or search users")
-def list_users(
-    caller: AdminCaller,
-    attribute: Annotated[cognito_admin.SearchAttribute | None, fastapi.Query()] = None,
-    match: Annotated[cognito_admin.Match | None, fastapi.Query()] = None,
-    value: Annotated[
-        str | None, fastapi.Query(min_length=1, max_length=cognito_admin.MAX_FILTER_VALUE)
-    ] = None,
-    limit: Limit = cognito_admin.PAGE_MAX,
-    pagination_token: PaginationToken = None,
-) -> cognito_admin.UserPage:
-    """ListUsers; ``attribute``, ``match`` and ``value`` filter together or not at all."""
-
-    def run() -> cognito_admin.UserPage:
-        given = [p is not None for p in (attribute, match, value)]
-        if any(given) and not all(given):
-            raise cognito_admin.AdminError(
-                400, "invalid_request", "give attribute, match and value together, or none"
-            )
-        search = None
-        if attribute is not None and match is not None and value is not None:
-            search = cognito_admin.build_filter(attribute, match, value)
-        return caller.admin.list_users(
-            search=search, limit=limit, pagination_token=pagination_token
-        )
-
-    return caller.perform("list_users", None, run)
-
-
-@router.post(
-    "/users",
-    status_code=201,
-    response_model=cognito_admin.UserDetail,
-    summary="Invite a user (Cognito emails a temporary password)",
-)
-def create_user(caller: AdminCaller, body: NewUser) -> cognito_admin.UserDetail:
-    """201 with the new user (FORCE_CHANGE_PASSWORD); 409 if the username is taken."""
-    return caller.perform(
-        "create_user",
-        body.username,
-        lambda: caller.admin.create_user(
-            body.username, body.email, name=body.name, groups=body.groups
-        ),
+def _parameter(
+    name: str, annotation: Any, default: Any = inspect.Parameter.empty
+) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
 
 
-@router.get("/users/{username}", response_model=cognito_admin.UserDetail, summary="One user")
-def get_user(caller: AdminCaller, username: UsernamePath) -> cognito_admin.UserDetail:
-    """Attributes, status, enabled, groups and dates; 404 for an unknown user."""
-    return caller.perform("get_user", username, lambda: caller.admin.get_user(username))
+# Every parameter an admin route takes, declared once, by the name its call uses.
+_PARAMETERS: dict[str, inspect.Parameter] = {
+    parameter.name: parameter
+    for parameter in (
+        _parameter("caller", Annotated[Caller, fastapi.Depends(_caller)]),
+        _parameter("username", admin_schema.UsernamePath),
+        _parameter("group", admin_schema.GroupPath),
+        _parameter("body", admin_schema.NewUser),
+        _parameter("attribute", admin_schema.SearchAttributeQuery, None),
+        _parameter("match", admin_schema.MatchQuery, None),
+        _parameter("value", admin_schema.ValueQuery, None),
+        _parameter("limit", admin_schema.Limit, admin_schema.PAGE_MAX),
+        _parameter("pagination_token", admin_schema.PaginationToken, None),
+    )
+}
 
 
-@router.delete(
-    "/users/{username}", status_code=204, response_class=fastapi.Response, summary="Delete a user"
-)
-def delete_user(caller: AdminCaller, username: UsernamePath) -> None:
-    """204; 409 ``self_lockout`` for the caller's own account."""
+class _Endpoint:
+    """The FastAPI endpoint of one row: its signature is the admin caller, then the
+    row's parameters as :data:`_PARAMETERS` declares them. Sync, so the blocking
+    boto3 call runs in FastAPI's thread pool."""
 
-    def run() -> None:
-        caller.refuse_self(username, "delete")
-        caller.admin.delete_user(username)
+    def __init__(self, route: AdminRoute) -> None:
+        self.route = route
+        names = ("caller", *route.parameters)
+        self.__signature__ = inspect.Signature([_PARAMETERS[name] for name in names])
 
-    caller.perform("delete_user", username, run)
-
-
-@router.post(
-    "/users/{username}/resend-invitation",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Email a new temporary password (user must be FORCE_CHANGE_PASSWORD)",
-)
-def resend_invitation(caller: AdminCaller, username: UsernamePath) -> None:
-    """204; 409 ``invalid_state`` unless the user is FORCE_CHANGE_PASSWORD."""
-    # 204, not 202: Cognito has accepted and sent the message when the call returns.
-    caller.perform("resend_invitation", username, lambda: caller.admin.resend_invitation(username))
+    def __call__(self, caller: Caller, **parameters: Any) -> Any:
+        return caller.perform(self.route, parameters)
 
 
-@router.post(
-    "/users/{username}/enable",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Enable a user",
-)
-def enable_user(caller: AdminCaller, username: UsernamePath) -> None:
-    """204."""
-    caller.perform("enable_user", username, lambda: caller.admin.enable_user(username))
-
-
-@router.post(
-    "/users/{username}/disable",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Disable a user (sign-in and refresh stop working)",
-)
-def disable_user(caller: AdminCaller, username: UsernamePath) -> None:
-    """204; 409 ``self_lockout`` for the caller's own account."""
-
-    def run() -> None:
-        caller.refuse_self(username, "disable")
-        caller.admin.disable_user(username)
-
-    caller.perform("disable_user", username, run)
-
-
-@router.post(
-    "/users/{username}/reset-password",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Require a password reset (a code is sent to the user)",
-)
-def reset_password(caller: AdminCaller, username: UsernamePath) -> None:
-    """204; the user becomes RESET_REQUIRED. 409 for a disabled or unconfirmed user."""
-    caller.perform("reset_password", username, lambda: caller.admin.reset_password(username))
-
-
-@router.post(
-    "/users/{username}/sign-out",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Sign a user out everywhere (their refresh tokens stop working)",
-)
-def sign_out(caller: AdminCaller, username: UsernamePath) -> None:
-    """204; tokens already issued stay valid until they expire, refresh stops."""
-    caller.perform("global_sign_out", username, lambda: caller.admin.global_sign_out(username))
-
-
-@router.put(
-    "/users/{username}/groups/{group}",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Add a user to a group",
-)
-def add_to_group(caller: AdminCaller, username: UsernamePath, group: GroupPath) -> None:
-    """204 (also when already a member); 404 for an unknown user or group."""
-    caller.perform(
-        "add_to_group", username, lambda: caller.admin.add_to_group(username, group), group
+def _register(router: fastapi.APIRouter, route: AdminRoute) -> None:
+    # A row that cannot work fails at import, not on the first request.
+    unfilled = set(re.findall(r"{(\w+)}", route.path)) - set(route.parameters)
+    if unfilled:
+        raise TypeError(f"{route.action}: nothing fills {sorted(unfilled)} in {route.path}")
+    if route.guard is not None and "username" not in route.parameters:
+        raise TypeError(f"{route.action}: a self-lockout guard needs a username")
+    options: dict[str, Any] = {}
+    if route.status_code == 204:
+        options["response_class"] = fastapi.Response
+    router.add_api_route(
+        route.path,
+        _Endpoint(route),
+        methods=[route.method],
+        status_code=route.status_code,
+        response_model=route.response_model,
+        summary=route.summary,
+        description=route.description,
+        name=route.name or route.action,
+        **options,
     )
 
 
-@router.delete(
-    "/users/{username}/groups/{group}",
-    status_code=204,
-    response_class=fastapi.Response,
-    summary="Remove a user from a group",
+router = fastapi.APIRouter(
+    tags=["admin"],
+    dependencies=[fastapi.Depends(_request_id)],
+    responses=admin_schema.ERROR_RESPONSES,
 )
-def remove_from_group(caller: AdminCaller, username: UsernamePath, group: GroupPath) -> None:
-    """204; 409 ``self_lockout`` for the admin group on the caller's own account."""
-
-    def run() -> None:
-        if group == caller.admin_group:
-            caller.refuse_self(username, f"remove group {group} from")
-        caller.admin.remove_from_group(username, group)
-
-    caller.perform("remove_from_group", username, run, group)
-
-
-@router.get("/groups", response_model=GroupList, summary="Groups with member counts")
-def list_groups(caller: AdminCaller) -> GroupList:
-    """Every group; member counts cost one ListUsersInGroup call per 60 members."""
-    return caller.perform("list_groups", None, lambda: GroupList(groups=caller.admin.list_groups()))
-
-
-@router.get(
-    "/groups/{group}/members",
-    response_model=cognito_admin.UserPage,
-    summary="One page of a group's members",
-)
-def list_group_members(
-    caller: AdminCaller,
-    group: GroupPath,
-    limit: Limit = cognito_admin.PAGE_MAX,
-    pagination_token: PaginationToken = None,
-) -> cognito_admin.UserPage:
-    """One page of ListUsersInGroup; 404 for an unknown group."""
-    return caller.perform(
-        "list_group_members",
-        group,
-        lambda: caller.admin.list_group_members(
-            group, limit=limit, pagination_token=pagination_token
-        ),
-    )
-
-
-def install(app: fastapi.FastAPI) -> None:
-    """Register the handler that turns :class:`~protected_api.cognito_admin.AdminError`
-    into ``{"error", "message"}`` JSON (with ``Retry-After`` on 429 and 503)."""
-
-    @app.exception_handler(cognito_admin.AdminError)
-    async def _admin_error(
-        request: fastapi.Request, exc: cognito_admin.AdminError
-    ) -> fastapi.Response:
-        headers = {"Cache-Control": "no-store"}
-        if exc.retry_after is not None:
-            headers["Retry-After"] = str(exc.retry_after)
-        body = ErrorBody(error=exc.code, message=exc.message).model_dump()
-        return fastapi.responses.JSONResponse(body, status_code=exc.status, headers=headers)
+for _route in ROUTES:
+    _register(router, _route)

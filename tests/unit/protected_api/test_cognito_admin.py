@@ -1,256 +1,197 @@
-"""The admin adapter and its HTTP answers, without the stand-in.
+"""The boto3 adapter: the requests it sends, the models it answers with, its retries.
 
-Cognito's answers come from botocore's ``Stubber`` (error mapping, paging) or
-from a loopback server that always answers the same way, so the real client
-from ``CognitoAdmin.from_settings`` runs its real retries (throttling, 5xx,
-refused connections); only the sleeps between attempts are recorded instead
-of slept.
+Cognito's answers come from botocore's ``Stubber`` (request shapes, paging,
+rollback) or from a loopback server that always answers the same way, so the
+real client from ``CognitoAdmin.from_settings`` runs its real retries
+(throttling, 5xx, refused connections); only the sleeps between attempts are
+recorded instead of slept. Which answer each Cognito error becomes is
+test_cognito_errors.py's subject; here, that every call goes through it.
 """
 
 from __future__ import annotations
 
 import datetime
-import http.server
-import json
-import socket
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
-import requests
 from botocore.stub import Stubber
 
-from protected_api import app as api_app
-from protected_api import audit, cognito_admin, settings
-from protected_api import server as api_server
+from protected_api import admin_errors, cognito_admin, cognito_errors
+from tests.unit.protected_api import stubs
 
-POOL_ID = "us-east-1_AbC123xyZ"
-TIMEOUT = 10
-
-
-def make_settings(endpoint: str | None = None) -> settings.Settings:
-    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
-    return settings.Settings(
-        issuer=issuer,
-        client_ids=("client-a",),
-        user_pool_id=POOL_ID,
-        region="us-east-1",
-        jwks_url="http://127.0.0.1:9/jwks.json",
-        idp_endpoint_url=endpoint,
-    )
-
-
-@pytest.fixture(autouse=True)
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+POOL_ID = stubs.POOL_ID
+Stubbed = tuple[cognito_admin.CognitoAdmin, Stubber]
+Call = Callable[[cognito_admin.CognitoAdmin], Any]
+CREATED = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+BOB = {
+    "Username": "bob",
+    "Attributes": [
+        {"Name": "sub", "Value": "s-bob"},
+        {"Name": "email", "Value": "bob@example.com"},
+        {"Name": "name", "Value": "Bob"},
+    ],
+    "UserStatus": "CONFIRMED",
+    "Enabled": False,
+    "UserCreateDate": CREATED,
+    "UserLastModifiedDate": CREATED,
+}
 
 
-@pytest.fixture
-def stubbed() -> Iterator[tuple[cognito_admin.CognitoAdmin, Stubber]]:
-    client = boto3.client("cognito-idp", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield cognito_admin.CognitoAdmin(client, POOL_ID), stubber
-        stubber.assert_no_pending_responses()
+def from_settings(endpoint: str) -> cognito_admin.CognitoAdmin:
+    return cognito_admin.CognitoAdmin.from_settings(stubs.settings_for(endpoint))
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """botocore's backoff delays, recorded instead of slept."""
-    delays: list[float] = []
-    monkeypatch.setattr("botocore.endpoint.time.sleep", delays.append)
-    return delays
-
-
-class Upstream:
-    """A loopback cognito-idp that gives every request the same answer, and counts them."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        self.hits = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                outer.hits += 1
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def throttling() -> Iterator[Upstream]:
-    upstream = Upstream(400, {"__type": "TooManyRequestsException", "message": "Rate exceeded"})
-    yield upstream
-    upstream.close()
-
-
-def closed_port() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-# Filters
+# Every call is mapped
 
 
 @pytest.mark.parametrize(
-    ("attribute", "match", "value", "expected"),
+    ("operation", "call"),
     [
-        ("email", "exact", "a@example.com", 'email = "a@example.com"'),
-        ("username", "prefix", "al", 'username ^= "al"'),
-        ("name", "exact", 'say "hi"', 'name = "say \\"hi\\""'),
-        ("name", "exact", "back\\slash", 'name = "back\\\\slash"'),
-        ("name", "prefix", '\\"', 'name ^= "\\\\\\""'),
-        ("cognito:user_status", "exact", "CONFIRMED", 'cognito:user_status = "CONFIRMED"'),
+        ("list_users", lambda a: a.list_users()),
+        ("admin_get_user", lambda a: a.find_user("bob")),
+        ("admin_get_user", lambda a: a.get_user("bob")),
+        ("admin_create_user", lambda a: a.create_user("bob", "bob@example.com")),
+        ("admin_create_user", lambda a: a.resend_invitation("bob")),
+        ("admin_delete_user", lambda a: a.delete_user("bob")),
+        ("admin_enable_user", lambda a: a.enable_user("bob")),
+        ("admin_disable_user", lambda a: a.disable_user("bob")),
+        ("admin_reset_user_password", lambda a: a.reset_password("bob")),
+        ("admin_user_global_sign_out", lambda a: a.global_sign_out("bob")),
+        ("admin_add_user_to_group", lambda a: a.add_to_group("bob", "Editors")),
+        ("admin_remove_user_from_group", lambda a: a.remove_from_group("bob", "Editors")),
+        ("list_groups", lambda a: a.list_groups()),
+        ("list_users_in_group", lambda a: a.list_group_members("Editors")),
     ],
 )
-def test_build_filter_escapes_the_value(
-    attribute: str, match: Any, value: str, expected: str
-) -> None:
-    assert cognito_admin.build_filter(attribute, match, value) == expected
-
-
-@pytest.mark.parametrize(
-    ("attribute", "value"),
-    [("custom:team", "a"), ("email", ""), ("email", "x" * 257), ("email", "a\nb"), ("sub", "\0")],
-)
-def test_build_filter_refuses(attribute: str, value: str) -> None:
-    with pytest.raises(cognito_admin.AdminError) as caught:
-        cognito_admin.build_filter(attribute, "exact", value)
-    assert caught.value.status == 400
-
-
-# Error mapping
-
-
-@pytest.mark.parametrize(
-    ("code", "http_status", "status", "error"),
-    [
-        ("UserNotFoundException", 400, 404, "not_found"),
-        ("ResourceNotFoundException", 400, 404, "not_found"),
-        ("UsernameExistsException", 400, 409, "already_exists"),
-        ("AliasExistsException", 400, 409, "already_exists"),
-        ("GroupExistsException", 400, 409, "already_exists"),
-        ("InvalidParameterException", 400, 400, "invalid_parameter"),
-        ("InvalidPasswordException", 400, 400, "invalid_parameter"),
-        ("UnsupportedUserStateException", 400, 409, "invalid_state"),
-        ("NotAuthorizedException", 400, 409, "invalid_state"),
-        ("TooManyRequestsException", 400, 429, "throttled"),
-        ("LimitExceededException", 400, 429, "throttled"),
-        ("ThrottlingException", 400, 429, "throttled"),
-        ("InternalErrorException", 500, 503, "unavailable"),
-        ("AccessDeniedException", 400, 502, "upstream_error"),
-        ("SomethingNewException", 400, 502, "upstream_error"),
-    ],
-)
-def test_cognito_errors_map_to_http_answers(
-    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
-    code: str,
-    http_status: int,
-    status: int,
-    error: str,
+def test_every_call_answers_a_cognito_error_as_an_admin_error(
+    stubbed: Stubbed, operation: str, call: Call
 ) -> None:
     adapter, stubber = stubbed
-    stubber.add_client_error(
-        "admin_disable_user", code, "Cognito says why", http_status_code=http_status
-    )
-    with pytest.raises(cognito_admin.AdminError) as caught:
-        adapter.disable_user("alice")
-    assert (caught.value.status, caught.value.code) == (status, error)
-    if status in (400, 404, 409):
-        assert caught.value.message == "Cognito says why"
-    else:  # Throttling, outages and surprises say nothing about Cognito's internals.
-        assert "Cognito says why" not in caught.value.message
-    assert (caught.value.retry_after is not None) == (status in (429, 503))
+    stubber.add_client_error(operation, "UserNotFoundException", "User does not exist.")
+    with pytest.raises(admin_errors.AdminError) as caught:
+        call(adapter)
+    assert (caught.value.status, caught.value.code) == (404, "not_found")
+    assert caught.value.message == "User does not exist."
 
 
-def test_throttling_is_retried_three_times_then_429(
-    throttling: Upstream, sleeps: list[float]
-) -> None:
-    adapter = cognito_admin.CognitoAdmin.from_settings(make_settings(throttling.url))
-    with pytest.raises(cognito_admin.AdminError) as caught:
-        adapter.get_user("alice")
-    assert caught.value.status == 429
-    assert caught.value.retry_after == cognito_admin.RETRY_AFTER_THROTTLED_S
-    assert throttling.hits == 3
-    assert len(sleeps) == 2 and sum(sleeps) <= 20
+# Requests and answers
 
 
-def test_server_errors_are_retried_then_503(sleeps: list[float]) -> None:
-    upstream = Upstream(500, {"__type": "InternalErrorException", "message": "boom"})
-    try:
-        adapter = cognito_admin.CognitoAdmin.from_settings(make_settings(upstream.url))
-        with pytest.raises(cognito_admin.AdminError) as caught:
-            adapter.enable_user("alice")
-    finally:
-        upstream.close()
-    assert (caught.value.status, caught.value.code) == (503, "unavailable")
-    assert upstream.hits == 3
-
-
-def test_unreachable_endpoint_is_503(sleeps: list[float]) -> None:
-    adapter = cognito_admin.CognitoAdmin.from_settings(make_settings(closed_port()))
-    started = time.monotonic()
-    with pytest.raises(cognito_admin.AdminError) as caught:
-        adapter.list_users()
-    assert (caught.value.status, caught.value.code) == (503, "unavailable")
-    assert caught.value.retry_after == cognito_admin.RETRY_AFTER_UNAVAILABLE_S
-    assert len(sleeps) == 2
-    assert time.monotonic() - started < 5
-
-
-# Adapter behaviour
-
-
-def test_create_user_rolls_back_when_a_group_cannot_be_added(
-    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
-) -> None:
+def test_list_users_sends_the_filter_and_token_and_answers_a_page(stubbed: Stubbed) -> None:
     adapter, stubber = stubbed
-    stubber.add_response("get_group", {"Group": {"GroupName": "Editors"}})
     stubber.add_response(
-        "admin_create_user",
-        {"User": {"Username": "carol", "Attributes": [{"Name": "sub", "Value": "s-1"}]}},
+        "list_users",
+        {"Users": [BOB], "PaginationToken": "next"},
+        {"UserPoolId": POOL_ID, "Limit": 5, "Filter": 'email ^= "bob"', "PaginationToken": "t1"},
+    )
+    page = adapter.list_users(search='email ^= "bob"', limit=5, pagination_token="t1")
+    assert page.pagination_token == "next"
+    [bob] = page.users
+    assert (bob.username, bob.sub, bob.email, bob.name) == (
+        "bob",
+        "s-bob",
+        "bob@example.com",
+        "Bob",
+    )
+    assert (bob.status, bob.enabled, bob.created_at) == ("CONFIRMED", False, CREATED)
+
+
+def test_group_members_page_with_next_token(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": [BOB]},
+        {"UserPoolId": POOL_ID, "GroupName": "Editors", "Limit": 60, "NextToken": "t1"},
+    )
+    page = adapter.list_group_members("Editors", pagination_token="t1")
+    assert [u.username for u in page.users] == ["bob"]
+    assert page.pagination_token is None
+
+
+def test_get_user_follows_every_page_of_groups(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    user = {k: v for k, v in BOB.items() if k != "Attributes"}
+    stubber.add_response("admin_get_user", {**user, "UserAttributes": BOB["Attributes"]})
+    stubber.add_response(
+        "admin_list_groups_for_user", {"Groups": [{"GroupName": "A"}], "NextToken": "g2"}
+    )
+    stubber.add_response(
+        "admin_list_groups_for_user",
+        {"Groups": [{"GroupName": "B"}]},
+        {"UserPoolId": POOL_ID, "Username": "bob", "Limit": 60, "NextToken": "g2"},
+    )
+    detail = adapter.get_user("bob")
+    assert detail.groups == ["A", "B"]
+    assert detail.attributes == {"sub": "s-bob", "email": "bob@example.com", "name": "Bob"}
+
+
+def test_resend_invitation_asks_for_a_resend_by_email(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    expected = {
+        "UserPoolId": POOL_ID,
+        "Username": "bob",
+        "MessageAction": "RESEND",
+        "DesiredDeliveryMediums": ["EMAIL"],
+    }
+    stubber.add_response("admin_create_user", {"User": BOB}, expected)
+    adapter.resend_invitation("bob")
+
+
+def expect_invitation(stubber: Stubber, expected: dict[str, Any] | None = None) -> None:
+    """Queue the answers to inviting carol into Editors: the group exists, carol is made."""
+    stubber.add_response("get_group", {"Group": {"GroupName": "Editors"}})
+    carol = {"Username": "carol", "Attributes": [{"Name": "sub", "Value": "s-1"}]}
+    stubber.add_response("admin_create_user", {"User": carol}, expected)
+
+
+def test_create_user_verifies_the_email_and_joins_the_groups(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    expect_invitation(
+        stubber,
         {
             "UserPoolId": POOL_ID,
             "Username": "carol",
             "UserAttributes": [
                 {"Name": "email", "Value": "carol@example.com"},
                 {"Name": "email_verified", "Value": "true"},
+                {"Name": "name", "Value": "Carol"},
             ],
             "DesiredDeliveryMediums": ["EMAIL"],
         },
     )
+    stubber.add_response(
+        "admin_add_user_to_group",
+        {},
+        {"UserPoolId": POOL_ID, "Username": "carol", "GroupName": "Editors"},
+    )
+    created = adapter.create_user(
+        "carol", "carol@example.com", name="Carol", groups=["Editors", "Editors"]
+    )
+    assert (created.username, created.sub, created.groups) == ("carol", "s-1", ["Editors"])
+
+
+def test_create_user_with_an_unknown_group_creates_nobody(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    stubber.add_client_error("get_group", "ResourceNotFoundException")
+    with pytest.raises(admin_errors.AdminError) as caught:
+        adapter.create_user("carol", "carol@example.com", groups=["Nope"])
+    assert (caught.value.status, caught.value.code) == (400, "invalid_parameter")
+    assert "Nope" in caught.value.message
+
+
+def test_create_user_rolls_back_when_a_group_cannot_be_added(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    expect_invitation(stubber)
     stubber.add_client_error("admin_add_user_to_group", "TooManyRequestsException")
     stubber.add_response("admin_delete_user", {}, {"UserPoolId": POOL_ID, "Username": "carol"})
-    with pytest.raises(cognito_admin.AdminError) as caught:
+    with pytest.raises(admin_errors.AdminError) as caught:
         adapter.create_user("carol", "carol@example.com", groups=["Editors"])
     assert caught.value.status == 429
 
 
-def test_group_member_counts_follow_every_page(
-    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
-) -> None:
+def test_group_member_counts_follow_every_page(stubbed: Stubbed) -> None:
     adapter, stubber = stubbed
     user = {"Username": "u", "Attributes": [], "Enabled": True, "UserStatus": "CONFIRMED"}
     stubber.add_response("list_groups", {"Groups": [{"GroupName": "A"}], "NextToken": "g2"})
@@ -273,80 +214,39 @@ def test_group_member_counts_follow_every_page(
     ]
 
 
-def test_audit_line_shape() -> None:
-    fixed = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
-    line = audit.record(
-        actor_sub="s-1",
-        actor_username="admin",
-        action="disable_user",
-        target="bob\nforged",
-        result="ok",
-        request_id="r-1",
-        now=lambda: fixed,
-    )
-    assert "\n" not in line
-    assert json.loads(line) == {
-        "time": "2026-01-02T03:04:05.678+00:00",
-        "request_id": "r-1",
-        "actor_sub": "s-1",
-        "actor_username": "admin",
-        "action": "disable_user",
-        "target": "bob\nforged",
-        "group": None,
-        "result": "ok",
-    }
+# Retries, with the client from_settings builds
 
 
-# HTTP answers
+@pytest.mark.parametrize(
+    ("status", "error_type", "expected"),
+    [
+        (400, "TooManyRequestsException", (429, "throttled")),
+        (500, "InternalErrorException", (503, "unavailable")),
+    ],
+)
+def test_throttling_and_outages_are_retried_three_times(
+    aws_credentials: None,
+    sleeps: list[float],
+    status: int,
+    error_type: str,
+    expected: tuple[int, str],
+) -> None:
+    upstream = stubs.Upstream(status, error_type)
+    with upstream.server, pytest.raises(admin_errors.AdminError) as caught:
+        from_settings(upstream.server.url).get_user("alice")
+    assert (caught.value.status, caught.value.code) == expected
+    assert upstream.hits == 3
+    assert len(sleeps) == 2 and sum(sleeps) <= 20
 
 
-class AdminVerifier:
-    """Accepts the token "admin-token" as an access token of an Admin member."""
-
-    def ready_for(self, token: str) -> bool:
-        return True
-
-    def verify(self, token: str) -> dict[str, Any]:
-        assert token == "admin-token"
-        now = int(time.time())
-        return {
-            "sub": "s-admin",
-            "username": "admin",
-            "client_id": "client-a",
-            "cognito:groups": ["Admin"],
-            "exp": now + 3600,
-            "iat": now,
-        }
-
-
-def serve(adapter: cognito_admin.CognitoAdmin) -> api_server.ApiServer:
-    app = api_app.create_app(make_settings(), token_verifier=AdminVerifier(), admin_client=adapter)
-    return api_server.ApiServer(app)
-
-
-def get(api: api_server.ApiServer, path: str) -> requests.Response:
-    return requests.get(
-        api.url + path, headers={"Authorization": "Bearer admin-token"}, timeout=TIMEOUT
-    )
-
-
-def test_http_429_with_retry_after(throttling: Upstream, sleeps: list[float]) -> None:
-    adapter = cognito_admin.CognitoAdmin.from_settings(make_settings(throttling.url))
-    with serve(adapter) as api:
-        response = get(api, "/admin/users/alice")
-    assert response.status_code == 429
-    assert response.headers["Retry-After"] == str(cognito_admin.RETRY_AFTER_THROTTLED_S)
-    assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["X-Request-ID"]
-    assert response.json()["error"] == "throttled"
-
-
-def test_http_503_when_cognito_is_unreachable(sleeps: list[float]) -> None:
-    adapter = cognito_admin.CognitoAdmin.from_settings(make_settings(closed_port()))
-    with serve(adapter) as api:
-        users = get(api, "/admin/users")
-        groups = get(api, "/admin/groups")
-    for response in (users, groups):
-        assert response.status_code == 503
-        assert response.headers["Retry-After"] == str(cognito_admin.RETRY_AFTER_UNAVAILABLE_S)
-        assert response.json()["error"] == "unavailable"
+def test_unreachable_endpoint_is_503_in_bounded_time(
+    aws_credentials: None, sleeps: list[float]
+) -> None:
+    adapter = from_settings(stubs.closed_port_url())
+    started = time.monotonic()
+    with pytest.raises(admin_errors.AdminError) as caught:
+        adapter.list_users()
+    assert (caught.value.status, caught.value.code) == (503, "unavailable")
+    assert caught.value.retry_after == cognito_errors.RETRY_AFTER_UNAVAILABLE_S
+    assert len(sleeps) == 2
+    assert time.monotonic() - started < 5

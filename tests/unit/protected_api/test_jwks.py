@@ -6,14 +6,12 @@ closed in bounded time when the JWKS is down, slow, garbage or huge.
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import json
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -21,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from protected_api import errors, jwks
-from tests.support import clock
+from tests.support import clock, http_server
+from tests.unit.protected_api import stubs
 
 # Small timeouts so failure cases run fast; the bound asserted is total + 2 s.
 CONNECT_TIMEOUT = 0.5
@@ -68,38 +67,26 @@ class JwksServer:
         self.requests = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                with owner._lock:
-                    owner.requests += 1
-                self.close_connection = True
-                if owner.delay:
-                    owner._stopping.wait(owner.delay)
-                # The client giving up mid-answer is what several tests expect.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    owner._answer(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
+        self._server = http_server.LoopbackServer(
+            self._handle, protocol_version="HTTP/1.1", name="jwks"
         )
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/.well-known/jwks.json"
+        return f"{self._server.url}/.well-known/jwks.json"
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.requests += 1
+        handler.close_connection = True
+        if self.delay:
+            self._stopping.wait(self.delay)
+        self._answer(handler)
 
     def serve(self, *keys: dict[str, Any]) -> None:
         self.mode, self.document = "keys", {"keys": list(keys)}
 
-    def _answer(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         mode, out = self.mode, handler.wfile
         give_up = time.monotonic() + SERVER_GIVES_UP
 
@@ -159,14 +146,12 @@ class JwksServer:
             raise AssertionError(mode)
 
     def __enter__(self) -> JwksServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._stopping.set()  # first, so that dribbling and silent answers end
+        self._server.stop()
 
 
 @pytest.fixture
@@ -188,13 +173,6 @@ def cache_for(url: str, **options: Any) -> jwks.JwksCache:
         "total_timeout": TOTAL_TIMEOUT,
     }
     return jwks.JwksCache(url, **{**timeouts, **options})
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/.well-known/jwks.json"
 
 
 def public_numbers(jwk: dict[str, Any]) -> rsa.RSAPublicNumbers:
@@ -401,7 +379,7 @@ def test_a_broken_jwks_fails_closed_in_bounded_time(
 
 
 def test_a_closed_port_fails_closed_at_once() -> None:
-    cache = cache_for(closed_port_url())
+    cache = cache_for(stubs.closed_port_url("/.well-known/jwks.json"))
     started = time.monotonic()
     with pytest.raises(errors.JwksUnavailableError):
         cache.get_key("kid-1")

@@ -1,7 +1,8 @@
 """CognitoJwtVerifier: every check, each failing with its own error class.
 
 Tokens are signed here with keys made here, and the pool's JWKS is served by a
-real loopback HTTP server, so the verifier runs its production fetch path.
+real loopback HTTP server, so the verifier runs its production fetch path
+(except where a test swaps keys under the signature memo).
 Time comes from an injected clock, never the wall clock.
 """
 
@@ -11,11 +12,10 @@ import base64
 import dataclasses
 import hashlib
 import hmac
-import http.server
 import json
 import secrets
-import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from protected_api import errors, jwks, verifier
-from tests.support import clock
+from tests.support import clock, http_server
 
 POOL_ID = "eu-west-1_TestPool1"
 ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
@@ -82,44 +82,21 @@ class Key:
         )
 
 
-class StaticJwksServer:
-    """Serves one JSON document on 127.0.0.1 and counts the requests."""
+class JwksEndpoint:
+    """Serves one JWKS document on 127.0.0.1 and counts the requests."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        body = json.dumps(document).encode()
-        owner = self
+    def __init__(self, *keys: Key) -> None:
         self.requests = 0
+        self._body = json.dumps({"keys": [key.jwk() for key in keys]}).encode()
+        self.server = http_server.LoopbackServer(self._answer, name="jwks")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep test output clean
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        self.requests += 1
+        http_server.reply_json(handler, 200, self._body)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/.well-known/jwks.json"
-
-    def __enter__(self) -> StaticJwksServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.server.url}/.well-known/jwks.json"
 
 
 @pytest.fixture(scope="module")
@@ -133,15 +110,17 @@ def attacker_key() -> Key:
 
 
 @pytest.fixture(scope="module")
-def pool_jwks(pool_key: Key) -> Iterator[StaticJwksServer]:
-    with StaticJwksServer({"keys": [pool_key.jwk()]}) as server:
-        yield server
+def pool_jwks(pool_key: Key) -> Iterator[JwksEndpoint]:
+    endpoint = JwksEndpoint(pool_key)
+    with endpoint.server:
+        yield endpoint
 
 
 @pytest.fixture
-def attacker_jwks(attacker_key: Key) -> Iterator[StaticJwksServer]:
-    with StaticJwksServer({"keys": [attacker_key.jwk()]}) as server:
-        yield server
+def attacker_jwks(attacker_key: Key) -> Iterator[JwksEndpoint]:
+    endpoint = JwksEndpoint(attacker_key)
+    with endpoint.server:
+        yield endpoint
 
 
 @pytest.fixture
@@ -158,45 +137,47 @@ def make_verifier(url: str, now: clock.FakeClock, **overrides: Any) -> verifier.
 
 
 @pytest.fixture
-def check(pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock) -> verifier.CognitoJwtVerifier:
+def check(pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock) -> verifier.CognitoJwtVerifier:
     """The API's configuration: access tokens of :data:`CLIENT`."""
     return make_verifier(pool_jwks.url, fake_clock)
 
 
-def access_claims(**overrides: Any) -> dict[str, Any]:
-    """A Cognito access token's claims, valid at :data:`NOW`; ``_DELETE`` removes one."""
-    claims: dict[str, Any] = {
-        "sub": "6f1c2d3e-0000-4000-8000-000000000001",
-        "iss": ISSUER,
+# Claims only one kind of Cognito token carries (the rest are in _claims).
+_ONLY_IN: dict[str, dict[str, Any]] = {
+    "access": {
         "client_id": CLIENT,
         "origin_jti": "b3f6e2a4-1111-4111-8111-111111111111",
         "event_id": "c4a7f3b5-2222-4222-8222-222222222222",
-        "token_use": "access",
         "scope": "openid email aws.cognito.signin.user.admin",
-        "auth_time": int(NOW) - 60,
-        "iat": int(NOW) - 60,
-        "exp": int(NOW) + 3540,
         "jti": "d5b8a4c6-3333-4333-8333-333333333333",
         "username": "alice",
         "cognito:groups": ["Admin"],
         "version": 2,
-    }
-    return _apply(claims, overrides)
+    },
+    "id": {"aud": CLIENT, "cognito:username": "alice", "email": "alice@example.com"},
+}
 
 
-def id_claims(**overrides: Any) -> dict[str, Any]:
+def _claims(token_use: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """A Cognito token's claims, valid at :data:`NOW`; ``_DELETE`` removes one."""
     claims: dict[str, Any] = {
         "sub": "6f1c2d3e-0000-4000-8000-000000000001",
         "iss": ISSUER,
-        "aud": CLIENT,
-        "token_use": "id",
+        "token_use": token_use,
         "auth_time": int(NOW) - 60,
         "iat": int(NOW) - 60,
         "exp": int(NOW) + 3540,
-        "cognito:username": "alice",
-        "email": "alice@example.com",
+        **_ONLY_IN[token_use],
     }
     return _apply(claims, overrides)
+
+
+def access_claims(**overrides: Any) -> dict[str, Any]:
+    return _claims("access", overrides)
+
+
+def id_claims(**overrides: Any) -> dict[str, Any]:
+    return _claims("id", overrides)
 
 
 def _apply(claims: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -231,7 +212,7 @@ def test_a_valid_access_token_returns_its_claims(
 
 
 def test_the_verifier_fetches_nothing_until_the_first_token(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock
 ) -> None:
     before = pool_jwks.requests
     built = make_verifier(pool_jwks.url, fake_clock)
@@ -405,8 +386,8 @@ def test_a_tampered_token_fails_the_signature(
 
 
 def test_jku_x5u_and_jwk_headers_are_never_followed(
-    pool_jwks: StaticJwksServer,
-    attacker_jwks: StaticJwksServer,
+    pool_jwks: JwksEndpoint,
+    attacker_jwks: JwksEndpoint,
     fake_clock: clock.FakeClock,
     pool_key: Key,
     attacker_key: Key,
@@ -485,7 +466,7 @@ def test_expiry_uses_the_injected_clock(
 
 
 def test_with_no_leeway_a_token_expires_at_exp(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key
 ) -> None:
     strict = verifier.CognitoJwtVerifier.create(
         issuer=ISSUER,
@@ -559,7 +540,7 @@ def test_an_id_token_is_not_an_access_token(
 
 
 def test_an_access_token_is_not_an_id_token(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key
 ) -> None:
     ids = make_verifier(pool_jwks.url, fake_clock, token_use="id")
     claims = id_claims()
@@ -593,7 +574,7 @@ def test_an_access_token_aud_does_not_stand_in_for_client_id(
 
 
 def test_any_of_several_clients_is_accepted(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key
 ) -> None:
     both = make_verifier(pool_jwks.url, fake_clock, client_ids=[CLIENT, "client-b"])
     for client in (CLIENT, "client-b"):
@@ -613,7 +594,7 @@ def test_any_of_several_clients_is_accepted(
     ],
 )
 def test_an_id_token_is_checked_by_aud(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key, aud: Any
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key, aud: Any
 ) -> None:
     ids = make_verifier(pool_jwks.url, fake_clock, token_use="id")
     # A matching client_id claim does not replace aud on an ID token.
@@ -622,7 +603,7 @@ def test_an_id_token_is_checked_by_aud(
 
 
 def test_disabled_checks_are_disabled_only_when_asked(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key
 ) -> None:
     any_use = make_verifier(pool_jwks.url, fake_clock, token_use=None)
     any_use.verify(pool_key.sign(access_claims()))
@@ -651,7 +632,7 @@ def test_disabled_checks_are_disabled_only_when_asked(
     ids=repr,
 )
 def test_any_one_required_scope_is_enough(
-    pool_jwks: StaticJwksServer,
+    pool_jwks: JwksEndpoint,
     fake_clock: clock.FakeClock,
     pool_key: Key,
     scope: Any,
@@ -686,7 +667,7 @@ def test_any_one_required_scope_is_enough(
     ids=repr,
 )
 def test_groups_match_exactly_as_list_elements(
-    pool_jwks: StaticJwksServer,
+    pool_jwks: JwksEndpoint,
     fake_clock: clock.FakeClock,
     pool_key: Key,
     groups: Any,
@@ -708,7 +689,7 @@ def test_groups_of_reads_only_a_list_of_strings() -> None:
 
 
 def test_a_forbidden_token_is_a_forbidden_error_not_an_invalid_one(
-    pool_jwks: StaticJwksServer, fake_clock: clock.FakeClock, pool_key: Key
+    pool_jwks: JwksEndpoint, fake_clock: clock.FakeClock, pool_key: Key
 ) -> None:
     admins = make_verifier(pool_jwks.url, fake_clock, groups=["Admin"])
     with pytest.raises(errors.JwtForbiddenError) as caught:
@@ -790,9 +771,105 @@ def test_issuer_for_takes_the_region_from_the_pool_id(pool_id: str, issuer: str)
         verifier.issuer_for(pool_id, "eu-central-1")
 
 
-def test_a_shared_jwks_cache_is_used_as_given(pool_jwks: StaticJwksServer) -> None:
+def test_a_shared_jwks_cache_is_used_as_given(pool_jwks: JwksEndpoint) -> None:
     cache = jwks.JwksCache(pool_jwks.url)
     built = verifier.CognitoJwtVerifier.create(
         issuer=ISSUER, client_ids=[CLIENT], token_use="access", jwks_cache=cache
     )
     assert built.jwks_cache is cache
+
+
+# -- the signature memo: one RSA check per token, every claim check every time --------
+
+
+class SwappableKeys:
+    """A JWKS cache stand-in whose keys a test swaps; counts the lookups a signature
+    check makes (a remembered token makes none)."""
+
+    def __init__(self, key: Key) -> None:
+        self.keys = {key.kid: key.private.public_key()}
+        self.lookups = 0
+
+    def get_key(self, kid: str) -> rsa.RSAPublicKey:
+        self.lookups += 1
+        if kid not in self.keys:
+            raise errors.KidNotFoundInJwksError("kid not in JWKS")
+        return self.keys[kid]
+
+    def peek(self, kid: str) -> rsa.RSAPublicKey | None:
+        return self.keys.get(kid)
+
+
+def remembering(
+    keys: SwappableKeys, now: clock.FakeClock, memo_size: int = 16
+) -> verifier.CognitoJwtVerifier:
+    return verifier.CognitoJwtVerifier(
+        issuer=ISSUER,
+        client_ids=frozenset({CLIENT}),
+        token_use="access",
+        jwks_cache=keys,  # type: ignore[arg-type]
+        now=now,
+        leeway_seconds=LEEWAY,
+        memo_size=memo_size,
+    )
+
+
+@pytest.fixture
+def keys(pool_key: Key) -> SwappableKeys:
+    return SwappableKeys(pool_key)
+
+
+@pytest.mark.parametrize(("memo_size", "lookups"), [(16, 1), (0, 3)])
+def test_a_reused_token_costs_one_signature_check_unless_the_memo_is_off(
+    keys: SwappableKeys, fake_clock: clock.FakeClock, pool_key: Key, memo_size: int, lookups: int
+) -> None:
+    check = remembering(keys, fake_clock, memo_size)
+    token = pool_key.sign(access_claims())
+    for _ in range(3):
+        assert check.verify(token) == access_claims()
+    assert keys.lookups == lookups
+    assert check.ready_for(token)
+
+
+def test_a_remembered_token_still_has_its_claims_checked(
+    keys: SwappableKeys, fake_clock: clock.FakeClock, pool_key: Key
+) -> None:
+    check = remembering(keys, fake_clock)
+    token = pool_key.sign(access_claims())
+    check.verify(token)
+    fake_clock.advance(3540 + LEEWAY)
+    rejects(check, token, errors.JwtExpiredError)
+
+
+def test_a_key_rotated_out_ends_the_memo_at_once(
+    keys: SwappableKeys, fake_clock: clock.FakeClock, pool_key: Key, attacker_key: Key
+) -> None:
+    check = remembering(keys, fake_clock)
+    token = pool_key.sign(access_claims())
+    check.verify(token)
+    keys.keys[pool_key.kid] = attacker_key.private.public_key()  # same kid, another key
+    rejects(check, token, errors.JwtInvalidSignatureError)
+    del keys.keys[pool_key.kid]
+    rejects(check, token, errors.KidNotFoundInJwksError)
+
+
+def test_callers_cannot_poison_the_memo(
+    keys: SwappableKeys, fake_clock: clock.FakeClock, pool_key: Key
+) -> None:
+    check = remembering(keys, fake_clock)
+    token = pool_key.sign(access_claims(cognito_groups=["Users"]))
+    check.verify(token)["cognito:groups"] = ["Admin"]
+    assert check.verify(token)["cognito:groups"] == ["Users"]
+
+
+def test_only_tokens_with_a_good_signature_are_remembered(
+    keys: SwappableKeys, fake_clock: clock.FakeClock, pool_key: Key, attacker_key: Key
+) -> None:
+    check = remembering(keys, fake_clock)
+    wrong_client = pool_key.sign(access_claims(client_id="client-b"))
+    forged = attacker_key.sign(access_claims(), headers={"kid": pool_key.kid})
+    for _ in range(2):
+        rejects(check, wrong_client, errors.JwtInvalidClientIdError)
+        rejects(check, forged, errors.JwtInvalidSignatureError)
+    # The wrong client's signature is good (remembered after one check); the forgery's is not.
+    assert keys.lookups == 3

@@ -1,0 +1,323 @@
+"""``/admin`` over real HTTP: every row of the route table, the guard, the audit line.
+
+The API runs in-process (``ApiServer``) with a verifier that knows two tokens
+(an admin's and a plain user's) and the real adapter on a boto3 client whose
+answers botocore's ``Stubber`` gives: a route that makes a call it should not,
+or with other parameters, fails the request, and every answer queued must be
+used. The 429 and 503 answers come from the real client against a loopback
+Cognito, with botocore's sleeps recorded instead of slept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import fastapi
+import pytest
+import requests
+from botocore.stub import Stubber
+
+from protected_api import admin_errors, audit, auth, cognito_admin, cognito_errors
+from protected_api import app as api_app
+from protected_api import server as api_server
+from protected_api.routes import admin
+from tests.unit.protected_api import stubs
+
+P = stubs.POOL_ID
+ME = stubs.claims("admin", "Admin", sub="s-admin")
+TOKENS = {"admin-token": ME, "user-token": stubs.claims("alice", "Editors")}
+BOB_SUB = [{"Name": "sub", "Value": "s-bob"}]
+BOB = {"Username": "bob", "Attributes": BOB_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
+GET_BOB = ("admin_get_user", {"Username": "bob", "UserAttributes": BOB_SUB}, None)
+
+
+def on_bob(operation: str, **extra: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A call on bob that answers nothing, with the parameters it must be made with."""
+    return operation, {}, {"UserPoolId": P, "Username": "bob", **extra}
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A harmless request for one row, and the Cognito calls it must make, in order."""
+
+    path: str
+    calls: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
+    target: str | None = "bob"
+    group: str | None = None
+    query: dict[str, Any] = dataclasses.field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+
+CASES = {
+    "list_users": Case(
+        "/users",
+        [("list_users", {"Users": [BOB]}, {"UserPoolId": P, "Limit": 9, "Filter": 'email ^= "b"'})],
+        target=None,
+        query={"limit": 9, "attribute": "email", "match": "prefix", "value": "b"},
+    ),
+    "create_user": Case(
+        "/users",
+        [("admin_create_user", {"User": BOB}, None)],
+        body={"username": "bob", "email": "bob@example.com"},
+    ),
+    "get_user": Case("/users/bob", [GET_BOB, ("admin_list_groups_for_user", {"Groups": []}, None)]),
+    "delete_user": Case("/users/bob", [GET_BOB, on_bob("admin_delete_user")]),
+    "resend_invitation": Case(
+        "/users/bob/resend-invitation",
+        [on_bob("admin_create_user", MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"])],
+    ),
+    "enable_user": Case("/users/bob/enable", [on_bob("admin_enable_user")]),
+    "disable_user": Case("/users/bob/disable", [GET_BOB, on_bob("admin_disable_user")]),
+    "reset_password": Case("/users/bob/reset-password", [on_bob("admin_reset_user_password")]),
+    "global_sign_out": Case("/users/bob/sign-out", [on_bob("admin_user_global_sign_out")]),
+    "add_to_group": Case(
+        "/users/bob/groups/Editors",
+        [on_bob("admin_add_user_to_group", GroupName="Editors")],
+        group="Editors",
+    ),
+    "remove_from_group": Case(
+        "/users/bob/groups/Admin",
+        [GET_BOB, on_bob("admin_remove_user_from_group", GroupName="Admin")],
+        group="Admin",
+    ),
+    "list_groups": Case(
+        "/groups",
+        [
+            ("list_groups", {"Groups": [{"GroupName": "A"}]}, None),
+            ("list_users_in_group", {"Users": [BOB]}, None),
+        ],
+        target=None,
+    ),
+    "list_group_members": Case(
+        "/groups/Editors/members",
+        [
+            (
+                "list_users_in_group",
+                {"Users": [BOB]},
+                {"UserPoolId": P, "GroupName": "Editors", "Limit": 5, "NextToken": "t"},
+            )
+        ],
+        target="Editors",
+        query={"limit": 5, "pagination_token": "t"},
+    ),
+}
+
+
+@pytest.fixture
+def audit_lines(caplog: pytest.LogCaptureFixture) -> Iterator[list[dict[str, Any]]]:
+    """The audit lines written during the test, parsed (the list fills as they come)."""
+    caplog.set_level(logging.INFO, logger=audit.LOGGER_NAME)
+    lines: list[dict[str, Any]] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(record.getMessage()))
+
+    handler = Collect()
+    logging.getLogger(audit.LOGGER_NAME).addHandler(handler)
+    yield lines
+    logging.getLogger(audit.LOGGER_NAME).removeHandler(handler)
+
+
+def serve(adapter: cognito_admin.CognitoAdmin) -> api_server.ApiServer:
+    app = api_app.create_app(
+        stubs.settings_for(), token_verifier=stubs.TokenTable(TOKENS), admin_client=adapter
+    )
+    return api_server.ApiServer(app)
+
+
+@pytest.fixture
+def api(stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]) -> Iterator[api_server.ApiServer]:
+    with serve(stubbed[0]) as running:
+        yield running
+
+
+def call(
+    api: api_server.ApiServer, method: str, path: str, token: str = "admin-token", **kwargs: Any
+) -> requests.Response:
+    return requests.request(
+        method,
+        f"{api.url}/admin{path}",
+        headers=stubs.bearer(token),
+        timeout=stubs.TIMEOUT,
+        **kwargs,
+    )
+
+
+# Every row
+
+
+@pytest.mark.parametrize("route", admin.ROUTES, ids=lambda route: route.action)
+def test_every_route_makes_its_call_and_writes_one_audit_line(
+    route: admin.AdminRoute,
+    api: api_server.ApiServer,
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
+    audit_lines: list[dict[str, Any]],
+) -> None:
+    case = CASES[route.action]
+    for operation, answer, expected in case.calls:
+        stubbed[1].add_response(operation, answer, expected)
+    response = call(api, route.method, case.path, params=case.query, json=case.body)
+    assert response.status_code == route.status_code, response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    [line] = audit_lines
+    assert line["action"] == route.action
+    assert (line["target"], line["group"], line["result"]) == (case.target, case.group, "ok")
+    assert (line["actor_sub"], line["actor_username"]) == ("s-admin", "admin")
+    assert line["request_id"] == response.headers["X-Request-ID"]
+
+
+# The guard
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "what"),
+    [
+        ("POST", "/users/admin/disable", "disable"),
+        ("DELETE", "/users/s-admin", "delete"),
+        ("DELETE", "/users/admin/groups/Admin", "remove group Admin from"),
+    ],
+)
+def test_self_lockout_is_refused_before_any_cognito_call(
+    api: api_server.ApiServer, audit_lines: list[dict[str, Any]], method: str, path: str, what: str
+) -> None:
+    response = call(api, method, path)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "self_lockout",
+        "message": f"you cannot {what} your own account; ask another admin",
+    }
+    assert [line["result"] for line in audit_lines] == ["self_lockout"]
+
+
+def test_an_alias_of_the_caller_is_the_caller(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    me = {"Username": "admin", "UserAttributes": [{"Name": "sub", "Value": "s-admin"}]}
+    stubbed[1].add_response(
+        "admin_get_user", me, {"UserPoolId": P, "Username": "admin@example.com"}
+    )
+    assert call(api, "POST", "/users/admin@example.com/disable").status_code == 409
+
+
+def test_leaving_another_group_is_allowed(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    stubbed[1].add_response(
+        "admin_remove_user_from_group",
+        {},
+        {"UserPoolId": P, "Username": "admin", "GroupName": "Editors"},
+    )
+    assert call(api, "DELETE", "/users/admin/groups/Editors").status_code == 204
+
+
+# Refusals
+
+
+def test_a_partial_search_is_refused_and_audited(
+    api: api_server.ApiServer, audit_lines: list[dict[str, Any]]
+) -> None:
+    response = call(api, "GET", "/users", params={"attribute": "email"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert [(line["action"], line["result"]) for line in audit_lines] == [
+        ("list_users", "invalid_request")
+    ]
+
+
+def test_a_non_admin_is_refused_and_audited(
+    api: api_server.ApiServer, audit_lines: list[dict[str, Any]]
+) -> None:
+    response = call(api, "POST", "/users/bob/enable", token="user-token")
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+    [line] = audit_lines
+    assert (line["actor_username"], line["action"], line["result"]) == (
+        "alice",
+        "POST /admin/users/bob/enable",
+        "forbidden",
+    )
+
+
+def test_an_unexpected_failure_is_audited_as_error(audit_lines: list[dict[str, Any]]) -> None:
+    def broken(adapter: cognito_admin.CognitoAdmin) -> None:
+        raise RuntimeError("a bug")
+
+    route = admin.AdminRoute("GET", "/x", broken, "list_groups", "summary", "description")
+    principal = auth.Principal.from_claims(ME)
+    caller = admin.Caller(principal, cognito_admin.CognitoAdmin(None, P), "Admin", "r-1")  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        caller.perform(route, {})
+    assert [(line["action"], line["result"]) for line in audit_lines] == [("list_groups", "error")]
+
+
+# Cognito in trouble
+
+
+def test_throttled_is_429_with_retry_after(throttling: stubs.Upstream, sleeps: list[float]) -> None:
+    adapter = cognito_admin.CognitoAdmin.from_settings(stubs.settings_for(throttling.server.url))
+    with serve(adapter) as running:
+        response = call(running, "GET", "/users/alice")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == str(cognito_errors.RETRY_AFTER_THROTTLED_S)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Request-ID"]
+    assert response.json()["error"] == "throttled"
+
+
+def test_unreachable_is_503_with_retry_after(aws_credentials: None, sleeps: list[float]) -> None:
+    adapter = cognito_admin.CognitoAdmin.from_settings(stubs.settings_for(stubs.closed_port_url()))
+    with serve(adapter) as running:
+        responses = [call(running, "GET", path) for path in ("/users", "/groups")]
+    for response in responses:
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == str(cognito_errors.RETRY_AFTER_UNAVAILABLE_S)
+        assert response.json()["error"] == "unavailable"
+
+
+# Audit details
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ({"username": "bob"}, ("bob", None)),
+        ({"username": "bob", "group": "Editors"}, ("bob", "Editors")),
+        ({"group": "Editors", "limit": 5}, ("Editors", None)),
+        ({"limit": 5, "attribute": None}, (None, None)),
+        ({}, (None, None)),
+    ],
+)
+def test_the_audit_line_names_the_user_and_group_acted_on(
+    parameters: dict[str, Any], expected: tuple[str | None, str | None]
+) -> None:
+    assert admin.audit_subject(parameters) == expected
+
+
+def test_an_invitation_is_audited_under_the_new_username() -> None:
+    body = admin.admin_schema.NewUser(username="carol", email="carol@example.com", groups=["A"])
+    assert admin.audit_subject({"body": body}) == ("carol", None)
+
+
+def test_without_the_access_log_the_audit_line_still_has_a_request_id(
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber], audit_lines: list[dict[str, Any]]
+) -> None:
+    app = fastapi.FastAPI()
+    app.state.settings = stubs.settings_for()
+    app.state.verifier = stubs.TokenTable(TOKENS)
+    app.state.admin = stubbed[0]
+    auth.install(app)
+    admin_errors.install(app)
+    app.include_router(admin.router, prefix="/admin")
+    stubbed[1].add_response(*on_bob("admin_enable_user"))
+    with api_server.ApiServer(app) as running:
+        response = call(running, "POST", "/users/bob/enable")
+    assert response.status_code == 204
+    assert "X-Request-ID" not in response.headers
+    [line] = audit_lines
+    assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])

@@ -1,0 +1,70 @@
+"""One audit line per admin action: one line of ASCII JSON, on its own logger, in UTC."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+
+import pytest
+
+from protected_api import audit
+
+FIXED = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
+
+
+def record(**changes: str | None) -> str:
+    fields: dict[str, str | None] = {
+        "actor_sub": "s-1",
+        "actor_username": "admin",
+        "action": "disable_user",
+        "target": "bob",
+        "result": "ok",
+        "request_id": "r-1",
+    }
+    fields.update(changes)
+    return audit.record(**fields, now=lambda: FIXED)  # type: ignore[arg-type]
+
+
+def test_audit_line_shape() -> None:
+    line = record(target="bob\nforged")
+    assert "\n" not in line
+    assert json.loads(line) == {
+        "time": "2026-01-02T03:04:05.678+00:00",
+        "request_id": "r-1",
+        "actor_sub": "s-1",
+        "actor_username": "admin",
+        "action": "disable_user",
+        "target": "bob\nforged",
+        "group": None,
+        "result": "ok",
+    }
+
+
+def test_the_line_is_ascii_whatever_the_names() -> None:
+    line = record(actor_username="ädmin\x1b[2J", target="\u2028bob")
+    assert line.isascii()
+    assert json.loads(line)["actor_username"] == "ädmin\x1b[2J"
+
+
+def test_local_times_are_written_in_utc() -> None:
+    local = datetime.datetime(
+        2026, 1, 2, 5, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+    )
+    line = audit.record(
+        actor_sub="s",
+        actor_username="a",
+        action="list_users",
+        target=None,
+        result="ok",
+        request_id="r",
+        now=lambda: local,
+    )
+    assert json.loads(line)["time"] == "2026-01-02T03:04:05.000+00:00"
+
+
+def test_the_line_goes_to_the_audit_logger_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=audit.LOGGER_NAME)
+    line = record(group="Admin")
+    [logged] = [r for r in caplog.records if r.name == "protected_api.audit"]
+    assert (logged.levelno, logged.getMessage()) == (logging.INFO, line)
