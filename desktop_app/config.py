@@ -10,7 +10,6 @@ name the key.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 import urllib.parse
@@ -20,7 +19,7 @@ from typing import Any
 
 import platformdirs
 
-from desktop_app import APP_NAME, errors
+from desktop_app import APP_NAME, errors, urls
 
 CONFIG_ENV = "COGNITO_DESKTOP_CONFIG"
 PROFILE_ENV = "COGNITO_DESKTOP_PROFILE"
@@ -204,43 +203,25 @@ def parse_profile(name: str, table: Any) -> Profile:
     )
 
 
-def _is_loopback_host(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _url(value: str, key: str) -> None:
-    """https anywhere; plain http only to a loopback host (the stand-in)."""
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and _is_loopback_host(parts.hostname):
-        return
-    raise errors.ConfigError(f"{key} {value!r} must be an https URL (http only for loopback)")
+    """https anywhere; plain http only to a loopback host (the stand-in); no user-info."""
+    if not urls.is_https_or_loopback(value):
+        _refuse_userinfo(value, key)
+        raise errors.ConfigError(f"{key} {value!r} must be an https URL (http only for loopback)")
 
 
 def _loopback_redirect(uri: str, key: str) -> None:
-    """RFC 8252 7.3: ``http://127.0.0.1:PORT/path`` with an explicit port.
+    """RFC 8252 7.3: ``http://127.0.0.1:PORT/path`` with an explicit port (the rule is
+    :func:`desktop_app.urls.parse_loopback_redirect`, which the receiver binds by)."""
+    if urls.parse_loopback_redirect(uri) is not None:
+        return
+    _refuse_userinfo(uri, key)
+    raise errors.ConfigError(
+        f"{key}: {uri!r} must be http://127.0.0.1:PORT/PATH (loopback, explicit port)"
+    )
 
-    Only ``127.0.0.1`` and ``localhost``: the receiver binds 127.0.0.1, so a
-    redirect to another loopback address (or ::1) could never arrive.
-    """
-    parts = urllib.parse.urlsplit(uri)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if (
-        parts.scheme != "http"
-        or parts.hostname not in ("127.0.0.1", "localhost")
-        or port is None
-        or parts.query
-        or parts.fragment
-    ):
-        raise errors.ConfigError(
-            f"{key}: {uri!r} must be http://127.0.0.1:PORT/PATH (loopback, explicit port)"
-        )
+
+def _refuse_userinfo(value: str, key: str) -> None:
+    """Say so when ``value`` holds ``user:pass@``, without echoing it (a password)."""
+    if urls.has_userinfo(urllib.parse.urlsplit(value)):
+        raise errors.ConfigError(f"{key} must not hold a user name or password before the host")

@@ -4,20 +4,18 @@ The discovery document tells the app where to send people and tokens, so it is
 validated before anything uses it: the issuer must be exactly the profile's
 (OpenID Connect Discovery 1.0, 4.3), the endpoints the sign-in needs must be
 there, and every endpoint must be https (plain http only on loopback, for the
-local stand-in).
+local stand-in; never with user-info: :func:`desktop_app.urls.is_https_or_loopback`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import threading
-import urllib.parse
 from typing import Any
 
 import requests
 
-from desktop_app import config, errors
+from desktop_app import config, errors, urls
 from desktop_app.auth import http
 
 _REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -101,7 +99,7 @@ def _endpoints(document: dict[str, Any], profile: config.Profile) -> Endpoints:
         value = document.get(key)
         if value is None and key in _REQUIRED:
             raise errors.DiscoveryError(f"discovery at {where} has no {key}")
-        if value is not None and not _safe_url(value):
+        if value is not None and not urls.is_https_or_loopback(value):
             shown = http.describe(value) if isinstance(value, str) else type(value).__name__
             raise errors.DiscoveryError(
                 f"discovery at {where}: {key} {shown!r} must be an https URL "
@@ -120,24 +118,3 @@ def _endpoints(document: dict[str, Any], profile: config.Profile) -> Endpoints:
         revocation_endpoint=revocation,
         end_session_endpoint=end_session,
     )
-
-
-def _safe_url(value: object) -> bool:
-    """https with a host, or http to a loopback host (the local stand-in)."""
-    if not isinstance(value, str):
-        return False
-    parts = urllib.parse.urlsplit(value)
-    if not parts.hostname or parts.username is not None or parts.password is not None:
-        return False
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and _is_loopback(parts.hostname)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -14,56 +14,36 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import json
 import logging
 import threading
 import time
 import urllib.parse
 import webbrowser
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import requests
 
 from desktop_app import config, errors
-from desktop_app.auth import discovery, http, idtoken, loopback, pkce, store, tokens
+from desktop_app.auth import (
+    code_flow,
+    cognito_idp,
+    discovery,
+    http,
+    idtoken,
+    jwks_cache,
+    store,
+    tokens,
+)
+
+# What sign_in() and resume() return, so part of this module's API: session.Identity.
+from desktop_app.auth.identity import Identity as Identity
 
 log = logging.getLogger(__name__)
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 REFRESH_ATTEMPTS = 3  # transient failures: try, wait 0.5 s, try, wait 1 s, try
 SIGN_IN_TIMEOUT_S = 300.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    """Who is signed in, from the validated ID token (or the stored metadata)."""
-
-    username: str
-    sub: str
-    email: str | None = None
-    groups: tuple[str, ...] = ()
-    auth_time: int | None = None
-    # The validated ID token's claims (for display: the Profile page), not the token.
-    claims: dict[str, Any] = dataclasses.field(
-        default_factory=dict, compare=False, hash=False, repr=False
-    )
-
-    @classmethod
-    def from_claims(cls, claims: dict[str, Any]) -> Identity:
-        groups = claims.get("cognito:groups")
-        email = claims.get("email")
-        auth_time = claims.get("auth_time")
-        return cls(
-            username=str(claims.get("cognito:username") or claims.get("username") or claims["sub"]),
-            sub=str(claims["sub"]),
-            email=email if isinstance(email, str) else None,
-            groups=tuple(g for g in groups if isinstance(g, str))
-            if isinstance(groups, list)
-            else (),
-            auth_time=auth_time if isinstance(auth_time, int) else None,
-            claims=dict(claims),
-        )
 
 
 class Session:
@@ -118,7 +98,7 @@ class Session:
     def _id_validator(self) -> idtoken.IdTokenValidator:
         with self._lock:
             if self._validator is None:
-                jwks = _shared_jwks(self.endpoints().jwks_uri, self.http)
+                jwks = jwks_cache.shared(self.endpoints().jwks_uri, self.http)
                 self._validator = idtoken.IdTokenValidator(
                     issuer=self.profile.issuer,
                     client_id=self.profile.client_id,
@@ -129,31 +109,6 @@ class Session:
 
     # -- interactive sign-in ---------------------------------------------------------------
 
-    def authorization_url(
-        self,
-        endpoints: discovery.Endpoints,
-        *,
-        redirect_uri: str,
-        challenge: str,
-        state: str,
-        nonce: str,
-    ) -> str:
-        """The managed-login URL (Cognito's /oauth2/authorize parameters)."""
-        query = urllib.parse.urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.profile.client_id,
-                "redirect_uri": redirect_uri,
-                "scope": " ".join(self.profile.scopes),
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            },
-            quote_via=urllib.parse.quote,
-        )
-        return f"{endpoints.authorization_endpoint}?{query}"
-
     def sign_in(
         self,
         *,
@@ -162,55 +117,22 @@ class Session:
         show_url: Callable[[str, bool], None] = lambda url, opened: None,
         paste_redirect: Callable[[str], str] | None = None,
     ) -> Identity:
-        """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE.
-
-        ``show_url(url, opened)`` lets the caller print the URL (always, or only
-        when the browser did not open). With ``paste_redirect`` no browser or
-        port is used: it receives the URL and returns the final redirect URL the
-        person pasted back (SSH, WSL, containers). Nothing is stored unless the
-        ID token validates.
+        """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE
+        (:func:`desktop_app.auth.code_flow.run`, which says what ``show_url`` and
+        ``paste_redirect`` do; the latter is for SSH, WSL, containers). Nothing is
+        stored unless the ID token validates.
         """
-        endpoints = self.endpoints()
-        verifier, state, nonce = pkce.new_verifier(), pkce.new_state(), pkce.new_nonce()
-        challenge = pkce.challenge(verifier)
-        if paste_redirect is not None:
-            redirect_uri = self.profile.redirect_uris[0]
-            url = self.authorization_url(
-                endpoints, redirect_uri=redirect_uri, challenge=challenge, state=state, nonce=nonce
-            )
-            code = parse_redirect(paste_redirect(url), redirect_uri, state)
-        else:
-            with loopback.LoopbackReceiver(
-                self.profile.redirect_uris, expected_state=state
-            ) as receiver:
-                redirect_uri = receiver.redirect_uri
-                url = self.authorization_url(
-                    endpoints,
-                    redirect_uri=redirect_uri,
-                    challenge=challenge,
-                    state=state,
-                    nonce=nonce,
-                )
-                try:
-                    opened = bool(self._open_browser(url))
-                except webbrowser.Error:
-                    opened = False
-                show_url(url, opened)
-                code = receiver.wait(timeout, cancel).code
-        try:
-            response = self._client.exchange(
-                endpoints.token_endpoint,
-                code=code,
-                redirect_uri=redirect_uri,
-                code_verifier=verifier,
-            )
-        except tokens.Refused as exc:
-            raise errors.TokenExchangeError(
-                f"the token endpoint refused the sign-in code ({exc.error})"
-            ) from None
-        if response.id_token is None:
-            raise errors.IdTokenError("no ID token came back; add 'openid' to the profile's scopes")
-        claims = self._id_validator().validate(response.id_token, nonce=nonce)
+        response, claims = code_flow.run(
+            self.profile,
+            self.endpoints(),
+            self._client,
+            self._id_validator(),
+            open_browser=self._open_browser,
+            show_url=show_url,
+            paste_redirect=paste_redirect,
+            timeout=timeout,
+            cancel=cancel,
+        )
         if response.refresh_token is None:
             raise errors.TokenExchangeError("no refresh token came back from the token endpoint")
         identity = Identity.from_claims(claims)
@@ -436,20 +358,14 @@ class Session:
                 if stored
                 else None
             )
-            if access is None:
-                return ["not signed in here, so there is no session to end everywhere"]
-            response = self.http.post(
-                idp_endpoint(self.profile),
-                data=json.dumps({"AccessToken": access}),
-                headers={
-                    "Content-Type": "application/x-amz-json-1.1",
-                    "X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
-                },
-            )
-        except (requests.RequestException, errors.CognitoDesktopError) as exc:
+        except errors.CognitoDesktopError as exc:
             return [f"could not sign out everywhere: {type(exc).__name__}"]
-        if response.status_code != 200:
-            return [f"could not sign out everywhere: HTTP {response.status_code}"]
+        if access is None:
+            return ["not signed in here, so there is no session to end everywhere"]
+        try:
+            cognito_idp.global_sign_out(self.http, cognito_idp.endpoint(self.profile), access)
+        except cognito_idp.CallFailed as exc:
+            return [f"could not sign out everywhere: {exc}"]
         return []
 
     def logout_url(self) -> str | None:
@@ -460,53 +376,3 @@ class Session:
             {"client_id": self.profile.client_id, "logout_uri": self.profile.logout_uri}
         )
         return f"{self.profile.domain}/logout?{query}"
-
-
-_jwks_lock = threading.Lock()
-_jwks_clients: dict[str, idtoken.JwksClient] = {}
-
-
-def _shared_jwks(jwks_uri: str, http_session: requests.Session) -> idtoken.JwksClient:
-    """One JWKS client per URI for the process, like the discovery cache: a pool's
-    keys do not change between sessions (an unknown kid still triggers a refetch)."""
-    with _jwks_lock:
-        client = _jwks_clients.get(jwks_uri)
-        if client is None:
-            client = _jwks_clients[jwks_uri] = idtoken.JwksClient(jwks_uri, http_session)
-        return client
-
-
-def idp_endpoint(profile: config.Profile) -> str:
-    """The cognito-idp API: the discovery override's origin (a local pool), else the
-    issuer's host (``cognito-idp.{region}.amazonaws.com``)."""
-    parts = urllib.parse.urlsplit(profile.discovery_url or profile.issuer)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
-def _printable(text: str, limit: int = 300) -> str:
-    """``text`` without control characters (it is printed to a terminal), capped."""
-    return "".join(c for c in text if c.isprintable())[:limit]
-
-
-def parse_redirect(pasted: str, redirect_uri: str, state: str) -> str:
-    """The ``code`` from a pasted final redirect URL, with the same checks as the receiver."""
-    url = pasted.strip()
-    expected = urllib.parse.urlsplit(redirect_uri)
-    got = urllib.parse.urlsplit(url)
-    if (got.scheme, got.netloc, got.path) != (expected.scheme, expected.netloc, expected.path):
-        raise errors.SignInError(
-            "that is not the redirect URL; paste the whole address from the browser's address bar"
-        )
-    params = urllib.parse.parse_qs(got.query)
-    states, codes = params.get("state", []), params.get("code", [])
-    # State first, as the receiver does: a forged error= must not be believed either.
-    if len(states) != 1 or not hmac.compare_digest(states[0].encode(), state.encode()):
-        raise errors.StateMismatch("the redirect's state does not match this sign-in")
-    if "error" in params:
-        description = params.get("error_description", [None])[0]
-        raise errors.AuthorizationDenied(
-            _printable(params["error"][0]), _printable(description) if description else None
-        )
-    if len(codes) != 1 or not codes[0]:
-        raise errors.SignInError("the redirect URL has no authorization code")
-    return codes[0]

@@ -211,6 +211,7 @@ def test_missing_pool_and_issuer(tmp_path: Path) -> None:
         "http://example.com:53682/callback",  # not loopback
         "http://10.0.0.1:53682/callback",
         "http://127.0.0.1/callback",  # no port
+        "http://127.0.0.1:0/callback",  # port 0: the receiver could never be reached on it
         "https://127.0.0.1:53682/callback",  # RFC 8252 loopback redirects are http
         "http://127.0.0.1:notaport/callback",
         "http://127.0.0.1:53682/callback?x=1",
@@ -246,6 +247,25 @@ def test_non_https_url(tmp_path: Path, key: str, url: str) -> None:
     message = config_error(write(tmp_path, toml(**{key: f'"{url}"'})))
     assert f"profiles.work.{key}" in message
     assert "https" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("domain", '"https://admin:hunter2@auth.example.com"'),
+        ("api_url", '"https://admin:hunter2@api.example.com/v1"'),
+        ("logout_uri", '"http://admin:hunter2@127.0.0.1:53682/signed-out"'),
+        ("discovery_url", '"http://admin:hunter2@localhost:9229/pool"'),
+        ("redirect_uris", '["http://admin:hunter2@127.0.0.1:53682/callback"]'),
+    ],
+)
+def test_user_info_in_a_url_is_refused_without_echoing_it(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    message = config_error(write(tmp_path, toml(**{key: value})))
+    assert f"profiles.work.{key}" in message
+    assert "user name or password" in message
+    assert "hunter2" not in message
 
 
 @pytest.mark.parametrize(

@@ -12,28 +12,16 @@ import pytest
 from desktop_app import config, errors
 from desktop_app.auth import discovery, http
 from local_cognito import server as cognito_server
-from tests.unit.desktop_app.auth.test_http import LocalServer, Reply, closed_port
+from tests.support.http_server import closed_port
+from tests.unit.desktop_app.auth.canned_server import CannedServer, Reply
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
 DOMAIN = "https://auth.example.com"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
 @pytest.fixture
-def session() -> Iterator[http.Http]:
-    with http.new_session() as s:
-        yield s
-
-
-@pytest.fixture
-def doc_server() -> Iterator[LocalServer]:
-    with LocalServer() as running:
+def doc_server() -> Iterator[CannedServer]:
+    with CannedServer() as running:
         yield running
 
 
@@ -62,7 +50,7 @@ def cognito_document(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in document.items() if v is not ...}
 
 
-def serve(server: LocalServer, document: Any) -> config.Profile:
+def serve(server: CannedServer, document: Any) -> config.Profile:
     server.reply = Reply(body=json.dumps(document).encode())
     return profile_for(f"{server.url}/pool/.well-known/openid-configuration")
 
@@ -92,7 +80,7 @@ def test_discovers_the_local_stand_in(session: http.Http) -> None:
 
 
 def test_derives_revocation_and_logout_from_the_domain(
-    session: http.Http, doc_server: LocalServer
+    session: http.Http, doc_server: CannedServer
 ) -> None:
     endpoints = discovery.discover(serve(doc_server, cognito_document()), session)
     assert endpoints.revocation_endpoint == f"{DOMAIN}/oauth2/revoke"
@@ -102,7 +90,7 @@ def test_derives_revocation_and_logout_from_the_domain(
 
 
 def test_listed_revocation_and_logout_win_over_derived_ones(
-    session: http.Http, doc_server: LocalServer
+    session: http.Http, doc_server: CannedServer
 ) -> None:
     document = cognito_document(
         revocation_endpoint="https://other.example.com/revoke",
@@ -126,7 +114,7 @@ def test_listed_revocation_and_logout_win_over_derived_ones(
     ],
 )
 def test_refuses_another_issuer_naming_both(
-    session: http.Http, doc_server: LocalServer, issuer: Any
+    session: http.Http, doc_server: CannedServer, issuer: Any
 ) -> None:
     profile = serve(doc_server, cognito_document(issuer=issuer))
     with pytest.raises(errors.DiscoveryError) as caught:
@@ -137,7 +125,7 @@ def test_refuses_another_issuer_naming_both(
 
 @pytest.mark.parametrize("key", ["authorization_endpoint", "token_endpoint", "jwks_uri"])
 def test_refuses_a_document_without_a_required_endpoint(
-    session: http.Http, doc_server: LocalServer, key: str
+    session: http.Http, doc_server: CannedServer, key: str
 ) -> None:
     profile = serve(doc_server, cognito_document(**{key: ...}))
     with pytest.raises(errors.DiscoveryError, match=f"has no {key}$"):
@@ -159,7 +147,7 @@ def test_refuses_a_document_without_a_required_endpoint(
     ],
 )
 def test_refuses_an_endpoint_that_is_not_https(
-    session: http.Http, doc_server: LocalServer, key: str, url: Any
+    session: http.Http, doc_server: CannedServer, key: str, url: Any
 ) -> None:
     profile = serve(doc_server, cognito_document(**{key: url}))
     with pytest.raises(errors.DiscoveryError, match=f"{key} .* must be an https URL") as caught:
@@ -172,14 +160,14 @@ def test_refuses_an_endpoint_that_is_not_https(
     ["http://127.0.0.1:9229/oauth2/token", "http://localhost:9229/t", "http://[::1]:9229/t"],
 )
 def test_accepts_plain_http_on_loopback(
-    session: http.Http, doc_server: LocalServer, url: str
+    session: http.Http, doc_server: CannedServer, url: str
 ) -> None:
     profile = serve(doc_server, cognito_document(token_endpoint=url))
     assert discovery.discover(profile, session).token_endpoint == url
 
 
 def test_fetches_once_per_process_even_under_concurrency(
-    session: http.Http, doc_server: LocalServer
+    session: http.Http, doc_server: CannedServer
 ) -> None:
     profile = serve(doc_server, cognito_document())
     doc_server.reply = Reply(body=json.dumps(cognito_document()).encode(), delay=0.2)
@@ -204,7 +192,7 @@ def test_fetches_once_per_process_even_under_concurrency(
 
 
 def test_the_cached_document_is_checked_against_each_profile(
-    session: http.Http, doc_server: LocalServer
+    session: http.Http, doc_server: CannedServer
 ) -> None:
     profile = serve(doc_server, cognito_document())
     discovery.discover(profile, session)
@@ -214,7 +202,7 @@ def test_the_cached_document_is_checked_against_each_profile(
     assert doc_server.hits == 1
 
 
-def test_a_refused_document_is_not_cached(session: http.Http, doc_server: LocalServer) -> None:
+def test_a_refused_document_is_not_cached(session: http.Http, doc_server: CannedServer) -> None:
     profile = serve(doc_server, cognito_document(token_endpoint=...))
     with pytest.raises(errors.DiscoveryError):
         discovery.discover(profile, session)
@@ -229,7 +217,7 @@ def test_a_closed_port_is_a_network_error(session: http.Http) -> None:
         discovery.discover(profile, session)
 
 
-def test_a_server_error_is_a_network_error(session: http.Http, doc_server: LocalServer) -> None:
+def test_a_server_error_is_a_network_error(session: http.Http, doc_server: CannedServer) -> None:
     profile = serve(doc_server, {})
     doc_server.reply = Reply(status=503)
     with pytest.raises(errors.NetworkError, match="HTTP 503"):
@@ -237,7 +225,7 @@ def test_a_server_error_is_a_network_error(session: http.Http, doc_server: Local
 
 
 def test_a_missing_document_is_a_discovery_error(
-    session: http.Http, doc_server: LocalServer
+    session: http.Http, doc_server: CannedServer
 ) -> None:
     profile = serve(doc_server, {})
     doc_server.reply = Reply(status=404)
@@ -247,7 +235,7 @@ def test_a_missing_document_is_a_discovery_error(
 
 @pytest.mark.parametrize("body", [b"<html></html>", b"[]"])
 def test_a_body_that_is_not_a_json_object_is_a_discovery_error(
-    session: http.Http, doc_server: LocalServer, body: bytes
+    session: http.Http, doc_server: CannedServer, body: bytes
 ) -> None:
     profile = serve(doc_server, {})
     doc_server.reply = Reply(body=body)

@@ -1,18 +1,14 @@
-"""The app's HTTP session and get_json, against real loopback servers."""
+"""The app's HTTP session and get_json, against real loopback servers (``session`` is the
+auth folder's fixture: ``http.new_session()``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import ipaddress
-import socket
 import ssl
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http import server as http_server
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -24,110 +20,10 @@ from cryptography.x509.oid import NameOID
 
 from desktop_app import errors
 from desktop_app.auth import http
+from tests.support.http_server import closed_port
+from tests.unit.desktop_app.auth.canned_server import CannedServer, Reply
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-
-
-@dataclasses.dataclass
-class Reply:
-    """What :class:`LocalServer` answers."""
-
-    status: int = 200
-    body: bytes = b"{}"
-    headers: dict[str, str] = dataclasses.field(
-        default_factory=lambda: {"Content-Type": "application/json"}
-    )
-    delay: float = 0.0
-    content_length: bool = True  # False: no Content-Length, body ends at close
-
-
-class LocalServer:
-    """A loopback HTTP(S) server in a thread that records request paths.
-
-    ``reply`` is a :class:`Reply` or a function of the request path returning one;
-    both may be swapped while the server runs. Used by the discovery and ID token
-    tests too.
-    """
-
-    def __init__(
-        self,
-        reply: Reply | Callable[[str], Reply] | None = None,
-        *,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.reply: Reply | Callable[[str], Reply] = reply or Reply()
-        self.paths: list[str] = []
-        self._tls = tls
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._server: http_server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def hits(self) -> int:
-        with self._lock:
-            return len(self.paths)
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LocalServer:
-        owner = self
-
-        class Handler(http_server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner._answer(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        class Server(http_server.ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # clients that give up (timeouts, refused certificates) are the point
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        if self._tls is not None:
-            self._server.socket = self._tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def _answer(self, handler: http_server.BaseHTTPRequestHandler) -> None:
-        with self._lock:
-            self.paths.append(handler.path)
-        reply = self.reply(handler.path) if callable(self.reply) else self.reply
-        if reply.delay:
-            self._stop.wait(reply.delay)
-        try:
-            handler.send_response(reply.status)
-            for name, value in reply.headers.items():
-                handler.send_header(name, value)
-            if reply.content_length:
-                handler.send_header("Content-Length", str(len(reply.body)))
-            handler.end_headers()
-            handler.wfile.write(reply.body)
-        except OSError:
-            pass  # the client already gave up
 
 
 @pytest.fixture(autouse=True)
@@ -138,30 +34,17 @@ def _no_environment_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def session() -> Iterator[http.Http]:
-    with http.new_session() as s:
-        yield s
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
+def server() -> Iterator[CannedServer]:
     """Answers ``{}``; a test sets ``server.reply`` for anything else."""
-    with LocalServer() as running:
+    with CannedServer() as running:
         yield running
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # -- timeouts ---------------------------------------------------------------------
 
 
 def test_the_default_timeout_reaches_the_transport(
-    session: http.Http, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    session: http.Http, server: CannedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[Any] = []
     original = requests.adapters.HTTPAdapter.send
@@ -178,7 +61,7 @@ def test_the_default_timeout_reaches_the_transport(
 
 
 def test_a_slow_server_trips_the_default_timeout(
-    session: http.Http, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    session: http.Http, server: CannedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(http, "TIMEOUT", (1.0, 0.2))
     server.reply = Reply(delay=3)
@@ -189,7 +72,7 @@ def test_a_slow_server_trips_the_default_timeout(
 
 
 def test_an_explicit_timeout_wins_over_the_default(
-    session: http.Http, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    session: http.Http, server: CannedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(http, "TIMEOUT", (1.0, 0.1))
     server.reply = Reply(delay=0.4)
@@ -255,16 +138,16 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[tuple[LocalServer, Path]]:
+def tls_server(tmp_path: Path) -> Iterator[tuple[CannedServer, Path]]:
     cert_file, key_file = _self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
-    with LocalServer(tls=context) as server:
+    with CannedServer(tls=context) as server:
         yield server, cert_file
 
 
 def test_the_ca_bundle_is_used_and_beats_requests_ca_bundle_env(
-    tls_server: tuple[LocalServer, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tls_server: tuple[CannedServer, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server, cert_file = tls_server
     # requests would otherwise let this override the configured bundle (psf/requests#2018).
@@ -279,7 +162,7 @@ def test_the_ca_bundle_is_used_and_beats_requests_ca_bundle_env(
 
 
 def test_without_the_ca_bundle_the_certificate_is_refused(
-    tls_server: tuple[LocalServer, Path], session: http.Http
+    tls_server: tuple[CannedServer, Path], session: http.Http
 ) -> None:
     server, _ = tls_server
     with pytest.raises(requests.exceptions.SSLError):
@@ -294,7 +177,7 @@ def test_configured_proxies_are_used_and_beat_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
-    with LocalServer() as proxy, http.new_session(proxies={"http": proxy.url}) as s:
+    with CannedServer() as proxy, http.new_session(proxies={"http": proxy.url}) as s:
         assert s.proxies == {"http": proxy.url}
         with s.get("http://cognito.invalid/oauth2/token?x=1") as response:
             assert response.status_code == 200
@@ -305,12 +188,12 @@ def test_configured_proxies_are_used_and_beat_the_environment(
 # -- get_json -----------------------------------------------------------------------
 
 
-def test_get_json_returns_the_object(session: http.Http, server: LocalServer) -> None:
+def test_get_json_returns_the_object(session: http.Http, server: CannedServer) -> None:
     server.reply = Reply(body=b'{"issuer": "x", "n": [1, 2]}')
     assert http.get_json(session, server.url + "/doc") == {"issuer": "x", "n": [1, 2]}
 
 
-def test_get_json_works_with_a_plain_requests_session(server: LocalServer) -> None:
+def test_get_json_works_with_a_plain_requests_session(server: CannedServer) -> None:
     server.reply = Reply(body=b'{"a": 1}')
     with requests.Session() as plain:
         assert http.get_json(plain, server.url) == {"a": 1}
@@ -318,7 +201,7 @@ def test_get_json_works_with_a_plain_requests_session(server: LocalServer) -> No
 
 @pytest.mark.parametrize("status", [201, 204, 404, 500, 503])
 def test_get_json_refuses_any_status_but_200(
-    session: http.Http, server: LocalServer, status: int
+    session: http.Http, server: CannedServer, status: int
 ) -> None:
     server.reply = Reply(status=status)
     with pytest.raises(errors.NetworkError, match=f"HTTP {status}") as caught:
@@ -327,7 +210,7 @@ def test_get_json_refuses_any_status_but_200(
     assert caught.value.status == status
 
 
-def test_get_json_does_not_follow_redirects(session: http.Http, server: LocalServer) -> None:
+def test_get_json_does_not_follow_redirects(session: http.Http, server: CannedServer) -> None:
     server.reply = lambda path: (
         Reply(status=302, headers={"Location": "/elsewhere"}) if path == "/doc" else Reply()
     )
@@ -348,7 +231,7 @@ def test_get_json_does_not_follow_redirects(session: http.Http, server: LocalSer
     ],
 )
 def test_get_json_refuses_a_body_that_is_not_a_json_object(
-    session: http.Http, server: LocalServer, body: bytes, reason: str
+    session: http.Http, server: CannedServer, body: bytes, reason: str
 ) -> None:
     server.reply = Reply(body=body)
     with pytest.raises(errors.CognitoDesktopError, match=reason) as caught:
@@ -358,7 +241,7 @@ def test_get_json_refuses_a_body_that_is_not_a_json_object(
 
 @pytest.mark.parametrize("content_length", [True, False])
 def test_get_json_caps_the_body(
-    session: http.Http, server: LocalServer, content_length: bool
+    session: http.Http, server: CannedServer, content_length: bool
 ) -> None:
     body = b'{"pad": "' + b"x" * 20_000 + b'"}'
     server.reply = Reply(body=body, content_length=content_length)
@@ -375,7 +258,7 @@ def test_get_json_wraps_a_refused_connection(session: http.Http) -> None:
 
 
 def test_get_json_wraps_a_timeout(
-    session: http.Http, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    session: http.Http, server: CannedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(http, "TIMEOUT", (1.0, 0.2))
     server.reply = Reply(delay=3)
@@ -384,7 +267,7 @@ def test_get_json_wraps_a_timeout(
 
 
 def test_messages_name_host_and_path_but_never_the_query(
-    session: http.Http, server: LocalServer
+    session: http.Http, server: CannedServer
 ) -> None:
     secret = "code-SECRET-123"
     server.reply = Reply(status=500)

@@ -22,7 +22,7 @@ from desktop_app import config, errors
 from desktop_app.auth import discovery, http, idtoken, pkce
 from local_cognito import server as cognito_server
 from tests.support import clock, scripted_browser
-from tests.unit.desktop_app.auth.test_http import LocalServer, Reply
+from tests.unit.desktop_app.auth.canned_server import CannedServer, Reply
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
 CLIENT = "client-1"
@@ -51,7 +51,7 @@ def jwk(key: rsa.RSAPrivateKey, kid: str, **extra: Any) -> dict[str, Any]:
 class JwksHost:
     """A JWKS served over loopback HTTP; ``entries`` may change while it runs."""
 
-    def __init__(self, server: LocalServer, entries: list[Any]) -> None:
+    def __init__(self, server: CannedServer, entries: list[Any]) -> None:
         self.server = server
         self.entries = entries
         server.reply = lambda path: Reply(body=json.dumps({"keys": self.entries}).encode())
@@ -63,14 +63,8 @@ class JwksHost:
 
 @pytest.fixture
 def jwks_host(keys: dict[str, rsa.RSAPrivateKey]) -> Iterator[JwksHost]:
-    with LocalServer() as server:
+    with CannedServer() as server:
         yield JwksHost(server, [jwk(keys["k1"], "k1")])
-
-
-@pytest.fixture
-def session() -> Iterator[http.Http]:
-    with http.new_session() as s:
-        yield s
 
 
 @pytest.fixture
@@ -346,7 +340,7 @@ def test_an_unknown_kid_is_refused(
 def test_keys_are_never_taken_from_a_url_in_the_token(
     validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], header: str
 ) -> None:
-    with LocalServer() as attacker:
+    with CannedServer() as attacker:
         JwksHost(attacker, [jwk(keys["evil"], "evil")])
         token = sign(keys, key="evil", **{header: f"{attacker.url}/pool/.well-known/jwks.json"})
         refuse(validator, token, "unknown key")

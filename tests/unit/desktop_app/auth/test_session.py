@@ -2,11 +2,13 @@
 
 Every HTTP call is answered by ``responses`` (a pool on https://...amazonaws.com
 that never exists); ID tokens are signed here and served through a JWKS. The
-store is a :class:`MemoryStore` (or a spy around one): no keyring is touched.
+store is a spy around a :class:`MemoryStore`: no keyring is touched. Each test gets
+one :class:`World` (the pool, the store, the clock) and makes its sessions there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -22,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from desktop_app import config, errors
-from desktop_app.auth import discovery, http, session, store
+from desktop_app.auth import http, jwks_cache, session, store
 from tests.support import clock
 
 REGION = "eu-west-1"
@@ -62,6 +64,15 @@ def make_profile(**overrides: Any) -> config.Profile:
     return config.parse_profile("unit", {k: v for k, v in table.items() if v is not None})
 
 
+def form_of(request: requests.PreparedRequest) -> dict[str, str]:
+    body = request.body or ""
+    return dict(urllib.parse.parse_qsl(body.decode() if isinstance(body, bytes) else body))
+
+
+def jwk_of(key: rsa.RSAPrivateKey, kid: str = KID) -> dict[str, Any]:
+    return {**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid, "alg": "RS256"}
+
+
 class TokenEndpoint:
     """A token endpoint: records each form it gets; ``replies`` are used up first."""
 
@@ -83,7 +94,9 @@ class TokenEndpoint:
         with self._lock:
             return len(self.forms)
 
-    def id_token(self, **claims: Any) -> str:
+    def id_token(
+        self, signer: rsa.RSAPrivateKey | None = None, kid: str = KID, **claims: Any
+    ) -> str:
         now = int(self.now())
         payload: dict[str, Any] = {
             "iss": ISSUER,
@@ -100,12 +113,14 @@ class TokenEndpoint:
         if self.nonce is not None:
             payload["nonce"] = self.nonce
         payload.update(claims)
-        return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": KID})
+        return jwt.encode(payload, signer or self.key, algorithm="RS256", headers={"kid": kid})
+
+    def answer(self, **fields: Any) -> None:
+        """Queue a 200 answer with ``fields`` (and an hour's expiry)."""
+        self.replies.append((200, JSON, json.dumps({"expires_in": 3600, **fields})))
 
     def __call__(self, request: requests.PreparedRequest) -> Reply:
-        body = request.body or ""
-        text = body.decode() if isinstance(body, bytes) else body
-        form = dict(urllib.parse.parse_qsl(text))
+        form = form_of(request)
         with self._lock:
             self.forms.append(form)
             self.issued += 1
@@ -141,10 +156,12 @@ class Pool:
         mock.add_callback(responses.POST, REVOKE, callback=self._revoke)
         mock.add_callback(responses.POST, IDP, callback=self._idp)
 
+    def publish(self, *keys: tuple[rsa.RSAPrivateKey, str]) -> None:
+        """Serve a JWKS with these (key, kid) pairs."""
+        self.mock.replace(responses.GET, JWKS, json={"keys": [jwk_of(k, kid) for k, kid in keys]})
+
     def _revoke(self, request: requests.PreparedRequest) -> Reply:
-        body = request.body or ""
-        text = body.decode() if isinstance(body, bytes) else body
-        self.revoked.append(dict(urllib.parse.parse_qsl(text)))
+        self.revoked.append(form_of(request))
         if self.revoke_replies:
             return self.revoke_replies.pop(0)
         return 200, JSON, ""
@@ -157,34 +174,6 @@ class Pool:
         return 200, {"Content-Type": "application/x-amz-json-1.1"}, "{}"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-@pytest.fixture
-def fake_clock() -> clock.FakeClock:
-    return clock.FakeClock(start=NOW)
-
-
-@pytest.fixture
-def pool(key: rsa.RSAPrivateKey, fake_clock: clock.FakeClock) -> Iterator[Pool]:
-    jwk = {**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": KID, "alg": "RS256"}
-    document = {
-        "issuer": ISSUER,
-        "authorization_endpoint": f"{DOMAIN}/oauth2/authorize",
-        "token_endpoint": TOKEN,
-        "jwks_uri": JWKS,
-        "userinfo_endpoint": f"{DOMAIN}/oauth2/userInfo",
-    }
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.GET, DISCOVERY, json=document)
-        mock.add(responses.GET, JWKS, json={"keys": [jwk]})
-        yield Pool(mock, TokenEndpoint(key, fake_clock))
-
-
 class SpyStore:
     """A TokenStore that records every call (and what the session held at the time)."""
 
@@ -195,7 +184,6 @@ class SpyStore:
     def __init__(self) -> None:
         self.inner = store.MemoryStore()
         self.calls: list[tuple[str, Any]] = []
-        self.session: session.Session | None = None
         self.on_save: Callable[[store.StoredSession], None] | None = None
 
     def load(self) -> store.StoredSession | None:
@@ -212,15 +200,14 @@ class SpyStore:
         self.calls.append(("delete", None))
         self.inner.delete()
 
+    @property
+    def saves(self) -> list[tuple[str, Any]]:
+        return [call for call in self.calls if call[0] == "save"]
 
-@pytest.fixture
-def spy() -> SpyStore:
-    return SpyStore()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
+    def refresh_token(self) -> str | None:
+        """The stored refresh token, or None when nothing is stored."""
+        saved = self.inner.load()
+        return saved.refresh_token if saved else None
 
 
 def stored_session(refresh_token: str = "refresh-0", **overrides: Any) -> store.StoredSession:
@@ -236,54 +223,81 @@ def stored_session(refresh_token: str = "refresh-0", **overrides: Any) -> store.
     return store.StoredSession(**values)
 
 
-@pytest.fixture
-def make_session(
-    fake_clock: clock.FakeClock, sleeps: list[float], spy: SpyStore
-) -> Callable[..., session.Session]:
-    def make(
-        profile: config.Profile | None = None,
-        token_store: store.TokenStore | None = None,
-        now: Callable[[], float] | None = None,
+@dataclasses.dataclass
+class World:
+    """One test's pool, store, clock and backoff sleeps, and sessions made on them."""
+
+    pool: Pool
+    spy: SpyStore
+    clock: clock.FakeClock
+    sleeps: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def token(self) -> TokenEndpoint:
+        return self.pool.token
+
+    def session(
+        self, profile: config.Profile | None = None, now: Callable[[], float] | None = None
     ) -> session.Session:
-        created = session.Session(
+        return session.Session(
             profile or make_profile(),
-            token_store=token_store or spy,
+            token_store=self.spy,
             http_session=http.new_session(),
-            now=now or fake_clock,
-            sleep=sleeps.append,
+            now=now or self.clock,
+            sleep=self.sleeps.append,
             open_browser=lambda url: pytest.fail("no browser in unit tests"),
         )
-        spy.session = created
-        return created
 
-    return make
+    def signed_in(
+        self, profile: config.Profile | None = None, *, rotating: bool = False
+    ) -> session.Session:
+        """A session signed in silently from a stored refresh token (request counts reset);
+        ``rotating``: from then on every refresh answer brings a new refresh token."""
+        self.spy.inner.save(stored_session())
+        current = self.session(profile)
+        assert current.resume() is not None
+        self.token.forms.clear()
+        self.spy.calls.clear()
+        self.token.rotate = rotating
+        return current
+
+    def assert_signed_out(self, current: session.Session) -> None:
+        """Nothing stored, nothing in memory, and the next call says to sign in."""
+        assert self.spy.inner.load() is None
+        assert current.identity is None and current.access_expires_at is None
+        with pytest.raises(errors.NotSignedIn):
+            current.access_token()
 
 
-def resumed(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore, **kwargs: Any
-) -> session.Session:
-    """A session signed in silently from a stored refresh token (request counts reset)."""
-    spy.inner.save(stored_session())
-    current = make_session(**kwargs)
-    assert current.resume() is not None
-    pool.token.forms.clear()
-    spy.calls.clear()
-    return current
+@pytest.fixture
+def world(key: rsa.RSAPrivateKey) -> Iterator[World]:
+    fake_clock = clock.FakeClock(start=NOW)
+    document = {
+        "issuer": ISSUER,
+        "authorization_endpoint": f"{DOMAIN}/oauth2/authorize",
+        "token_endpoint": TOKEN,
+        "jwks_uri": JWKS,
+        "userinfo_endpoint": f"{DOMAIN}/oauth2/userInfo",
+    }
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, DISCOVERY, json=document)
+        mock.add(responses.GET, JWKS, json={"keys": [jwk_of(key)]})
+        yield World(Pool(mock, TokenEndpoint(key, fake_clock)), SpyStore(), fake_clock)
+
+
+def allow_a_key_refetch() -> None:
+    """As if ten seconds (the key-set refetch limit) had passed since the last fetch."""
+    jwks_cache._clients[JWKS]._next_fetch = float("-inf")
 
 
 # -- single-flight ----------------------------------------------------------------------
 
 
-def test_fifty_concurrent_callers_share_one_refresh(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
+def test_fifty_concurrent_callers_share_one_refresh(world: World) -> None:
+    current = world.signed_in()
     old = current.access_token()
-    fake_clock.advance(3600 - 30)  # inside the 60 s refresh margin: every caller must refresh
-    pool.token.delay = 0.05  # a refresh that takes a while, so the callers pile up
+    world.clock.advance(3600 - 30)  # inside the 60 s refresh margin: every caller must refresh
+    world.token.delay = 0.05  # a refresh that takes a while, so the callers pile up
     barrier = threading.Barrier(50)
     results: list[str] = []
     failures: list[BaseException] = []
@@ -302,22 +316,19 @@ def test_fifty_concurrent_callers_share_one_refresh(
         thread.join(timeout=20)
     assert not failures
     assert len(results) == 50
-    assert pool.token.count == 1, "50 callers made more than one refresh request"
+    assert world.token.count == 1, "50 callers made more than one refresh request"
     assert old == "access-1" and set(results) == {"access-2"}
 
 
 def test_a_caller_that_saw_the_due_token_does_not_refresh_again_after_another_did(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
+    world: World,
 ) -> None:
     """Two callers find the token due at the same moment; one is descheduled just after
     its expiry check, and runs on only once the other's refresh has finished. Both
     arrived together, so there must still be one refresh request (the issue: "many
     concurrent callers -> one request")."""
-    current = resumed(make_session, pool, spy)
-    fake_clock.advance(3600 - 30)
+    current = world.signed_in()
+    world.clock.advance(3600 - 30)
     resume_late = threading.Event()
     paused = threading.Event()
 
@@ -325,7 +336,7 @@ def test_a_caller_that_saw_the_due_token_does_not_refresh_again_after_another_di
         if threading.current_thread().name == "late" and not paused.is_set():
             paused.set()  # the late caller has read the due token and checks the time
             resume_late.wait(timeout=10)
-        return fake_clock()
+        return world.clock()
 
     current._now = now  # the clock the late caller reads between its check and refresh()
     late_result: list[str] = []
@@ -335,8 +346,8 @@ def test_a_caller_that_saw_the_due_token_does_not_refresh_again_after_another_di
     first = current.access_token()  # the other caller refreshes meanwhile
     resume_late.set()
     late.join(timeout=10)
-    assert pool.token.count == 1, (
-        f"{pool.token.count} refresh requests for two concurrent callers: refresh() takes "
+    assert world.token.count == 1, (
+        f"{world.token.count} refresh requests for two concurrent callers: refresh() takes "
         "its generation snapshot after the caller's expiry check, so a caller descheduled "
         "in between refreshes a second time"
     )
@@ -346,204 +357,148 @@ def test_a_caller_that_saw_the_due_token_does_not_refresh_again_after_another_di
 # -- rotation -----------------------------------------------------------------------------
 
 
-def test_a_rotated_refresh_token_is_saved_before_the_session_switches_to_it(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
+def test_a_rotated_refresh_token_is_saved_before_the_session_switches_to_it(world: World) -> None:
+    current = world.signed_in(rotating=True)
     old_expiry = current.access_expires_at
-    pool.token.rotate = True
     seen_at_save: list[tuple[float | None, str | None]] = []
 
     def on_save(saved: store.StoredSession) -> None:
         held = current._stored
         seen_at_save.append((current.access_expires_at, held.refresh_token if held else None))
 
-    spy.on_save = on_save
-    fake_clock.advance(3600 - 30)
-    token = current.access_token()
-    assert token == "access-2"
-    assert pool.token.forms[0]["refresh_token"] == "refresh-0"
-    assert [c for c in spy.calls if c[0] != "load"] == [("save", "refresh-2")]
+    world.spy.on_save = on_save
+    world.clock.advance(3600 - 30)
+    assert current.access_token() == "access-2"
+    assert world.token.forms[0]["refresh_token"] == "refresh-0"
+    assert world.spy.saves == [("save", "refresh-2")]
     # When it was saved, the session still held the old token and the old access token.
     assert seen_at_save == [(old_expiry, "refresh-0")]
-    saved = spy.inner.load()
+    saved = world.spy.inner.load()
     assert saved is not None and saved.refresh_token == "refresh-2"
     assert saved.sub == SUB and saved.client_id == CLIENT and saved.issuer == ISSUER
     # The next refresh uses the new token, never the retired one.
-    fake_clock.advance(3600)
+    world.clock.advance(3600)
     current.access_token()
-    assert pool.token.forms[1]["refresh_token"] == "refresh-2"
+    assert world.token.forms[1]["refresh_token"] == "refresh-2"
 
 
-def test_without_rotation_nothing_is_saved_on_refresh(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
-    fake_clock.advance(3600)
+def test_without_rotation_nothing_is_saved_on_refresh(world: World) -> None:
+    current = world.signed_in()
+    world.clock.advance(3600)
     current.access_token()
-    assert not [c for c in spy.calls if c[0] == "save"]
-    saved = spy.inner.load()
-    assert saved is not None and saved.refresh_token == "refresh-0"
+    assert world.spy.saves == []
+    assert world.spy.refresh_token() == "refresh-0"
 
 
 def test_a_failed_save_of_the_rotated_token_keeps_the_new_token_in_memory(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-    caplog: pytest.LogCaptureFixture,
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The rotated token would be lost if dropped; the stored old one keeps working
     # only for the grace period. So this run carries on with the new one, warned.
-    current = resumed(make_session, pool, spy)
+    current = world.signed_in(rotating=True)
     old_expiry = current.access_expires_at
-    pool.token.rotate = True
 
     def fail(saved: store.StoredSession) -> None:
         raise errors.KeyringError("the OS keyring did not answer")
 
-    spy.on_save = fail
-    fake_clock.advance(3600 - 30)
+    world.spy.on_save = fail
+    world.clock.advance(3600 - 30)
     current.refresh()
     assert current.access_expires_at != old_expiry
-    saved = spy.inner.load()
-    assert saved is not None and saved.refresh_token == "refresh-0"
+    assert world.spy.refresh_token() == "refresh-0"
     assert "could not store the rotated refresh token" in caplog.text
 
 
 def test_a_rotated_refresh_token_is_kept_when_the_keys_to_check_its_answer_are_unreachable(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
+    world: World, key: rsa.RSAPrivateKey
 ) -> None:
     # Cognito retires the old refresh token after its grace period: dropping the new one
     # because the signing keys were briefly unreachable would sign the person out later.
-    current = resumed(make_session, pool, spy)
+    current = world.signed_in(rotating=True)
     identity = current.identity
-    pool.token.rotate = True
-    monkeypatch.setattr(session, "_jwks_clients", {})  # as in a new process: no keys yet
+    jwks_cache.clear()  # as in a new process: no keys yet
     current._validator = None
-    pool.mock.replace(responses.GET, JWKS, body=requests.ConnectionError("keys unreachable"))
-    fake_clock.advance(3600)
+    world.pool.mock.replace(responses.GET, JWKS, body=requests.ConnectionError("unreachable"))
+    world.clock.advance(3600)
     with pytest.raises(errors.NetworkError):
         current.access_token()
-    saved = spy.inner.load()
-    assert saved is not None and saved.refresh_token not in ("refresh-0", "")
+    kept = world.spy.refresh_token()
+    assert kept not in (None, "refresh-0", "")
     # Nothing unchecked was used: same identity, the expired access token not replaced.
     assert current.identity == identity
-    # With the keys back, and past the key-set refetch limit (10 s), the next refresh
-    # sends the new token and its answer is checked.
-    session._jwks_clients[JWKS]._next_fetch = float("-inf")
-    jwk = RSAAlgorithm.to_jwk(pool.token.key.public_key(), as_dict=True)
-    pool.mock.replace(responses.GET, JWKS, json={"keys": [{**jwk, "kid": KID, "alg": "RS256"}]})
+    # With the keys back, and past the key-set refetch limit, the next refresh sends
+    # the new token and its answer is checked.
+    allow_a_key_refetch()
+    world.pool.publish((key, KID))
     assert current.access_token()
-    assert pool.token.forms[-1]["refresh_token"] == saved.refresh_token
+    assert world.token.forms[-1]["refresh_token"] == kept
 
 
-def _reply_signed_with_a_new_key(pool: Pool) -> rsa.RSAPrivateKey:
+def _reply_signed_with_a_new_key(token: TokenEndpoint) -> rsa.RSAPrivateKey:
     """Queue a rotating refresh answer whose ID token is signed with a key (kid-2) the
     cached key set does not hold; the new key, to publish later."""
     new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    claims = jwt.decode(pool.token.id_token(), options={"verify_signature": False})
-    id_token = jwt.encode(claims, new_key, algorithm="RS256", headers={"kid": "kid-2"})
-    answer = {"access_token": "a-2", "id_token": id_token, "expires_in": 3600}
-    pool.token.replies.append((200, JSON, json.dumps({**answer, "refresh_token": "refresh-r"})))
+    id_token = token.id_token(new_key, "kid-2")
+    token.answer(access_token="a-2", id_token=id_token, refresh_token="refresh-r")
     return new_key
 
 
 def test_a_key_rotated_in_moments_ago_is_retried_later_not_the_end_of_the_session(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
+    world: World,
 ) -> None:
-    monkeypatch.setattr(session, "_jwks_clients", {})  # this test's keys stay its own
-    current = resumed(make_session, pool, spy)  # the key set was fetched just now
+    current = world.signed_in()  # the key set was fetched just now
     identity = current.identity
-    new_key = _reply_signed_with_a_new_key(pool)
-    fake_clock.advance(3600)
+    new_key = _reply_signed_with_a_new_key(world.token)
+    world.clock.advance(3600)
     with pytest.raises(errors.NetworkError, match="signing keys changed"):
         current.access_token()
     # Not signed out; nothing unchecked used; the rotated refresh token kept.
     assert current.identity == identity
-    saved = spy.inner.load()
-    assert saved is not None and saved.refresh_token == "refresh-r"
+    assert world.spy.refresh_token() == "refresh-r"
     # Ten seconds on (the refetch limit), the set holds the new key: the next refresh
     # sends the kept token, refetches once and signs the new key's token in.
-    session._jwks_clients[JWKS]._next_fetch = float("-inf")
-    new_jwk = RSAAlgorithm.to_jwk(new_key.public_key(), as_dict=True)
-    pool.mock.replace(responses.GET, JWKS, json={"keys": [{**new_jwk, "kid": "kid-2"}]})
-    claims = jwt.decode(pool.token.id_token(), options={"verify_signature": False})
-    id_token = jwt.encode(claims, new_key, algorithm="RS256", headers={"kid": "kid-2"})
-    pool.token.replies.append(
-        (200, JSON, json.dumps({"access_token": "a-3", "id_token": id_token, "expires_in": 3600}))
-    )
+    allow_a_key_refetch()
+    world.pool.publish((new_key, "kid-2"))
+    world.token.answer(access_token="a-3", id_token=world.token.id_token(new_key, "kid-2"))
     assert current.access_token() == "a-3"
-    assert pool.token.forms[-1]["refresh_token"] == "refresh-r"
+    assert world.token.forms[-1]["refresh_token"] == "refresh-r"
 
 
-def test_a_key_still_unknown_after_a_fresh_refetch_ends_the_session(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(session, "_jwks_clients", {})  # this test's keys stay its own
-    current = resumed(make_session, pool, spy)
-    _reply_signed_with_a_new_key(pool)
-    session._jwks_clients[JWKS]._next_fetch = float("-inf")  # a refetch is allowed
-    fake_clock.advance(3600)
+def test_a_key_still_unknown_after_a_fresh_refetch_ends_the_session(world: World) -> None:
+    current = world.signed_in()
+    _reply_signed_with_a_new_key(world.token)
+    allow_a_key_refetch()
+    world.clock.advance(3600)
     with pytest.raises(errors.RefreshedIdTokenRefused, match="unknown key"):
         current.access_token()
-    assert current.identity is None and spy.inner.load() is None
+    assert current.identity is None and world.spy.inner.load() is None
 
 
 # -- invalid_grant --------------------------------------------------------------------------
 
 
-def test_invalid_grant_ends_the_session_once_and_for_all(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    sleeps: list[float],
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.token.replies.append((400, JSON, json.dumps({"error": "invalid_grant"})))
-    fake_clock.advance(3600)
+def test_invalid_grant_ends_the_session_once_and_for_all(world: World) -> None:
+    current = world.signed_in()
+    world.token.replies.append((400, JSON, json.dumps({"error": "invalid_grant"})))
+    world.clock.advance(3600)
     with pytest.raises(errors.SessionExpired):
         current.access_token()
-    assert pool.token.count == 1
-    assert sleeps == []
-    assert spy.inner.load() is None
-    assert ("delete", None) in spy.calls
-    assert current.identity is None and current.access_expires_at is None
+    assert world.token.count == 1
+    assert world.sleeps == []
+    assert ("delete", None) in world.spy.calls
     # No loop: later callers are told to sign in; nothing more reaches the server.
-    with pytest.raises(errors.NotSignedIn):
-        current.access_token()
+    world.assert_signed_out(current)
     with pytest.raises(errors.NotSignedIn):
         current.id_token()
-    assert pool.token.count == 1
+    assert world.token.count == 1
 
 
-def test_resume_with_a_dead_refresh_token_returns_none_and_forgets_it(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    spy.inner.save(stored_session())
-    pool.token.replies.append((400, JSON, json.dumps({"error": "invalid_grant"})))
-    assert make_session().resume() is None
-    assert pool.token.count == 1
-    assert spy.inner.load() is None
+def test_resume_with_a_dead_refresh_token_returns_none_and_forgets_it(world: World) -> None:
+    world.spy.inner.save(stored_session())
+    world.token.replies.append((400, JSON, json.dumps({"error": "invalid_grant"})))
+    assert world.session().resume() is None
+    assert world.token.count == 1
+    assert world.spy.inner.load() is None
 
 
 # -- transient failures ---------------------------------------------------------------------
@@ -562,56 +517,39 @@ TRANSIENT: dict[str, Callable[[], Reply]] = {
 
 @pytest.mark.parametrize("failure", TRANSIENT.values(), ids=TRANSIENT.keys())
 def test_transient_failures_are_retried_with_backoff_and_keep_the_stored_token(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    sleeps: list[float],
-    fake_clock: clock.FakeClock,
-    failure: Callable[[], Reply],
+    world: World, failure: Callable[[], Reply]
 ) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.token.replies.extend(failure() for _ in range(session.REFRESH_ATTEMPTS))
-    fake_clock.advance(3600)
+    current = world.signed_in()
+    world.token.replies.extend(failure() for _ in range(session.REFRESH_ATTEMPTS))
+    world.clock.advance(3600)
     with pytest.raises(errors.NetworkError) as caught:
         current.access_token()
     assert not isinstance(caught.value, errors.SessionExpired)
-    assert pool.token.count == session.REFRESH_ATTEMPTS == 3
-    assert sleeps == [0.5, 1.0]
-    saved = spy.inner.load()
-    assert saved is not None and saved.refresh_token == "refresh-0"
-    assert ("delete", None) not in spy.calls
+    assert world.token.count == session.REFRESH_ATTEMPTS == 3
+    assert world.sleeps == [0.5, 1.0]
+    assert world.spy.refresh_token() == "refresh-0"
+    assert ("delete", None) not in world.spy.calls
     assert current.identity is not None  # still signed in; a later try may work
     # ... and it does, once the endpoint recovers.
     assert current.access_token() == f"access-{1 + session.REFRESH_ATTEMPTS + 1}"
 
 
-def test_a_5xx_then_a_200_succeeds_after_one_backoff(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    sleeps: list[float],
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.token.replies.append((502, {"Content-Type": "text/plain"}, "bad gateway"))
-    fake_clock.advance(3600)
+def test_a_5xx_then_a_200_succeeds_after_one_backoff(world: World) -> None:
+    current = world.signed_in()
+    world.token.replies.append((502, {"Content-Type": "text/plain"}, "bad gateway"))
+    world.clock.advance(3600)
     assert current.access_token() == "access-3"
-    assert pool.token.count == 2
-    assert sleeps == [0.5]
-    assert [f["refresh_token"] for f in pool.token.forms] == ["refresh-0", "refresh-0"]
+    assert world.token.count == 2
+    assert world.sleeps == [0.5]
+    assert [f["refresh_token"] for f in world.token.forms] == ["refresh-0", "refresh-0"]
 
 
-def test_network_error_messages_hold_no_secret(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.token.replies.extend(
+def test_network_error_messages_hold_no_secret(world: World) -> None:
+    current = world.signed_in()
+    world.token.replies.extend(
         requests.ConnectionError("refresh_token=refresh-0 failed") for _ in range(3)
     )
-    fake_clock.advance(3600)
+    world.clock.advance(3600)
     with pytest.raises(errors.NetworkError) as caught:
         current.access_token()
     assert "refresh-0" not in str(caught.value)
@@ -620,11 +558,9 @@ def test_network_error_messages_hold_no_secret(
 # -- silent sign-in ------------------------------------------------------------------------
 
 
-def test_resume_signs_in_silently_from_the_stored_session(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    spy.inner.save(stored_session())
-    current = make_session()
+def test_resume_signs_in_silently_from_the_stored_session(world: World) -> None:
+    world.spy.inner.save(stored_session())
+    current = world.session()
     identity = current.resume()
     assert identity == session.Identity(
         username="alice",
@@ -633,166 +569,149 @@ def test_resume_signs_in_silently_from_the_stored_session(
         groups=("Admin",),
         auth_time=int(NOW),
     )
-    assert pool.token.forms == [
+    assert world.token.forms == [
         {"grant_type": "refresh_token", "refresh_token": "refresh-0", "client_id": CLIENT}
     ]
     assert current.access_token() == "access-1"
     assert current.id_token().startswith("eyJ")
-    assert pool.token.count == 1  # the fresh token is reused, not refreshed again
+    assert world.token.count == 1  # the fresh token is reused, not refreshed again
     assert current.access_expires_at == NOW + 3600
 
 
-def test_resume_without_a_stored_session_returns_none(
-    make_session: Callable[..., session.Session], pool: Pool
-) -> None:
-    assert make_session().resume() is None
-    assert pool.token.count == 0
-
-
 @pytest.mark.parametrize(
-    "other",
+    "stored",
     [
-        {"client_id": "another-client"},
-        {"issuer": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Other"},
+        None,
+        stored_session(client_id="another-client"),
+        stored_session(issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Other"),
     ],
-    ids=["another client", "another pool"],
+    ids=["nothing stored", "another client", "another pool"],
 )
-def test_a_stored_session_for_another_client_or_pool_is_deleted(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    other: dict[str, str],
+def test_resume_without_a_session_of_this_client_and_pool_returns_none(
+    world: World, stored: store.StoredSession | None
 ) -> None:
-    spy.inner.save(stored_session(**other))
-    current = make_session()
+    if stored is not None:
+        world.spy.inner.save(stored)
+    current = world.session()
     assert current.resume() is None
-    assert spy.inner.load() is None
-    assert pool.token.count == 0  # its refresh token is never sent anywhere
-    assert current.identity is None
-    with pytest.raises(errors.NotSignedIn):
-        current.access_token()
+    assert world.token.count == 0  # a foreign refresh token is never sent anywhere
+    world.assert_signed_out(current)  # and it is deleted
 
 
-def test_without_a_session_access_token_says_to_sign_in(
-    make_session: Callable[..., session.Session], pool: Pool
-) -> None:
+def test_without_a_session_access_token_says_to_sign_in(world: World) -> None:
     with pytest.raises(errors.NotSignedIn, match="login"):
-        make_session().access_token()
-    assert pool.token.count == 0
+        world.session().access_token()
+    assert world.token.count == 0
 
 
 # -- the refreshed ID token ------------------------------------------------------------------
 
 
-def test_a_refreshed_id_token_for_another_user_ends_the_session(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [({"sub": "someone-else"}, "another user"), ({"aud": "another-client"}, "another client")],
+    ids=["another user", "another client"],
+)
+def test_a_refreshed_id_token_that_does_not_validate_ends_the_session(
+    world: World, claims: dict[str, str], reason: str
 ) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.token.sub = "someone-else"
-    fake_clock.advance(3600)
-    with pytest.raises(errors.IdTokenError, match="another user"):
-        current.access_token()
-    assert spy.inner.load() is None
-    assert current.identity is None and current.access_expires_at is None
-    with pytest.raises(errors.NotSignedIn):
-        current.access_token()
-    assert pool.token.count == 1
-
-
-def test_a_refreshed_id_token_that_does_not_validate_is_refused(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
+    current = world.signed_in()
     old_expiry = current.access_expires_at
-    fake_clock.advance(3600)
-    forged = pool.token.id_token(aud="another-client")
-    pool.token.replies.append(
-        (200, JSON, json.dumps({"access_token": "a", "id_token": forged, "expires_in": 3600}))
-    )
+    world.clock.advance(3600)
+    world.token.answer(access_token="a", id_token=world.token.id_token(**claims))
     # Both a validation failure and the end of the session (cli status, the GUI bridge).
-    with pytest.raises(errors.RefreshedIdTokenRefused, match="please sign in again"):
+    with pytest.raises(errors.RefreshedIdTokenRefused, match=reason) as caught:
         current.access_token()
+    assert isinstance(caught.value, errors.IdTokenError)
+    assert str(caught.value).endswith("please sign in again")
     # The unvalidated tokens are not used, and the session has ended (see
     # tests/security/test_hostile_idp.py for why the refresh token is dropped too).
-    assert old_expiry is not None and current.access_expires_at is None
-    assert spy.inner.load() is None and current.identity is None
+    assert old_expiry is not None
+    world.assert_signed_out(current)
+    assert world.token.count == 1
 
 
 # -- interactive sign-in by pasting the redirect (no browser, no port) --------------------------
 
 
-def test_sign_in_by_pasting_the_redirect_stores_only_after_validation(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    current = make_session()
-    seen: dict[str, str] = {}
+class PasteBack:
+    """What a person pastes: the redirect with ``query`` (``{state}`` is the request's),
+    after the pool put ``nonce`` (default: the request's) in the ID token. ``urls``: the
+    authorize URLs it was shown."""
 
-    def paste(url: str) -> str:
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-        seen.update(query)
-        pool.token.nonce = query["nonce"]
-        return f"  {REDIRECT}?code=the-code&state={query['state']}\n"
+    def __init__(self, token: TokenEndpoint, query: str, nonce: str | None = None) -> None:
+        self.token, self.query, self.nonce = token, query, nonce
+        self.urls: list[str] = []
 
+    def __call__(self, url: str) -> str:
+        self.urls.append(url)
+        request = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        self.token.nonce = self.nonce or request["nonce"]
+        return f"  {REDIRECT}?{self.query.format(state=request['state'])}\n"
+
+
+def test_sign_in_by_pasting_the_redirect_stores_only_after_validation(world: World) -> None:
+    current = world.session()
+    paste = PasteBack(world.token, "code=the-code&state={state}")
     identity = current.sign_in(paste_redirect=paste)
     assert identity.username == "alice" and identity.sub == SUB
-    assert seen["code_challenge_method"] == "S256" and seen["client_id"] == CLIENT
-    form = pool.token.forms[0]
+    sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(paste.urls[0]).query))
+    assert sent["code_challenge_method"] == "S256" and sent["client_id"] == CLIENT
+    form = world.token.forms[0]
     assert form["grant_type"] == "authorization_code" and form["code"] == "the-code"
     assert form["redirect_uri"] == REDIRECT and len(form["code_verifier"]) >= 43
-    saved = spy.inner.load()
+    saved = world.spy.inner.load()
     assert saved is not None and saved.refresh_token == "refresh-1" and saved.sub == SUB
     assert current.access_token() == "access-1"
 
 
-def test_sign_in_with_a_wrong_nonce_stores_nothing(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
+@pytest.mark.parametrize(
+    ("query", "nonce", "error", "exchanges"),
+    [
+        ("code=the-code&state={state}", "a-replayed-nonce", errors.IdTokenError, 1),
+        # An error means the sign-in failed, whatever else came: the code is not used.
+        ("code=the-code&error=access_denied&state={state}", None, errors.AuthorizationDenied, 0),
+        ("code=the-code&state=forged", None, errors.StateMismatch, 0),
+    ],
+    ids=["wrong nonce", "code and error", "forged state"],
+)
+def test_a_failed_pasted_sign_in_stores_nothing(
+    world: World, query: str, nonce: str | None, error: type[Exception], exchanges: int
 ) -> None:
-    current = make_session()
-
-    def paste(url: str) -> str:
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-        pool.token.nonce = "a-replayed-nonce"
-        return f"{REDIRECT}?code=the-code&state={query['state']}"
-
-    with pytest.raises(errors.IdTokenError, match="nonce"):
-        current.sign_in(paste_redirect=paste)
-    assert spy.inner.load() is None and not [c for c in spy.calls if c[0] == "save"]
+    current = world.session()
+    with pytest.raises(error):
+        current.sign_in(paste_redirect=PasteBack(world.token, query, nonce))
+    assert world.token.count == exchanges
+    assert world.spy.inner.load() is None and world.spy.saves == []
     assert current.identity is None
 
 
 # -- signing out -----------------------------------------------------------------------------
 
 
-def test_sign_out_revokes_forgets_and_clears_memory(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    current = resumed(make_session, pool, spy)
+def test_sign_out_revokes_forgets_and_clears_memory(world: World) -> None:
+    current = world.signed_in()
     assert current.sign_out() == []
-    assert pool.revoked == [
+    assert world.pool.revoked == [
         {"token": "refresh-0", "token_type_hint": "refresh_token", "client_id": CLIENT}
     ]
-    assert spy.inner.load() is None
-    assert current.identity is None and current.access_expires_at is None
-    with pytest.raises(errors.NotSignedIn):
-        current.access_token()
-    assert pool.token.count == 0
-    assert pool.global_sign_outs == []
+    world.assert_signed_out(current)
+    assert world.token.count == 0
+    assert world.pool.global_sign_outs == []
 
 
-def test_sign_out_of_a_stored_session_not_yet_resumed_revokes_it(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    spy.inner.save(stored_session())
-    assert make_session().sign_out() == []
-    assert [r["token"] for r in pool.revoked] == ["refresh-0"]
-    assert spy.inner.load() is None
-    assert pool.token.count == 0
+def test_sign_out_of_a_stored_session_not_yet_resumed_revokes_it(world: World) -> None:
+    world.spy.inner.save(stored_session())
+    assert world.session().sign_out() == []
+    assert [r["token"] for r in world.pool.revoked] == ["refresh-0"]
+    assert world.spy.inner.load() is None
+    assert world.token.count == 0
+
+
+def test_sign_out_when_not_signed_in_is_quiet(world: World) -> None:
+    assert world.session().sign_out() == []
+    assert world.pool.revoked == []
+    assert world.spy.inner.load() is None
 
 
 @pytest.mark.parametrize(
@@ -806,220 +725,73 @@ def test_sign_out_of_a_stored_session_not_yet_resumed_revokes_it(
     ids=["unreachable", "timeout", "503", "400"],
 )
 def test_sign_out_reports_a_failed_revocation_and_still_clears_everything(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    failure: Reply,
+    world: World, failure: Reply
 ) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.revoke_replies.append(failure)
+    current = world.signed_in()
+    world.pool.revoke_replies.append(failure)
     problems = current.sign_out()
     assert len(problems) == 1 and "revoke" in problems[0]
     assert "refresh-0" not in problems[0]
-    assert spy.inner.load() is None
-    assert current.identity is None and current.access_expires_at is None
+    world.assert_signed_out(current)
 
 
+@pytest.mark.parametrize(
+    ("profile", "granted"),
+    [
+        (make_profile(scopes=["openid", "email", "profile"]), None),
+        # Granted scopes win over the configured ones: the app client did not allow it.
+        (make_profile(), "openid email profile"),
+    ],
+    ids=["not configured", "not granted"],
+)
 def test_sign_out_everywhere_without_the_admin_scope_says_what_is_missing(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
+    world: World, profile: config.Profile, granted: str | None
 ) -> None:
-    profile = make_profile(scopes=["openid", "email", "profile"])
-    current = resumed(make_session, pool, spy, profile=profile)
+    world.token.scope = granted
+    current = world.signed_in(profile)
     problems = current.sign_out(everywhere=True)
     assert len(problems) == 1
     assert session.ADMIN_SCOPE in problems[0] and "scope" in problems[0]
-    assert pool.global_sign_outs == []
-    assert [r["token"] for r in pool.revoked] == ["refresh-0"]  # this session still ends
-    assert spy.inner.load() is None and current.identity is None
+    assert world.pool.global_sign_outs == []
+    assert [r["token"] for r in world.pool.revoked] == ["refresh-0"]  # this session still ends
+    world.assert_signed_out(current)
 
 
-def test_sign_out_everywhere_follows_the_granted_scopes_not_the_configured_ones(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    pool.token.scope = "openid email profile"  # the app client does not allow the admin scope
-    current = resumed(make_session, pool, spy)
-    problems = current.sign_out(everywhere=True)
-    assert len(problems) == 1 and session.ADMIN_SCOPE in problems[0]
-    assert pool.global_sign_outs == []
-
-
+@pytest.mark.parametrize(
+    ("profile", "later", "refreshes", "access_token"),
+    [
+        (make_profile(), 0, 0, "access-1"),  # the access token is fresh: no refresh needed
+        (make_profile(), 3600, 1, "access-2"),  # a stale one is refreshed first
+        # A profile may name just the issuer (no region/user_pool_id); the region is in it.
+        (make_profile(user_pool_id=None, issuer=ISSUER), 0, 0, "access-1"),
+    ],
+    ids=["fresh", "stale", "issuer-only profile"],
+)
 def test_sign_out_everywhere_calls_global_sign_out_with_the_access_token(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
+    world: World, profile: config.Profile, later: float, refreshes: int, access_token: str
 ) -> None:
-    current = resumed(make_session, pool, spy)
+    current = world.signed_in(profile)
+    world.clock.advance(later)
     assert current.sign_out(everywhere=True) == []
-    assert len(pool.global_sign_outs) == 1
-    headers, body = pool.global_sign_outs[0]
+    assert len(world.pool.global_sign_outs) == 1
+    headers, body = world.pool.global_sign_outs[0]
     assert headers["X-Amz-Target"] == "AWSCognitoIdentityProviderService.GlobalSignOut"
     assert headers["Content-Type"] == "application/x-amz-json-1.1"
-    assert body == {"AccessToken": "access-1"}
-    assert pool.token.count == 0  # the access token was fresh, no refresh needed
-    assert spy.inner.load() is None and current.identity is None
+    assert body == {"AccessToken": access_token}
+    assert world.token.count == refreshes
+    world.assert_signed_out(current)
 
 
-def test_sign_out_everywhere_refreshes_a_stale_access_token_first(
-    make_session: Callable[..., session.Session],
-    pool: Pool,
-    spy: SpyStore,
-    fake_clock: clock.FakeClock,
-) -> None:
-    current = resumed(make_session, pool, spy)
-    fake_clock.advance(3600)
-    assert current.sign_out(everywhere=True) == []
-    assert pool.token.count == 1
-    assert pool.global_sign_outs[0][1] == {"AccessToken": "access-2"}
-
-
-def test_sign_out_everywhere_reports_a_refused_global_sign_out(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    current = resumed(make_session, pool, spy)
-    pool.mock.replace(
+def test_sign_out_everywhere_reports_a_refused_global_sign_out(world: World) -> None:
+    current = world.signed_in()
+    world.pool.mock.replace(
         responses.POST,
         IDP,
         status=400,
         json={"__type": "NotAuthorizedException", "message": "Access Token has been revoked"},
     )
-    problems = current.sign_out(everywhere=True)
-    assert problems == ["could not sign out everywhere: HTTP 400"]
-    assert spy.inner.load() is None and current.identity is None
-
-
-def test_sign_out_everywhere_for_an_issuer_only_profile_calls_the_pools_region(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    """A profile may name just the ``issuer`` (no region/user_pool_id); the region is in it."""
-    profile = make_profile(user_pool_id=None, issuer=ISSUER)
-    current = resumed(make_session, pool, spy, profile=profile)
-    problems = current.sign_out(everywhere=True)
-    assert session.idp_endpoint(profile) == IDP
-    assert problems == []
-    assert len(pool.global_sign_outs) == 1
-
-
-def test_sign_out_when_not_signed_in_is_quiet(
-    make_session: Callable[..., session.Session], pool: Pool, spy: SpyStore
-) -> None:
-    current = make_session()
-    assert current.sign_out() == []
-    assert pool.revoked == []
-    assert spy.inner.load() is None
-
-
-# -- parse_redirect ---------------------------------------------------------------------------
-
-STATE = "expected-state_123"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        f"http://localhost:53682/callback?code=c&state={STATE}",
-        f"http://127.0.0.1:53683/callback?code=c&state={STATE}",
-        f"http://127.0.0.1/callback?code=c&state={STATE}",
-        f"https://127.0.0.1:53682/callback?code=c&state={STATE}",
-        f"http://127.0.0.1:53682/callback/?code=c&state={STATE}",
-        f"http://127.0.0.1:53682/other?code=c&state={STATE}",
-        f"http://evil@127.0.0.1:53682/callback?code=c&state={STATE}",
-        f"http://evil.example/callback?code=c&state={STATE}",
-        "c",
-        "",
-    ],
-)
-def test_parse_redirect_refuses_another_address(url: str) -> None:
-    with pytest.raises(errors.SignInError) as caught:
-        session.parse_redirect(url, REDIRECT, STATE)
-    assert type(caught.value) is errors.SignInError
-    assert "redirect URL" in str(caught.value)
-
-
-def test_parse_redirect_returns_the_code() -> None:
-    url = f"\t{REDIRECT}?state={STATE}&code=abc-DEF_123 \n"
-    assert session.parse_redirect(url, REDIRECT, STATE) == "abc-DEF_123"
-
-
-def test_parse_redirect_shows_an_authorization_error_with_its_description() -> None:
-    url = (
-        f"{REDIRECT}?error=access_denied&error_description=User+cancelled+the+sign-in&state={STATE}"
-    )
-    with pytest.raises(errors.AuthorizationDenied) as caught:
-        session.parse_redirect(url, REDIRECT, STATE)
-    assert caught.value.error == "access_denied"
-    assert caught.value.description == "User cancelled the sign-in"
-    assert str(caught.value) == "sign-in was refused: access_denied (User cancelled the sign-in)"
-
-
-def test_parse_redirect_error_without_description() -> None:
-    with pytest.raises(errors.AuthorizationDenied) as caught:
-        session.parse_redirect(f"{REDIRECT}?error=server_error&state={STATE}", REDIRECT, STATE)
-    assert str(caught.value) == "sign-in was refused: server_error"
-
-
-def test_parse_redirect_strips_control_characters_from_the_error_it_shows() -> None:
-    """The loopback receiver makes the description printable (no terminal escapes);
-    the pasted path shows the same text on the terminal, so it must too."""
-    url = (
-        f"{REDIRECT}?error=access_denied&error_description=%1B%5B2J%1B%5D0%3Bpwned%07&state={STATE}"
-    )
-    with pytest.raises(errors.AuthorizationDenied) as caught:
-        session.parse_redirect(url, REDIRECT, STATE)
-    shown = str(caught.value)
-    assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in shown), repr(shown)
-
-
-def test_parse_redirect_checks_state_before_trusting_an_error() -> None:
-    """As the loopback receiver does: an error response with a forged state is a
-    state mismatch (RFC 6749 4.1.2.1 returns state with errors too)."""
-    url = f"{REDIRECT}?error=access_denied&error_description=forged&state=forged"
-    with pytest.raises(errors.StateMismatch):
-        session.parse_redirect(url, REDIRECT, STATE)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "code=c",
-        "code=c&state=",
-        "code=c&state=wrong",
-        f"code=c&state={STATE}x",
-        f"code=c&state={STATE}&state={STATE}",
-        f"code=c&state={STATE}&state=other",
-        f"code=c&STATE={STATE}",
-    ],
-    ids=["missing", "empty", "wrong", "longer", "duplicate", "two different", "case"],
-)
-def test_parse_redirect_refuses_a_missing_duplicate_or_wrong_state(query: str) -> None:
-    with pytest.raises(errors.StateMismatch):
-        session.parse_redirect(f"{REDIRECT}?{query}", REDIRECT, STATE)
-
-
-def test_parse_redirect_refuses_a_non_ascii_state_as_a_mismatch() -> None:
-    """A pasted URL is untrusted text: any state that is not ours is a StateMismatch
-    (not a TypeError from hmac.compare_digest on non-ASCII str)."""
-    with pytest.raises(errors.StateMismatch):
-        session.parse_redirect(f"{REDIRECT}?code=c&state=%C3%A9t%C3%A9", REDIRECT, STATE)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [f"state={STATE}", f"state={STATE}&code=", f"state={STATE}&code=a&code=b"],
-    ids=["missing", "empty", "duplicate"],
-)
-def test_parse_redirect_refuses_a_missing_or_duplicate_code(query: str) -> None:
-    with pytest.raises(errors.SignInError, match="no authorization code") as caught:
-        session.parse_redirect(f"{REDIRECT}?{query}", REDIRECT, STATE)
-    assert not isinstance(caught.value, errors.StateMismatch)
-
-
-# -- odds and ends ----------------------------------------------------------------------------
-
-
-def test_idp_endpoint_uses_the_discovery_override_origin_for_a_local_pool() -> None:
-    local = make_profile(
-        discovery_url="http://127.0.0.1:9229/pool/.well-known/openid-configuration"
-    )
-    assert session.idp_endpoint(local) == "http://127.0.0.1:9229/"
-    assert session.idp_endpoint(make_profile()) == IDP
+    assert current.sign_out(everywhere=True) == ["could not sign out everywhere: HTTP 400"]
+    world.assert_signed_out(current)
 
 
 def test_logout_url_clears_the_managed_login_cookie() -> None:
