@@ -52,6 +52,12 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
+def _switches(parser: argparse.ArgumentParser, **helps: str) -> None:
+    """On/off options: ``no_browser="..."`` becomes ``--no-browser`` with that help."""
+    for name, text in helps.items():
+        parser.add_argument("--" + name.replace("_", "-"), action="store_true", help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Desktop client for Amazon Cognito.")
     parser.add_argument(
@@ -74,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     login = commands.add_parser("login", help="sign in with the system browser")
-    login.add_argument(
-        "--no-browser",
-        action="store_true",
-        help="print the sign-in URL and paste the final redirect URL back (SSH, WSL, containers)",
+    _switches(
+        login,
+        no_browser="print the sign-in URL and paste the final redirect URL back "
+        "(SSH, WSL, containers)",
     )
     login.add_argument(
         "--timeout",
@@ -86,20 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for the browser (default 300)",
     )
     logout = commands.add_parser("logout", help="sign out: revoke and forget the session")
-    logout.add_argument(
-        "--everywhere",
-        action="store_true",
-        help="also end every session of this user (GlobalSignOut)",
-    )
-    logout.add_argument(
-        "--browser",
-        action="store_true",
-        help="also open managed login's /logout to clear the browser's sign-in",
+    _switches(
+        logout,
+        everywhere="also end every session of this user (GlobalSignOut)",
+        browser="also open managed login's /logout to clear the browser's sign-in",
     )
     status = commands.add_parser("status", help="who is signed in")
-    status.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _switches(status, json="one JSON object on stdout")
     token = commands.add_parser("token", help="print a fresh access token (for scripts)")
-    token.add_argument("--id", action="store_true", help="print the ID token instead")
+    _switches(token, id="print the ID token instead")
     api = commands.add_parser("api", help="call the protected API, e.g. 'api GET /me'")
     api.add_argument("method", type=str.upper, choices=["GET", "POST", "PUT", "PATCH", "DELETE"])
     api.add_argument("path", help="path on the API, starting with /")

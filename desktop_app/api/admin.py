@@ -1,9 +1,9 @@
 """The protected API's admin routes, typed: what the Admin panels call.
 
 Every answer is validated here (a wrong shape is an :class:`~desktop_app.errors.ApiError`
-naming the field, never echoing a value), and :func:`plain_message` turns any failure
-into the sentence an admin should read. Pure Python; the panels call these functions
-through the session bridge's workers.
+naming the field, never echoing a value). Pure Python; the actions in
+:mod:`desktop_app.admin.actions` make these calls on the session bridge's workers, and
+:func:`desktop_app.qt.messages.admin_failure` words their failures.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import datetime
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from desktop_app import errors
 
 PAGE_MAX = 60  # Cognito's ListUsers / ListUsersInGroup page limit
 MAX_FILTER_VALUE = 256
-# "cognito:user_status" is the user's status (CONFIRMED, FORCE_CHANGE_PASSWORD...);
-# "status" is Cognito's Enabled/Disabled flag.
-SearchAttribute = Literal[
+# The attributes the search bar offers. "cognito:user_status" is the user's status
+# (CONFIRMED, FORCE_CHANGE_PASSWORD...); "status" is Cognito's Enabled/Disabled flag.
+_Offered = Literal[
     "username",
     "email",
     "name",
@@ -29,18 +29,10 @@ SearchAttribute = Literal[
     "cognito:user_status",
     "status",
     "sub",
-    "given_name",
-    "family_name",
 ]
-SEARCH_ATTRIBUTES: tuple[SearchAttribute, ...] = (
-    "username",
-    "email",
-    "name",
-    "phone_number",
-    "cognito:user_status",
-    "status",
-    "sub",
-)
+#: What a :class:`Search` may filter on: those offered, and two more Cognito takes.
+SearchAttribute = Literal[_Offered, "given_name", "family_name"]
+SEARCH_ATTRIBUTES: tuple[SearchAttribute, ...] = get_args(_Offered)
 Match = Literal["exact", "prefix"]
 # What Cognito accepts as a user or group name; checked before a path is built.
 _NAME = re.compile(r"^[\w.@+=,-]{1,128}$")
@@ -100,7 +92,7 @@ class Search:
     value: str
 
     def __post_init__(self) -> None:
-        if self.attribute not in (*SEARCH_ATTRIBUTES, "given_name", "family_name"):
+        if self.attribute not in get_args(SearchAttribute):
             raise ValueError(f"cannot search on {self.attribute!r}")
         if self.match not in ("exact", "prefix"):
             raise ValueError("match must be 'exact' or 'prefix'")
@@ -229,39 +221,6 @@ def add_to_group(api: JsonCaller, username: str, group: str) -> None:
 
 def remove_from_group(api: JsonCaller, username: str, group: str) -> None:
     api.request("DELETE", _user_path(username, "groups", check_name(group, "group")))
-
-
-# -- plain messages ------------------------------------------------------------------------
-
-
-def plain_message(exc: BaseException) -> str:
-    """What an admin should read for a failed admin call (no stack, no secrets)."""
-    if isinstance(exc, ValueError):
-        return str(exc)
-    if isinstance(exc, errors.NetworkError):
-        return "The API could not be reached. Check the connection and try again."
-    if not isinstance(exc, errors.ApiError):
-        if isinstance(exc, errors.CognitoDesktopError):
-            return str(exc)
-        return f"Unexpected error ({type(exc).__name__})."
-    code, status = exc.code, exc.status
-    if status == 403:
-        return "You are not allowed to do this (admin group required)."
-    if code == "self_lockout":
-        return exc.message[:1].upper() + exc.message[1:] + "."
-    if status == 404:
-        return "That user (or group) no longer exists; the list was refreshed."
-    if code == "already_exists" or (status == 409 and code == "conflict"):
-        return "A user with that name or email already exists."
-    if code == "invalid_state":
-        return "Not possible in the user's current state: " + exc.message + "."
-    if status == 429:
-        return "Cognito is throttling requests; wait a moment and retry."
-    if status == 400:
-        return "The request was refused: " + exc.message + "."
-    if status >= 500:
-        return "The user directory failed to answer; try again later."
-    return f"The API refused the request ({status}): {exc.message}."
 
 
 # -- parsing -------------------------------------------------------------------------------

@@ -22,14 +22,13 @@ from PySide6 import QtCore
 from desktop_app import config, errors
 from desktop_app.api import client as api_client
 from desktop_app.auth import session as auth_session
-from desktop_app.qt import worker
+from desktop_app.qt import messages, worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REFRESH_AHEAD_S = 120.0  # refresh this long before the access token expires
 OFFLINE_RETRY_S = (5.0, 15.0, 30.0, 60.0)  # backoff while the IdP cannot be reached
-SESSION_ENDED = "Your session ended \N{EM DASH} please sign in again."
 
 
 class State(enum.Enum):
@@ -42,40 +41,6 @@ class State(enum.Enum):
     SIGNING_OUT = "signing_out"
 
 
-class FailureKind(enum.Enum):
-    """Why a sign-in (or restore) did not complete; the UI words each one."""
-
-    CANCELLED = "cancelled"
-    TIMEOUT = "timeout"
-    DENIED = "denied"
-    NETWORK = "network"
-    NO_PORT = "no_port"
-    ERROR = "error"
-
-
-def failure_kind(exc: BaseException) -> FailureKind:
-    if isinstance(exc, errors.SignInCancelled):
-        return FailureKind.CANCELLED
-    if isinstance(exc, errors.SignInTimeout):
-        return FailureKind.TIMEOUT
-    if isinstance(exc, errors.AuthorizationDenied):
-        return FailureKind.DENIED
-    if isinstance(exc, errors.NoFreePort):
-        return FailureKind.NO_PORT
-    if isinstance(exc, errors.NetworkError | errors.DiscoveryError):
-        return FailureKind.NETWORK
-    return FailureKind.ERROR
-
-
-def describe(exc: BaseException) -> str:
-    """One plain line for the user; our errors carry secret-free messages, anything
-    else is named by type only (its text could hold a value)."""
-    if isinstance(exc, errors.CognitoDesktopError):
-        text = str(exc)
-        return text[:1].upper() + text[1:] if text else type(exc).__name__
-    return f"Unexpected error ({type(exc).__name__}); see the log for details."
-
-
 class SessionBridge(QtCore.QObject):
     """See the module docstring. Lives on the GUI thread.
 
@@ -86,7 +51,8 @@ class SessionBridge(QtCore.QObject):
         identityChanged(object): the identity after a refresh (groups may change).
         signInUrl(str): the managed-login URL of the sign-in in progress
             (for "Copy sign-in link").
-        signInFailed(object, str): :class:`FailureKind` and a plain message.
+        signInFailed(object, str): :class:`~desktop_app.qt.messages.FailureKind` and a
+            plain message.
         signedOut(list): the steps of a sign-out that failed (empty when clean).
         sessionEnded(str): the session died; sign in again. Sent once per session.
     """
@@ -178,7 +144,7 @@ class SessionBridge(QtCore.QObject):
     def _on_restore_failed(self, exc: BaseException) -> None:
         log.warning("restoring the session failed: %s", type(exc).__name__)
         self._set_state(State.SIGNED_OUT)
-        self.signInFailed.emit(failure_kind(exc), describe(exc))
+        self.signInFailed.emit(messages.failure_kind(exc), messages.describe(exc))
 
     def sign_in(self) -> None:
         """Open the browser to managed login; ``signedIn`` or ``signInFailed`` follows."""
@@ -207,9 +173,9 @@ class SessionBridge(QtCore.QObject):
     def _on_sign_in_failed(self, exc: BaseException) -> None:
         self._cancel = None
         self._set_state(State.SIGNED_OUT)
-        kind = failure_kind(exc)
+        kind = messages.failure_kind(exc)
         log.info("sign-in did not complete (%s)", kind.value)
-        self.signInFailed.emit(kind, describe(exc))
+        self.signInFailed.emit(kind, messages.describe(exc))
 
     def _signed_in(self, identity: auth_session.Identity) -> None:
         self._cancel = None
@@ -265,7 +231,7 @@ class SessionBridge(QtCore.QObject):
             return
         self._refresh_timer.stop()
         self._set_state(State.SIGNED_OUT)
-        self.sessionEnded.emit(SESSION_ENDED)
+        self.sessionEnded.emit(messages.session_ended())
 
     # -- API calls -------------------------------------------------------------------------
 
@@ -313,7 +279,7 @@ class SessionBridge(QtCore.QObject):
             self.signedOut.emit(problems)
 
         def failed(exc: BaseException) -> None:
-            done([describe(exc)])
+            done([messages.describe(exc)])
 
         self._run(lambda: self.session.sign_out(everywhere=everywhere), done, failed, "sign-out")
 

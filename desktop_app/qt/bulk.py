@@ -1,45 +1,30 @@
 """Run many admin actions one after another in one background task, with progress.
 
 :class:`BulkRunner` is what the bulk actions (disable 20 users, invite from CSV)
-share: one worker goes through the items in order; each item's outcome, the
-progress and the end are carried to the GUI thread by a relay object (queued, as
-:mod:`desktop_app.qt.worker` does), so results arrive in order while the work goes
-on. A failed item is reported with its plain message and the next one runs;
-cancel stops before the next item (an API call under way is not interrupted).
+share: one worker goes through the steps in order (each an action of
+:mod:`desktop_app.admin.actions` on one user; a step its guard refused fails with
+the reason, unsent); each step's outcome, the progress and the end are carried to
+the GUI thread by a relay object (queued, as :mod:`desktop_app.qt.worker` does), so
+results arrive in order while the work goes on. A failed step is reported with its
+plain message and the next one runs; cancel stops before the next step (an API call
+under way is not interrupted).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Sequence
 
 from PySide6 import QtCore
 
 from desktop_app import errors
+from desktop_app.admin import actions
 from desktop_app.api import admin
-from desktop_app.api import client as api_client
+from desktop_app.qt import messages, tasks
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-#: One action: a label for the results list (a username) and what to do with the API.
-Item = tuple[str, Callable[[admin.JsonCaller], object]]
 _QUEUED = QtCore.Qt.ConnectionType.QueuedConnection
-
-
-class ApiCaller(Protocol):
-    """What the runner needs of :class:`~desktop_app.qt.bridge.SessionBridge`."""
-
-    def call_api(
-        self,
-        fn: Callable[[api_client.ApiClient], T],
-        on_result: Callable[[T], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = ...,
-    ) -> object: ...
 
 
 class _Relay(QtCore.QObject):
@@ -58,26 +43,16 @@ class _Relay(QtCore.QObject):
     sessionEnded = QtCore.Signal()
 
 
-class _Stop:
-    """The current run's cancel event; a plain object so ``destroyed`` can reach it."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def set(self, *_args: object) -> None:
-        self.event.set()
-
-
 class BulkRunner(QtCore.QObject):
-    """Runs a list of actions in order on one worker through the bridge. Lives on the
+    """Runs a list of steps in order on one worker through the bridge. Lives on the
     GUI thread; one run at a time (:meth:`start` again after ``finished``).
 
     Signals:
-        progress(int, int): items attempted so far, and how many there are.
-        itemDone(int, str, bool, str): an item's index, label, whether it succeeded,
-            and (on failure) the plain message for it; empty on success. In item order.
+        progress(int, int): steps attempted so far, and how many there are.
+        itemDone(int, str, bool, str): a step's index, username, whether it succeeded,
+            and (on failure) the plain message for it; empty on success. In step order.
         finished(int, int, bool): how many succeeded and failed, and whether the run
-            stopped early (cancelled, or the session ended) leaving items not run.
+            stopped early (cancelled, or the session ended) leaving steps not run.
             Always the last signal of a run.
     """
 
@@ -85,13 +60,13 @@ class BulkRunner(QtCore.QObject):
     itemDone = QtCore.Signal(int, str, bool, str)
     finished = QtCore.Signal(int, int, bool)
 
-    def __init__(self, bridge: ApiCaller, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, bridge: tasks.ApiCaller, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._running = False
         self._session_ended = False
         self._relay: _Relay | None = None
-        self._stop = _Stop()
+        self._stop = tasks.StopFlag()
         # Closed or deleted mid-run (its dialog went away): stop after the current item.
         self.destroyed.connect(self._stop.set)
 
@@ -105,12 +80,12 @@ class BulkRunner(QtCore.QObject):
         """The last run stopped because the session ended (sign in again)."""
         return self._session_ended
 
-    def start(self, items: Sequence[Item]) -> None:
-        """Run ``items`` in order; signals follow. ``RuntimeError`` if a run is going."""
+    def start(self, steps: Sequence[actions.Step]) -> None:
+        """Run ``steps`` in order; signals follow. ``RuntimeError`` if a run is going."""
         if self._running:
             raise RuntimeError("a bulk action is already running")
-        work = tuple(items)
-        stop = self._stop.event = threading.Event()
+        work = tuple(steps)
+        stop = self._stop.renew()  # the last run has finished: its event is spent
         relay = _Relay()  # Python-owned, made here: it lives on the GUI thread
         relay.progress.connect(self.progress, type=_QUEUED)
         relay.itemDone.connect(self.itemDone, type=_QUEUED)
@@ -132,8 +107,8 @@ class BulkRunner(QtCore.QObject):
             raise
 
     def cancel(self) -> None:
-        """Stop before the next item; ``finished`` follows with ``cancelled`` true
-        (unless the last item was already under way)."""
+        """Stop before the next step; ``finished`` follows with ``cancelled`` true
+        (unless the last step was already under way)."""
         self._stop.set()
 
     @QtCore.Slot()
@@ -150,33 +125,37 @@ class BulkRunner(QtCore.QObject):
 
 
 def _run(
-    api: admin.JsonCaller, items: tuple[Item, ...], stop: threading.Event, relay: _Relay
+    api: admin.JsonCaller,
+    steps: tuple[actions.Step, ...],
+    stop: threading.Event,
+    relay: _Relay,
 ) -> None:
     """The worker's loop: never touches the runner, only emits on the relay."""
-    total = len(items)
+    total = len(steps)
     ok = failed = 0
     stopped = False
     ended: errors.NotSignedIn | None = None
     try:
-        for index, (label, action) in enumerate(items):
+        for index, step in enumerate(steps):
+            label = step.username
             if stop.is_set():
                 stopped = True
                 break
             try:
-                action(api)
+                step.run(api)
             except errors.NotSignedIn as exc:
-                # Every later item would fail the same way: stop, and let the bridge
+                # Every later step would fail the same way: stop, and let the bridge
                 # (which sees this exception) report the session as ended.
                 failed += 1
-                relay.itemDone.emit(index, label, False, admin.plain_message(exc))
+                relay.itemDone.emit(index, label, False, messages.admin_failure(exc))
                 relay.progress.emit(ok + failed, total)
                 stopped = index < total - 1
                 ended = exc
                 relay.sessionEnded.emit()
                 break
-            except Exception as exc:  # one item's failure never stops the others
+            except Exception as exc:  # one step's failure never stops the others
                 failed += 1
-                relay.itemDone.emit(index, label, False, admin.plain_message(exc))
+                relay.itemDone.emit(index, label, False, messages.admin_failure(exc))
             else:
                 ok += 1
                 relay.itemDone.emit(index, label, True, "")

@@ -12,9 +12,9 @@ import enum
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import errors
 from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import messages
 
 _ROOT = QtCore.QModelIndex()
 # The bridge can call the API in these states; otherwise a fetch could only end
@@ -141,7 +141,7 @@ class DataPanel(QtWidgets.QWidget):
         if model.is_loading:
             return PanelState.LOADING
         if model.error is not None:
-            forbidden = isinstance(model.error, errors.ApiError) and model.error.status == 403
+            forbidden = messages.is_forbidden(model.error)
             return PanelState.FORBIDDEN if forbidden else PanelState.ERROR
         if model.total is None:
             return PanelState.IDLE
@@ -168,27 +168,13 @@ class DataPanel(QtWidgets.QWidget):
         self.notice.setVisible(failed)
         self.retry_button.setVisible(state is PanelState.ERROR)
         if failed and model.error is not None:
-            self.notice_label.setText(self._describe_failure(model.error))
+            self.notice_label.setText(messages.data_failure(model.error))
         placeholder = {
             PanelState.LOADING: self.tr("Loading items…"),
             PanelState.EMPTY: self.tr("There are no items."),
         }.get(state, "")
         self.placeholder.setText(placeholder)
         self.stack.setCurrentWidget(self.table if rows else self.placeholder)
-
-    def _describe_failure(self, exc: BaseException) -> str:
-        if isinstance(exc, errors.ApiError) and exc.status == 403:
-            return self.tr("You don't have access to this data.")
-        if isinstance(exc, errors.NetworkError):
-            headline = self.tr("Can't reach the server. Check your connection, then retry.")
-        elif isinstance(exc, errors.ApiError):
-            headline = self.tr("The server could not send the items (error {status}).").format(
-                status=exc.status
-            )
-        else:
-            headline = self.tr("Something went wrong while loading the items.")
-        # Our errors carry one secret-free line; describe() names anything else by type.
-        return f"{headline}\n{qt_bridge.describe(exc)}"
 
     # -- slots -----------------------------------------------------------------------------
 

@@ -9,19 +9,17 @@ the redacted text of :func:`desktop_app.diagnostics.as_text`.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import PySide6
 import requests
-import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import config, diagnostics, logs
 from desktop_app.auth import store as auth_store
-from desktop_app.qt import bridge, worker
+from desktop_app.qt import messages, tasks
 
 
 def qt_info() -> diagnostics.QtInfo:
@@ -62,8 +60,7 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         self._pool = pool
         self._session_factory = session_factory
         self._open_url = open_url
-        self._tasks: list[worker.Task[Any]] = []
-        self._pending = 0  # tasks whose callbacks have not run yet
+        self._tasks = tasks.TaskGroup.of(self)
         self.report: diagnostics.Report | None = None
 
         self.setWindowTitle(self.tr("Diagnostics"))
@@ -128,37 +125,15 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         on_error: Callable[[BaseException], None],
         name: str,
     ) -> None:
-        # The task holds the callbacks weakly: a finished task must not keep the
-        # dialog alive in a cycle, or Python's collector may free it (and its
-        # widgets) from a worker thread.
-        result_ref, error_ref = weakref.WeakMethod(on_result), weakref.WeakMethod(on_error)
-        self_ref = weakref.ref(self)
-
-        def result(value: Any) -> None:
-            dialog, callback = self_ref(), result_ref()
-            if dialog is not None and callback is not None and shiboken6.isValid(dialog):
-                dialog._pending -= 1
-                callback(value)
-
-        def error(exc: BaseException) -> None:
-            dialog, callback = self_ref(), error_ref()
-            if dialog is not None and callback is not None and shiboken6.isValid(dialog):
-                dialog._pending -= 1
-                callback(exc)
-
-        self._pending += 1
-        self._tasks.append(
-            worker.run(fn, on_result=result, on_error=error, pool=self._pool, name=name)
-        )
+        self._tasks.start(fn, on_result, on_error, pool=self._pool, name=name)
 
     def is_busy(self) -> bool:
         """True until gathering and the discovery check have both reported back."""
-        return self._pending > 0
+        return self._tasks.pending > 0
 
     def done(self, result: int) -> None:
         # The dialog is going away: results that arrive later must not touch it.
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel_all()
         super().done(result)
 
     def _on_gathered(self, report: diagnostics.Report) -> None:
@@ -177,7 +152,7 @@ class DiagnosticsDialog(QtWidgets.QDialog):
 
     def _on_gather_failed(self, exc: BaseException) -> None:
         self.text.setPlainText(
-            self.tr("Could not gather diagnostics: {error}").format(error=bridge.describe(exc))
+            self.tr("Could not gather diagnostics: {error}").format(error=messages.describe(exc))
         )
 
     def _on_checked(self, reachability: diagnostics.Reachability) -> None:
@@ -191,7 +166,7 @@ class DiagnosticsDialog(QtWidgets.QDialog):
 
     def _on_check_failed(self, exc: BaseException) -> None:
         self.status.setText(
-            self.tr("The discovery check failed: {error}").format(error=bridge.describe(exc))
+            self.tr("The discovery check failed: {error}").format(error=messages.describe(exc))
         )
 
     def _show(self, report: diagnostics.Report) -> None:

@@ -9,18 +9,16 @@ through :mod:`desktop_app.qt.worker`. Keys the form does not show are not kept.
 from __future__ import annotations
 
 import itertools
-import re
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
-import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import config, config_writer, diagnostics, errors
-from desktop_app.qt import bridge, worker
+from desktop_app.qt import messages, tasks, worker
+from desktop_app.ui import profile_form
 
 
 class EnvironmentsDialog(QtWidgets.QDialog):
@@ -63,7 +61,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         self._profile: config.Profile | None = None
         self._busy = False  # reading or writing the file
         self._test_task: worker.Task[Any] | None = None
-        self._tasks: list[worker.Task[Any]] = []
+        self._tasks = tasks.TaskGroup.of(self)
         self._select_after_save: str | None = None
 
         self.setWindowTitle(self.tr("Environments"))
@@ -79,35 +77,13 @@ class EnvironmentsDialog(QtWidgets.QDialog):
             self.tr("&Remove"), self.tr("Remove environment"), self._on_remove
         )
 
-        form = QtWidgets.QFormLayout()
-        self.edits: dict[str, QtWidgets.QLineEdit] = {}
-        self.name_edit = self._line(form, "name", self.tr("&Name"), "work")
-        self._line(form, "region", self.tr("Re&gion"), "eu-west-1")
-        self._line(form, "user_pool_id", self.tr("User &pool ID"), "eu-west-1_AbCdEfGhI")
-        self._line(
-            form,
-            "issuer",
-            self.tr("&Issuer (instead of a pool ID)"),
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
-        )
-        self._line(form, "domain", self.tr("Managed-login &domain"), "https://auth.example.com")
-        self._line(form, "client_id", self.tr("&Client ID"), "")
-        self.redirect_edit = QtWidgets.QPlainTextEdit(self)
-        self.redirect_edit.setTabChangesFocus(True)  # Tab leaves the box, as in a line edit
-        self.redirect_edit.setPlaceholderText("http://127.0.0.1:53682/callback")
-        self.redirect_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.redirect_edit.textChanged.connect(self._on_edited)
-        self._add_row(form, self.tr("Redirect &URIs (one per line)"), self.redirect_edit)
-        self.scopes_edit = QtWidgets.QLineEdit(self)
-        self.scopes_edit.setPlaceholderText(" ".join(config.DEFAULT_SCOPES))
-        self.scopes_edit.textChanged.connect(self._on_edited)
-        self._add_row(form, self.tr("&Scopes (space-separated)"), self.scopes_edit)
-        self._line(form, "api_url", self.tr("API UR&L"), "https://api.example.com")
-        self._line(form, "admin_group", self.tr("Ad&min group"), "Admin")
-        self._line(form, "logout_uri", self.tr("Sign-&out URI"), "")
-        self._line(form, "discovery_url", self.tr("Disco&very URL (override)"), "")
-        self._line(form, "ca_bundle", self.tr("CA &bundle file"), "")
-        self._line(form, "proxy", self.tr("Pro&xy"), "")
+        self.form = profile_form.ProfileForm(self)
+        self.form.edited.connect(self._on_edited)
+        self.edits = self.form.edits
+        self.name_edit = self.form.name_edit
+        self.redirect_edit = self.form.redirect_edit
+        self.scopes_edit = self.form.scopes_edit
+        self._order.extend(self.form.fields)
 
         self.error_label = QtWidgets.QLabel(self)
         self.error_label.setWordWrap(True)
@@ -138,7 +114,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         row.addWidget(self.remove_button)
         left.addLayout(row)
         right = QtWidgets.QVBoxLayout()
-        right.addLayout(form)
+        right.addWidget(self.form)
         right.addWidget(self.error_label)
         right.addWidget(self.test_label)
         right.addStretch(1)
@@ -176,53 +152,14 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         self._order.append(button)
         return button
 
-    def _line(
-        self, form: QtWidgets.QFormLayout, key: str, label: str, hint: str
-    ) -> QtWidgets.QLineEdit:
-        edit = QtWidgets.QLineEdit(self)
-        edit.setObjectName(key)
-        edit.setPlaceholderText(hint)
-        edit.textChanged.connect(self._on_edited)
-        self._add_row(form, label, edit)
-        self.edits[key] = edit
-        return edit
-
-    def _add_row(self, form: QtWidgets.QFormLayout, label: str, field: QtWidgets.QWidget) -> None:
-        caption = QtWidgets.QLabel(label, self)
-        caption.setBuddy(field)
-        field.setAccessibleName(caption.text().replace("&", ""))
-        form.addRow(caption, field)
-        self._order.append(field)
-
     # -- the form --------------------------------------------------------------------------
 
     def form_table(self) -> tuple[str, dict[str, Any]]:
         """``(name, table)`` as the form stands; empty fields are left out."""
-        table: dict[str, Any] = {}
-        for key, edit in self.edits.items():
-            if key != "name" and edit.text().strip():
-                table[key] = edit.text().strip()
-        uris = [line.strip() for line in self.redirect_edit.toPlainText().splitlines()]
-        if any(uris):
-            table["redirect_uris"] = [uri for uri in uris if uri]
-        scopes = [scope for scope in re.split(r"[\s,]+", self.scopes_edit.text()) if scope]
-        if scopes:
-            table["scopes"] = scopes
-        return self.name_edit.text().strip(), table
+        return self.form.table()
 
     def _fill(self, name: str, table: dict[str, Any]) -> None:
-        for edit in (*self.edits.values(), self.scopes_edit, self.redirect_edit):
-            edit.blockSignals(True)
-        self.name_edit.setText(name)
-        for key, edit in self.edits.items():
-            value = table.get(key)
-            if key != "name":
-                edit.setText(value if isinstance(value, str) else "")
-        uris, scopes = table.get("redirect_uris"), table.get("scopes")
-        self.redirect_edit.setPlainText("\n".join(uris) if isinstance(uris, list) else "")
-        self.scopes_edit.setText(" ".join(scopes) if isinstance(scopes, list) else "")
-        for edit in (*self.edits.values(), self.scopes_edit, self.redirect_edit):
-            edit.blockSignals(False)
+        self.form.fill(name, table)
         self._loaded = self.form_table()
         self._on_edited()
 
@@ -321,28 +258,9 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         on_error: Callable[[BaseException], None],
         name: str,
     ) -> worker.Task[Any]:
-        task = worker.run(
-            fn,
-            on_result=self._weakly(on_result),
-            on_error=self._weakly(on_error),
-            pool=self._pool,
-            name=f"environments.{name}",
+        return self._tasks.start(
+            fn, on_result, on_error, pool=self._pool, name=f"environments.{name}"
         )
-        self._tasks.append(task)
-        return task
-
-    def _weakly(self, method: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``method``, held weakly and skipped once the dialog is gone. A task must not
-        keep the dialog alive in a reference cycle: Python's collector could then free
-        it, widgets and all, from a worker thread."""
-        method_ref, self_ref = weakref.WeakMethod(method), weakref.ref(self)
-
-        def call(value: Any) -> None:
-            live, dialog = method_ref(), self_ref()
-            if live is not None and dialog is not None and shiboken6.isValid(dialog):
-                live(value)
-
-        return call
 
     def is_busy(self) -> bool:
         """True until the file read or write, or the connection test, has reported back."""
@@ -360,7 +278,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
 
     def _on_io_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self.error_label.setText(bridge.describe(exc))
+        self.error_label.setText(messages.describe(exc))
         self.error_label.show()
 
     def _write(self, tables: dict[str, Any], remove: list[str], select: str | None) -> None:
@@ -424,7 +342,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
     def _on_test_failed(self, exc: BaseException) -> None:
         self._test_task = None
         self.test_label.setText(
-            self.tr("Connection failed: {error}").format(error=bridge.describe(exc))
+            self.tr("Connection failed: {error}").format(error=messages.describe(exc))
         )
         self._update_buttons()
 
@@ -447,6 +365,5 @@ class EnvironmentsDialog(QtWidgets.QDialog):
 
     def done(self, result: int) -> None:
         # Results that arrive after the dialog closed must not touch it.
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel_all()
         super().done(result)

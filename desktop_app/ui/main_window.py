@@ -1,4 +1,5 @@
-"""The main window: start-up, the sign-in screen, and the signed-in view.
+"""The main window: start-up, the sign-in screen, and then the signed-in view
+(:mod:`desktop_app.ui.signed_in_view`).
 
 Start-up paints at once: the auth core (requests, Authlib, PyJWT, keyring) is
 loaded and the profile opened in a worker after the first paint, through the
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import APP_TITLE
-from desktop_app.qt import worker
-from desktop_app.ui import session_status, signin_screen
+from desktop_app.qt import messages, worker
+from desktop_app.ui import session_status, signed_in_view, signin_screen
 
 if TYPE_CHECKING:
     from desktop_app import config
@@ -35,9 +36,6 @@ class Opened:
 
 
 OpenProfile = Callable[[str | None], Opened]
-
-if TYPE_CHECKING:
-    from desktop_app.ui.admin.section import AdminSection as AdminSectionType
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -68,7 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._log_dir = log_dir
         self._config_path = config_path
         self.bridge: qt_bridge.SessionBridge | None = None
-        self.signed_in_view: SignedInView | None = None
+        self.signed_in_view: signed_in_view.SignedInView | None = None
         self.setWindowTitle(APP_TITLE)
         self.resize(960, 640)
         if settings is not None and (geometry := settings.value("window/geometry")):
@@ -159,12 +157,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.ready.emit()
 
     def _on_open_failed(self, exc: BaseException) -> None:
-        from desktop_app.qt import bridge as qt_bridge
-
         self.sign_in_screen.set_environment(self._profile_name or "?", "")
-        self.sign_in_screen.show_idle(
-            self.tr("This environment cannot be used: {0}").format(qt_bridge.describe(exc))
-        )
+        self.sign_in_screen.show_idle(messages.environment_unusable(exc))
         self.sign_in_screen.sign_in_button.setEnabled(False)
         self.stack.setCurrentWidget(self.sign_in_screen)
         self.ready.emit()
@@ -199,13 +193,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.bridge.cancel_sign_in()
 
     def _on_sign_in_failed(self, kind: Any, message: str) -> None:
-        self.sign_in_screen.show_failure(failure_message(kind, message))
+        self.sign_in_screen.show_failure(messages.sign_in_failure(kind, message))
         self.stack.setCurrentWidget(self.sign_in_screen)
 
     def _on_signed_in(self, identity: auth_session.Identity) -> None:
         assert self.bridge is not None
         self._drop_signed_in_view()
-        view = SignedInView(self.bridge)
+        view = signed_in_view.SignedInView(self.bridge)
         view.adminForbidden.connect(self._on_admin_forbidden)
         self.signed_in_view = view
         self.stack.addWidget(view)
@@ -317,116 +311,3 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.bridge is not None:
             self.bridge.shutdown()
         super().closeEvent(event)
-
-
-def failure_message(kind: Any, message: str) -> str:
-    """Plain words for each way a sign-in can fail."""
-    from desktop_app.qt import bridge as qt_bridge
-
-    translate = QtCore.QCoreApplication.translate
-    words = {
-        qt_bridge.FailureKind.CANCELLED: translate("SignIn", "Sign-in was cancelled."),
-        qt_bridge.FailureKind.TIMEOUT: translate(
-            "SignIn",
-            "Sign-in timed out: the browser did not come back in time. Try again.",
-        ),
-        qt_bridge.FailureKind.DENIED: translate("SignIn", "Sign-in was declined: {0}").format(
-            message
-        ),
-        qt_bridge.FailureKind.NETWORK: translate(
-            "SignIn",
-            "Could not reach the sign-in service. Check your connection and try again. ({0})",
-        ).format(message),
-    }
-    return words.get(kind, message)
-
-
-class SignedInView(QtWidgets.QWidget):
-    """Navigation (Home/Profile, Data, Admin) and the panels; built per sign-in.
-
-    Signals:
-        adminForbidden(str): the API refused admin access; the section was hidden.
-    """
-
-    adminForbidden = QtCore.Signal(str)
-
-    def __init__(
-        self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
-    ) -> None:
-        from desktop_app.ui import data_panel, profile_panel
-
-        super().__init__(parent)
-        self._bridge = bridge
-        self._admin_forbidden = False
-        # The Admin section is a large widget tree: it is built the first time it is
-        # opened, so signing in (and every plain user) never pays for it.
-        self._admin: AdminSectionType | None = None
-        self._admin_slot = QtWidgets.QWidget()
-        self.banner = QtWidgets.QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.banner.hide()
-        self.nav = QtWidgets.QListWidget()
-        self.nav.setAccessibleName(self.tr("Sections"))
-        self.nav.setMaximumWidth(180)
-        self.pages = QtWidgets.QStackedWidget()
-        self.profile = profile_panel.ProfilePanel(bridge)
-        self.data = data_panel.DataPanel(bridge)
-        for label, page in (
-            (self.tr("Home / Profile"), self.profile),
-            (self.tr("Data"), self.data),
-            (self.tr("Admin"), self._admin_slot),
-        ):
-            self.nav.addItem(label)
-            self.pages.addWidget(page)
-        self.nav.currentRowChanged.connect(self._on_section_chosen)
-        self.nav.setCurrentRow(0)
-        body = QtWidgets.QHBoxLayout()
-        body.addWidget(self.nav)
-        body.addWidget(self.pages, 1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(body, 1)
-        self.update_admin_visibility()
-
-    @property
-    def admin(self) -> AdminSectionType:
-        """The Admin section, built on first use."""
-        if self._admin is None:
-            from desktop_app.ui.admin import section
-
-            built = section.AdminSection(self._bridge)
-            built.forbidden.connect(self._on_admin_forbidden)
-            index = self.pages.indexOf(self._admin_slot)
-            self.pages.insertWidget(index, built)
-            self.pages.removeWidget(self._admin_slot)
-            self._admin_slot.deleteLater()
-            self._admin = built
-        return self._admin
-
-    def admin_visible(self) -> bool:
-        return not self.nav.item(2).isHidden()
-
-    def update_admin_visibility(self) -> None:
-        """The Admin section exists only for the admin group (re-checked after refresh)."""
-        show = self._bridge.is_admin() and not self._admin_forbidden
-        self.nav.item(2).setHidden(not show)
-        if not show and self.nav.currentRow() == 2:
-            self.nav.setCurrentRow(0)
-
-    def _on_section_chosen(self, row: int) -> None:
-        if row == 2:
-            admin = self.admin  # built now, the first time
-            self.pages.setCurrentWidget(admin)
-            admin.reload()
-            return
-        self.pages.setCurrentIndex(row)
-        if self.pages.widget(row) is self.data:
-            self.data.ensure_loaded()
-
-    def _on_admin_forbidden(self, reason: str) -> None:
-        self._admin_forbidden = True
-        self.banner.setText(reason)
-        self.banner.show()
-        self.update_admin_visibility()
-        self.adminForbidden.emit(reason)

@@ -1,31 +1,33 @@
-"""Import direction, as DESIGN.md's Layout table states it, checked on the source.
+"""Import direction, as docs/ARCHITECTURE.md's Layout table states it, checked on the source.
 
-Every ``import`` in ``desktop_app/``, ``protected_api/`` and ``local_cognito/`` is
-read with :mod:`ast` (top level, inside functions, under ``TYPE_CHECKING``, relative
-or absolute, and ``importlib.import_module("literal")``) and checked against
-:data:`RULES`. A failure names the file, the line and the rule it breaks.
+The table (between the ``layout-table`` markers) is parsed into :data:`RULES`: one
+rule per room, with the project modules it may import and the modules it must never
+import. Every ``import`` in ``desktop_app/``, ``protected_api/`` and
+``local_cognito/`` is read with :mod:`ast` (top level, inside functions, under
+``TYPE_CHECKING``, relative or absolute, and ``importlib.import_module("literal")``)
+and checked against them. A failure names the file, the line and the rule it breaks.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 PACKAGES = ("desktop_app", "protected_api", "local_cognito")
 
-QT = ("PySide6", "shiboken6", "PySide2", "PyQt5", "PyQt6", "qtpy")
-# Only in the `local`/`api` extras: the tester's build of the app never ships them.
-SERVER_ONLY = ("moto", "fastapi", "starlette", "uvicorn", "flask", "boto3", "botocore")
-# The package itself (``from desktop_app import APP_NAME``) holds constants only.
-DESKTOP_ROOT = "desktop_app.__init__"
-# resources: where resources/ is, in a checkout or a packaged build (stdlib only).
-BOTTOM = ("desktop_app.config", "desktop_app.errors", "desktop_app.resources", DESKTOP_ROOT)
-WRITER = "desktop_app.config_writer"
+# The table's two shorthands.
+ALIASES = {
+    "Qt": ("PySide6", "shiboken6", "PySide2", "PyQt5", "PyQt6", "qtpy"),
+    # Only in the `local`/`api` extras: the tester's build of the app never ships them.
+    "server libraries": ("moto", "fastapi", "starlette", "uvicorn", "flask", "boto3", "botocore"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,103 +46,44 @@ class Rule:
     unless: tuple[str, ...] = ()
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("desktop_app.config", "config and errors are the bottom layer", may_import=BOTTOM),
-    Rule("desktop_app.errors", "config and errors are the bottom layer", may_import=BOTTOM),
-    Rule(
-        "desktop_app.resources",
-        "resources finds resources/ for every layer: stdlib only",
-        may_import=(DESKTOP_ROOT,),
-        forbidden=QT,
-    ),
-    Rule(WRITER, "the config writer sits on config alone", may_import=BOTTOM, forbidden=QT),
-    Rule(
-        "desktop_app.auth",
-        "auth is pure Python and imports only config, errors",
-        may_import=BOTTOM,
-        forbidden=QT,
-    ),
-    Rule(
-        "desktop_app.logs",
-        "logs sets up redacted logging for the entry points; pure Python",
-        may_import=("desktop_app.auth", *BOTTOM),
-        forbidden=QT,
-    ),
-    Rule(
-        "desktop_app.diagnostics",
-        "diagnostics gathers what a tester reports; pure Python, shared by the GUI and CLI",
-        may_import=("desktop_app.auth", "desktop_app.logs", *BOTTOM),
-        forbidden=QT,
-    ),
-    Rule(
-        "desktop_app.selftest",
-        "self-test checks what breaks in a packaged build; pure Python (its Qt probe "
-        "imports PySide6 inside a function, in a child process)",
-        may_import=("desktop_app.auth", "desktop_app.diagnostics", "desktop_app.logs", *BOTTOM),
-        unless=("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets"),
-        forbidden=QT,
-    ),
-    Rule(
-        "desktop_app.api",
-        "api is pure Python and imports only auth, config, errors",
-        may_import=("desktop_app.auth", *BOTTOM),
-        forbidden=QT,
-    ),
-    Rule(
-        "desktop_app.qt",
-        "qt/ is QtCore glue over auth and api",
-        may_import=("desktop_app.api", "desktop_app.auth", *BOTTOM),
-        forbidden=QT,
-        unless=("PySide6.QtCore",),
-    ),
-    Rule(
-        "desktop_app.models",
-        "models/ are QtCore item models over qt and api",
-        may_import=("desktop_app.qt", "desktop_app.api", "desktop_app.auth", *BOTTOM),
-        forbidden=QT,
-        unless=("PySide6.QtCore",),
-    ),
-    Rule(
-        "desktop_app.ui",
-        "ui/ may use every layer but never the composition root",
-        forbidden=("desktop_app.app", "desktop_app.cli", "desktop_app.__main__"),
-    ),
-    Rule(
-        "desktop_app",
-        "the app ships without the stand-in, the API or their server deps",
-        forbidden=("local_cognito", "protected_api", "tests", *SERVER_ONLY),
-    ),
-    Rule(
-        "protected_api",
-        "the reference API is deployed alone: never the desktop app or the stand-in",
-        forbidden=("desktop_app", "local_cognito", "tests"),
-    ),
-    Rule(
-        "local_cognito",
-        "the stand-in never imports the desktop app",
-        forbidden=("desktop_app", "tests"),
-    ),
-)
+def _names(cell: str) -> tuple[str, ...]:
+    """The backticked names in a table cell, shorthands expanded."""
+    names: list[str] = []
+    for name in re.findall(r"`([^`]+)`", cell):
+        names.extend(ALIASES.get(name, (name,)))
+    return tuple(names)
 
-# Where each direct child of desktop_app belongs; a new one must be placed here.
+
+def parse_layout(text: str) -> tuple[Rule, ...]:
+    """The rules in the Layout table of ``text`` (docs/ARCHITECTURE.md)."""
+    match = re.search(r"<!-- layout-table[^>]*-->\n(.*?)<!-- /layout-table -->", text, re.S)
+    if match is None:
+        raise ValueError("docs/ARCHITECTURE.md has no layout-table markers")
+    rules = []
+    for line in match.group(1).splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue  # the header, its underline
+        room, why, may, never = cells
+        (layer,) = _names(room)
+        forbidden, _, allowed = never.partition(" except ")
+        rules.append(
+            Rule(
+                layer=layer,
+                why=why,
+                may_import=None if may.strip() == "anything" else _names(may),
+                forbidden=_names(forbidden),
+                unless=_names(allowed),
+            )
+        )
+    return tuple(rules)
+
+
+RULES = parse_layout(ARCHITECTURE.read_text(encoding="utf-8"))
+# Where each direct child of desktop_app belongs: a new one must get a row in the table.
 DESKTOP_CHILDREN = {
-    "__init__",
-    "__main__",
-    "app",
-    "cli",
-    "config",
-    "config_writer",
-    "errors",
-    "logs",
-    "diagnostics",
-    "resources",
-    "selftest",
-    "auth",
-    "api",
-    "qt",
-    "models",
-    "ui",
-}
+    rule.layer.split(".")[1] for rule in RULES if rule.layer.startswith("desktop_app.")
+} | {"__init__"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,7 +237,18 @@ def test_every_desktop_module_has_a_layer() -> None:
         if (p.suffix == ".py") or (p / "__init__.py").exists()
     }
     unplaced = children - DESKTOP_CHILDREN
-    assert not unplaced, f"place desktop_app.{sorted(unplaced)} in RULES / DESIGN.md's Layout"
+    assert not unplaced, f"give desktop_app.{sorted(unplaced)} a row in ARCHITECTURE.md's Layout"
+
+
+def test_the_table_is_parsed_into_rules() -> None:
+    by_layer = {rule.layer: rule for rule in RULES}
+    assert len(by_layer) == len(RULES), "one row per room"
+    assert by_layer["desktop_app.ui"].may_import is None
+    assert by_layer["desktop_app.admin"].forbidden == ALIASES["Qt"]
+    assert by_layer["desktop_app.qt"].unless == ("PySide6.QtCore",)
+    assert "boto3" in by_layer["desktop_app"].forbidden
+    assert "desktop_app.api" in (by_layer["desktop_app.admin"].may_import or ())
+    assert all(rule.why for rule in RULES)
 
 
 # -- the checker itself: it must be able to fail -------------------------------------
@@ -529,3 +483,35 @@ GOOD = [
 @pytest.mark.parametrize(("module", "source", "is_package"), GOOD)
 def test_checker_allows(module: str, source: str, is_package: bool) -> None:
     assert check_source(source, module, is_package=is_package, modules=SYNTHETIC_MODULES) == []
+
+
+NEW_ROOMS_BAD = [
+    ("desktop_app.admin.actions", "from PySide6 import QtCore\n", "PySide6.QtCore"),
+    ("desktop_app.admin.actions", "from desktop_app.qt import bridge\n", "desktop_app.qt.bridge"),
+    ("desktop_app.admin.actions", "from desktop_app.auth import store\n", "desktop_app.auth.store"),
+    ("desktop_app.urls", "from desktop_app.auth import pkce\n", "desktop_app.auth.pkce"),
+    (
+        "desktop_app.api.client",
+        "from desktop_app.admin import actions\n",
+        "desktop_app.admin.actions",
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "source", "target"), NEW_ROOMS_BAD)
+def test_the_admin_core_and_url_rules_stay_in_their_rooms(
+    module: str, source: str, target: str
+) -> None:
+    modules = SYNTHETIC_MODULES | {
+        "desktop_app.admin",
+        "desktop_app.admin.actions",
+        "desktop_app.urls",
+        "desktop_app.qt.bridge",
+    }
+    violations = check_source(source, module, path="synthetic.py", modules=modules)
+    assert [v.target for v in violations] == [target]
+
+
+def test_a_table_without_markers_is_an_error() -> None:
+    with pytest.raises(ValueError, match="layout-table"):
+        parse_layout("| `desktop_app` | x | anything | |\n")

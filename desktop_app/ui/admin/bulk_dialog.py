@@ -2,23 +2,21 @@
 
 Partial failures are the point of this module: every item gets its own row saying
 what happened to it (done, failed with the plain reason, or not run because the
-admin cancelled), and the summary counts both. The work runs in
+admin cancelled), and the summary counts both. The steps (actions of
+:mod:`desktop_app.admin.actions`, one per user) run in
 :class:`~desktop_app.qt.bulk.BulkRunner`; nothing here blocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.api import admin, invites_csv
+from desktop_app.admin import actions, invites
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import bulk
 
-Item = bulk.Item
-#: One action on one user: ``call(api, username)``.
-UserCall = Callable[[admin.JsonCaller, str], object]
 _FAILED = QtGui.QColor("#b00020")
 _NOT_EDITABLE = QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers
 
@@ -73,15 +71,15 @@ class BulkProgress(QtWidgets.QWidget):
     def failures(self) -> list[tuple[str, str]]:
         return [(label, message) for label, ok, message in self._outcomes if ok is False]
 
-    def start(self, items: Sequence[Item]) -> None:
-        self._outcomes = [(label, None, "") for label, _fn in items]
-        self.results.setRowCount(len(items))
-        for row, (label, _fn) in enumerate(items):
+    def start(self, steps: Sequence[actions.Step]) -> None:
+        self._outcomes = [(step.username, None, "") for step in steps]
+        self.results.setRowCount(len(steps))
+        for row, (label, _ok, _message) in enumerate(self._outcomes):
             self._set_row(row, label, self.tr("Waiting"), "", None)
-        self.bar.setRange(0, max(1, len(items)))
+        self.bar.setRange(0, max(1, len(steps)))
         self.bar.setValue(0)
         self.summary.setText(self.tr("Working\N{HORIZONTAL ELLIPSIS}"))
-        self.runner.start(items)
+        self.runner.start(steps)
 
     def cancel(self) -> None:
         self.runner.cancel()
@@ -133,8 +131,9 @@ class BulkProgress(QtWidgets.QWidget):
         self.completed.emit(ok, failed, cancelled)
 
 
-class BulkDialog(QtWidgets.QDialog):
-    """One bulk action over the selected users; Cancel stops before the next user.
+class _RunDialog(QtWidgets.QDialog):
+    """A dialog around one :class:`BulkProgress`: Cancel (or Escape) stops the run
+    before the next user and the dialog stays to show the results; Close follows.
 
     Signals:
         completed(int, int, bool): as :class:`BulkProgress`.
@@ -143,34 +142,20 @@ class BulkDialog(QtWidgets.QDialog):
     completed = QtCore.Signal(int, int, bool)
 
     def __init__(
-        self,
-        bridge: qt_bridge.SessionBridge,
-        title: str,
-        parent: QtWidgets.QWidget | None = None,
+        self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(520, 420)
-        heading = QtWidgets.QLabel(title)
-        heading.setWordWrap(True)
         self.progress = BulkProgress(bridge)
         self.progress.completed.connect(self._on_completed)
         self.buttons = QtWidgets.QDialogButtonBox()
+
+    def _add_cancel_and_close(self) -> None:
         self.cancel_button = self.buttons.addButton(
             QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
-        self.cancel_button.setAccessibleName(self.tr("Cancel the remaining users"))
         self.close_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.close_button.hide()
-        self.cancel_button.clicked.connect(self.progress.cancel)
         self.close_button.clicked.connect(self.accept)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(self.progress, 1)
-        layout.addWidget(self.buttons)
-
-    def start(self, items: Sequence[Item]) -> None:
-        self.progress.start(items)
 
     def reject(self) -> None:
         # Escape while running cancels the rest; the dialog stays to show the results.
@@ -187,7 +172,37 @@ class BulkDialog(QtWidgets.QDialog):
         self.completed.emit(ok, failed, cancelled)
 
 
-class ImportDialog(QtWidgets.QDialog):
+class BulkDialog(_RunDialog):
+    """One bulk action over the selected users; Cancel stops before the next user.
+
+    Signals:
+        completed(int, int, bool): as :class:`BulkProgress`.
+    """
+
+    def __init__(
+        self,
+        bridge: qt_bridge.SessionBridge,
+        title: str,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(bridge, parent)
+        self.setWindowTitle(title)
+        self.resize(520, 420)
+        heading = QtWidgets.QLabel(title)
+        heading.setWordWrap(True)
+        self._add_cancel_and_close()
+        self.cancel_button.setAccessibleName(self.tr("Cancel the remaining users"))
+        self.cancel_button.clicked.connect(self.progress.cancel)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.progress, 1)
+        layout.addWidget(self.buttons)
+
+    def start(self, steps: Sequence[actions.Step]) -> None:
+        self.progress.start(steps)
+
+
+class ImportDialog(_RunDialog):
     """CSV import: a preview where each row shows its problem, then the invitations.
 
     Nothing is sent until the admin presses "Invite N valid rows"; rows with an
@@ -197,16 +212,15 @@ class ImportDialog(QtWidgets.QDialog):
         completed(int, int, bool): as :class:`BulkProgress`.
     """
 
-    completed = QtCore.Signal(int, int, bool)
     COLUMNS = ("Line", "Username", "Email", "Name", "Groups", "Problem")
 
     def __init__(
         self,
         bridge: qt_bridge.SessionBridge,
-        rows: Sequence[invites_csv.InviteRow],
+        rows: Sequence[invites.InviteRow],
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(bridge, parent)
         self.setWindowTitle(self.tr("Invite users from CSV"))
         self.resize(760, 480)
         self.rows = list(rows)
@@ -227,8 +241,6 @@ class ImportDialog(QtWidgets.QDialog):
             self._fill(index, row)
         self.preview.setWordWrap(False)
         self.preview.resizeColumnsToContents()
-        self.progress = BulkProgress(bridge)
-        self.progress.completed.connect(self._on_completed)
         self.pages = QtWidgets.QStackedWidget()
         preview_page = QtWidgets.QWidget()
         preview_layout = QtWidgets.QVBoxLayout(preview_page)
@@ -238,25 +250,19 @@ class ImportDialog(QtWidgets.QDialog):
         self.pages.addWidget(preview_page)
         self.pages.addWidget(self.progress)
 
-        self.buttons = QtWidgets.QDialogButtonBox()
         self.invite_button = self.buttons.addButton(
             self.tr("Invite {n} valid row(s)").format(n=len(self.valid)),
             QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.invite_button.setEnabled(bool(self.valid))
         self.invite_button.clicked.connect(self.start)
-        self.cancel_button = self.buttons.addButton(
-            QtWidgets.QDialogButtonBox.StandardButton.Cancel
-        )
+        self._add_cancel_and_close()
         self.cancel_button.clicked.connect(self.reject)
-        self.close_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
-        self.close_button.hide()
-        self.close_button.clicked.connect(self.accept)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.buttons)
 
-    def _fill(self, index: int, row: invites_csv.InviteRow) -> None:
+    def _fill(self, index: int, row: invites.InviteRow) -> None:
         cells = (
             str(row.line),
             row.username,
@@ -281,59 +287,9 @@ class ImportDialog(QtWidgets.QDialog):
         """Send the invitations for the valid rows (only once)."""
         if not self.valid or self.progress.running or self.pages.currentWidget() is self.progress:
             return
-        items: list[Item] = [(row.username, _invite(row)) for row in self.valid]
+        steps = [actions.invite(row.username, row.invitation) for row in self.valid]
         self.invite_button.hide()
         self.pages.setCurrentWidget(self.progress)
         self.cancel_button.clicked.disconnect(self.reject)
         self.cancel_button.clicked.connect(self.progress.cancel)
-        self.progress.start(items)
-
-    def reject(self) -> None:
-        if self.progress.running:
-            self.progress.cancel()
-            return
-        super().reject()
-
-    @QtCore.Slot(int, int, bool)
-    def _on_completed(self, ok: int, failed: int, cancelled: bool) -> None:
-        self.cancel_button.hide()
-        self.close_button.show()
-        self.close_button.setFocus()
-        self.completed.emit(ok, failed, cancelled)
-
-
-def _invite(row: invites_csv.InviteRow) -> Callable[[admin.JsonCaller], object]:
-    def run(api: admin.JsonCaller) -> object:
-        return admin.invite_user(
-            api, row.username, row.email, name=row.name or None, groups=tuple(row.groups)
-        )
-
-    return run
-
-
-def user_items(
-    users: Sequence[admin.User],
-    call: UserCall,
-    refusal: Callable[[admin.User], str | None],
-) -> list[Item]:
-    """One item per user. A user ``refusal`` names a reason for (the admin's own row,
-    for an action that would lock them out) fails locally with it and is never sent."""
-    items: list[Item] = []
-    for user in users:
-        reason = refusal(user)
-        if reason is not None:
-            items.append((user.username, _refuse(reason)))
-        else:
-            items.append((user.username, _bind(call, user.username)))
-    return items
-
-
-def _bind(call: UserCall, username: str) -> Callable[[admin.JsonCaller], object]:
-    return lambda api: call(api, username)
-
-
-def _refuse(reason: str) -> Callable[[admin.JsonCaller], object]:
-    def run(_api: admin.JsonCaller) -> object:
-        raise ValueError(reason)  # shown as is by admin.plain_message
-
-    return run
+        self.progress.start(steps)

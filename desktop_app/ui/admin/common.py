@@ -1,24 +1,22 @@
-"""Small pieces the admin panels share: the message line, group chips, dates, and the
-self-lockout rules (which actions an admin may not take on their own account)."""
+"""Small widget pieces the admin panels share: their base class, the message line,
+group chips, the group menu button, dates as shown, and the file choosers."""
 
 from __future__ import annotations
 
 import datetime
-import enum
-import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6 import QtCore, QtWidgets
 
-from desktop_app import errors
-from desktop_app.api import admin
+from desktop_app.admin import actions
+from desktop_app.api import client as api_client
 from desktop_app.models import groups as groups_model
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.qt import messages, tasks, worker
 
 _translate = QtCore.QCoreApplication.translate
-T = TypeVar("T", bound="worker.Task[Any]")
+T = TypeVar("T")
 
 CHIP_STYLE = """
 QFrame#groupChip {
@@ -28,7 +26,6 @@ QFrame#groupChip {
 }
 QLabel#messageLine[error="true"] { color: #b00020; }
 """
-PENDING_STATUS = "FORCE_CHANGE_PASSWORD"
 #: Chooses a file: (parent, caption, name filter) -> path, or "" when cancelled.
 ChooseFile = Callable[[QtWidgets.QWidget, str, str], str]
 
@@ -41,38 +38,6 @@ def choose_save_file(parent: QtWidgets.QWidget, caption: str, filters: str) -> s
     return QtWidgets.QFileDialog.getSaveFileName(parent, caption, "users.csv", filters)[0]
 
 
-class Tasks:
-    """The background calls a widget started, all dropped when the widget is destroyed
-    (their callbacks would reach a deleted object). A plain object, so ``destroyed``
-    can still call it; tasks leave on their own once delivered (weak references)."""
-
-    def __init__(self) -> None:
-        self._tasks: weakref.WeakSet[worker.Task[Any]] = weakref.WeakSet()
-
-    @classmethod
-    def of(cls, owner: QtCore.QObject) -> Tasks:
-        tasks = cls()
-        owner.destroyed.connect(tasks.cancel_all)
-        return tasks
-
-    def track(self, task: T) -> T:
-        self._tasks.add(task)
-        return task
-
-    def cancel_all(self, *_args: object) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-
-def is_forbidden(exc: BaseException) -> bool:
-    """A 403: the API no longer takes this account as an admin (retrying will not help)."""
-    return isinstance(exc, errors.ApiError) and exc.status == 403
-
-
-def is_gone(exc: BaseException) -> bool:
-    return isinstance(exc, errors.ApiError) and exc.status == 404
-
-
 def when(moment: datetime.datetime | None) -> str:
     """A date as local time to the minute; an em dash when unknown."""
     if moment is None:
@@ -80,48 +45,24 @@ def when(moment: datetime.datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class Guarded(enum.Enum):
-    """Actions that would lock an admin out if taken on their own account."""
-
-    DISABLE = "disable"
-    DELETE = "delete"
-    RESET_PASSWORD = "reset_password"
-    SIGN_OUT = "sign_out"
-    LEAVE_ADMIN_GROUP = "leave_admin_group"
-
-
-def is_self(bridge: qt_bridge.SessionBridge, user: admin.User | str) -> bool:
-    """True when ``user`` (a user, or a username) is the signed-in admin."""
-    identity = bridge.identity
-    if identity is None:
-        return False
-    if isinstance(user, str):
-        return user == identity.username
-    return user.username == identity.username or (user.sub is not None and user.sub == identity.sub)
-
-
-def lockout_reason(action: Guarded) -> str:
-    """Why ``action`` is not offered on one's own account, for a tooltip or a label."""
-    reasons = {
-        Guarded.DISABLE: _translate(
-            "Admin", "You cannot disable your own account: you would be signed out for good."
-        ),
-        Guarded.DELETE: _translate("Admin", "You cannot delete your own account."),
-        Guarded.RESET_PASSWORD: _translate(
-            "Admin", "You cannot reset your own password here: it would sign you out."
-        ),
-        Guarded.SIGN_OUT: _translate(
-            "Admin", "You cannot sign yourself out everywhere from here: use Sign out."
-        ),
-        Guarded.LEAVE_ADMIN_GROUP: _translate(
-            "Admin", "You cannot remove yourself from the admin group: ask another admin."
-        ),
-    }
-    return reasons[action]
+def busy_bar(accessible_name: str) -> QtWidgets.QProgressBar:
+    """An indeterminate progress bar: something is under way."""
+    bar = QtWidgets.QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setAccessibleName(accessible_name)
+    return bar
 
 
 class MessageLine(QtWidgets.QLabel):
-    """The one place a panel says how its last action went (never a modal box)."""
+    """The one place a panel says how its last action went (never a modal box).
+
+    Signals:
+        forbidden(str): a failure shown here was the API refusing admin access (403);
+            the panel passes it on so the section can hide itself.
+    """
+
+    forbidden = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,7 +85,10 @@ class MessageLine(QtWidgets.QLabel):
         self._show(text, error=True)
 
     def show_failure(self, exc: BaseException) -> None:
-        self._show(admin.plain_message(exc), error=True)
+        text = messages.admin_failure(exc)
+        self._show(text, error=True)
+        if messages.is_forbidden(exc):
+            self.forbidden.emit(text)
 
     def clear_message(self) -> None:
         self._error = False
@@ -224,3 +168,46 @@ def group_menu_button(
 
     menu.aboutToShow.connect(fill)
     return button
+
+
+class Panel(QtWidgets.QWidget):
+    """A part of the Admin section: it acts through the session bridge, its background
+    calls end with it (:class:`~desktop_app.qt.tasks.TaskGroup`), and a 403 it meets is
+    passed on, so the section can hide itself.
+
+    Signals:
+        forbidden(str): the API refused admin access (403).
+    """
+
+    forbidden = QtCore.Signal(str)
+
+    def __init__(
+        self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._tasks = tasks.TaskGroup.of(self)
+
+    def _call_api(
+        self,
+        fn: Callable[[api_client.ApiClient], T],
+        on_result: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+        *,
+        name: str,
+    ) -> worker.Task[T]:
+        """``fn(api)`` through the bridge; the callbacks (bound methods) are held weakly
+        and dropped once this panel is gone."""
+        weakly = self._tasks.weakly
+        task = self._bridge.call_api(fn, weakly(on_result), weakly(on_error), name=name)
+        return self._tasks.track(task)
+
+    def acting(self) -> actions.Acting:
+        """Who acts, for the guards: the admin signed in now."""
+        return actions.Acting.of(self._bridge)
+
+    def message_line(self) -> MessageLine:
+        """A message line for this panel; a 403 it shows is passed on as ``forbidden``."""
+        line = MessageLine()
+        line.forbidden.connect(self.forbidden)
+        return line

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from desktop_app.api import admin, invites_csv
+from desktop_app.admin import export as csv_export
+from desktop_app.admin import invites
+from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.qt import messages, tasks, worker
 from desktop_app.ui.admin import bulk_dialog, common
 
 
@@ -43,7 +45,7 @@ class CsvTransfer(QtCore.QObject):
         self._choose_open_file = choose_open_file
         self._choose_save_file = choose_save_file
         self.import_dialog: bulk_dialog.ImportDialog | None = None
-        self._tasks = common.Tasks.of(self)
+        self._tasks = tasks.TaskGroup.of(self)
 
     def import_file(self, known_groups: Callable[[], Collection[str]]) -> None:
         """Ask for a CSV file, read and check it in a worker, then open the preview."""
@@ -56,22 +58,20 @@ class CsvTransfer(QtCore.QObject):
             return
         known = set(known_groups())
 
-        def read() -> list[invites_csv.InviteRow]:
-            return invites_csv.parse(Path(path).read_bytes(), known_groups=known)
+        def read() -> list[invites.InviteRow]:
+            return invites.parse(Path(path).read_bytes(), known_groups=known)
 
         self.busyChanged.emit("import", True)
-        self._tasks.track(
-            worker.run(read, on_result=self._show_preview, on_error=self._on_read_failed)
-        )
+        self._tasks.start(read, self._show_preview, self._on_read_failed, name="csv-import")
 
     def _on_read_failed(self, exc: BaseException) -> None:
         self.busyChanged.emit("import", False)
         if isinstance(exc, OSError):
             self.message.emit(self.tr("The file could not be read."), True)
         else:
-            self.message.emit(admin.plain_message(exc), True)
+            self.message.emit(messages.admin_failure(exc), True)
 
-    def _show_preview(self, rows: list[invites_csv.InviteRow]) -> None:
+    def _show_preview(self, rows: list[invites.InviteRow]) -> None:
         self.busyChanged.emit("import", False)
         if not rows:
             self.message.emit(self.tr("The file has no rows to invite."), True)
@@ -97,7 +97,7 @@ class CsvTransfer(QtCore.QObject):
         )
         if not path:
             return
-        text = invites_csv.export_users(users)
+        text = csv_export.users_csv(users)
         count = len(users)
 
         def write() -> None:

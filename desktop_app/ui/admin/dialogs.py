@@ -7,21 +7,22 @@ test drives them like a person: type, then click.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.qt import tasks
 from desktop_app.ui.admin import common
 
 _Checked = QtCore.Qt.CheckState
 
 
 class InviteDialog(QtWidgets.QDialog):
-    """Invite one user: username, email, name, groups. Sends the invite itself (in a
-    worker), stays open with the reason if the API refuses, closes when it is sent.
+    """Invite one user: username, email, name, groups. Sends the invite itself (the
+    table's invite action, in a worker), stays open with the reason if the API
+    refuses, closes when it is sent.
 
     Signals:
         invited(object): the new :class:`~desktop_app.api.admin.UserDetail`.
@@ -39,9 +40,8 @@ class InviteDialog(QtWidgets.QDialog):
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._task: worker.Task[Any] | None = None
         self._sending = False
-        self._tasks = common.Tasks.of(self)
+        self._tasks = tasks.TaskGroup.of(self)
         self.setWindowTitle(self.tr("Invite a user"))
         self.username = QtWidgets.QLineEdit()
         self.username.setAccessibleName(self.tr("Username"))
@@ -62,10 +62,7 @@ class InviteDialog(QtWidgets.QDialog):
             self.groups.addItem(item)
         self.groups.setMaximumHeight(120)
         self.message = common.MessageLine()
-        self.busy = QtWidgets.QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setAccessibleName(self.tr("Sending the invitation"))
+        self.busy = common.busy_bar(self.tr("Sending the invitation"))
         self.busy.hide()
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         self.send_button = self.buttons.addButton(
@@ -148,15 +145,17 @@ class InviteDialog(QtWidgets.QDialog):
         """Send the invitation in the background (no-op while a field is invalid)."""
         if self.problems() or self._sending:
             return
-        username, email = self.username.text(), self.email.text().strip()
-        name, groups = self.name.text().strip() or None, self.chosen_groups()
+        invitation = actions.Invitation(
+            self.email.text().strip(), self.name.text().strip() or None, tuple(self.chosen_groups())
+        )
+        step = actions.invite(self.username.text(), invitation)
         self._set_busy(True)
         self.message.clear_message()
-        self._task = self._tasks.track(
+        self._tasks.track(
             self._bridge.call_api(
-                lambda api: admin.invite_user(api, username, email, name=name, groups=groups),
-                self._on_sent,
-                self._on_failed,
+                step.run,
+                self._tasks.weakly(self._on_sent),
+                self._tasks.weakly(self._on_failed),
                 name="admin-invite",
             )
         )
@@ -173,7 +172,6 @@ class InviteDialog(QtWidgets.QDialog):
         self._validate()
 
     def _on_sent(self, detail: admin.UserDetail) -> None:
-        self._task = None
         self._set_busy(False)
         # Closed while sending: the user exists all the same, so still say so.
         self.invited.emit(detail)
@@ -182,7 +180,6 @@ class InviteDialog(QtWidgets.QDialog):
             self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._task = None
         self._set_busy(False)
         self.message.show_failure(exc)
         self.settled.emit()

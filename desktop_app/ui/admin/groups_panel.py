@@ -1,18 +1,21 @@
 """The Groups tab: every group with its member count, and the chosen group's members
 in a lazily paged table (a :class:`~desktop_app.models.users.UsersModel` paging
-``/admin/groups/{group}/members``), with add and remove.
+``/admin/groups/{group}/members``), with add and remove (the actions of
+:mod:`desktop_app.admin.actions`, guards included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import messages
 from desktop_app.ui.admin import common
 
 _View = QtWidgets.QAbstractItemView
@@ -29,7 +32,7 @@ def members_page(group: str) -> users_model.PageFn:
     return page
 
 
-class GroupsPanel(QtWidgets.QWidget):
+class GroupsPanel(common.Panel):
     """See the module docstring.
 
     Signals:
@@ -37,7 +40,6 @@ class GroupsPanel(QtWidgets.QWidget):
         membershipChanged(list): these usernames joined or left a group here.
     """
 
-    forbidden = QtCore.Signal(str)
     membershipChanged = QtCore.Signal(list)
 
     def __init__(
@@ -46,13 +48,11 @@ class GroupsPanel(QtWidgets.QWidget):
         groups: groups_model.GroupsModel,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
+        super().__init__(bridge, parent)
         self.groups_model = groups
         self.members_model: users_model.UsersModel | None = None
         self._group: str | None = None
-        self._busy = False
-        self._tasks = common.Tasks.of(self)
+        self._changing: tuple[list[str], str] | None = None  # names, what to say when done
         self.setAccessibleName(self.tr("Groups"))
         self.groups_view = QtWidgets.QTableView()
         self.groups_view.setAccessibleName(self.tr("Groups"))
@@ -90,29 +90,14 @@ class GroupsPanel(QtWidgets.QWidget):
         self.remove_button = QtWidgets.QPushButton(self.tr("Remove selected"))
         self.remove_button.setAccessibleName(self.tr("Remove the selected members"))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.message = common.MessageLine()
+        self.message = self.message_line()
 
-        left = QtWidgets.QWidget()
-        left_layout = QtWidgets.QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.groups_status, 1)
-        top.addWidget(self.refresh_button)
-        left_layout.addLayout(top)
-        left_layout.addWidget(self.groups_view, 1)
-        right = QtWidgets.QWidget()
-        right_layout = QtWidgets.QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        heading = QtWidgets.QHBoxLayout()
-        heading.addWidget(self.members_title, 1)
-        heading.addWidget(self.members_count)
-        right_layout.addLayout(heading)
-        right_layout.addWidget(self.members_view, 1)
-        edit = QtWidgets.QHBoxLayout()
-        edit.addWidget(self.add_name, 1)
-        edit.addWidget(self.add_button)
-        edit.addWidget(self.remove_button)
-        right_layout.addLayout(edit)
+        left = _column(_row(self.groups_status, self.refresh_button), self.groups_view)
+        right = _column(
+            _row(self.members_title, self.members_count),
+            self.members_view,
+            _row(self.add_name, self.add_button, self.remove_button),
+        )
         splitter = QtWidgets.QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -179,7 +164,7 @@ class GroupsPanel(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_groups_failed(self, exc: BaseException) -> None:
         self._on_groups_changed()
-        self._report(exc)
+        self.message.show_failure(exc)
 
     def _on_group_chosen(self, current: QtCore.QModelIndex, _previous: object) -> None:
         group = self.groups_model.group(current.row()) if current.isValid() else None
@@ -226,7 +211,7 @@ class GroupsPanel(QtWidgets.QWidget):
 
     def _on_members_failed(self, exc: BaseException) -> None:
         self._update_members()
-        self._report(exc)
+        self.message.show_failure(exc)
 
     # -- membership ------------------------------------------------------------------------
 
@@ -237,16 +222,25 @@ class GroupsPanel(QtWidgets.QWidget):
         rows = sorted({i.row() for i in self.members_view.selectionModel().selectedRows()})
         return [u for u in (model.user(r) for r in rows) if u is not None]
 
+    def _removals(self) -> list[actions.Step]:
+        """Removing each selected member from the shown group, as the guards judge it."""
+        if self._group is None:
+            return []
+        members = self.selected_members()
+        return actions.plan(actions.REMOVE_FROM_GROUP, members, self.acting(), group=self._group)
+
     def removal_blocked(self) -> str | None:
         """Why the selected members cannot be removed (the admin leaving the admin group)."""
-        if self._group != self._bridge.profile.admin_group:
-            return None
-        if any(common.is_self(self._bridge, user) for user in self.selected_members()):
-            return common.lockout_reason(common.Guarded.LEAVE_ADMIN_GROUP)
-        return None
+        refused = next((step.refused for step in self._removals() if step.refused), None)
+        return messages.admin_text(refused) if refused else None
+
+    @property
+    def is_busy(self) -> bool:
+        """A membership change is under way (one at a time)."""
+        return self._changing is not None
 
     def _update_buttons(self, *_args: object) -> None:
-        ready = self._group is not None and not self._busy
+        ready = self._group is not None and not self.is_busy
         self.add_name.setEnabled(ready)
         self.add_button.setEnabled(ready and bool(self.add_name.text().strip()))
         blocked = self.removal_blocked()
@@ -255,66 +249,81 @@ class GroupsPanel(QtWidgets.QWidget):
 
     def add_member(self, username: str) -> None:
         group = self._group
-        if group is None or self._busy:
+        if group is None or self.is_busy:
             return
         try:
             admin.check_name(username)
         except ValueError as exc:
             self.message.show_error(str(exc))
             return
-        self._change(
-            [username],
-            lambda api: admin.add_to_group(api, username, group),
-            self.tr("{user} added to {group}.").format(user=username, group=group),
-        )
+        step = actions.step(actions.ADD_TO_GROUP, username, self.acting(), group=group)
+        self._change([step], messages.action_done(step))
 
     def remove_selected(self) -> None:
-        group = self._group
-        names = [user.username for user in self.selected_members()]
-        if group is None or not names or self._busy or self.removal_blocked():
+        steps = self._removals()
+        if not steps or self.is_busy or any(step.refused for step in steps):
             return
-
-        def remove(api: admin.JsonCaller) -> None:
-            for name in names:
-                admin.remove_from_group(api, name, group)
-
         self._change(
-            names,
-            remove,
-            self.tr("{n} member(s) removed from {group}.").format(n=len(names), group=group),
+            steps,
+            self.tr("{n} member(s) removed from {group}.").format(n=len(steps), group=self._group),
         )
 
-    def _change(
-        self, names: list[str], call: Callable[[admin.JsonCaller], object], done: str
-    ) -> None:
-        self._busy = True
+    def _change(self, steps: list[actions.Step], done: str) -> None:
+        """Run ``steps`` in order in one call (the first failure stops the rest), then
+        read the groups and members again, whichever way it went."""
+        self._changing = ([step.username for step in steps], done)
         self._update_buttons()
+        self._call_api(
+            functools.partial(actions.run_all, steps=steps),
+            self._on_changed,
+            self._on_change_failed,
+            name="admin-membership",
+        )
 
-        def finished() -> None:
-            self._busy = False
-            self.groups_model.refresh()
-            if self.members_model is not None:
-                self.members_model.refresh()
-            self.membershipChanged.emit(names)
+    def _on_changed(self, _value: object) -> None:
+        assert self._changing is not None  # set by _change until its one callback runs
+        self.add_name.clear()
+        self.message.show_info(self._changing[1])
+        self._finish_change()
 
-        def succeeded(_value: object) -> None:
-            self.add_name.clear()
-            self.message.show_info(done)
-            finished()
-
-        def failed(exc: BaseException) -> None:
-            self._report(exc)
-            finished()
-
-        self._tasks.track(self._bridge.call_api(call, succeeded, failed, name="admin-membership"))
-
-    def _report(self, exc: BaseException) -> None:
+    def _on_change_failed(self, exc: BaseException) -> None:
         self.message.show_failure(exc)
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
+        self._finish_change()
+
+    def _finish_change(self) -> None:
+        changing, self._changing = self._changing, None
+        assert changing is not None
+        self._update_buttons()
+        self.groups_model.refresh()
+        if self.members_model is not None:
+            self.members_model.refresh()
+        self.membershipChanged.emit(changing[0])
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.key() == QtCore.Qt.Key.Key_Delete and self.members_view.hasFocus():
             self.remove_selected()
             return
         super().keyPressEvent(event)
+
+
+def _row(first: QtWidgets.QWidget, *rest: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+    """``first`` takes the room left; ``rest`` keep their size."""
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(first, 1)
+    for widget in rest:
+        row.addWidget(widget)
+    return row
+
+
+def _column(
+    top: QtWidgets.QLayout, body: QtWidgets.QWidget, bottom: QtWidgets.QLayout | None = None
+) -> QtWidgets.QWidget:
+    """``top`` above ``body`` (which takes the room left), and ``bottom`` below."""
+    column = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addLayout(top)
+    layout.addWidget(body, 1)
+    if bottom is not None:
+        layout.addLayout(bottom)
+    return column

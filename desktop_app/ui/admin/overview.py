@@ -1,25 +1,22 @@
 """The Overview tab: users by status and by group as bar charts, and the invitations
 still pending after N days, each with a one-click Resend.
 
-The numbers come from one background pass over every user (``list_users`` page by
-page, then ``list_groups``); a newer refresh, or the tab going away, stops an older
-pass between pages.
+The numbers come from one background pass over every user
+(:func:`desktop_app.admin.snapshot.fetch_snapshot`); a newer refresh, or the tab
+going away, stops an older pass between pages.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.api import admin
+from desktop_app.admin import actions
+from desktop_app.admin import snapshot as admin_snapshot
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common
 
 DEFAULT_PENDING_DAYS = 7
@@ -28,68 +25,6 @@ Clock = Callable[[], datetime.datetime]
 
 def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
-
-
-class SupersededError(Exception):
-    """A newer refresh started; this pass stopped between pages."""
-
-
-class _Stop:
-    """The current pass's stop event; a plain object so ``destroyed`` can reach it."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def renew(self) -> threading.Event:
-        self.event.set()
-        self.event = threading.Event()
-        return self.event
-
-    def set(self, *_args: object) -> None:
-        self.event.set()
-
-
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    users: tuple[admin.User, ...]
-    groups: tuple[admin.Group, ...]
-
-
-def fetch_snapshot(api: admin.JsonCaller, stop: threading.Event) -> Snapshot:
-    """Every user (all pages) and every group; raises :class:`SupersededError` if stopped."""
-    users: list[admin.User] = []
-    token: str | None = None
-    while True:
-        if stop.is_set():
-            raise SupersededError
-        page = admin.list_users(api, next_token=token)
-        users.extend(page.users)
-        token = page.next_token
-        if token is None:
-            break
-    return Snapshot(tuple(users), admin.list_groups(api))
-
-
-def by_status(users: Iterable[admin.User]) -> list[tuple[str, int]]:
-    """(status, count), most common first (ties by name)."""
-    counts = Counter(user.status for user in users)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def pending_invitations(
-    users: Iterable[admin.User], days: int, now: datetime.datetime
-) -> list[admin.User]:
-    """Users still FORCE_CHANGE_PASSWORD whose invitation is at least ``days`` old,
-    oldest first."""
-    cutoff = now - datetime.timedelta(days=days)
-    found = [
-        user
-        for user in users
-        if user.status == common.PENDING_STATUS
-        and user.created_at is not None
-        and user.created_at <= cutoff
-    ]
-    return sorted(found, key=lambda user: (user.created_at, user.username))
 
 
 class BarChart(QtWidgets.QWidget):
@@ -162,7 +97,7 @@ class BarChart(QtWidgets.QWidget):
             painter.drawText(label_width + length + 4, top + metrics.ascent() + 3, str(value))
 
 
-class OverviewPanel(QtWidgets.QWidget):
+class OverviewPanel(common.Panel):
     """See the module docstring. ``now`` is the clock invitations are aged against.
 
     Signals:
@@ -170,7 +105,6 @@ class OverviewPanel(QtWidgets.QWidget):
         loaded(): a refresh finished and the charts show it.
     """
 
-    forbidden = QtCore.Signal(str)
     loaded = QtCore.Signal()
 
     def __init__(
@@ -180,26 +114,21 @@ class OverviewPanel(QtWidgets.QWidget):
         now: Clock = _utc_now,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
+        super().__init__(bridge, parent)
         self._now = now
-        self._snapshot: Snapshot | None = None
-        self._task: worker.Task[Any] | None = None
-        self._stop = _Stop()
-        self._tasks = common.Tasks.of(self)
+        self._snapshot: admin_snapshot.Snapshot | None = None
+        self._counting = tasks.TaskSlot()
+        self._stop = self._tasks.stop_flag()  # set by cancel_all, when the tab goes away
         self.setAccessibleName(self.tr("Overview"))
         self.summary = QtWidgets.QLabel()
         self.summary.setAccessibleName(self.tr("Summary"))
-        self.busy = QtWidgets.QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
+        self.busy = common.busy_bar(self.tr("Loading"))
         self.busy.setMaximumWidth(100)
-        self.busy.setAccessibleName(self.tr("Loading"))
         self.busy.hide()
         self.refresh_button = QtWidgets.QPushButton(self.tr("Refresh"))
         self.refresh_button.setAccessibleName(self.tr("Refresh the overview"))
         self.refresh_button.clicked.connect(self.refresh)
-        self.message = common.MessageLine()
+        self.message = self.message_line()
         self.status_chart = BarChart(self.tr("Users by status"))
         self.group_chart = BarChart(self.tr("Users by group"))
         self.days = QtWidgets.QSpinBox()
@@ -241,31 +170,28 @@ class OverviewPanel(QtWidgets.QWidget):
         layout.addLayout(charts)
         layout.addLayout(days_row)
         layout.addWidget(self.pending, 1)
-        self.destroyed.connect(self._stop.set)
 
     @property
-    def snapshot(self) -> Snapshot | None:
+    def snapshot(self) -> admin_snapshot.Snapshot | None:
         return self._snapshot
 
     @property
     def is_loading(self) -> bool:
-        return self._task is not None
+        return self._counting.busy
 
     def ensure_loaded(self) -> None:
-        if self._snapshot is None and self._task is None:
+        if self._snapshot is None and not self._counting.busy:
             self.refresh()
 
     def refresh(self) -> None:
         """Count everything again in the background (an older pass is stopped)."""
-        if self._task is not None:
-            self._task.cancel()
         stop = self._stop.renew()
         self.busy.show()
         self.refresh_button.setEnabled(False)
         self.summary.setText(self.tr("Counting users\N{HORIZONTAL ELLIPSIS}"))
-        self._task = self._tasks.track(
-            self._bridge.call_api(
-                lambda api: fetch_snapshot(api, stop),
+        self._counting.replace(
+            self._call_api(
+                lambda api: admin_snapshot.fetch_snapshot(api, stop),
                 self._on_snapshot,
                 self._on_failed,
                 name="admin-overview",
@@ -273,22 +199,22 @@ class OverviewPanel(QtWidgets.QWidget):
         )
 
     def _done(self) -> None:
-        self._task = None
+        self._counting.clear()
         self.busy.hide()
         self.refresh_button.setEnabled(True)
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
+    def _on_snapshot(self, counted: admin_snapshot.Snapshot) -> None:
         self._done()
-        self._snapshot = snapshot
+        self._snapshot = counted
         self.message.clear_message()
         self.summary.setText(
             self.tr("{users} users in {groups} groups.").format(
-                users=len(snapshot.users), groups=len(snapshot.groups)
+                users=len(counted.users), groups=len(counted.groups)
             )
         )
-        self.status_chart.set_bars(by_status(snapshot.users))
+        self.status_chart.set_bars(admin_snapshot.by_status(counted.users))
         self.group_chart.set_bars(
-            sorted(((g.name, g.member_count) for g in snapshot.groups), key=lambda b: -b[1])
+            sorted(((g.name, g.member_count) for g in counted.groups), key=lambda b: -b[1])
         )
         self._show_pending()
         self.loaded.emit()
@@ -297,8 +223,6 @@ class OverviewPanel(QtWidgets.QWidget):
         self._done()
         self.summary.setText("")
         self.message.show_failure(exc)
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
 
     def pending_usernames(self) -> list[str]:
         cells = (self.pending.item(row, 0) for row in range(self.pending.rowCount()))
@@ -306,9 +230,10 @@ class OverviewPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _show_pending(self, *_args: object) -> None:
-        snapshot = self._snapshot
+        counted = self._snapshot
         now = self._now()
-        users = pending_invitations(snapshot.users, self.days.value(), now) if snapshot else []
+        days = self.days.value()
+        users = admin_snapshot.pending_invitations(counted.users, days, now) if counted else []
         self.pending.setRowCount(len(users))
         self.resend_buttons = {}
         for row, user in enumerate(users):
@@ -332,32 +257,19 @@ class OverviewPanel(QtWidgets.QWidget):
         if button is not None:
             button.setEnabled(False)
             button.setText(self.tr("Sending\N{HORIZONTAL ELLIPSIS}"))
+        step = actions.step(actions.RESEND_INVITATION, username, self.acting())
 
         def sent(_value: object) -> None:
-            self.message.show_info(
-                self.tr("Invitation sent again to {user}.").format(user=username)
-            )
+            self.message.show_info(messages.action_done(step))
             target = self.resend_buttons.get(username)
             if target is not None:
                 target.setText(self.tr("Sent"))
 
         def failed(exc: BaseException) -> None:
-            self._on_resend_failed(username, exc)
+            self.message.show_failure(exc)
+            target = self.resend_buttons.get(username)
+            if target is not None:
+                target.setEnabled(True)
+                target.setText(self.tr("Resend"))
 
-        self._tasks.track(
-            self._bridge.call_api(
-                lambda api: admin.resend_invitation(api, username),
-                sent,
-                failed,
-                name="admin-resend",
-            )
-        )
-
-    def _on_resend_failed(self, username: str, exc: BaseException) -> None:
-        self.message.show_failure(exc)
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
-        button = self.resend_buttons.get(username)
-        if button is not None:
-            button.setEnabled(True)
-            button.setText(self.tr("Resend"))
+        self._tasks.track(self._bridge.call_api(step.run, sent, failed, name="admin-resend"))

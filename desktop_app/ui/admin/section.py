@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app.models import groups as groups_model
 from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import messages
 from desktop_app.ui.admin import common, groups_panel, overview, users_panel
 
 
@@ -85,7 +86,7 @@ class AdminSection(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_groups_failed(self, exc: BaseException) -> None:
-        if common.is_forbidden(exc):
+        if messages.is_forbidden(exc):
             self._on_forbidden("")
 
     @QtCore.Slot(str)

@@ -1,28 +1,36 @@
 """The detail pane: one user's attributes, status, dates and groups, with the actions.
 
 It loads the user with ``admin.get_user`` in the background (a newer selection drops
-an older answer), runs one action at a time through the bridge, and after every
-action, successful or not, reloads the user so what is shown matches the server.
-Actions that would lock the signed-in admin out are disabled with the reason.
+an older answer) and binds its buttons to the actions of
+:mod:`desktop_app.admin.actions`: one runs at a time through the bridge, and after
+every action, successful or not, the user is read again so what is shown matches the
+server. An action a guard refuses on the shown user (the signed-in admin's own
+account) is disabled, with the guard's reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.models import groups as groups_model
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import worker
+from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common, dialogs, user_card
 
-Guarded = common.Guarded
+#: The guarded actions the pane offers on the user as a whole (groups: on the chips).
+GUARDED = (
+    actions.DISABLE,
+    actions.DELETE,
+    actions.RESET_PASSWORD,
+    actions.SIGN_OUT_EVERYWHERE,
+)
 
 
-class UserDetailPane(QtWidgets.QWidget):
+class UserDetailPane(common.Panel):
     """See the module docstring.
 
     Signals:
@@ -38,7 +46,6 @@ class UserDetailPane(QtWidgets.QWidget):
     userRemoved = QtCore.Signal(str)
     groupsChanged = QtCore.Signal()
     message = QtCore.Signal(str, bool)
-    forbidden = QtCore.Signal(str)
 
     def __init__(
         self,
@@ -46,14 +53,13 @@ class UserDetailPane(QtWidgets.QWidget):
         groups: groups_model.GroupsModel,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
+        super().__init__(bridge, parent)
         self._groups = groups
         self._username: str | None = None
         self._detail: admin.UserDetail | None = None
-        self._load_task: worker.Task[Any] | None = None
-        self._tasks = common.Tasks.of(self)
-        self._busy = False
+        self._load = tasks.TaskSlot()
+        self._loading: str | None = None  # the username the load in flight is for
+        self._running: actions.Step | None = None  # the action in flight
         self.delete_dialog: dialogs.DeleteDialog | None = None
         self.setAccessibleName(self.tr("User details"))
         self._build()
@@ -65,42 +71,33 @@ class UserDetailPane(QtWidgets.QWidget):
     def _build(self) -> None:
         self.placeholder = QtWidgets.QLabel(self.tr("Select a user to see the details."))
         self.placeholder.setWordWrap(True)
-        self.busy = QtWidgets.QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
+        self.busy = common.busy_bar(self.tr("Working"))
         self.busy.setMaximumHeight(6)
-        self.busy.setAccessibleName(self.tr("Working"))
         self.card = user_card.UserCard()
-        self.card.removeGroup.connect(self.remove_group)
+        self.card.removeGroup.connect(self._on_chip_removed)
         self.group_choice = QtWidgets.QComboBox()
         self.group_choice.setAccessibleName(self.tr("Group to add the user to"))
-        self.add_group_button = QtWidgets.QPushButton(self.tr("Add to group"))
-        self.add_group_button.clicked.connect(
-            lambda: self.add_group(self.group_choice.currentText())
+        self.add_group_button = QtWidgets.QPushButton(
+            messages.admin_text(actions.ADD_TO_GROUP.words.label)
         )
+        self.add_group_button.clicked.connect(self._on_add_group_clicked)
         add_row = QtWidgets.QHBoxLayout()
         add_row.addWidget(self.group_choice, 1)
         add_row.addWidget(self.add_group_button)
         self.card.form.addRow("", add_row)
 
-        self.resend_button = self._action(self.tr("Resend invitation"), self.resend_invitation)
-        self.toggle_button = self._action(self.tr("Disable"), self.toggle_enabled)
-        self.reset_button = self._action(self.tr("Reset password"), self.reset_password)
-        self.sign_out_button = self._action(
-            self.tr("Sign out everywhere"), self.sign_out_everywhere
+        self.resend_button = self._button(actions.RESEND_INVITATION)
+        self.toggle_button = self._button(actions.DISABLE, self.toggle_enabled)
+        self.reset_button = self._button(actions.RESET_PASSWORD)
+        self.sign_out_button = self._button(actions.SIGN_OUT_EVERYWHERE)
+        # The ellipsis: Delete asks first (the username typed) before it acts.
+        self.delete_button = self._button(
+            actions.DELETE, self.ask_delete, "\N{HORIZONTAL ELLIPSIS}"
         )
-        self.delete_button = self._action(self.tr("Delete\N{HORIZONTAL ELLIPSIS}"), self.ask_delete)
-        actions = QtWidgets.QGridLayout()
-        for i, button in enumerate(
-            (
-                self.toggle_button,
-                self.reset_button,
-                self.sign_out_button,
-                self.delete_button,
-                self.resend_button,
-            )
-        ):
-            actions.addWidget(button, i // 3, i % 3)
+        grid = QtWidgets.QGridLayout()
+        in_order = (self.toggle_button, self.reset_button, self.sign_out_button)
+        for i, button in enumerate((*in_order, self.delete_button, self.resend_button)):
+            grid.addWidget(button, i // 3, i % 3)
         self.lockout_note = QtWidgets.QLabel()
         self.lockout_note.setWordWrap(True)
         self.lockout_note.setAccessibleName(self.tr("Why some actions are unavailable"))
@@ -108,7 +105,7 @@ class UserDetailPane(QtWidgets.QWidget):
         self.body = QtWidgets.QWidget()
         body = QtWidgets.QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
-        self.card.extra.addLayout(actions)
+        self.card.extra.addLayout(grid)
         self.card.extra.addWidget(self.lockout_note)
         body.addWidget(self.card, 1)
         layout = QtWidgets.QVBoxLayout(self)
@@ -116,10 +113,14 @@ class UserDetailPane(QtWidgets.QWidget):
         layout.addWidget(self.placeholder)
         layout.addWidget(self.body, 1)
 
-    def _action(self, text: str, slot: Callable[[], object]) -> QtWidgets.QPushButton:
+    def _button(
+        self, action: actions.Action, slot: Callable[[], object] | None = None, suffix: str = ""
+    ) -> QtWidgets.QPushButton:
+        """A button for ``action``: it takes it (or calls ``slot``, which asks first)."""
+        text = messages.admin_text(action.words.label) + suffix
         button = QtWidgets.QPushButton(text)
         button.setAccessibleName(text)
-        button.clicked.connect(lambda: slot())
+        button.clicked.connect(slot if slot is not None else lambda: self.take(action))
         return button
 
     # -- what is shown ---------------------------------------------------------------------
@@ -134,10 +135,11 @@ class UserDetailPane(QtWidgets.QWidget):
 
     @property
     def is_busy(self) -> bool:
-        return self._busy
+        """An action is under way (one at a time)."""
+        return self._running is not None
 
     def is_loading(self) -> bool:
-        return self._load_task is not None
+        return self._load.busy
 
     def group_chips(self) -> list[str]:
         return [chip.name for chip in self.card.chips()]
@@ -151,7 +153,7 @@ class UserDetailPane(QtWidgets.QWidget):
             return
         self._username = username
         self._detail = None
-        self._cancel_load()
+        self._load.cancel()
         if placeholder is not None:
             self.placeholder.setText(placeholder)
         else:
@@ -163,91 +165,96 @@ class UserDetailPane(QtWidgets.QWidget):
     def reload(self) -> None:
         """Fetch the shown user again."""
         if self._username is not None:
-            self._load(self._username)
+            self._start_load(self._username)
 
-    def _cancel_load(self) -> None:
-        if self._load_task is not None:
-            self._load_task.cancel()
-            self._load_task = None
-
-    def _load(self, username: str) -> None:
-        self._cancel_load()
-        self._load_task = self._tasks.track(
-            self._bridge.call_api(
+    def _start_load(self, username: str) -> None:
+        self._loading = username
+        self._load.replace(
+            self._call_api(
                 lambda api: admin.get_user(api, username),
                 self._on_loaded,
-                lambda exc: self._on_load_failed(username, exc),
+                self._on_load_failed,
                 name="admin-get-user",
             )
         )
         self._update_busy()
 
     def _on_loaded(self, detail: admin.UserDetail) -> None:
-        self._load_task = None
+        self._load.clear()
         if detail.username == self._username:
             self._detail = detail
             self._show()
         self._update_busy()
         self.userChanged.emit(detail)
 
-    def _on_load_failed(self, username: str, exc: BaseException) -> None:
-        self._load_task = None
+    def _on_load_failed(self, exc: BaseException) -> None:
+        username = self._loading
+        self._load.clear()
         self._update_busy()
-        if common.is_gone(exc):
+        if messages.is_gone(exc) and username is not None:
             if username == self._username:
                 self.show_user(None)
             self.userRemoved.emit(username)
             return
         self._report(exc)
 
+    def _step(self, action: actions.Action, group: str | None = None) -> actions.Step | None:
+        """``action`` on the shown user, as the guards judge it; None while none is shown."""
+        if self._detail is None:
+            return None
+        return actions.step(action, self._detail, self.acting(), group=group)
+
     def _show(self) -> None:
         self.placeholder.setVisible(self._username is None)
         self.body.setVisible(self._username is not None)
-        mine = self._detail is not None and common.is_self(self._bridge, self._detail)
-        blocked = (
-            {self._bridge.profile.admin_group: common.lockout_reason(Guarded.LEAVE_ADMIN_GROUP)}
-            if mine
-            else {}
-        )
+        refused = (self._step(actions.REMOVE_FROM_GROUP, g) for g in self._groups_shown())
+        blocked = {
+            step.group: messages.admin_text(step.refused)
+            for step in refused
+            if step is not None and step.group is not None and step.refused
+        }
         self.card.show_user(self._username, self._detail, blocked)
         self._fill_group_choices()
 
+    def _groups_shown(self) -> tuple[str, ...]:
+        return self._detail.groups if self._detail is not None else ()
+
     @QtCore.Slot()
     def _fill_group_choices(self, *_args: object) -> None:
-        current = set(self._detail.groups) if self._detail is not None else set()
+        current = set(self._groups_shown())
         names = [g.name for g in self._groups.groups if g.name not in current]
         self.group_choice.clear()
         self.group_choice.addItems(names)
         self._update_actions()
 
-    def blocked_reasons(self) -> dict[Guarded, str]:
-        """The guarded actions unavailable for the shown user (the admin's own account)."""
-        if self._detail is None or not common.is_self(self._bridge, self._detail):
-            return {}
-        guarded = (Guarded.DISABLE, Guarded.DELETE, Guarded.RESET_PASSWORD, Guarded.SIGN_OUT)
-        return {g: common.lockout_reason(g) for g in guarded}
+    def blocked_reasons(self) -> dict[actions.Action, str]:
+        """The actions of :data:`GUARDED` refused on the shown user (the admin's own
+        account), each with the reason as shown."""
+        steps = (self._step(action) for action in GUARDED)
+        return {
+            step.action: messages.admin_text(step.refused)
+            for step in steps
+            if step is not None and step.refused
+        }
 
     def _update_actions(self) -> None:
         detail = self._detail
-        ready = detail is not None and not self._busy
+        ready = detail is not None and not self.is_busy
         blocked = self.blocked_reasons()
-        enabled = detail is not None and detail.enabled
-        self.toggle_button.setText(
-            self.tr("Disable") if enabled or not detail else self.tr("Enable")
-        )
+        toggle = actions.ENABLE if detail is not None and not detail.enabled else actions.DISABLE
+        self.toggle_button.setText(messages.admin_text(toggle.words.label))
         self.toggle_button.setAccessibleName(self.toggle_button.text())
-        pending = detail is not None and detail.status == common.PENDING_STATUS
+        pending = detail is not None and actions.invitation_pending(detail)
         self.resend_button.setVisible(pending)
         self.resend_button.setEnabled(ready and pending)
-        self.toggle_button.setEnabled(ready and not (enabled and Guarded.DISABLE in blocked))
         for button, action in (
-            (self.reset_button, Guarded.RESET_PASSWORD),
-            (self.sign_out_button, Guarded.SIGN_OUT),
-            (self.delete_button, Guarded.DELETE),
+            (self.toggle_button, toggle),
+            (self.reset_button, actions.RESET_PASSWORD),
+            (self.sign_out_button, actions.SIGN_OUT_EVERYWHERE),
+            (self.delete_button, actions.DELETE),
         ):
             button.setEnabled(ready and action not in blocked)
             button.setToolTip(blocked.get(action, ""))
-        self.toggle_button.setToolTip(blocked.get(Guarded.DISABLE, "") if enabled else "")
         self.add_group_button.setEnabled(ready and self.group_choice.count() > 0)
         self.group_choice.setEnabled(ready)
         self.card.set_actions_enabled(ready)
@@ -262,41 +269,41 @@ class UserDetailPane(QtWidgets.QWidget):
         self.lockout_note.setVisible(bool(blocked))
 
     def _update_busy(self) -> None:
-        self.busy.setVisible(self._busy or self._load_task is not None)
+        self.busy.setVisible(self.is_busy or self._load.busy)
         self._update_actions()
 
     # -- actions ---------------------------------------------------------------------------
 
-    def resend_invitation(self) -> None:
-        self._act(admin.resend_invitation, self.tr("Invitation sent again to {user}."))
+    def take(self, action: actions.Action, group: str | None = None) -> None:
+        """Run ``action`` on the shown user (``group``: for a group action), unless a
+        guard refuses it (its button is disabled then, with the reason)."""
+        step = self._step(action, group)
+        if step is not None and not step.refused:
+            self._act(step)
 
     def toggle_enabled(self) -> None:
-        if self._detail is None:
-            return
-        if self._detail.enabled:
-            if Guarded.DISABLE in self.blocked_reasons():
-                return
-            self._act(admin.disable_user, self.tr("{user} is disabled."))
-        else:
-            self._act(admin.enable_user, self.tr("{user} is enabled."))
+        if self._detail is not None:
+            self.take(actions.DISABLE if self._detail.enabled else actions.ENABLE)
 
-    def reset_password(self) -> None:
-        if Guarded.RESET_PASSWORD not in self.blocked_reasons():
-            self._act(admin.reset_password, self.tr("{user} must reset their password."))
+    @QtCore.Slot()
+    def _on_add_group_clicked(self) -> None:
+        if self.group_choice.currentText():
+            self.take(actions.ADD_TO_GROUP, self.group_choice.currentText())
 
-    def sign_out_everywhere(self) -> None:
-        if Guarded.SIGN_OUT not in self.blocked_reasons():
-            self._act(admin.sign_out_everywhere, self.tr("{user} is signed out everywhere."))
+    @QtCore.Slot(str)
+    def _on_chip_removed(self, group: str) -> None:
+        self.take(actions.REMOVE_FROM_GROUP, group)
 
     def ask_delete(self) -> dialogs.DeleteDialog | None:
         """Open the confirmation (type the username); deleting follows its Delete button."""
-        if self._detail is None or Guarded.DELETE in self.blocked_reasons() or self._busy:
+        step = self._step(actions.DELETE)
+        if step is None or step.refused or self.is_busy:
             return None
         if self.delete_dialog is not None:
             self.delete_dialog.raise_()
             return self.delete_dialog
-        dialog = dialogs.DeleteDialog(self._detail.username, self)
-        dialog.accepted.connect(lambda: self._delete(dialog.username))
+        dialog = dialogs.DeleteDialog(step.username, self)
+        dialog.accepted.connect(lambda: self._act(step))
         dialog.finished.connect(self._on_delete_dialog_closed)
         self.delete_dialog = dialog
         dialog.open()
@@ -308,88 +315,60 @@ class UserDetailPane(QtWidgets.QWidget):
             self.delete_dialog.deleteLater()
             self.delete_dialog = None
 
-    def _delete(self, username: str) -> None:
-        self._act(admin.delete_user, self.tr("{user} was deleted."), username=username, gone=True)
-
-    def add_group(self, group: str) -> None:
-        if group:
-            self._act(
-                lambda api, user: admin.add_to_group(api, user, group),
-                self.tr("{user} added to {group}."),
-                group=group,
-            )
-
-    def remove_group(self, group: str) -> None:
-        if self._detail is None:
+    def _act(self, step: actions.Step) -> None:
+        """Run ``step``; say how it went; read the user again either way."""
+        if self.is_busy:
             return
-        if group == self._bridge.profile.admin_group and common.is_self(self._bridge, self._detail):
-            return
-        self._act(
-            lambda api, user: admin.remove_from_group(api, user, group),
-            self.tr("{user} removed from {group}."),
-            group=group,
-        )
-
-    def _act(
-        self,
-        call: Callable[[admin.JsonCaller, str], object],
-        done: str,
-        *,
-        username: str | None = None,
-        gone: bool = False,
-        group: str | None = None,
-    ) -> None:
-        """Run ``call(api, username)``; say how it went; reload the user either way."""
-        target = username or self._username
-        if target is None or self._busy:
-            return
-        self._busy = True
+        self._running = step
         self._update_busy()
+        self._call_api(step.run, self._on_done, self._on_failed, name="admin-user-action")
 
-        def succeeded(_value: object) -> None:
-            self._finish(changed_groups=group is not None)
-            self.message.emit(done.format(user=target, group=group or ""), False)
-            if gone:
-                if target == self._username:
-                    self.show_user(None)
-                self.userRemoved.emit(target)
-            elif target == self._username:
-                self._load(target)
-            else:
-                self._refresh_other(target)
+    def _on_done(self, _value: object) -> None:
+        step = self._finish()
+        self.message.emit(messages.action_done(step), False)
+        if actions.Refresh.GONE in step.action.refresh:
+            if step.username == self._username:
+                self.show_user(None)
+            self.userRemoved.emit(step.username)
+        elif actions.Refresh.USER in step.action.refresh:
+            self._reread(step.username)
 
-        def failed(exc: BaseException) -> None:
-            self._finish(changed_groups=group is not None)
-            self._report(exc)
-            # The server may have changed part of it (or the user is gone): show the truth.
-            if target == self._username:
-                self._load(target)
-            else:
-                self._refresh_other(target)
+    def _on_failed(self, exc: BaseException) -> None:
+        step = self._finish()
+        self._report(exc)
+        # The server may have changed part of it (or the user is gone): show the truth.
+        self._reread(step.username)
 
-        self._tasks.track(
-            self._bridge.call_api(
-                lambda api: call(api, target), succeeded, failed, name="admin-user-action"
-            )
-        )
-
-    def _finish(self, *, changed_groups: bool) -> None:
-        self._busy = False
+    def _finish(self) -> actions.Step:
+        step, self._running = self._running, None
+        assert step is not None  # set by _act until its one callback runs
         self._update_busy()
-        if changed_groups:
+        if actions.Refresh.GROUPS in step.action.refresh:
             self.groupsChanged.emit()
+        return step
 
-    def _refresh_other(self, username: str) -> None:
-        self._tasks.track(
-            self._bridge.call_api(
-                lambda api: admin.get_user(api, username),
-                self.userChanged.emit,
-                lambda exc: self.userRemoved.emit(username) if common.is_gone(exc) else None,
-                name="admin-get-user",
-            )
+    def _reread(self, username: str) -> None:
+        if username == self._username:
+            self._start_load(username)
+            return
+        self._call_api(
+            lambda api: actions.reread(api, [username]),
+            self._on_reread,
+            self._on_reread_failed,
+            name="admin-get-user",
         )
+
+    def _on_reread(self, result: actions.Reread) -> None:
+        for user in result.found:
+            self.userChanged.emit(user)
+        for username in result.gone:
+            self.userRemoved.emit(username)
+
+    def _on_reread_failed(self, _exc: BaseException) -> None:
+        return None  # a user no longer shown: their row stays as it was, nothing to say
 
     def _report(self, exc: BaseException) -> None:
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
-        self.message.emit(admin.plain_message(exc), True)
+        text = messages.admin_failure(exc)
+        if messages.is_forbidden(exc):
+            self.forbidden.emit(text)
+        self.message.emit(text, True)

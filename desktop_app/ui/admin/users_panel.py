@@ -2,9 +2,11 @@
 CSV import and export.
 
 The table is a :class:`~desktop_app.models.users.UsersModel` (it fetches pages in a
-worker as the view scrolls); the search box is debounced and runs server-side; every
-action runs in the background and then refreshes exactly the rows it touched. The
-outcome of the last action is one line under the toolbar, never a modal box.
+worker as the view scrolls); the search box is debounced and runs server-side. The
+bulk buttons are bound to actions of :mod:`desktop_app.admin.actions`, run over the
+selected users in a :class:`~desktop_app.ui.admin.bulk_dialog.BulkDialog`, which then
+refreshes exactly the rows they touched. The outcome of the last action is one line
+under the toolbar, never a modal box.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import errors
+from desktop_app.admin import actions
 from desktop_app.api import admin
-from desktop_app.api import client as api_client
 from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import messages
 from desktop_app.ui.admin import bulk_dialog, common, csv_transfer, dialogs, search_bar, user_detail
 
 _Col = users_model.Column
@@ -26,7 +28,7 @@ _WIDTHS = {_Col.USERNAME: 130, _Col.EMAIL: 190, _Col.NAME: 120, _Col.STATUS: 170
 _WIDTHS |= {_Col.ENABLED: 70, _Col.CREATED: 130, _Col.MODIFIED: 130}
 
 
-class UsersPanel(QtWidgets.QWidget):
+class UsersPanel(common.Panel):
     """See the module docstring. ``choose_open_file`` / ``choose_save_file`` pick the
     CSV files (tests pass their own instead of the blocking file dialogs).
 
@@ -35,7 +37,6 @@ class UsersPanel(QtWidgets.QWidget):
         groupsChanged(): memberships changed here, so group member counts are stale.
     """
 
-    forbidden = QtCore.Signal(str)
     groupsChanged = QtCore.Signal()
 
     def __init__(
@@ -48,12 +49,10 @@ class UsersPanel(QtWidgets.QWidget):
         choose_save_file: common.ChooseFile = common.choose_save_file,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
+        super().__init__(bridge, parent)
         self._groups = groups
         self.model = model if model is not None else users_model.UsersModel(bridge, parent=self)
         self._select_after_load: str | None = None
-        self._tasks = common.Tasks.of(self)
         self.invite_dialog: dialogs.InviteDialog | None = None
         self.bulk_dialog: bulk_dialog.BulkDialog | None = None
         self.csv = csv_transfer.CsvTransfer(
@@ -73,7 +72,7 @@ class UsersPanel(QtWidgets.QWidget):
 
     def _build(self) -> None:
         self.setAccessibleName(self.tr("Users"))
-        self.message = common.MessageLine()
+        self.message = self.message_line()
         self.search_bar = search_bar.SearchBar()
         self.search_bar.searchChanged.connect(self._on_search)
         self.search_bar.invalid.connect(self.message.show_error)
@@ -83,11 +82,8 @@ class UsersPanel(QtWidgets.QWidget):
 
         self.count_label = QtWidgets.QLabel()
         self.count_label.setAccessibleName(self.tr("Users loaded"))
-        self.busy = QtWidgets.QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
+        self.busy = common.busy_bar(self.tr("Loading"))
         self.busy.setMaximumWidth(100)
-        self.busy.setAccessibleName(self.tr("Loading"))
         self.retry_button = self._button(self.tr("Retry"), self.model.retry)
         self.refresh_button = self._button(self.tr("Refresh"), self.refresh)
         self.refresh_button.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Refresh))
@@ -97,19 +93,16 @@ class UsersPanel(QtWidgets.QWidget):
             search_row.addWidget(widget)
 
         ellipsis = "\N{HORIZONTAL ELLIPSIS}"
-        self.invite_button = self._button(self.tr("Invite") + ellipsis, self.open_invite)
+        invite = messages.admin_text(actions.INVITE.words.label)
+        self.invite_button = self._button(invite + ellipsis, self.open_invite)
         self.import_button = self._button(self.tr("Import CSV") + ellipsis, self.import_csv)
         self.export_button = self._button(self.tr("Export CSV") + ellipsis, self.export_csv)
         self.bulk_label = QtWidgets.QLabel()
-        self.bulk_enable_button = self._button(self.tr("Enable"), self.bulk_enable)
-        self.bulk_disable_button = self._button(self.tr("Disable"), self.bulk_disable)
-        self.bulk_resend_button = self._button(self.tr("Resend invitation"), self.bulk_resend)
-        self.bulk_add_button = common.group_menu_button(
-            self.tr("Add to group"), self._groups, self.bulk_add
-        )
-        self.bulk_remove_button = common.group_menu_button(
-            self.tr("Remove from group"), self._groups, self.bulk_remove
-        )
+        self.bulk_enable_button = self._bulk_button(actions.ENABLE)
+        self.bulk_disable_button = self._bulk_button(actions.DISABLE)
+        self.bulk_resend_button = self._bulk_button(actions.RESEND_INVITATION)
+        self.bulk_add_button = self._bulk_group_button(actions.ADD_TO_GROUP)
+        self.bulk_remove_button = self._bulk_group_button(actions.REMOVE_FROM_GROUP)
         self.bulk_buttons: tuple[QtWidgets.QAbstractButton, ...] = (
             self.bulk_enable_button,
             self.bulk_disable_button,
@@ -170,6 +163,15 @@ class UsersPanel(QtWidgets.QWidget):
         button.clicked.connect(lambda: slot())
         return button
 
+    def _bulk_button(self, action: actions.Action) -> QtWidgets.QPushButton:
+        """A toolbar button: ``action`` on every selected user."""
+        return self._button(messages.admin_text(action.words.label), lambda: self.run_bulk(action))
+
+    def _bulk_group_button(self, action: actions.Action) -> QtWidgets.QToolButton:
+        """A toolbar button whose menu picks the group for ``action``."""
+        label = messages.admin_text(action.words.label)
+        return common.group_menu_button(label, self._groups, lambda g: self.run_bulk(action, g))
+
     # -- loading and searching -------------------------------------------------------------
 
     def ensure_loaded(self) -> None:
@@ -216,8 +218,6 @@ class UsersPanel(QtWidgets.QWidget):
     def _on_failed(self, exc: BaseException) -> None:
         self._update_count()
         self.message.show_failure(exc)
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
 
     def select_username(self, username: str) -> bool:
         row = self.model.row_of(username)
@@ -267,35 +267,21 @@ class UsersPanel(QtWidgets.QWidget):
         if len(names) > admin.PAGE_MAX:
             self.model.refresh()  # cheaper to reload than to fetch each one
             return
-
-        def fetch(api: api_client.ApiClient) -> tuple[list[admin.UserDetail], list[str]]:
-            found, gone = [], []
-            for name in names:
-                try:
-                    found.append(admin.get_user(api, name))
-                except errors.ApiError as exc:
-                    if exc.status != 404:
-                        raise
-                    gone.append(name)
-            return found, gone
-
-        def done(result: tuple[list[admin.UserDetail], list[str]]) -> None:
-            found, gone = result
-            for user in found:
-                self.model.replace_user(user)
-            for name in gone:
-                self.model.remove_username(name)
-            if self.detail.username in names:
-                self.detail.reload()
-
-        self._tasks.track(
-            self._bridge.call_api(fetch, done, self._on_action_failed, name="admin-refresh-users")
+        self._call_api(
+            lambda api: actions.reread(api, names),
+            self._on_reread,
+            self.message.show_failure,
+            name="admin-refresh-users",
         )
 
-    def _on_action_failed(self, exc: BaseException) -> None:
-        self.message.show_failure(exc)
-        if common.is_forbidden(exc):
-            self.forbidden.emit(admin.plain_message(exc))
+    def _on_reread(self, result: actions.Reread) -> None:
+        for user in result.found:
+            self.model.replace_user(user)
+        for name in result.gone:
+            self.model.remove_username(name)
+        touched = {user.username for user in result.found}.union(result.gone)
+        if self.detail.username in touched:
+            self.detail.reload()
 
     # -- invite ----------------------------------------------------------------------------
 
@@ -324,74 +310,56 @@ class UsersPanel(QtWidgets.QWidget):
             dialog.deleteLater()
 
     def _on_invited(self, detail: admin.UserDetail) -> None:
-        self.message.show_info(
-            self.tr("Invitation sent to {email}; {user} must choose a password.").format(
-                email=detail.email or detail.username, user=detail.username
-            )
+        said = messages.admin_text(
+            actions.INVITE.words.done, email=detail.email or detail.username, user=detail.username
         )
+        self.message.show_info(said)
         self._select_after_load = detail.username
         self.model.refresh()
-        if detail.groups:
+        if detail.groups:  # only a new member changes the counts
             self.groupsChanged.emit()
 
     # -- bulk actions ----------------------------------------------------------------------
 
     def bulk_enable(self) -> bulk_dialog.BulkDialog | None:
-        return self._bulk(self.tr("Enable users"), admin.enable_user)
+        return self.run_bulk(actions.ENABLE)
 
     def bulk_disable(self) -> bulk_dialog.BulkDialog | None:
-        return self._bulk(self.tr("Disable users"), admin.disable_user, common.Guarded.DISABLE)
+        return self.run_bulk(actions.DISABLE)
 
     def bulk_resend(self) -> bulk_dialog.BulkDialog | None:
-        return self._bulk(self.tr("Resend invitations"), admin.resend_invitation)
+        return self.run_bulk(actions.RESEND_INVITATION)
 
     def bulk_add(self, group: str) -> bulk_dialog.BulkDialog | None:
-        return self._bulk(
-            self.tr("Add users to {group}").format(group=group),
-            lambda api, user: admin.add_to_group(api, user, group),
-            groups=True,
-        )
+        return self.run_bulk(actions.ADD_TO_GROUP, group)
 
     def bulk_remove(self, group: str) -> bulk_dialog.BulkDialog | None:
-        guard = (
-            common.Guarded.LEAVE_ADMIN_GROUP if group == self._bridge.profile.admin_group else None
-        )
-        return self._bulk(
-            self.tr("Remove users from {group}").format(group=group),
-            lambda api, user: admin.remove_from_group(api, user, group),
-            guard,
-            groups=True,
-        )
+        return self.run_bulk(actions.REMOVE_FROM_GROUP, group)
 
-    def _bulk(
-        self,
-        title: str,
-        call: bulk_dialog.UserCall,
-        guard: common.Guarded | None = None,
-        *,
-        groups: bool = False,
+    def run_bulk(
+        self, action: actions.Action, group: str | None = None
     ) -> bulk_dialog.BulkDialog | None:
-        """Run ``call`` for every selected user in a :class:`BulkDialog`. The admin's own
-        row, for a guarded action, fails locally with the reason (never sent)."""
+        """Run ``action`` on every selected user in a :class:`BulkDialog`. A user a guard
+        refuses it for (the admin's own row) fails there with the reason, unsent."""
         users = self.selected_users()
-        if not users:
+        if not users or action.words.many is None:
             return None
-        refused = common.lockout_reason(guard) if guard is not None else None
-        items = bulk_dialog.user_items(
-            users, call, lambda user: refused if common.is_self(self._bridge, user) else None
-        )
+        steps = actions.plan(action, users, self.acting(), group=group)
+        title = messages.admin_text(action.words.many, group=group or "")
         dialog = bulk_dialog.BulkDialog(self._bridge, title, self)
         names = [user.username for user in users]
-        dialog.completed.connect(lambda *_: self._after_bulk(names, groups=groups))
+        dialog.completed.connect(lambda *_: self._after_bulk(names, action.refresh))
         dialog.finished.connect(dialog.deleteLater)
         self.bulk_dialog = dialog
         dialog.open()
-        dialog.start(items)
+        dialog.start(steps)
         return dialog
 
-    def _after_bulk(self, names: list[str], *, groups: bool) -> None:
-        self.refresh_users(names)
-        if groups:
+    def _after_bulk(self, names: list[str], refresh: actions.Refresh) -> None:
+        # Refreshed whatever the outcome: a failed or cancelled run may have changed some.
+        if refresh & (actions.Refresh.USER | actions.Refresh.GONE):
+            self.refresh_users(names)
+        if actions.Refresh.GROUPS in refresh:
             self.groupsChanged.emit()
 
     # -- CSV -------------------------------------------------------------------------------

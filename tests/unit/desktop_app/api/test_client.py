@@ -14,29 +14,8 @@ import responses
 from desktop_app import errors
 from desktop_app.api import client
 from desktop_app.auth import http
-
-API = "https://api.example.com"
-
-
-class FakeTokens:
-    """A TokenSource: ``tok-N`` until refreshed, then ``tok-N+1``."""
-
-    def __init__(self, refresh_error: Exception | None = None) -> None:
-        self.version = 1
-        self.access_calls = 0
-        self.refreshes = 0
-        self.refresh_error = refresh_error
-
-    def access_token(self, *, min_valid: float = 60.0) -> str:
-        self.access_calls += 1
-        return f"tok-{self.version}"
-
-    def refresh(self) -> object:
-        self.refreshes += 1
-        if self.refresh_error is not None:
-            raise self.refresh_error
-        self.version += 1
-        return object()
+from tests.support.fake_api import FakeTokens
+from tests.unit.desktop_app.api.conftest import API
 
 
 @pytest.fixture
@@ -46,12 +25,8 @@ def mock() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def tokens() -> FakeTokens:
-    return FakeTokens()
-
-
-@pytest.fixture
 def api(tokens: FakeTokens) -> client.ApiClient:
+    """With a trailing slash on the base URL, as a config file may have it."""
     return client.ApiClient(API + "/", tokens, http.new_session())
 
 

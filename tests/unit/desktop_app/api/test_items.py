@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +11,10 @@ import responses
 
 from desktop_app import errors
 from desktop_app.api import client, items
-from desktop_app.auth import http
+from tests.unit.desktop_app.api.conftest import API, DROP, changed
 
-API = "https://api.example.com"
 SECRET = "s3cr3t-looking-value"
 
-_DROP = object()  # item_with(key=_DROP) removes the key
 GOOD_ITEM = {
     "id": "item-0001",
     "title": "Quarterly report #1",
@@ -28,39 +24,12 @@ GOOD_ITEM = {
 GOOD_PAGE = {"items": [GOOD_ITEM], "next_cursor": "bzox", "total": 137}
 
 
-class FakeTokens:
-    def access_token(self, *, min_valid: float = 60.0) -> str:
-        return "tok"
-
-    def refresh(self) -> object:
-        return object()
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> client.ApiClient:
-    return client.ApiClient(API, FakeTokens(), http.new_session())
-
-
 def page_with(**changes: Any) -> dict[str, Any]:
-    page = copy.deepcopy(GOOD_PAGE)
-    page.update(changes)
-    return page
+    return changed(GOOD_PAGE, **changes)
 
 
 def item_with(**changes: Any) -> dict[str, Any]:
-    item = dict(GOOD_ITEM)
-    for key, value in changes.items():
-        if value is _DROP:
-            del item[key]
-        else:
-            item[key] = value
-    return item
+    return changed(GOOD_ITEM, **changes)
 
 
 def test_a_good_page_parses_into_typed_values() -> None:
@@ -106,7 +75,7 @@ def test_an_empty_list_is_a_valid_page() -> None:
         pytest.param(page_with(items=[SECRET]), "items[0] is not an object", id="item-string"),
         pytest.param(page_with(items=[item_with(id=7)]), "items[0].id", id="id-int"),
         pytest.param(page_with(items=[item_with(id="")]), "items[0].id", id="id-empty"),
-        pytest.param(page_with(items=[item_with(id=_DROP)]), "items[0].id", id="id-missing"),
+        pytest.param(page_with(items=[item_with(id=DROP)]), "items[0].id", id="id-missing"),
         pytest.param(page_with(items=[item_with(title=None)]), "items[0].title", id="title-null"),
         pytest.param(
             page_with(items=[GOOD_ITEM, item_with(size_bytes="12")]),
@@ -164,7 +133,7 @@ def test_fetch_page_sends_limit_and_cursor(
     )
     page = items.fetch_page(api, "abc", 25)
     assert [item.id for item in page.items] == ["item-0001"]
-    assert mock.calls[0].request.headers["Authorization"] == "Bearer tok"
+    assert mock.calls[0].request.headers["Authorization"] == "Bearer tok-1"
 
 
 def test_fetch_page_first_page_sends_no_cursor(

@@ -11,7 +11,7 @@ from PySide6 import QtCore
 from desktop_app import errors
 from desktop_app.api import admin
 from desktop_app.models import groups as groups_model
-from tests.unit.desktop_app.models.test_users_model import FakeBridge
+from tests.support.bridges import ManualBridge
 
 Role = QtCore.Qt.ItemDataRole
 Col = groups_model.Column
@@ -48,30 +48,18 @@ def as_json(group: admin.Group) -> dict[str, Any]:
     }
 
 
-class ApiBridge(FakeBridge):
-    """FakeBridge whose tasks call ``fn`` with a fake API instead of a placeholder."""
-
-    def __init__(self, api: FakeApi) -> None:
-        super().__init__()
-        self.api = api
-
-    def call_api(self, fn: Any, on_result: Any, on_error: Any, *, name: str = "api") -> Any:
-        api = self.api
-        return super().call_api(lambda _unused: fn(api), on_result, on_error, name=name)
-
-
 @pytest.fixture
 def api() -> FakeApi:
     return FakeApi()
 
 
 @pytest.fixture
-def bridge(api: FakeApi) -> ApiBridge:
-    return ApiBridge(api)
+def bridge(api: FakeApi) -> ManualBridge:
+    return ManualBridge(api)
 
 
 @pytest.fixture
-def model(bridge: ApiBridge) -> groups_model.GroupsModel:
+def model(bridge: ManualBridge) -> groups_model.GroupsModel:
     return groups_model.GroupsModel(bridge)
 
 
@@ -80,7 +68,7 @@ def shown(model: groups_model.GroupsModel) -> list[str]:
 
 
 def test_empty_until_refresh_then_one_call(
-    model: groups_model.GroupsModel, bridge: ApiBridge, api: FakeApi
+    model: groups_model.GroupsModel, bridge: ManualBridge, api: FakeApi
 ) -> None:
     events: list[Any] = []
     model.loading.connect(lambda: events.append("loading"))
@@ -102,7 +90,7 @@ def test_empty_until_refresh_then_one_call(
     assert model.data(model.index(0, 0), groups_model.GROUP_ROLE) == ADMIN
 
 
-def test_cells_headers_and_roles(model: groups_model.GroupsModel, bridge: ApiBridge) -> None:
+def test_cells_headers_and_roles(model: groups_model.GroupsModel, bridge: ManualBridge) -> None:
     model.refresh()
     bridge.tasks[0].finish()
     headers = [model.headerData(c, QtCore.Qt.Orientation.Horizontal) for c in Col]
@@ -120,7 +108,7 @@ def test_cells_headers_and_roles(model: groups_model.GroupsModel, bridge: ApiBri
 
 
 def test_a_refresh_supersedes_the_call_in_flight(
-    model: groups_model.GroupsModel, bridge: ApiBridge, api: FakeApi
+    model: groups_model.GroupsModel, bridge: ManualBridge, api: FakeApi
 ) -> None:
     model.refresh()
     older = bridge.tasks[0]
@@ -134,7 +122,7 @@ def test_a_refresh_supersedes_the_call_in_flight(
 
 
 def test_a_failure_keeps_the_rows_and_says_why(
-    model: groups_model.GroupsModel, bridge: ApiBridge, api: FakeApi
+    model: groups_model.GroupsModel, bridge: ManualBridge, api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -153,7 +141,7 @@ def test_a_failure_keeps_the_rows_and_says_why(
 
 
 def test_a_garbage_answer_is_a_failure(
-    model: groups_model.GroupsModel, bridge: ApiBridge, api: FakeApi
+    model: groups_model.GroupsModel, bridge: ManualBridge, api: FakeApi
 ) -> None:
     api.groups = [{"name": "x", "member_count": True}]
     model.refresh()
@@ -174,7 +162,7 @@ def test_no_api_is_a_failure() -> None:
 
 
 def test_clear_empties_and_drops_the_call_in_flight(
-    model: groups_model.GroupsModel, bridge: ApiBridge
+    model: groups_model.GroupsModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     model.clear()
@@ -184,7 +172,7 @@ def test_clear_empties_and_drops_the_call_in_flight(
     assert model.rowCount() == 0
 
 
-def test_deleted_with_a_call_in_flight_is_never_called_back(bridge: ApiBridge) -> None:
+def test_deleted_with_a_call_in_flight_is_never_called_back(bridge: ManualBridge) -> None:
     owner = QtCore.QObject()
     model = groups_model.GroupsModel(bridge, parent=owner)
     model.refresh()
@@ -195,7 +183,7 @@ def test_deleted_with_a_call_in_flight_is_never_called_back(bridge: ApiBridge) -
 
 
 def test_sort_and_keep_sorting_after_refresh(
-    model: groups_model.GroupsModel, bridge: ApiBridge
+    model: groups_model.GroupsModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -217,7 +205,7 @@ def test_sort_and_keep_sorting_after_refresh(
 
 
 def test_python_model_tester(
-    qtmodeltester: Any, model: groups_model.GroupsModel, bridge: ApiBridge
+    qtmodeltester: Any, model: groups_model.GroupsModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     qtmodeltester.check(model, force_py=True)
@@ -229,7 +217,7 @@ def test_python_model_tester(
 
 
 def test_qt_model_tester_reports_nothing(
-    qtmodeltester: Any, qtlog: Any, model: groups_model.GroupsModel, bridge: ApiBridge
+    qtmodeltester: Any, qtlog: Any, model: groups_model.GroupsModel, bridge: ManualBridge
 ) -> None:
     qtmodeltester.check(model)
     model.refresh()

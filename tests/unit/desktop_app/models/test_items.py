@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import shiboken6
 from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app import errors
 from desktop_app.api import items as api_items
 from desktop_app.models import items as items_model
-from desktop_app.qt import worker
+from tests.support.bridges import ManualBridge, ThreadedBridge
+from tests.support.recorder import Recorder
 
 TOTAL = 137
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -56,77 +52,14 @@ class FakeApi:
         )
 
 
-class FakeTask:
-    """Held until the test calls :meth:`finish`; honours ``cancel`` like ``worker.Task``."""
-
-    def __init__(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        name: str,
-    ) -> None:
-        self.fn, self.on_result, self.on_error, self.name = fn, on_result, on_error, name
-        self.cancelled = False
-        self.finished = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def finish(self) -> None:
-        assert not self.finished
-        self.finished = True
-        try:
-            value = self.fn(object())
-        except BaseException as exc:
-            if not self.cancelled:
-                self.on_error(exc)
-            return
-        if not self.cancelled:
-            self.on_result(value)
-
-
-class FakeBridge:
-    def __init__(self) -> None:
-        self.tasks: list[FakeTask] = []
-
-    def call_api(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = "api",
-    ) -> FakeTask:
-        task = FakeTask(fn, on_result, on_error, name)
-        self.tasks.append(task)
-        return task
-
-    def pending(self) -> list[FakeTask]:
-        return [t for t in self.tasks if not t.finished and not t.cancelled]
-
-
 @pytest.fixture
 def fake_api() -> FakeApi:
     return FakeApi()
 
 
 @pytest.fixture
-def bridge() -> FakeBridge:
-    return FakeBridge()
-
-
-@pytest.fixture
-def model(bridge: FakeBridge, fake_api: FakeApi) -> items_model.ItemsModel:
+def model(bridge: ManualBridge, fake_api: FakeApi) -> items_model.ItemsModel:
     return items_model.ItemsModel(bridge, fetch=fake_api.fetch, page_size=50)
-
-
-class Recorder:
-    def __init__(self, model: items_model.ItemsModel) -> None:
-        self.events: list[tuple[Any, ...]] = []
-        model.loading.connect(lambda: self.events.append(("loading",)))
-        model.loaded.connect(lambda rows, total: self.events.append(("loaded", rows, total)))
-        model.failed.connect(lambda exc: self.events.append(("failed", exc)))
 
 
 def ids(model: items_model.ItemsModel) -> list[str]:
@@ -134,7 +67,7 @@ def ids(model: items_model.ItemsModel) -> list[str]:
 
 
 def test_idle_until_refresh_so_a_view_cannot_start_fetching(
-    model: items_model.ItemsModel, bridge: FakeBridge
+    model: items_model.ItemsModel, bridge: ManualBridge
 ) -> None:
     assert model.rowCount() == 0
     assert model.columnCount() == 4
@@ -146,7 +79,7 @@ def test_idle_until_refresh_so_a_view_cannot_start_fetching(
 
 
 def test_fetch_more_only_starts_a_fetch_and_rows_arrive_with_the_page(
-    model: items_model.ItemsModel, bridge: FakeBridge, fake_api: FakeApi
+    model: items_model.ItemsModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     seen = Recorder(model)
     model.refresh()
@@ -169,7 +102,7 @@ def test_fetch_more_only_starts_a_fetch_and_rows_arrive_with_the_page(
 
 
 def test_pages_to_the_end_with_each_next_cursor(
-    model: items_model.ItemsModel, bridge: FakeBridge, fake_api: FakeApi
+    model: items_model.ItemsModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[-1].finish()
@@ -185,7 +118,7 @@ def test_pages_to_the_end_with_each_next_cursor(
 
 
 def test_refresh_cancels_the_page_in_flight_and_ignores_its_result(
-    model: items_model.ItemsModel, bridge: FakeBridge, fake_api: FakeApi
+    model: items_model.ItemsModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -205,22 +138,8 @@ def test_refresh_cancels_the_page_in_flight_and_ignores_its_result(
     assert seen.events == [("loading",), ("loaded", 50, TOTAL)]
 
 
-def test_a_view_asking_during_the_reset_does_not_double_the_first_page(
-    model: items_model.ItemsModel, bridge: FakeBridge
-) -> None:
-    # QAbstractItemView calls fetchMore from endResetModel when it has no rows.
-    model.modelReset.connect(lambda: model.fetchMore(ROOT))
-    model.refresh()
-    bridge.tasks[0].finish()
-    model.refresh()
-    assert len(bridge.tasks) == 2
-    assert bridge.pending() == [bridge.tasks[1]]
-    bridge.tasks[1].finish()
-    assert model.rowCount() == 50
-
-
 def test_a_failure_stops_paging_until_retry_then_fetches_the_same_page(
-    model: items_model.ItemsModel, bridge: FakeBridge, fake_api: FakeApi
+    model: items_model.ItemsModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -245,7 +164,7 @@ def test_a_failure_stops_paging_until_retry_then_fetches_the_same_page(
 
 
 def test_retry_after_the_first_page_failed_loads_from_the_start(
-    model: items_model.ItemsModel, bridge: FakeBridge, fake_api: FakeApi
+    model: items_model.ItemsModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     fake_api.fail_with = errors.ApiError(403, "forbidden")
     model.refresh()
@@ -259,54 +178,8 @@ def test_retry_after_the_first_page_failed_loads_from_the_start(
     assert model.rowCount() == 50
 
 
-def test_retry_while_loading_does_not_start_a_second_fetch(
-    model: items_model.ItemsModel, bridge: FakeBridge
-) -> None:
-    model.refresh()
-    model.retry()
-    assert len(bridge.tasks) == 1
-    assert not bridge.tasks[0].cancelled
-
-
-def test_a_profile_without_an_api_is_a_failure_not_an_endless_load() -> None:
-    class NoApi:
-        def call_api(self, *args: Any, **kwargs: Any) -> Any:
-            raise errors.ConfigError("profile 'local' has no api_url")
-
-    model = items_model.ItemsModel(NoApi())
-    seen = Recorder(model)
-    model.refresh()
-    assert not model.is_loading
-    assert isinstance(model.error, errors.ConfigError)
-    assert seen.events == [("loading",), ("failed", model.error)]
-
-
-def test_clear_cancels_and_goes_idle(model: items_model.ItemsModel, bridge: FakeBridge) -> None:
-    model.refresh()
-    bridge.tasks[0].finish()
-    model.fetchMore(ROOT)
-    model.clear()
-    assert bridge.tasks[1].cancelled
-    assert model.rowCount() == 0
-    assert not model.canFetchMore(ROOT)
-    assert not model.has_more
-    assert not model.is_loading
-
-
-def test_a_model_deleted_with_a_page_in_flight_is_never_called_back(
-    bridge: FakeBridge, fake_api: FakeApi
-) -> None:
-    owner = QtCore.QObject()
-    model = items_model.ItemsModel(bridge, fetch=fake_api.fetch, parent=owner)
-    model.refresh()
-    shiboken6.delete(owner)  # as when the panel that owns the model is closed
-    assert not shiboken6.isValid(model)
-    assert bridge.tasks[0].cancelled
-    bridge.tasks[0].finish()  # would raise "Internal C++ object already deleted"
-
-
 def test_a_cursor_that_does_not_advance_ends_the_list(
-    bridge: FakeBridge, caplog: pytest.LogCaptureFixture
+    bridge: ManualBridge, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls: list[str | None] = []
 
@@ -326,7 +199,7 @@ def test_a_cursor_that_does_not_advance_ends_the_list(
     assert "does not advance" in caplog.text
 
 
-def test_an_empty_page_with_a_cursor_ends_the_list(bridge: FakeBridge) -> None:
+def test_an_empty_page_with_a_cursor_ends_the_list(bridge: ManualBridge) -> None:
     def empty(api: object, cursor: str | None, limit: int) -> api_items.ItemPage:
         return api_items.ItemPage((), "next", 10)
 
@@ -338,27 +211,13 @@ def test_an_empty_page_with_a_cursor_ends_the_list(bridge: FakeBridge) -> None:
 
 
 @pytest.mark.parametrize("size", [0, api_items.MAX_LIMIT + 1])
-def test_page_size_must_be_one_the_api_accepts(bridge: FakeBridge, size: int) -> None:
+def test_page_size_must_be_one_the_api_accepts(bridge: ManualBridge, size: int) -> None:
     with pytest.raises(ValueError, match="page_size"):
         items_model.ItemsModel(bridge, page_size=size)
 
 
-@pytest.fixture
-def india_time() -> Iterator[None]:
-    """Local time UTC+05:30 (a POSIX TZ string: needs no tzdata on the machine)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "IST-5:30"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
 @pytest.mark.usefixtures("india_time")
-def test_cells_headers_and_roles(model: items_model.ItemsModel, bridge: FakeBridge) -> None:
+def test_cells_headers_and_roles(model: items_model.ItemsModel, bridge: ManualBridge) -> None:
     model.refresh()
     bridge.tasks[0].finish()
     headers = [
@@ -386,7 +245,7 @@ def test_cells_headers_and_roles(model: items_model.ItemsModel, bridge: FakeBrid
 
 
 def test_python_model_tester_through_paging_and_refresh(
-    qtmodeltester: Any, model: items_model.ItemsModel, bridge: FakeBridge
+    qtmodeltester: Any, model: items_model.ItemsModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -402,7 +261,7 @@ def test_python_model_tester_through_paging_and_refresh(
 
 
 def test_qt_model_tester_reports_nothing(
-    qtmodeltester: Any, qtlog: Any, model: items_model.ItemsModel, bridge: FakeBridge
+    qtmodeltester: Any, qtlog: Any, model: items_model.ItemsModel, bridge: ManualBridge
 ) -> None:
     qtmodeltester.check(model)  # Qt's C++ QAbstractItemModelTester: FAILs are Qt warnings
     model.refresh()
@@ -417,36 +276,9 @@ def test_qt_model_tester_reports_nothing(
     assert problems == []
 
 
-class ThreadedBridge:
-    """Runs fetches on real worker threads, as the bridge does; the first call
-    hangs until ``release`` is set (``api`` is unused)."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.calls = 0
-
-    def call_api(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = "api",
-    ) -> worker.Task[Any]:
-        self.calls += 1
-        hang = self.calls == 1
-
-        def run() -> Any:
-            if hang:
-                self.release.wait(10)
-            return fn(None)
-
-        return worker.run(run, on_result=on_result, on_error=on_error, name=name)
-
-
 def test_with_real_workers_a_late_page_from_before_refresh_is_dropped(qtbot: QtBot) -> None:
     source = FakeApi(total=25)
-    caller = ThreadedBridge()
+    caller = ThreadedBridge(hang_first=True)
     model = items_model.ItemsModel(caller, fetch=source.fetch, page_size=10)
     seen = Recorder(model)
     model.refresh()

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import shiboken6
 from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app import errors
 from desktop_app.api import admin
 from desktop_app.models import users as users_model
-from desktop_app.qt import worker
+from tests.support.bridges import ManualBridge, ThreadedBridge
+from tests.support.recorder import Recorder
 
 TOTAL = 137
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -64,84 +60,14 @@ class FakeApi:
         return admin.UserPage(tuple(matching[start:end]), str(end) if end < len(matching) else None)
 
 
-class FakeTask:
-    """Held until the test calls :meth:`finish`; honours ``cancel`` like ``worker.Task``
-    unless told to deliver anyway (to prove the model's own stale-answer guard)."""
-
-    def __init__(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        name: str,
-    ) -> None:
-        self.fn, self.on_result, self.on_error, self.name = fn, on_result, on_error, name
-        self.cancelled = False
-        self.finished = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def finish(self, *, even_if_cancelled: bool = False) -> None:
-        assert not self.finished
-        self.finished = True
-        deliver = even_if_cancelled or not self.cancelled
-        try:
-            value = self.fn(object())
-        except BaseException as exc:
-            if deliver:
-                self.on_error(exc)
-            return
-        if deliver:
-            self.on_result(value)
-
-
-class FakeBridge:
-    def __init__(self) -> None:
-        self.tasks: list[FakeTask] = []
-
-    def call_api(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = "api",
-    ) -> FakeTask:
-        task = FakeTask(fn, on_result, on_error, name)
-        self.tasks.append(task)
-        return task
-
-    def pending(self) -> list[FakeTask]:
-        return [t for t in self.tasks if not t.finished and not t.cancelled]
-
-    def finish_all(self) -> None:
-        while self.pending():
-            self.pending()[0].finish()
-
-
 @pytest.fixture
 def fake_api() -> FakeApi:
     return FakeApi()
 
 
 @pytest.fixture
-def bridge() -> FakeBridge:
-    return FakeBridge()
-
-
-@pytest.fixture
-def model(bridge: FakeBridge, fake_api: FakeApi) -> users_model.UsersModel:
+def model(bridge: ManualBridge, fake_api: FakeApi) -> users_model.UsersModel:
     return users_model.UsersModel(bridge, page=fake_api.page, page_size=50)
-
-
-class Recorder:
-    def __init__(self, model: users_model.UsersModel) -> None:
-        self.events: list[tuple[Any, ...]] = []
-        model.loading.connect(lambda: self.events.append(("loading",)))
-        model.loaded.connect(lambda rows, more: self.events.append(("loaded", rows, more)))
-        model.failed.connect(lambda exc: self.events.append(("failed", exc)))
-        model.countChanged.connect(lambda n: self.events.append(("count", n)))
 
 
 def names(model: users_model.UsersModel) -> list[str]:
@@ -154,7 +80,7 @@ def prefix(value: str) -> admin.Search:
 
 
 def test_idle_until_refresh_so_a_view_cannot_start_fetching(
-    model: users_model.UsersModel, bridge: FakeBridge
+    model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     assert model.rowCount() == 0
     assert model.columnCount() == 7
@@ -167,7 +93,7 @@ def test_idle_until_refresh_so_a_view_cannot_start_fetching(
 
 
 def test_a_loading_row_exists_exactly_while_a_page_is_in_flight(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     seen = Recorder(model)
     model.refresh()
@@ -199,7 +125,7 @@ def test_a_loading_row_exists_exactly_while_a_page_is_in_flight(
 
 
 def test_pages_to_the_end_with_each_next_token(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     seen = Recorder(model)
     model.refresh()
@@ -222,7 +148,7 @@ def test_pages_to_the_end_with_each_next_token(
 
 
 def test_a_search_is_sent_with_every_page_and_resets_the_rows(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[-1].finish()
@@ -243,7 +169,7 @@ def test_a_search_is_sent_with_every_page_and_resets_the_rows(
 
 
 def test_an_older_search_answering_after_a_newer_one_is_ignored(
-    model: users_model.UsersModel, bridge: FakeBridge
+    model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     model.set_search(prefix("user01"))
     older = bridge.tasks[-1]
@@ -262,7 +188,7 @@ def test_an_older_search_answering_after_a_newer_one_is_ignored(
 
 
 def test_an_older_search_failing_late_is_ignored(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.set_search(prefix("user01"))
     older = bridge.tasks[-1]
@@ -275,7 +201,7 @@ def test_an_older_search_failing_late_is_ignored(
 
 
 def test_a_page_from_before_refresh_is_dropped(
-    model: users_model.UsersModel, bridge: FakeBridge
+    model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -291,19 +217,8 @@ def test_a_page_from_before_refresh_is_dropped(
     assert model.count == 50
 
 
-def test_a_view_asking_during_the_reset_does_not_double_the_first_page(
-    model: users_model.UsersModel, bridge: FakeBridge
-) -> None:
-    model.modelReset.connect(lambda: model.fetchMore(ROOT))
-    model.refresh()
-    bridge.tasks[0].finish()
-    model.refresh()
-    assert len(bridge.tasks) == 2
-    assert bridge.pending() == [bridge.tasks[1]]
-
-
 def test_a_failure_removes_the_loading_row_and_stops_paging_until_retry(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -329,7 +244,7 @@ def test_a_failure_removes_the_loading_row_and_stops_paging_until_retry(
 
 
 def test_retry_after_the_first_page_failed_loads_from_the_start(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     fake_api.fail_with = errors.ApiError(403, "forbidden", "forbidden")
     model.refresh()
@@ -343,52 +258,8 @@ def test_retry_after_the_first_page_failed_loads_from_the_start(
     assert model.count == 50
 
 
-def test_retry_when_idle_refreshes(model: users_model.UsersModel, bridge: FakeBridge) -> None:
-    model.retry()
-    assert len(bridge.tasks) == 1
-
-
-def test_a_profile_without_an_api_is_a_failure_not_an_endless_load() -> None:
-    class NoApi:
-        def call_api(self, *args: Any, **kwargs: Any) -> Any:
-            raise errors.ConfigError("profile 'local' has no api_url")
-
-    model = users_model.UsersModel(NoApi())
-    seen = Recorder(model)
-    model.refresh()
-    assert not model.is_loading
-    assert model.rowCount() == 0
-    assert isinstance(model.error, errors.ConfigError)
-    assert seen.events == [("loading",), ("failed", model.error)]
-
-
-def test_clear_cancels_and_goes_idle(model: users_model.UsersModel, bridge: FakeBridge) -> None:
-    model.refresh()
-    bridge.tasks[0].finish()
-    model.fetchMore(ROOT)
-    seen = Recorder(model)
-    model.clear()
-    assert bridge.tasks[1].cancelled
-    assert model.rowCount() == 0
-    assert not model.canFetchMore(ROOT)
-    assert not model.has_more and not model.is_loading
-    assert seen.events == [("count", 0)]
-
-
-def test_a_model_deleted_with_a_page_in_flight_is_never_called_back(
-    bridge: FakeBridge, fake_api: FakeApi
-) -> None:
-    owner = QtCore.QObject()
-    model = users_model.UsersModel(bridge, page=fake_api.page, parent=owner)
-    model.refresh()
-    shiboken6.delete(owner)
-    assert not shiboken6.isValid(model)
-    assert bridge.tasks[0].cancelled
-    bridge.tasks[0].finish()  # would raise "Internal C++ object already deleted"
-
-
 def test_fetch_all_pages_to_the_end_one_request_at_a_time(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     seen = Recorder(model)
     model.fetch_all()  # from idle: starts with the first page
@@ -401,7 +272,7 @@ def test_fetch_all_pages_to_the_end_one_request_at_a_time(
 
 
 def test_fetch_all_continues_from_what_is_loaded_and_stops_on_a_failure(
-    model: users_model.UsersModel, bridge: FakeBridge, fake_api: FakeApi
+    model: users_model.UsersModel, bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model.refresh()
     bridge.tasks[0].finish()
@@ -420,7 +291,7 @@ def test_fetch_all_continues_from_what_is_loaded_and_stops_on_a_failure(
 
 
 def test_empty_pages_that_promise_more_are_followed_then_given_up_on(
-    bridge: FakeBridge, caplog: pytest.LogCaptureFixture
+    bridge: ManualBridge, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls: list[str | None] = []
 
@@ -438,7 +309,7 @@ def test_empty_pages_that_promise_more_are_followed_then_given_up_on(
 
 
 def test_a_token_that_does_not_advance_ends_the_list(
-    bridge: FakeBridge, caplog: pytest.LogCaptureFixture
+    bridge: ManualBridge, caplog: pytest.LogCaptureFixture
 ) -> None:
     def same(api: object, token: str | None, search: object, limit: int) -> admin.UserPage:
         return admin.UserPage((make_user(0 if token is None else 1),), "same")
@@ -481,7 +352,7 @@ def test_the_default_page_is_list_users_with_the_search_and_token() -> None:
 
 
 @pytest.mark.parametrize("size", [0, admin.PAGE_MAX + 1])
-def test_page_size_must_be_one_the_api_accepts(bridge: FakeBridge, size: int) -> None:
+def test_page_size_must_be_one_the_api_accepts(bridge: ManualBridge, size: int) -> None:
     with pytest.raises(ValueError, match="page_size"):
         users_model.UsersModel(bridge, page_size=size)
 
@@ -490,7 +361,7 @@ def test_page_size_must_be_one_the_api_accepts(bridge: FakeBridge, size: int) ->
 
 
 def loaded(
-    bridge: FakeBridge, fake_api: FakeApi, pages: int = 1, size: int = 50
+    bridge: ManualBridge, fake_api: FakeApi, pages: int = 1, size: int = 50
 ) -> users_model.UsersModel:
     model = users_model.UsersModel(bridge, page=fake_api.page, page_size=size)
     model.refresh()
@@ -502,7 +373,7 @@ def loaded(
 
 
 def test_sort_orders_the_loaded_rows_and_sorts_later_pages_in(
-    bridge: FakeBridge, fake_api: FakeApi
+    bridge: ManualBridge, fake_api: FakeApi
 ) -> None:
     model = loaded(bridge, fake_api)
     layout: list[str] = []
@@ -520,7 +391,7 @@ def test_sort_orders_the_loaded_rows_and_sorts_later_pages_in(
     assert names(model) == [f"user{i:04d}" for i in range(1, 101)]
 
 
-def test_sort_puts_blank_cells_last_both_ways(bridge: FakeBridge, fake_api: FakeApi) -> None:
+def test_sort_puts_blank_cells_last_both_ways(bridge: ManualBridge, fake_api: FakeApi) -> None:
     model = loaded(bridge, fake_api, size=6)
     for order in (ASC, DESC):
         model.sort(Col.NAME, order)
@@ -540,7 +411,7 @@ def test_sort_puts_blank_cells_last_both_ways(bridge: FakeBridge, fake_api: Fake
     ],
 )
 def test_sort_by_each_column(
-    bridge: FakeBridge, fake_api: FakeApi, column: Col, attribute: str
+    bridge: ManualBridge, fake_api: FakeApi, column: Col, attribute: str
 ) -> None:
     model = loaded(bridge, fake_api)
     model.sort(column, DESC)
@@ -549,7 +420,9 @@ def test_sort_by_each_column(
     assert values == sorted(values, reverse=True)
 
 
-def test_a_selection_follows_its_user_through_a_sort(bridge: FakeBridge, fake_api: FakeApi) -> None:
+def test_a_selection_follows_its_user_through_a_sort(
+    bridge: ManualBridge, fake_api: FakeApi
+) -> None:
     model = loaded(bridge, fake_api)
     kept = QtCore.QPersistentModelIndex(model.index(2, Col.EMAIL))
     model.sort(Col.USERNAME, DESC)
@@ -558,7 +431,7 @@ def test_a_selection_follows_its_user_through_a_sort(bridge: FakeBridge, fake_ap
     assert model.data(model.index(kept.row(), 0)) == "user0003"
 
 
-def test_replace_user_updates_its_row_in_place(bridge: FakeBridge, fake_api: FakeApi) -> None:
+def test_replace_user_updates_its_row_in_place(bridge: ManualBridge, fake_api: FakeApi) -> None:
     model = loaded(bridge, fake_api)
     model.sort(Col.USERNAME, ASC)
     changed: list[tuple[int, int, int, int]] = []
@@ -576,7 +449,7 @@ def test_replace_user_updates_its_row_in_place(bridge: FakeBridge, fake_api: Fak
     assert model.row_of("nobody") is None
 
 
-def test_remove_username_drops_its_row(bridge: FakeBridge, fake_api: FakeApi) -> None:
+def test_remove_username_drops_its_row(bridge: ManualBridge, fake_api: FakeApi) -> None:
     model = loaded(bridge, fake_api)
     counts: list[int] = []
     model.countChanged.connect(counts.append)
@@ -595,22 +468,8 @@ def test_remove_username_drops_its_row(bridge: FakeBridge, fake_api: FakeApi) ->
 # -- cells ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def india_time() -> Iterator[None]:
-    """Local time UTC+05:30 (a POSIX TZ string: needs no tzdata on the machine)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "IST-5:30"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
-
-
 @pytest.mark.usefixtures("india_time")
-def test_cells_headers_and_tooltips(bridge: FakeBridge, fake_api: FakeApi) -> None:
+def test_cells_headers_and_tooltips(bridge: ManualBridge, fake_api: FakeApi) -> None:
     model = loaded(bridge, fake_api)
     headers = [model.headerData(c, QtCore.Qt.Orientation.Horizontal, Role.DisplayRole) for c in Col]
     assert headers == ["Username", "Email", "Name", "Status", "Enabled", "Created", "Last modified"]
@@ -638,7 +497,7 @@ def test_cells_headers_and_tooltips(bridge: FakeBridge, fake_api: FakeApi) -> No
     assert not model.flags(model.index(1, 0)) & QtCore.Qt.ItemFlag.ItemIsEditable
 
 
-def test_blank_dates_and_unknown_status(bridge: FakeBridge) -> None:
+def test_blank_dates_and_unknown_status(bridge: ManualBridge) -> None:
     lone = make_user(1, created_at=None, modified_at=None, email=None, status="SOMETHING_NEW")
 
     def page(api: object, token: object, search: object, limit: int) -> admin.UserPage:
@@ -660,7 +519,7 @@ def test_blank_dates_and_unknown_status(bridge: FakeBridge) -> None:
 # -- model testers -------------------------------------------------------------------------
 
 
-def exercise(model: users_model.UsersModel, bridge: FakeBridge) -> None:
+def exercise(model: users_model.UsersModel, bridge: ManualBridge) -> None:
     """Every kind of change the model makes, with the tester watching."""
     model.refresh()  # loading row in
     bridge.tasks[-1].finish()  # loading row out, page in
@@ -680,7 +539,7 @@ def exercise(model: users_model.UsersModel, bridge: FakeBridge) -> None:
 
 
 def test_python_model_tester_through_every_change(
-    qtmodeltester: Any, model: users_model.UsersModel, bridge: FakeBridge
+    qtmodeltester: Any, model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     model.refresh()
     qtmodeltester.check(model, force_py=True)  # first checked with the loading row there
@@ -690,7 +549,7 @@ def test_python_model_tester_through_every_change(
 
 
 def test_qt_model_tester_reports_nothing(
-    qtmodeltester: Any, qtlog: Any, model: users_model.UsersModel, bridge: FakeBridge
+    qtmodeltester: Any, qtlog: Any, model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     qtmodeltester.check(model)  # Qt's C++ QAbstractItemModelTester: FAILs are Qt warnings
     exercise(model, bridge)
@@ -706,36 +565,9 @@ def test_qt_model_tester_reports_nothing(
 # -- real worker threads -------------------------------------------------------------------
 
 
-class ThreadedBridge:
-    """Runs pages on real worker threads, as the bridge does; the first call hangs
-    until ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.calls = 0
-
-    def call_api(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = "api",
-    ) -> worker.Task[Any]:
-        self.calls += 1
-        hang = self.calls == 1
-
-        def run() -> Any:
-            if hang:
-                self.release.wait(10)
-            return fn(None)
-
-        return worker.run(run, on_result=on_result, on_error=on_error, name=name)
-
-
 def test_with_real_workers_an_older_search_answering_last_is_dropped(qtbot: QtBot) -> None:
     source = FakeApi()
-    caller = ThreadedBridge()
+    caller = ThreadedBridge(hang_first=True)
     model = users_model.UsersModel(caller, page=source.page, page_size=10)
     seen = Recorder(model)
     model.set_search(prefix("user01"))  # hangs

@@ -1,9 +1,9 @@
-"""BulkRunner: many actions on one worker, per-item results in order, cancel, session end."""
+"""BulkRunner: table steps on one worker, per-step results in order, guards, cancel,
+the session ending."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,43 +12,36 @@ from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app import errors
-from desktop_app.api import admin
-from desktop_app.qt import bulk, worker
+from desktop_app.admin import actions
+from desktop_app.qt import bulk, messages
+from tests.support.bridges import ThreadedBridge
+from tests.support.fake_api import FakeApi
 
 TIMEOUT_MS = 5_000
+ME = actions.Acting("admin", "sub-admin", "Admin")
 
 
-class ThreadedBridge:
-    """Like the session bridge: ``fn(api)`` on a real worker thread; a session that
-    ended goes to ``ended``, not to ``on_error``."""
+class HeldApi(FakeApi):
+    """A :class:`FakeApi` whose request about the user ``held`` waits for ``release``
+    (at most 5 s); ``started`` is set when it begins."""
 
-    def __init__(self) -> None:
-        self.api = object()
-        self.tasks: list[worker.Task[Any]] = []
-        self.ended = 0
-        self.threads: list[int] = []
+    def __init__(self, held: str | None = None, **answers: Any) -> None:
+        super().__init__(**answers)
+        self.held = held
+        self.started = threading.Event()
+        self.release = threading.Event()
 
-    def call_api(
-        self,
-        fn: Callable[[Any], Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        *,
-        name: str = "api",
-    ) -> worker.Task[Any]:
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, errors.NotSignedIn):
-                self.ended += 1
-                return
-            on_error(exc)
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        if self.held is not None and path.startswith(f"/admin/users/{self.held}/"):
+            self.started.set()
+            self.release.wait(5)
+        return super().request(method, path, json=json, params=params)
 
-        def run() -> Any:
-            self.threads.append(threading.get_ident())
-            return fn(self.api)
-
-        task = worker.run(run, on_result=on_result, on_error=failed, name=name)
-        self.tasks.append(task)
-        return task
+    def users(self) -> list[str]:
+        """Whose disable was sent, in order."""
+        return [path.split("/")[3] for _method, path, _body in self.requests]
 
 
 class Recorder:
@@ -73,10 +66,18 @@ class Recorder:
         self.finished.append((ok, failed, cancelled))
         self.order.append("finished")
 
+    def messages(self) -> list[str]:
+        return [message for _i, _l, _ok, message in self.items]
+
 
 @pytest.fixture
-def bridge() -> ThreadedBridge:
-    return ThreadedBridge()
+def api() -> HeldApi:
+    return HeldApi()
+
+
+@pytest.fixture
+def bridge(api: HeldApi) -> ThreadedBridge:
+    return ThreadedBridge(api)
 
 
 @pytest.fixture
@@ -84,155 +85,136 @@ def runner(bridge: ThreadedBridge) -> bulk.BulkRunner:
     return bulk.BulkRunner(bridge)
 
 
-def action(calls: list[str], label: str, fail: BaseException | None = None) -> bulk.Item:
-    def run(api: admin.JsonCaller) -> object:
-        calls.append(label)
-        if fail is not None:
-            raise fail
-        return None
-
-    return (label, run)
+def disable(*names: str) -> list[actions.Step]:
+    return [actions.Step(actions.DISABLE, name) for name in names]
 
 
-def test_twenty_items_one_failing_nineteen_succeed_each_reported_in_order(
-    qtbot: QtBot, runner: bulk.BulkRunner, bridge: ThreadedBridge
+def fail_for(api: FakeApi, name: str, exc: BaseException) -> None:
+    api.answers[("POST", f"/admin/users/{name}/disable")] = exc
+
+
+def run_to_end(qtbot: QtBot, runner: bulk.BulkRunner, steps: list[actions.Step]) -> None:
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
+        runner.start(steps)
+
+
+def test_twenty_steps_one_failing_nineteen_succeed_each_reported_in_order(
+    qtbot: QtBot, runner: bulk.BulkRunner, bridge: ThreadedBridge, api: HeldApi
 ) -> None:
     seen = Recorder(runner)
-    calls: list[str] = []
+    names = [f"user{i:02d}" for i in range(20)]
     gone = errors.ApiError(404, "user not found", "not_found")
-    items = [action(calls, f"user{i:02d}", gone if i == 7 else None) for i in range(20)]
-    runner.start(items)
+    fail_for(api, "user07", gone)
+    runner.start(disable(*names))
     assert runner.running
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
         pass
     assert not runner.running
     assert seen.finished == [(19, 1, False)]
-    assert calls == [f"user{i:02d}" for i in range(20)]
+    assert api.users() == names
     assert [i[0] for i in seen.items] == list(range(20))
-    assert seen.items[7] == (7, "user07", False, admin.plain_message(gone))
+    assert seen.items[7] == (7, "user07", False, messages.admin_failure(gone))
     assert "no longer exists" in seen.items[7][3]
-    assert all(ok and message == "" for _i, _l, ok, message in seen.items if _i != 7)
+    assert all(ok and message == "" for index, _l, ok, message in seen.items if index != 7)
     assert seen.progress == [(n, 20) for n in range(1, 21)]
     assert seen.order[-1] == "finished"
     assert len(bridge.tasks) == 1  # one background task for the whole run
     assert threading.get_ident() not in bridge.threads
 
 
-def test_any_exception_is_an_item_failure_with_a_plain_message(
-    qtbot: QtBot, runner: bulk.BulkRunner
+def test_any_exception_is_a_step_failure_with_a_plain_message(
+    qtbot: QtBot, runner: bulk.BulkRunner, api: HeldApi
 ) -> None:
     seen = Recorder(runner)
-    calls: list[str] = []
-    items = [
-        action(calls, "a", errors.NetworkError("down")),
-        action(calls, "b", ValueError("username must be 1 to 128 letters")),
-        action(calls, "c", KeyError("secret-ish")),
-        action(calls, "d", errors.ApiError(429, "slow", "throttled")),
-    ]
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
-        runner.start(items)
+    fail_for(api, "a", errors.NetworkError("down"))
+    fail_for(api, "c", KeyError("secret-ish"))
+    fail_for(api, "d", errors.ApiError(429, "slow", "throttled"))
+    run_to_end(qtbot, runner, disable("a", "bad name", "c", "d"))
     assert seen.finished == [(0, 4, False)]
-    messages = [m for _i, _l, _ok, m in seen.items]
-    assert messages == [
-        admin.plain_message(e)
-        for e in (
-            errors.NetworkError("down"),
-            ValueError("username must be 1 to 128 letters"),
-            KeyError("secret-ish"),
-            errors.ApiError(429, "slow", "throttled"),
-        )
+    assert seen.messages() == [
+        "The API could not be reached. Check the connection and try again.",
+        "username must be 1 to 128 letters, digits or . _ @ + = , - (got 8 chars)",
+        "Unexpected error (KeyError).",
+        "Cognito is throttling requests; wait a moment and retry.",
     ]
-    assert "secret-ish" not in messages[2]
+    assert api.users() == ["a", "c", "d"]  # the bad name was refused before sending
 
 
-def test_cancel_stops_before_the_next_item(qtbot: QtBot, runner: bulk.BulkRunner) -> None:
+def test_a_step_a_guard_refused_fails_with_the_reason_and_is_never_sent(
+    qtbot: QtBot, runner: bulk.BulkRunner, api: HeldApi
+) -> None:
     seen = Recorder(runner)
-    calls: list[str] = []
-    started = threading.Event()
-    release = threading.Event()
-
-    def slow(api: admin.JsonCaller) -> object:
-        calls.append("slow")
-        started.set()
-        release.wait(5)
-        return None
-
-    items = [action(calls, "first"), ("slow", slow)] + [
-        action(calls, f"later{i}") for i in range(5)
+    run_to_end(qtbot, runner, actions.plan(actions.DISABLE, ["admin", "alice"], ME))
+    assert seen.items == [
+        (0, "admin", False, messages.admin_text(actions.DISABLE.own_account)),
+        (1, "alice", True, ""),
     ]
-    runner.start(items)
-    assert started.wait(5)
+    assert seen.finished == [(1, 1, False)]
+    assert api.users() == ["alice"]
+
+
+def test_cancel_stops_before_the_next_step(
+    qtbot: QtBot, runner: bulk.BulkRunner, api: HeldApi
+) -> None:
+    seen = Recorder(runner)
+    api.held = "slow"
+    runner.start(disable("first", "slow", *(f"later{i}" for i in range(5))))
+    assert api.started.wait(5)
     runner.cancel()
-    release.set()
+    api.release.set()
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
         pass
-    assert calls == ["first", "slow"]  # the item under way finished; no later one ran
+    assert api.users() == ["first", "slow"]  # the step under way finished; no later one ran
     assert seen.finished == [(2, 0, True)]
     assert [i[1] for i in seen.items] == ["first", "slow"]
 
 
-def test_cancel_during_the_last_item_is_not_a_cancelled_run(
-    qtbot: QtBot, runner: bulk.BulkRunner
+def test_cancel_during_the_last_step_is_not_a_cancelled_run(
+    qtbot: QtBot, runner: bulk.BulkRunner, api: HeldApi
 ) -> None:
     seen = Recorder(runner)
-    started = threading.Event()
-    release = threading.Event()
-
-    def last(api: admin.JsonCaller) -> object:
-        started.set()
-        release.wait(5)
-        return None
-
-    runner.start([("only", last)])
-    assert started.wait(5)
+    api.held = "only"
+    runner.start(disable("only"))
+    assert api.started.wait(5)
     runner.cancel()
-    release.set()
+    api.release.set()
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
         pass
     assert seen.finished == [(1, 0, False)]  # nothing was left not run
 
 
 def test_a_session_that_ends_stops_the_run_and_the_bridge_hears_of_it(
-    qtbot: QtBot, runner: bulk.BulkRunner, bridge: ThreadedBridge
+    qtbot: QtBot, runner: bulk.BulkRunner, bridge: ThreadedBridge, api: HeldApi
 ) -> None:
     seen = Recorder(runner)
-    calls: list[str] = []
     ended = errors.SessionExpired("your session ended; sign in again")
-    items = [action(calls, f"u{i}", ended if i == 2 else None) for i in range(6)]
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
-        runner.start(items)
+    fail_for(api, "u2", ended)
+    run_to_end(qtbot, runner, disable(*(f"u{i}" for i in range(6))))
     qtbot.waitUntil(lambda: bridge.ended == 1, timeout=TIMEOUT_MS)
-    assert calls == ["u0", "u1", "u2"]
+    assert api.users() == ["u0", "u1", "u2"]
     assert seen.finished == [(2, 1, True)]
-    assert seen.items[-1] == (2, "u2", False, admin.plain_message(ended))
+    assert seen.items[-1] == (2, "u2", False, messages.admin_failure(ended))
     assert runner.session_ended
     assert not runner.running
 
 
 def test_an_empty_list_finishes_at_once(qtbot: QtBot, runner: bulk.BulkRunner) -> None:
     seen = Recorder(runner)
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
-        runner.start([])
+    run_to_end(qtbot, runner, [])
     assert seen.finished == [(0, 0, False)]
     assert seen.items == [] and seen.progress == []
 
 
-def test_one_run_at_a_time_then_again(qtbot: QtBot, runner: bulk.BulkRunner) -> None:
+def test_one_run_at_a_time_then_again(qtbot: QtBot, runner: bulk.BulkRunner, api: HeldApi) -> None:
     seen = Recorder(runner)
-    release = threading.Event()
-
-    def wait(api: admin.JsonCaller) -> object:
-        release.wait(5)
-        return None
-
-    runner.start([("a", wait)])
+    api.held = "a"
+    runner.start(disable("a"))
     with pytest.raises(RuntimeError, match="already running"):
-        runner.start([("b", wait)])
-    release.set()
+        runner.start(disable("b"))
+    api.release.set()
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
         pass
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
-        runner.start([("c", wait)])
+    run_to_end(qtbot, runner, disable("c"))
     assert seen.finished == [(1, 0, False), (1, 0, False)]
     assert [i[1] for i in seen.items] == ["a", "c"]
     assert not runner.session_ended
@@ -245,29 +227,20 @@ def test_no_api_raises_and_leaves_the_runner_idle() -> None:
 
     runner = bulk.BulkRunner(NoApi())
     with pytest.raises(errors.ConfigError):
-        runner.start([("a", lambda api: None)])
+        runner.start(disable("a"))
     assert not runner.running
 
 
 def test_a_runner_deleted_mid_run_stops_and_nothing_crashes(
-    qtbot: QtBot, bridge: ThreadedBridge
+    qtbot: QtBot, bridge: ThreadedBridge, api: HeldApi
 ) -> None:
     owner = QtCore.QObject()
     runner = bulk.BulkRunner(bridge, parent=owner)
-    calls: list[str] = []
-    started = threading.Event()
-    release = threading.Event()
-
-    def slow(api: admin.JsonCaller) -> object:
-        calls.append("slow")
-        started.set()
-        release.wait(5)
-        return None
-
-    runner.start([("slow", slow), action(calls, "never")])
-    assert started.wait(5)
+    api.held = "slow"
+    runner.start(disable("slow", "never"))
+    assert api.started.wait(5)
     shiboken6.delete(owner)  # the dialog that owned it was closed
-    release.set()
+    api.release.set()
     qtbot.waitUntil(lambda: bridge.tasks[0].is_done(), timeout=TIMEOUT_MS)
     qtbot.wait(50)  # the queued signals reach a receiver that is gone: dropped
-    assert calls == ["slow"]
+    assert api.users() == ["slow"]

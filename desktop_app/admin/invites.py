@@ -1,29 +1,25 @@
-"""CSV in and out of the admin panels: bulk invitations to read, users to export.
+"""The rules for a file of invitations (CSV): which columns, which rows are valid.
 
 :func:`parse` reads an invitation file into one :class:`InviteRow` per data row,
 each valid or carrying the reason it is not, so the panel can show a preview
 before anything is sent; only a file that cannot be read as a table at all raises.
-:func:`export_users` writes the users table for a spreadsheet, with formula
-injection neutralised (OWASP "CSV Injection"). Pure Python.
+Pure Python: no Qt.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime
 import io
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 
+from desktop_app.admin import actions
 from desktop_app.api import admin
 
 REQUIRED = ("username", "email")
 OPTIONAL = ("name", "groups")
 GROUP_SEPARATOR = ";"
 MAX_NAME = 2048  # the API's limit on the name attribute
-EXPORT_HEADER = ("username", "email", "name", "status", "enabled", "created", "last_modified")
-# A spreadsheet evaluates a cell starting with one of these as a formula (OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +37,11 @@ class InviteRow:
     name: str | None
     groups: tuple[str, ...]
     error: str | None
+
+    @property
+    def invitation(self) -> actions.Invitation:
+        """What inviting this row sends besides the username."""
+        return actions.Invitation(self.email, self.name, self.groups)
 
 
 def parse(
@@ -174,35 +175,3 @@ def _check_all(rows: list[InviteRow], known: set[str] | None) -> list[InviteRow]
         error = "; ".join(problems) if problems else None
         checked.append(dataclasses.replace(row, error=error))
     return checked
-
-
-def export_users(users: Iterable[admin.User]) -> str:
-    """The users as CSV text (header :data:`EXPORT_HEADER`); dates in UTC ISO 8601,
-    enabled as ``true``/``false``. Write it with ``newline=""`` and UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line breaks
-    writer.writerow(EXPORT_HEADER)
-    for user in users:
-        writer.writerow(
-            [
-                safe_cell(user.username),
-                safe_cell(user.email or ""),
-                safe_cell(user.name or ""),
-                safe_cell(user.status),
-                "true" if user.enabled else "false",
-                _utc(user.created_at),
-                _utc(user.modified_at),
-            ]
-        )
-    return out.getvalue()
-
-
-def safe_cell(value: str) -> str:
-    """``value`` with a leading apostrophe if a spreadsheet would run it as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _utc(moment: datetime.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")

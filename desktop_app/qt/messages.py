@@ -1,0 +1,168 @@
+"""The one room for what a person reads when something fails.
+
+Every failure the GUI shows is worded here: which kind of failure an exception is
+(:func:`failure_kind`, :func:`is_forbidden`, :func:`is_gone`) and the sentence for it
+(sign-in, session, admin calls, data loading, anything else). Widgets call these
+functions; they never word an exception themselves. QtCore's ``translate`` only, so
+the sentences can be translated; no widget here.
+
+The CLI does not come here: it prints ``str(exc)``, the secret-free line every
+:class:`~desktop_app.errors.CognitoDesktopError` carries (:mod:`desktop_app.errors`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6 import QtCore
+
+from desktop_app import errors
+from desktop_app.admin import actions
+
+_translate = QtCore.QCoreApplication.translate
+
+
+class FailureKind(enum.Enum):
+    """Why a sign-in (or restore) did not complete; :func:`sign_in_failure` words each."""
+
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    DENIED = "denied"
+    NETWORK = "network"
+    NO_PORT = "no_port"
+    ERROR = "error"
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    if isinstance(exc, errors.SignInCancelled):
+        return FailureKind.CANCELLED
+    if isinstance(exc, errors.SignInTimeout):
+        return FailureKind.TIMEOUT
+    if isinstance(exc, errors.AuthorizationDenied):
+        return FailureKind.DENIED
+    if isinstance(exc, errors.NoFreePort):
+        return FailureKind.NO_PORT
+    if isinstance(exc, errors.NetworkError | errors.DiscoveryError):
+        return FailureKind.NETWORK
+    return FailureKind.ERROR
+
+
+def is_forbidden(exc: BaseException) -> bool:
+    """A 403: the API no longer takes this account as an admin (retrying will not help)."""
+    return isinstance(exc, errors.ApiError) and exc.status == 403
+
+
+def is_gone(exc: BaseException) -> bool:
+    """A 404: the user or group is no longer there."""
+    return isinstance(exc, errors.ApiError) and exc.status == 404
+
+
+def describe(exc: BaseException) -> str:
+    """One plain line for the user; our errors carry secret-free messages, anything
+    else is named by type only (its text could hold a value)."""
+    if isinstance(exc, errors.CognitoDesktopError):
+        text = str(exc)
+        return text[:1].upper() + text[1:] if text else type(exc).__name__
+    return f"Unexpected error ({type(exc).__name__}); see the log for details."
+
+
+# -- sign-in and the session ---------------------------------------------------------------
+
+SESSION_ENDED = "Your session ended \N{EM DASH} please sign in again."
+
+
+def session_ended() -> str:
+    return _translate("Messages", SESSION_ENDED)
+
+
+def sign_in_failure(kind: FailureKind, message: str) -> str:
+    """Plain words for each way a sign-in can fail (``message``: :func:`describe`)."""
+    words = {
+        FailureKind.CANCELLED: _translate("SignIn", "Sign-in was cancelled."),
+        FailureKind.TIMEOUT: _translate(
+            "SignIn",
+            "Sign-in timed out: the browser did not come back in time. Try again.",
+        ),
+        FailureKind.DENIED: _translate("SignIn", "Sign-in was declined: {0}").format(message),
+        FailureKind.NETWORK: _translate(
+            "SignIn",
+            "Could not reach the sign-in service. Check your connection and try again. ({0})",
+        ).format(message),
+    }
+    return words.get(kind, message)
+
+
+def environment_unusable(exc: BaseException) -> str:
+    return _translate("Messages", "This environment cannot be used: {0}").format(describe(exc))
+
+
+# -- the protected API ----------------------------------------------------------------------
+
+
+def data_failure(exc: BaseException) -> str:
+    """Why the Data panel's items did not load, with the error's own line below."""
+    if is_forbidden(exc):
+        return _translate("DataPanel", "You don't have access to this data.")
+    if isinstance(exc, errors.NetworkError):
+        headline = _translate(
+            "DataPanel", "Can't reach the server. Check your connection, then retry."
+        )
+    elif isinstance(exc, errors.ApiError):
+        headline = _translate(
+            "DataPanel", "The server could not send the items (error {status})."
+        ).format(status=exc.status)
+    else:
+        headline = _translate("DataPanel", "Something went wrong while loading the items.")
+    return f"{headline}\n{describe(exc)}"
+
+
+def admin_text(text: str | None, **fields: object) -> str:
+    """A sentence of :mod:`desktop_app.admin` (plain English there: a label, what an
+    action did, why a guard refused it) translated, then filled in with ``fields``.
+    None (no reason to give) is the empty string, for a tooltip."""
+    if text is None:
+        return ""
+    return _translate("Admin", text).format(**fields)
+
+
+def action_done(step: actions.Step) -> str:
+    """The sentence saying ``step`` succeeded ("alice is disabled.")."""
+    return admin_text(step.action.words.done, **step.fields)
+
+
+def admin_failure(exc: BaseException) -> str:
+    """What an admin should read for a failed admin call (no stack, no secrets)."""
+    if isinstance(exc, actions.RefusedError):
+        return admin_text(exc.reason)
+    if isinstance(exc, ValueError):
+        return str(exc)  # our own input checks: worded where they are raised
+    if isinstance(exc, errors.NetworkError):
+        return _translate(
+            "Admin", "The API could not be reached. Check the connection and try again."
+        )
+    if not isinstance(exc, errors.ApiError):
+        if isinstance(exc, errors.CognitoDesktopError):
+            return str(exc)
+        return _translate("Admin", "Unexpected error ({name}).").format(name=type(exc).__name__)
+    code, status = exc.code, exc.status
+    if status == 403:
+        return _translate("Admin", "You are not allowed to do this (admin group required).")
+    if code == "self_lockout":
+        return exc.message[:1].upper() + exc.message[1:] + "."
+    if status == 404:
+        return _translate("Admin", "That user (or group) no longer exists; the list was refreshed.")
+    if code == "already_exists" or (status == 409 and code == "conflict"):
+        return _translate("Admin", "A user with that name or email already exists.")
+    if code == "invalid_state":
+        return _translate("Admin", "Not possible in the user's current state: {0}.").format(
+            exc.message
+        )
+    if status == 429:
+        return _translate("Admin", "Cognito is throttling requests; wait a moment and retry.")
+    if status == 400:
+        return _translate("Admin", "The request was refused: {0}.").format(exc.message)
+    if status >= 500:
+        return _translate("Admin", "The user directory failed to answer; try again later.")
+    return _translate("Admin", "The API refused the request ({status}): {message}.").format(
+        status=status, message=exc.message
+    )

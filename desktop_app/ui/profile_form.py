@@ -1,0 +1,108 @@
+"""The form of one profile (environment): a field per config key, read and filled as
+the config table ``config.parse_profile`` checks.
+
+Used by :class:`desktop_app.ui.environments_dialog.EnvironmentsDialog`; it holds no
+rule about what a valid profile is (that is :mod:`desktop_app.config`'s).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from desktop_app import config
+
+
+class ProfileForm(QtWidgets.QWidget):
+    """See the module docstring. :attr:`fields` lists the inputs top to bottom (for
+    the dialog's tab order).
+
+    Signals:
+        edited(): a field changed (not while :meth:`fill` writes them).
+    """
+
+    edited = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fields: list[QtWidgets.QWidget] = []
+        self.edits: dict[str, QtWidgets.QLineEdit] = {}
+        form = QtWidgets.QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.name_edit = self._line(form, "name", self.tr("&Name"), "work")
+        self._line(form, "region", self.tr("Re&gion"), "eu-west-1")
+        self._line(form, "user_pool_id", self.tr("User &pool ID"), "eu-west-1_AbCdEfGhI")
+        self._line(
+            form,
+            "issuer",
+            self.tr("&Issuer (instead of a pool ID)"),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        )
+        self._line(form, "domain", self.tr("Managed-login &domain"), "https://auth.example.com")
+        self._line(form, "client_id", self.tr("&Client ID"), "")
+        self.redirect_edit = QtWidgets.QPlainTextEdit(self)
+        self.redirect_edit.setTabChangesFocus(True)  # Tab leaves the box, as in a line edit
+        self.redirect_edit.setPlaceholderText("http://127.0.0.1:53682/callback")
+        self.redirect_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.redirect_edit.textChanged.connect(self.edited)
+        self._add_row(form, self.tr("Redirect &URIs (one per line)"), self.redirect_edit)
+        self.scopes_edit = QtWidgets.QLineEdit(self)
+        self.scopes_edit.setPlaceholderText(" ".join(config.DEFAULT_SCOPES))
+        self.scopes_edit.textChanged.connect(self.edited)
+        self._add_row(form, self.tr("&Scopes (space-separated)"), self.scopes_edit)
+        self._line(form, "api_url", self.tr("API UR&L"), "https://api.example.com")
+        self._line(form, "admin_group", self.tr("Ad&min group"), "Admin")
+        self._line(form, "logout_uri", self.tr("Sign-&out URI"), "")
+        self._line(form, "discovery_url", self.tr("Disco&very URL (override)"), "")
+        self._line(form, "ca_bundle", self.tr("CA &bundle file"), "")
+        self._line(form, "proxy", self.tr("Pro&xy"), "")
+
+    def _line(
+        self, form: QtWidgets.QFormLayout, key: str, label: str, hint: str
+    ) -> QtWidgets.QLineEdit:
+        edit = QtWidgets.QLineEdit(self)
+        edit.setObjectName(key)
+        edit.setPlaceholderText(hint)
+        edit.textChanged.connect(self.edited)
+        self._add_row(form, label, edit)
+        self.edits[key] = edit
+        return edit
+
+    def _add_row(self, form: QtWidgets.QFormLayout, label: str, field: QtWidgets.QWidget) -> None:
+        caption = QtWidgets.QLabel(label, self)
+        caption.setBuddy(field)
+        field.setAccessibleName(caption.text().replace("&", ""))
+        form.addRow(caption, field)
+        self.fields.append(field)
+
+    def table(self) -> tuple[str, dict[str, Any]]:
+        """``(name, table)`` as the form stands; empty fields are left out."""
+        table: dict[str, Any] = {}
+        for key, edit in self.edits.items():
+            if key != "name" and edit.text().strip():
+                table[key] = edit.text().strip()
+        uris = [line.strip() for line in self.redirect_edit.toPlainText().splitlines()]
+        if any(uris):
+            table["redirect_uris"] = [uri for uri in uris if uri]
+        scopes = [scope for scope in re.split(r"[\s,]+", self.scopes_edit.text()) if scope]
+        if scopes:
+            table["scopes"] = scopes
+        return self.name_edit.text().strip(), table
+
+    def fill(self, name: str, table: dict[str, Any]) -> None:
+        """Show ``table`` (keys the form has no field for are not shown); no ``edited``."""
+        fields = (*self.edits.values(), self.scopes_edit, self.redirect_edit)
+        for edit in fields:
+            edit.blockSignals(True)
+        self.name_edit.setText(name)
+        for key, edit in self.edits.items():
+            value = table.get(key)
+            if key != "name":
+                edit.setText(value if isinstance(value, str) else "")
+        uris, scopes = table.get("redirect_uris"), table.get("scopes")
+        self.redirect_edit.setPlainText("\n".join(uris) if isinstance(uris, list) else "")
+        self.scopes_edit.setText(" ".join(scopes) if isinstance(scopes, list) else "")
+        for edit in fields:
+            edit.blockSignals(False)

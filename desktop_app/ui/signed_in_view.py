@@ -1,0 +1,104 @@
+"""What the window shows once signed in: navigation (Home/Profile, Data, Admin) and the
+panels, built per sign-in; the Admin section only for the admin group, and built the
+first time it is opened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtWidgets
+
+if TYPE_CHECKING:
+    from desktop_app.qt import bridge as qt_bridge
+    from desktop_app.ui.admin.section import AdminSection as AdminSectionType
+
+
+class SignedInView(QtWidgets.QWidget):
+    """Navigation (Home/Profile, Data, Admin) and the panels; built per sign-in.
+
+    Signals:
+        adminForbidden(str): the API refused admin access; the section was hidden.
+    """
+
+    adminForbidden = QtCore.Signal(str)
+
+    def __init__(
+        self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
+    ) -> None:
+        from desktop_app.ui import data_panel, profile_panel
+
+        super().__init__(parent)
+        self._bridge = bridge
+        self._admin_forbidden = False
+        # The Admin section is a large widget tree: it is built the first time it is
+        # opened, so signing in (and every plain user) never pays for it.
+        self._admin: AdminSectionType | None = None
+        self._admin_slot = QtWidgets.QWidget()
+        self.banner = QtWidgets.QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.banner.hide()
+        self.nav = QtWidgets.QListWidget()
+        self.nav.setAccessibleName(self.tr("Sections"))
+        self.nav.setMaximumWidth(180)
+        self.pages = QtWidgets.QStackedWidget()
+        self.profile = profile_panel.ProfilePanel(bridge)
+        self.data = data_panel.DataPanel(bridge)
+        for label, page in (
+            (self.tr("Home / Profile"), self.profile),
+            (self.tr("Data"), self.data),
+            (self.tr("Admin"), self._admin_slot),
+        ):
+            self.nav.addItem(label)
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self._on_section_chosen)
+        self.nav.setCurrentRow(0)
+        body = QtWidgets.QHBoxLayout()
+        body.addWidget(self.nav)
+        body.addWidget(self.pages, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(body, 1)
+        self.update_admin_visibility()
+
+    @property
+    def admin(self) -> AdminSectionType:
+        """The Admin section, built on first use."""
+        if self._admin is None:
+            from desktop_app.ui.admin import section
+
+            built = section.AdminSection(self._bridge)
+            built.forbidden.connect(self._on_admin_forbidden)
+            index = self.pages.indexOf(self._admin_slot)
+            self.pages.insertWidget(index, built)
+            self.pages.removeWidget(self._admin_slot)
+            self._admin_slot.deleteLater()
+            self._admin = built
+        return self._admin
+
+    def admin_visible(self) -> bool:
+        return not self.nav.item(2).isHidden()
+
+    def update_admin_visibility(self) -> None:
+        """The Admin section exists only for the admin group (re-checked after refresh)."""
+        show = self._bridge.is_admin() and not self._admin_forbidden
+        self.nav.item(2).setHidden(not show)
+        if not show and self.nav.currentRow() == 2:
+            self.nav.setCurrentRow(0)
+
+    def _on_section_chosen(self, row: int) -> None:
+        if row == 2:
+            admin = self.admin  # built now, the first time
+            self.pages.setCurrentWidget(admin)
+            admin.reload()
+            return
+        self.pages.setCurrentIndex(row)
+        if self.pages.widget(row) is self.data:
+            self.data.ensure_loaded()
+
+    def _on_admin_forbidden(self, reason: str) -> None:
+        self._admin_forbidden = True
+        self.banner.setText(reason)
+        self.banner.show()
+        self.update_admin_visibility()
+        self.adminForbidden.emit(reason)

@@ -1,0 +1,93 @@
+"""The Users tab's bulk buttons: bound to the table's actions, run over the selected
+rows (the admin's own row refused, unsent), then the rows they touched read again."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore
+from pytestqt.qtbot import QtBot
+
+from desktop_app.admin import actions
+from desktop_app.models import groups as groups_model
+from desktop_app.qt import messages
+from desktop_app.ui.admin import bulk_dialog, users_panel
+from tests.support.bridges import ManualBridge
+from tests.support.fake_api import FakeApi
+from tests.unit.desktop_app.ui.admin.conftest import user_body
+
+SELECT = QtCore.QItemSelectionModel.SelectionFlag
+NAMES = ("admin", "alice", "bob")
+
+
+@pytest.fixture
+def panel(qtbot: QtBot, manual: ManualBridge, api: FakeApi) -> users_panel.UsersPanel:
+    api.answers[("GET", "/admin/users")] = {"users": [user_body(name) for name in NAMES]}
+    for name in NAMES:
+        api.answers[("GET", f"/admin/users/{name}")] = user_body(name)
+    shown = users_panel.UsersPanel(manual, groups_model.GroupsModel(manual))  # type: ignore[arg-type]
+    qtbot.addWidget(shown)
+    shown.ensure_loaded()
+    manual.finish_all()
+    assert shown.model.count == len(NAMES)
+    return shown
+
+
+def select(panel: users_panel.UsersPanel, *names: str) -> None:
+    chosen = QtCore.QItemSelection()
+    for name in names:
+        row = panel.model.row_of(name)
+        assert row is not None, name
+        chosen.select(panel.model.index(row, 0), panel.model.index(row, 0))
+    panel.table.selectionModel().select(chosen, SELECT.ClearAndSelect | SELECT.Rows)
+
+
+def run(
+    qtbot: QtBot, manual: ManualBridge, dialog: bulk_dialog.BulkDialog | None
+) -> bulk_dialog.BulkDialog:
+    """Let the bulk run go, then the rows it touched be read again."""
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.completed, timeout=1_000):
+        manual.finish_all()
+    manual.finish_all()
+    return dialog
+
+
+def test_the_bulk_buttons_are_the_tables_actions_and_follow_the_selection(
+    panel: users_panel.UsersPanel,
+) -> None:
+    texts = [button.text() for button in panel.bulk_buttons]
+    assert texts == ["Enable", "Disable", "Resend invitation", "Add to group", "Remove from group"]
+    assert not any(button.isEnabled() for button in panel.bulk_buttons)
+    select(panel, "alice", "bob")
+    assert panel.bulk_label.text() == "2 selected:"
+    assert all(button.isEnabled() for button in panel.bulk_buttons)
+    assert panel.run_bulk(actions.DELETE) is None  # not offered in bulk
+
+
+def test_bulk_disable_refuses_the_admins_own_row_and_rereads_the_rows(
+    qtbot: QtBot, panel: users_panel.UsersPanel, manual: ManualBridge, api: FakeApi
+) -> None:
+    select(panel, "admin", "alice")
+    api.answers[("GET", "/admin/users/alice")] = user_body("alice", enabled=False)
+    dialog = run(qtbot, manual, panel.bulk_disable())
+    assert dialog.windowTitle() == "Disable users"
+    assert dialog.progress.failures() == [
+        ("admin", messages.admin_text(actions.DISABLE.own_account))
+    ]
+    sent = [(method, path) for method, path, _b in api.requests if method != "GET"]
+    assert sent == [("POST", "/admin/users/alice/disable")]
+    row = panel.model.row_of("alice")
+    assert row is not None
+    alice = panel.model.user(row)
+    assert alice is not None and not alice.enabled  # the row was read again
+
+
+def test_bulk_add_names_the_group_and_makes_the_counts_stale(
+    qtbot: QtBot, panel: users_panel.UsersPanel, manual: ManualBridge, api: FakeApi
+) -> None:
+    select(panel, "bob")
+    with qtbot.waitSignal(panel.groupsChanged, timeout=1_000):
+        dialog = run(qtbot, manual, panel.bulk_add("Team"))
+    assert dialog.windowTitle() == "Add users to Team"
+    assert ("PUT", "/admin/users/bob/groups/Team", None) in api.requests
+    assert dialog.progress.outcomes() == [("bob", True, "")]
