@@ -35,6 +35,7 @@ def setup(verbosity: int = 0) -> Path | None:
     for handler in list(root.handlers):
         if getattr(handler, "_cognito_desktop", False):
             root.removeHandler(handler)
+            handler.close()  # a replaced file handler would keep its file open
     console = logging.StreamHandler()
     console.setLevel((logging.WARNING, logging.INFO, logging.DEBUG)[min(verbosity, 2)])
     console.setFormatter(redact.RedactingFormatter("%(levelname)s %(name)s: %(message)s"))

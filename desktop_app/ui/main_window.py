@@ -10,6 +10,7 @@ From then on everything goes through one :class:`~desktop_app.qt.bridge.SessionB
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import APP_TITLE
 from desktop_app.qt import messages, worker
-from desktop_app.ui import session_status, signed_in_view, signin_screen
+from desktop_app.ui import session_status, signin_screen
 
 if TYPE_CHECKING:
     from desktop_app import config
     from desktop_app.auth import session as auth_session
     from desktop_app.qt import bridge as qt_bridge
+    from desktop_app.ui import signed_in_view
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,9 +122,17 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open the profile in the background (call after the window is shown)."""
         self.stack.setCurrentWidget(self.start_page)
         self.start_page.setText(self.tr("Starting\u2026"))
-        name = self._profile_name
+        name, open_profile = self._profile_name, self._open_profile
+
+        def opening() -> Opened:
+            opened = open_profile(name)
+            # The signed-in view's modules, imported here off the GUI thread (classes
+            # only, no widget), so that signing in does not stall the window for them.
+            importlib.import_module("desktop_app.ui.signed_in_view")
+            return opened
+
         worker.run(
-            lambda: self._open_profile(name),
+            opening,
             on_result=self._on_opened,
             on_error=self._on_open_failed,
             name="open-profile",
@@ -199,6 +209,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_signed_in(self, identity: auth_session.Identity) -> None:
         assert self.bridge is not None
         self._drop_signed_in_view()
+        from desktop_app.ui import signed_in_view  # imported by the opening worker
+
         view = signed_in_view.SignedInView(self.bridge)
         view.adminForbidden.connect(self._on_admin_forbidden)
         self.signed_in_view = view

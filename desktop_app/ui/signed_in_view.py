@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from desktop_app.ui import data_panel, profile_panel
+
 if TYPE_CHECKING:
     from desktop_app.qt import bridge as qt_bridge
     from desktop_app.ui.admin.section import AdminSection as AdminSectionType
@@ -25,8 +27,6 @@ class SignedInView(QtWidgets.QWidget):
     def __init__(
         self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
     ) -> None:
-        from desktop_app.ui import data_panel, profile_panel
-
         super().__init__(parent)
         self._bridge = bridge
         self._admin_forbidden = False

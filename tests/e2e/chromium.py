@@ -15,18 +15,18 @@ Every wait is bounded (:data:`WAIT_MS`).
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import queue
 import re
 import shlex
 import sys
 import threading
 import urllib.parse
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tests.e2e import browser_launcher
+from tests.support import http_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request
@@ -53,14 +53,13 @@ class BrowserDesk:
         self.opened: list[str] = []
         self._waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._server: http.server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = http_server.LoopbackServer(self._answer, name="browser-desk")
 
     @property
     def url(self) -> str:
         """What the launcher POSTs to (``$COGNITO_E2E_BROWSER_DESK``)."""
-        assert self._server is not None, "enter the desk first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/open"
+        assert self._server.running, "enter the desk first"
+        return f"{self._server.url}/open"
 
     def take(self) -> str | None:
         """The oldest URL not yet taken, or None."""
@@ -74,46 +73,25 @@ class BrowserDesk:
             self.opened.append(url)
         self._waiting.put(url)
 
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        if handler.command != "POST" or handler.path != "/open" or not 0 < length <= _MAX_URL_BYTES:
+            handler.send_error(400)
+            return
+        url = handler.rfile.read(length).decode("utf-8")
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            handler.send_error(400)
+            return
+        self._hand_over(url)
+        handler.send_response(204)
+        handler.end_headers()
+
     def __enter__(self) -> BrowserDesk:
-        desk = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if self.path != "/open" or not 0 < length <= _MAX_URL_BYTES:
-                    self.send_error(400)
-                    return
-                url = self.rfile.read(length).decode("utf-8")
-                if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-                    self.send_error(400)
-                    return
-                desk._hand_over(url)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # the URL carries state and PKCE challenge; keep stderr clean
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.stop()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,25 +15,22 @@ Screenshots go to ``$COGNITO_DESKTOP_ARTIFACTS/e2e`` (default ``tests/artifacts/
 from __future__ import annotations
 
 import os
-import socket
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
-from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app import config
-from desktop_app.auth import discovery
-from local_cognito import profile as local_profile
 from local_cognito import server, settings
 from protected_api import server as api_server
 from tests.e2e import browser_launcher, keyring_dbus
 from tests.e2e.chromium import CHROMIUM, BrowserDesk, Person, browser_command
-from tests.e2e.desktop import DesktopApp
+from tests.e2e.desktop import DesktopApp, sign_in
 from tests.integration import conftest as integration
+from tests.support import app_env, fixtures, loopback_probe
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -50,17 +47,8 @@ idp = integration.idp
 api_settings = integration.api_settings
 api = integration.api
 secret_service = integration.secret_service
-
-
-def _free_ports(count: int) -> tuple[int, ...]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return tuple(sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
+fresh_discovery = fixtures.fresh_discovery  # autouse: each test's stand-in is on a new port
+deferred_deletes = fixtures.deferred_deletes
 
 
 @pytest.fixture
@@ -68,11 +56,7 @@ def pool_settings() -> settings.PoolSettings:
     """The pool registers loopback ports free right now instead of the fixed defaults,
     which every other test run on a shared machine also binds. The app learns them
     from the stand-in's description, as from the profile ``cognito-local up`` writes."""
-    ports = _free_ports(3)
-    return settings.PoolSettings(
-        callback_urls=tuple(settings.callback_urls(ports)),
-        logout_urls=tuple(settings.logout_urls(ports)),
-    )
+    return integration.pool_settings_on(loopback_probe.free_ports(3))
 
 
 @pytest.fixture(scope="package")
@@ -159,9 +143,7 @@ def make_app(
 ) -> Iterator[Callable[[str], DesktopApp]]:
     """``make_app("e2e-admin")``: start the app on a profile of that name (its keyring
     entry is ``profile:e2e-admin``). Two calls with one name are a restart."""
-    info = stand_in.info()
-    info["api_url"] = api.url
-    values = local_profile.profile_values(info)
+    values = app_env.profile_values(stand_in, api.url)
     made: list[DesktopApp] = []
 
     def make(profile_name: str) -> DesktopApp:
@@ -175,16 +157,49 @@ def make_app(
         app.close()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    """Each test's stand-in is on a new port: no discovery from an earlier one."""
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
+class SignedIn(NamedTuple):
+    """An app signed in through Chromium, the person who did it, and the loopback URL
+    their Chromium landed on."""
+
+    app: DesktopApp
+    person: Person
+    landed: str
+
+
+@pytest.fixture
+def signed_in(
+    make_app: Callable[[str], DesktopApp],
+    people: Callable[[str], Person],
+    desk: BrowserDesk,
+) -> Callable[..., SignedIn]:
+    """``signed_in("e2e-alice", "alice", shots="2-alice")``: a new app on that profile,
+    signed in by that person at their own Chromium, with the demo user's password unless
+    ``password`` is given (``new_password``, ``shots``: as :func:`desktop.sign_in`)."""
+
+    def run(
+        profile_name: str,
+        username: str,
+        password: str | None = None,
+        *,
+        new_password: str | None = None,
+        shots: str | None = None,
+    ) -> SignedIn:
+        app = make_app(profile_name)
+        person = people(username)
+        landed = sign_in(
+            app,
+            person,
+            desk,
+            username,
+            password or app_env.password(username),
+            new_password=new_password,
+            shots=shots,
+        )
+        return SignedIn(app, person, landed)
+
+    return run
 
 
 @pytest.fixture(autouse=True)
-def _delete_qt_objects_here(qtbot: QtBot) -> Iterator[None]:
-    """Delete what the windows left for deleteLater now, on the GUI thread."""
-    yield
-    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+def _delete_qt_objects_here(deferred_deletes: None) -> None:
+    """Every e2e test runs the app's windows: what they left for deleteLater goes now."""

@@ -26,7 +26,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app import config
 from desktop_app.auth import session, store
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.ui import main_window
+from desktop_app.ui import main_window, signed_in_view
 from tests.e2e.chromium import WAIT_MS, BrowserDesk, Person
 
 
@@ -73,7 +73,7 @@ class DesktopApp:
     def message(self) -> str:
         return self.window.sign_in_screen.message.text()
 
-    def signed_in_view(self) -> main_window.SignedInView:
+    def signed_in_view(self) -> signed_in_view.SignedInView:
         view = self.window.signed_in_view
         assert view is not None, "the app is not signed in"
         assert self.current() is view

@@ -13,38 +13,19 @@ from typing import Any
 
 import jwt
 import pytest
-import requests
 
 from desktop_app import errors
 from desktop_app.api import admin
 from local_cognito import server
 from tests.e2e import keyring_dbus
 from tests.e2e.chromium import BrowserDesk, Person, origin
+from tests.e2e.conftest import SignedIn
 from tests.e2e.desktop import DesktopApp, sign_in
+from tests.support import relying_party
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 ADMIN = ("admin", "Admin-Passw0rd!")
-ALICE = ("alice", "Alice-Passw0rd!")
-HTTP_TIMEOUT_S = 10
-
-
-def token_endpoint(stand_in: server.LocalCognito) -> str:
-    """From discovery, as any OAuth client finds it."""
-    document = requests.get(stand_in.info()["discovery_url"], timeout=HTTP_TIMEOUT_S).json()
-    return str(document["token_endpoint"])
-
-
-def refresh_grant(stand_in: server.LocalCognito, refresh_token: str) -> requests.Response:
-    return requests.post(
-        token_endpoint(stand_in),
-        data={
-            "grant_type": "refresh_token",
-            "client_id": stand_in.pool.client_id,
-            "refresh_token": refresh_token,
-        },
-        timeout=HTTP_TIMEOUT_S,
-    )
 
 
 def test_1_admin_signs_in_through_chromium_and_the_token_is_in_the_secret_service(
@@ -79,7 +60,7 @@ def test_1_admin_signs_in_through_chromium_and_the_token_is_in_the_secret_servic
     assert stored["client_id"] == stand_in.pool.client_id
     assert stored["issuer"] == stand_in.info()["issuer"]
     # ...and what is stored is a live refresh token for the admin.
-    response = refresh_grant(stand_in, stored["refresh_token"])
+    response = relying_party.refresh(stand_in, stored["refresh_token"])
     assert response.status_code == 200, response.text
     claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
     assert claims["username"] == "admin"
@@ -88,14 +69,9 @@ def test_1_admin_signs_in_through_chromium_and_the_token_is_in_the_secret_servic
 
 
 def test_2_a_plain_user_has_no_admin_section_and_the_admin_api_refuses_them(
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
-    stand_in: server.LocalCognito,
-    idp: Any,
+    signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito, idp: Any
 ) -> None:
-    app = make_app("e2e-alice")
-    sign_in(app, people("alice"), desk, *ALICE, shots="2-alice")
+    app = signed_in("e2e-alice", "alice", shots="2-alice").app
 
     view = app.signed_in_view()
     assert not view.admin_visible()
@@ -127,13 +103,11 @@ def test_2_a_plain_user_has_no_admin_section_and_the_admin_api_refuses_them(
 
 
 def test_3_a_restart_signs_in_silently_from_the_keyring(
+    signed_in: Callable[..., SignedIn],
     make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
     desk: BrowserDesk,
 ) -> None:
-    first = make_app("e2e-restart")
-    alice = people("alice")
-    sign_in(first, alice, desk, *ALICE, shots="3-restart-first-run")
+    first, alice, _ = signed_in("e2e-restart", "alice", shots="3-restart-first-run")
     first.close()
     assert keyring_dbus.read_session("e2e-restart") is not None
     opened = list(desk.opened)
@@ -153,13 +127,9 @@ def test_3_a_restart_signs_in_silently_from_the_keyring(
 
 
 def test_6_sign_out_removes_the_keyring_entry_and_the_old_token_is_refused(
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
-    stand_in: server.LocalCognito,
+    signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito
 ) -> None:
-    app = make_app("e2e-sign-out")
-    sign_in(app, people("alice"), desk, *ALICE, shots="6-sign-out")
+    app = signed_in("e2e-sign-out", "alice", shots="6-sign-out").app
     stored = keyring_dbus.read_session("e2e-sign-out")
     assert stored is not None
     old_refresh_token = stored["refresh_token"]
@@ -176,20 +146,15 @@ def test_6_sign_out_removes_the_keyring_entry_and_the_old_token_is_refused(
 
     assert keyring_dbus.read_session("e2e-sign-out") is None
     assert keyring_dbus.items() == {}  # no chunk or stray item left either
-    response = refresh_grant(stand_in, old_refresh_token)
+    response = relying_party.refresh(stand_in, old_refresh_token)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
 
 def test_7_the_loopback_success_page_is_clean_in_chromium(
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
-    stand_in: server.LocalCognito,
+    signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito
 ) -> None:
-    app = make_app("e2e-page")
-    alice = people("alice")
-    landed = sign_in(app, alice, desk, *ALICE, shots="7-success-page")
+    _, alice, landed = signed_in("e2e-page", "alice", shots="7-success-page")
     alice.settle()  # a late favicon request or CSP report would show up now
     alice.screenshot("7-success-page-browser")
 

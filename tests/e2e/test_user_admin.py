@@ -16,12 +16,12 @@ from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app.api import admin
-from desktop_app.qt import bridge as qt_bridge
+from desktop_app.qt import messages
 from desktop_app.ui.admin import users_panel
 from local_cognito import server
 from tests.e2e import keyring_dbus
-from tests.e2e.chromium import BrowserDesk, Person
-from tests.e2e.desktop import DesktopApp, sign_in
+from tests.e2e.conftest import SignedIn
+from tests.e2e.desktop import DesktopApp
 from tests.integration.conftest import admin_tokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -67,52 +67,41 @@ def invite_in_the_users_panel(
     app.wait_until(lambda: row_user(panel, CAROL) is not None)
 
 
-def first_sign_in(
-    qtbot: QtBot,
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
-    stand_in: server.LocalCognito,
-    shots: str,
-) -> tuple[DesktopApp, users_panel.UsersPanel, DesktopApp]:
-    """The admin invites carol in the Users panel; carol signs in with the emailed
-    temporary password and chooses her own. The admin's app, its panel, carol's app."""
-    admin_app = make_app("e2e-admin")
-    sign_in(admin_app, people("admin"), desk, "admin", "Admin-Passw0rd!")
-    panel = users_tab(admin_app)
-    invite_in_the_users_panel(qtbot, admin_app, panel, shots)
+Invited = tuple[DesktopApp, users_panel.UsersPanel, DesktopApp]
 
-    [invitation] = stand_in.pool.outbox.messages(to=CAROL_EMAIL)
-    assert invitation.kind == "invitation"
-    assert invitation.username == CAROL
-    temporary = invitation.temporary_password
-    assert temporary
-    assert temporary in invitation.body
 
-    carol_app = make_app("e2e-carol")
-    sign_in(
-        carol_app,
-        people(CAROL),
-        desk,
-        CAROL,
-        temporary,
-        new_password=CAROL_PASSWORD,
-        shots=f"{shots}-carol",
-    )
-    return admin_app, panel, carol_app
+@pytest.fixture
+def invite_carol(
+    qtbot: QtBot, signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito
+) -> Callable[[str], Invited]:
+    """``invite_carol(shots)``: the admin invites carol in the Users panel; carol signs in
+    with the emailed temporary password and chooses her own. The admin's app, its panel,
+    carol's app."""
+
+    def run(shots: str) -> Invited:
+        admin_app = signed_in("e2e-admin", "admin").app
+        panel = users_tab(admin_app)
+        invite_in_the_users_panel(qtbot, admin_app, panel, shots)
+
+        [invitation] = stand_in.pool.outbox.messages(to=CAROL_EMAIL)
+        assert invitation.kind == "invitation"
+        assert invitation.username == CAROL
+        temporary = invitation.temporary_password
+        assert temporary
+        assert temporary in invitation.body
+
+        carol = signed_in(
+            "e2e-carol", CAROL, temporary, new_password=CAROL_PASSWORD, shots=f"{shots}-carol"
+        )
+        return admin_app, panel, carol.app
+
+    return run
 
 
 def test_4_an_invited_user_signs_in_through_chromium_and_chooses_a_password(
-    qtbot: QtBot,
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
-    stand_in: server.LocalCognito,
-    idp: Any,
+    invite_carol: Callable[[str], Invited], stand_in: server.LocalCognito, idp: Any
 ) -> None:
-    admin_app, panel, carol_app = first_sign_in(
-        qtbot, make_app, people, desk, stand_in, shots="4-invite"
-    )
+    admin_app, panel, carol_app = invite_carol("4-invite")
     invited = row_user(panel, CAROL)
     assert invited is not None
     assert invited.status == "FORCE_CHANGE_PASSWORD"
@@ -144,15 +133,11 @@ def test_4_an_invited_user_signs_in_through_chromium_and_chooses_a_password(
 
 def test_5_a_disabled_user_is_returned_to_sign_in_at_their_next_refresh(
     qtbot: QtBot,
-    make_app: Callable[[str], DesktopApp],
-    people: Callable[[str], Person],
-    desk: BrowserDesk,
+    invite_carol: Callable[[str], Invited],
     stand_in: server.LocalCognito,
     idp: Any,
 ) -> None:
-    admin_app, panel, carol_app = first_sign_in(
-        qtbot, make_app, people, desk, stand_in, shots="5-disable"
-    )
+    admin_app, panel, carol_app = invite_carol("5-disable")
     assert keyring_dbus.read_session("e2e-carol") is not None
 
     # The admin disables carol from her detail pane.
@@ -179,9 +164,9 @@ def test_5_a_disabled_user_is_returned_to_sign_in_at_their_next_refresh(
     carol_app.bridge.refresh_now()
     carol_app.wait_until(lambda: ended)
     qtbot.wait(100)  # one message, no storm
-    assert ended == [qt_bridge.SESSION_ENDED]
+    assert ended == [messages.SESSION_ENDED]
     assert carol_app.current() is carol_app.window.sign_in_screen
-    assert carol_app.message() == qt_bridge.SESSION_ENDED
+    assert carol_app.message() == messages.SESSION_ENDED
     assert carol_app.window.signed_in_view is None
     assert carol_app.window.sign_in_screen.sign_in_button.isEnabled()
     carol_app.screenshot("5-disable-carol-app-session-ended")

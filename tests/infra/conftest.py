@@ -7,13 +7,11 @@ verifier from the environment exactly as in AWS, so tokens must be current.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import pytest
 
 from local_cognito import server
-from tests.integration.conftest import admin_tokens
+from tests.integration.conftest import admin_tokens, idp_client
 
 
 @pytest.fixture
@@ -39,11 +37,5 @@ def api_environment(cognito_local: server.LocalCognito) -> dict[str, str]:
 
 def access_token(stand_in: server.LocalCognito, username: str, password: str) -> str:
     """An access token from the stand-in (AdminInitiateAuth: same issuer and key as sign-in)."""
-    idp: Any = boto3.client(
-        "cognito-idp",
-        endpoint_url=stand_in.url,
-        region_name=stand_in.pool.settings.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    idp = idp_client(stand_in.url, stand_in.pool.settings.region)
     return str(admin_tokens(idp, stand_in, username, password)["AccessToken"])

@@ -22,7 +22,7 @@ from protected_api import audit, lambda_handler
 from protected_api import settings as api_settings
 from tests.infra.apigw import LambdaContext, http_api_event
 from tests.infra.conftest import access_token
-from tests.integration.test_managed_login import sign_in
+from tests.support.relying_party import sign_in
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser
 
 pytestmark = pytest.mark.integration

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,8 +13,8 @@ import pytest
 from desktop_app import config
 from infra import stack_profile
 from tests.infra import cfn
+from tests.support import app_env
 
-ROOT = Path(__file__).resolve().parents[2]
 PARAMETERS = {
     "DomainPrefix": "acme-desktop",
     "CodeS3Bucket": "acme-artifacts",
@@ -35,16 +33,7 @@ def described(deployment: cfn.Deployment) -> dict[str, Any]:
 
 
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "infra.stack_profile", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return app_env.run_python(env, "-m", "infra.stack_profile", *args, stdin=stdin)
 
 
 def test_command_reads_stdin_and_prints_a_profile_the_app_loads(

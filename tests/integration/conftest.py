@@ -1,9 +1,14 @@
-"""The stand-in over real HTTP on a free loopback port, with an injectable clock."""
+"""The stand-in over real HTTP on a free loopback port, with an injectable clock; the
+protected API in front of it; the app's session bridge signed in to both.
+
+tests/security and tests/e2e import these fixtures rather than copying them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -13,20 +18,31 @@ from protected_api import app as api_app
 from protected_api import server as api_server
 from protected_api import settings as api_settings_mod
 from protected_api import verifier
-from tests.support import clock, scripted_browser
+from tests.support import app_env, clock, relying_party, scripted_browser, stand_in_fixtures
+from tests.support.fixtures import deferred_deletes, fresh_discovery  # noqa: F401 - fixtures
+from tests.support.person import Person
 
-REDIRECT_URI = settings.callback_urls()[0]
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from desktop_app.auth import store
+    from desktop_app.qt import bridge as qt_bridge
+
+REDIRECT_URI = relying_party.REDIRECT_URI
+
+# Fixtures shared with other suites (pytest finds fixtures by the names bound here).
+fake_clock = stand_in_fixtures.fake_clock
+pool_settings = stand_in_fixtures.pool_settings
 
 
-@pytest.fixture
-def fake_clock() -> clock.FakeClock:
-    return clock.FakeClock()
-
-
-@pytest.fixture
-def pool_settings() -> settings.PoolSettings:
-    """Override in a test module to start the stand-in with other settings."""
-    return settings.PoolSettings()
+def pool_settings_on(ports: list[int]) -> settings.PoolSettings:
+    """The pool's settings with its callback and logout URLs on ``ports``: a suite that
+    uses these instead of the fixed defaults (53682-53684) never competes with another
+    run on a shared machine for them."""
+    return settings.PoolSettings(
+        callback_urls=tuple(settings.callback_urls(tuple(ports))),
+        logout_urls=tuple(settings.logout_urls(tuple(ports))),
+    )
 
 
 @pytest.fixture
@@ -37,16 +53,22 @@ def stand_in(
         yield running
 
 
-@pytest.fixture
-def idp(stand_in: server.LocalCognito) -> Any:
-    """A boto3 cognito-idp client pointed at the stand-in, as the API configures it."""
+def idp_client(endpoint_url: str, region: str) -> Any:
+    """A boto3 cognito-idp client for a stand-in at ``endpoint_url`` (it takes any
+    credentials; the API's role supplies real ones in AWS)."""
     return boto3.client(
         "cognito-idp",
-        endpoint_url=stand_in.url,
-        region_name=stand_in.pool.settings.region,
+        endpoint_url=endpoint_url,
+        region_name=region,
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
+
+
+@pytest.fixture
+def idp(stand_in: server.LocalCognito) -> Any:
+    """A boto3 cognito-idp client pointed at the stand-in, as the API configures it."""
+    return idp_client(stand_in.url, stand_in.pool.settings.region)
 
 
 @pytest.fixture
@@ -108,6 +130,52 @@ def admin_tokens(
     return dict(result["AuthenticationResult"])
 
 
+def stored_session(
+    idp: Any, stand_in: server.LocalCognito, username: str = "alice"
+) -> store.StoredSession:
+    """A stored session as sign-in would leave it for a demo user, from AdminInitiateAuth
+    (fast; same issuer and key as managed login)."""
+    import jwt
+
+    from desktop_app.auth import store
+
+    result = admin_tokens(idp, stand_in, username, app_env.password(username))
+    claims = jwt.decode(result["IdToken"], options={"verify_signature": False})
+    return store.StoredSession(
+        refresh_token=result["RefreshToken"],
+        username=claims["cognito:username"],
+        sub=claims["sub"],
+        client_id=stand_in.pool.client_id,
+        issuer=stand_in.info()["issuer"],
+        saved_at=0.0,
+    )
+
+
+@pytest.fixture
+def alice_stored(idp: Any, stand_in: server.LocalCognito) -> store.StoredSession:
+    """alice's session as a store holds it after she signed in."""
+    return stored_session(idp, stand_in)
+
+
+@pytest.fixture
+def process_env(
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer,
+    secret_service: dict[str, str],
+    tmp_path: Path,
+) -> Callable[..., dict[str, str]]:
+    """``process_env(username="alice", **extra)``: the environment of a ``cognito-desktop``
+    child process on the stand-in, the API and the real Secret Service
+    (:func:`tests.support.app_env.environment`, under ``tmp_path``)."""
+
+    def make(username: str = "alice", **extra: str) -> dict[str, str]:
+        return app_env.environment(
+            stand_in, api.url, secret_service, tmp_path, username=username, **extra
+        )
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real Secret Service for the whole run; the env a client process needs."""
@@ -120,3 +188,47 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         )
     with secret_service_mod.running(tmp_path_factory.mktemp("secret-service")) as env:
         yield env
+
+
+# -- the app's session bridge -------------------------------------------------------------
+
+
+def make_bridge(
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer | None,
+    person: Person | str = "alice",
+    token_store: store.TokenStore | None = None,
+    **kwargs: Any,
+) -> qt_bridge.SessionBridge:
+    """A bridge over a new Session for the stand-in's profile (API: ``api``, or none), in a
+    memory store unless ``token_store``; ``person`` is who is at the browser (a name: that
+    demo user, signing in)."""
+    from desktop_app.auth import session, store
+    from desktop_app.qt import bridge as qt_bridge
+
+    if isinstance(person, str):
+        person = Person(stand_in.url, person, app_env.password(person))
+    current = session.Session(
+        app_env.profile(stand_in, api.url if api is not None else None),
+        token_store=token_store or store.MemoryStore(warning=None),
+        open_browser=person.open,
+    )
+    return qt_bridge.SessionBridge(current, **kwargs)
+
+
+def sign_in(qtbot: QtBot, subject: qt_bridge.SessionBridge, timeout_ms: int = 20_000) -> None:
+    """Sign in through the bridge and wait until it says so."""
+    with qtbot.waitSignal(subject.signedIn, timeout=timeout_ms):
+        subject.sign_in()
+
+
+@pytest.fixture
+def admin_bridge(
+    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> Iterator[qt_bridge.SessionBridge]:
+    """Signed in as the seeded admin through managed login, like the app; shut down after."""
+    subject = make_bridge(stand_in, api, "admin")
+    sign_in(qtbot, subject)
+    assert subject.is_admin()
+    yield subject
+    subject.shutdown()

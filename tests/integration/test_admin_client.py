@@ -14,6 +14,7 @@ import pytest
 from desktop_app import errors
 from desktop_app.api import admin, client
 from desktop_app.auth import http
+from desktop_app.qt import messages
 from local_cognito import server
 from protected_api import server as api_server
 from tests.integration.conftest import admin_tokens
@@ -137,7 +138,7 @@ def test_unknown_user_and_group_are_404_with_a_plain_message(as_admin: client.Ap
     ):
         error = refused(call)
         assert error.status == 404
-        assert admin.plain_message(error).startswith("That user (or group) no longer exists")
+        assert messages.admin_failure(error).startswith("That user (or group) no longer exists")
 
 
 # -- writes --------------------------------------------------------------------------------
@@ -164,13 +165,13 @@ def test_invite_then_resend_and_a_second_invite_is_refused(
 
     again = refused(lambda: admin.invite_user(as_admin, "carol", "other@example.com"))
     assert (again.status, again.code) == (409, "already_exists")
-    assert admin.plain_message(again) == "A user with that name or email already exists."
+    assert messages.admin_failure(again) == "A user with that name or email already exists."
 
 
 def test_resend_to_a_confirmed_user_is_invalid_state(as_admin: client.ApiClient) -> None:
     error = refused(lambda: admin.resend_invitation(as_admin, "alice"))
     assert (error.status, error.code) == (409, "invalid_state")
-    assert admin.plain_message(error).startswith("Not possible in the user's current state")
+    assert messages.admin_failure(error).startswith("Not possible in the user's current state")
 
 
 def test_disable_and_enable(as_admin: client.ApiClient) -> None:
@@ -222,7 +223,9 @@ def test_self_lockout_is_refused_with_the_reason(
 ) -> None:
     error = refused(lambda: call(as_admin))
     assert (error.status, error.code) == (409, "self_lockout")
-    assert admin.plain_message(error) == (f"You cannot {what} your own account; ask another admin.")
+    assert messages.admin_failure(error) == (
+        f"You cannot {what} your own account; ask another admin."
+    )
     assert admin.get_user(as_admin, "admin").enabled
 
 
@@ -252,5 +255,5 @@ def test_alice_is_refused_everything(
 ) -> None:
     error = refused(lambda: call(as_alice))
     assert error.status == 403
-    assert admin.plain_message(error) == "You are not allowed to do this (admin group required)."
+    assert messages.admin_failure(error) == "You are not allowed to do this (admin group required)."
     assert invitations(stand_in, "mallory") == []

@@ -17,7 +17,7 @@ from local_cognito import seed, server
 from protected_api import audit
 from protected_api import server as api_server
 from tests.integration.conftest import admin_tokens
-from tests.integration.test_managed_login import refresh
+from tests.support.relying_party import refresh
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration

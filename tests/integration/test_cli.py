@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import boto3
 import pytest
 import requests
 
 from desktop_app import config
+from tests.integration.conftest import idp_client
 
 pytestmark = pytest.mark.integration
 
@@ -210,13 +210,7 @@ def _check_api(info: dict[str, Any]) -> None:
     """The protected API started next to the stand-in accepts the pool's tokens."""
     assert info["api_url"].startswith("http://127.0.0.1:")
     assert info["api_url"] != info["managed_login_url"]
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=info["cognito_idp_endpoint"],
-        region_name=info["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    idp = idp_client(info["cognito_idp_endpoint"], info["region"])
     admin = next(u for u in info["demo_users"] if "Admin" in u["groups"])
     tokens = idp.admin_initiate_auth(
         UserPoolId=info["user_pool_id"],
@@ -248,13 +242,7 @@ def test_synthetic_users_listed_over_boto3(tmp_path: Path) -> None:
     with up_json(tmp_path / "config.toml", "--users", "25") as running:
         try:
             info = json.loads(running.first_line())
-            idp = boto3.client(
-                "cognito-idp",
-                endpoint_url=info["cognito_idp_endpoint"],
-                region_name=info["region"],
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
+            idp = idp_client(info["cognito_idp_endpoint"], info["region"])
             pages = idp.get_paginator("list_users").paginate(
                 UserPoolId=info["user_pool_id"], PaginationConfig={"PageSize": 10}
             )

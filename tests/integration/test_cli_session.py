@@ -9,118 +9,61 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import jwt
-import keyring.backends.SecretService
 import pytest
 import requests
 
-from local_cognito import profile, server
-from protected_api import server as api_server
+from local_cognito import server
+from tests.support import app_env, relying_party
 from tests.support.scripted_browser import ScriptedBrowser
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
 
 
 @pytest.fixture
-def cli_env(
-    stand_in: server.LocalCognito,
-    api: api_server.ApiServer,
-    secret_service: dict[str, str],
-    tmp_path: Path,
-) -> dict[str, str]:
-    info = stand_in.info()
-    info["api_url"] = api.url
-    config_path = tmp_path / "config.toml"
-    profile.write(config_path, profile.profile_values(info))
-    return {
-        **secret_service,
-        "COGNITO_DESKTOP_CONFIG": str(config_path),
-        "COGNITO_DESKTOP_PROFILE": "local",
-        "COGNITO_DESKTOP_LOG_DIR": str(tmp_path / "logs"),
-        "BROWSER": f"{sys.executable} -m tests.support.browser_command %s",
-        "SCRIPTED_USERNAME": "alice",
-        "SCRIPTED_PASSWORD": "Alice-Passw0rd!",
-        "PYTHONPATH": str(ROOT),
-    }
+def cli_env(process_env: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return process_env()
 
 
-def cli(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_app.cli", *args],
-        env=env,
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def stored_refresh_token(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", env["DBUS_SESSION_BUS_ADDRESS"])
-    monkeypatch.delenv("DISPLAY", raising=False)
-    raw = keyring.backends.SecretService.Keyring().get_password("cognito-desktop", "profile:local")
-    assert raw is not None
-    document: dict[str, Any] = json.loads(raw)
-    if "chunks" in document:
-        parts = [
-            keyring.backends.SecretService.Keyring().get_password(
-                "cognito-desktop", f"profile:local#{i}"
-            )
-            or ""
-            for i in range(document["chunks"])
-        ]
-        document = json.loads("".join(parts))
-    return str(document["refresh_token"])
+def stored_refresh_token(env: dict[str, str]) -> str:
+    stored = app_env.stored_session(env)
+    assert stored is not None
+    return str(json.loads(stored)["refresh_token"])
 
 
 def test_login_status_token_api_logout(
-    cli_env: dict[str, str], stand_in: server.LocalCognito, monkeypatch: pytest.MonkeyPatch
+    cli_env: dict[str, str], stand_in: server.LocalCognito
 ) -> None:
-    login = cli(cli_env, "login")
+    login = app_env.run_cli(cli_env, "login")
     assert login.returncode == 0, login.stderr
     assert "Signed in as alice" in login.stderr
 
-    status = cli(cli_env, "status", "--json")
+    status = app_env.run_cli(cli_env, "status", "--json")
     assert status.returncode == 0, status.stderr
     info = json.loads(status.stdout)
     assert info["signed_in"] is True and info["username"] == "alice"
     assert info["storage"]["secure"] is True
 
-    access = cli(cli_env, "token").stdout.strip()
+    access = app_env.run_cli(cli_env, "token").stdout.strip()
     claims = jwt.decode(access, options={"verify_signature": False})
     assert claims["token_use"] == "access" and claims["username"] == "alice"
-    id_token = cli(cli_env, "token", "--id").stdout.strip()
+    id_token = app_env.run_cli(cli_env, "token", "--id").stdout.strip()
     assert jwt.decode(id_token, options={"verify_signature": False})["token_use"] == "id"
 
-    me = cli(cli_env, "api", "GET", "/me")
+    me = app_env.run_cli(cli_env, "api", "GET", "/me")
     assert me.returncode == 0, me.stderr
     assert json.loads(me.stdout)["username"] == "alice"
 
-    refresh_token = stored_refresh_token(cli_env, monkeypatch)
-    logout = cli(cli_env, "logout")
+    refresh_token = stored_refresh_token(cli_env)
+    logout = app_env.run_cli(cli_env, "logout")
     assert logout.returncode == 0, logout.stderr
-    assert cli(cli_env, "status").returncode == 1
+    assert app_env.run_cli(cli_env, "status").returncode == 1
 
     # The refresh token was revoked at the server, not just forgotten here.
-    refused = requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=10,
-        data={
-            "grant_type": "refresh_token",
-            "client_id": stand_in.pool.client_id,
-            "refresh_token": refresh_token,
-        },
-    )
-    assert refused.json() == {"error": "invalid_grant"}
+    assert relying_party.refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
 
     log_text = "\n".join(p.read_text() for p in Path(cli_env["COGNITO_DESKTOP_LOG_DIR"]).glob("*"))
     assert log_text, "the CLI wrote no log"
@@ -140,7 +83,7 @@ def test_login_without_a_browser_by_pasting_the_redirect(
     with subprocess.Popen(
         [sys.executable, "-m", "desktop_app.cli", "login", "--no-browser"],
         env=cli_env,
-        cwd=ROOT,
+        cwd=app_env.ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -162,15 +105,15 @@ def test_login_without_a_browser_by_pasting_the_redirect(
             assert isinstance(redirect, str)
             process.stdin.write(redirect + "\n")
             process.stdin.close()
-            assert process.wait(timeout=TIMEOUT) == 0, process.stderr.read()
+            assert process.wait(timeout=app_env.TIMEOUT_S) == 0, process.stderr.read()
         finally:
             if process.poll() is None:
                 process.kill()
-    assert json.loads(cli(cli_env, "status", "--json").stdout)["username"] == "alice"
+    assert json.loads(app_env.run_cli(cli_env, "status", "--json").stdout)["username"] == "alice"
 
 
 def test_a_pasted_redirect_with_the_wrong_state_is_refused(cli_env: dict[str, str]) -> None:
-    result = cli(
+    result = app_env.run_cli(
         cli_env,
         "login",
         "--no-browser",
@@ -179,38 +122,28 @@ def test_a_pasted_redirect_with_the_wrong_state_is_refused(cli_env: dict[str, st
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("cognito-desktop: ")
     assert "Traceback" not in result.stderr
-    assert cli(cli_env, "status").returncode == 1
+    assert app_env.run_cli(cli_env, "status").returncode == 1
 
 
 def test_commands_need_a_session(cli_env: dict[str, str]) -> None:
     for args in (("token",), ("api", "GET", "/me")):
-        result = cli(cli_env, *args)
+        result = app_env.run_cli(cli_env, *args)
         assert result.returncode == 1
         assert "not signed in" in result.stderr
         assert "Traceback" not in result.stderr
 
 
 def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
-    before = cli(cli_env, "self-test")
+    before = app_env.run_cli(cli_env, "self-test")
     assert before.returncode == 0, before.stdout + before.stderr
     header, *lines, verdict = before.stdout.splitlines()
     assert header.startswith("cognito-desktop ") and ", from source, " in header
-    assert [line.split()[1] for line in lines] == [
-        "config",
-        "resources",
-        "qt",
-        "tls",
-        "keyring",
-        "loopback",
-        "discovery",
-        "session",
-        "api",
-    ]
+    assert [line.split()[1] for line in lines] == list(app_env.SELF_TEST_CHECKS)
     assert all(line.startswith("ok") for line in lines), before.stdout
     assert "not signed in" in lines[7]
     assert verdict == "self-test passed"
     broken = {**cli_env, "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
-    without_keyring = cli(broken, "self-test")
+    without_keyring = app_env.run_cli(broken, "self-test")
     assert without_keyring.returncode == 1
     failing = [line for line in without_keyring.stdout.splitlines() if line.startswith("FAIL")]
     assert [line.split()[1] for line in failing] == ["keyring"]
@@ -220,11 +153,11 @@ def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
 def test_logout_with_browser_opens_managed_logins_logout(
     cli_env: dict[str, str], stand_in: server.LocalCognito, tmp_path: Path
 ) -> None:
-    assert cli(cli_env, "login").returncode == 0
+    assert app_env.run_cli(cli_env, "login").returncode == 0
     opened = tmp_path / "opened.txt"
     recorder = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
     env = {**cli_env, "BROWSER": f'{sys.executable} -c "{recorder}" %s'}
-    result = cli(env, "logout", "--browser")
+    result = app_env.run_cli(env, "logout", "--browser")
     assert result.returncode == 0, result.stderr
     url = opened.read_text()
     assert url.startswith(f"{stand_in.url}/logout?client_id={stand_in.pool.client_id}")

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from local_cognito import seed, server
-from tests.integration.test_managed_login import Verifier, refresh
 from tests.support import clock
+from tests.support.relying_party import Verifier, refresh
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import csv
 import datetime
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,60 +19,24 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config
+from desktop_app.admin import actions
 from desktop_app.api import admin
-from desktop_app.auth import discovery, session, store
 from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.ui.admin import common, overview, section, users_panel
-from local_cognito import profile as local_profile
+from desktop_app.qt import messages
+from desktop_app.ui.admin import overview, section, users_panel
 from local_cognito import seed, server
-from protected_api import server as api_server
-from tests.support.person import Person
 
-pytestmark = pytest.mark.integration
+# deferred_deletes: a Qt object wrongly owned by Python crashes these tests (as a borrowed
+# layout once did) instead of being collected later on some worker.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("deferred_deletes")]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "artifacts"))
 LEFT = QtCore.Qt.MouseButton.LeftButton
 WAIT_MS = 15_000
 SELECT = QtCore.QItemSelectionModel.SelectionFlag
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-@pytest.fixture(autouse=True)
-def _delete_qt_objects_here(qtbot: QtBot) -> Iterator[None]:
-    """Delete the widgets qtbot closed (and the dialogs closed with deleteLater) now,
-    on the GUI thread. No ``gc.collect()`` here on purpose: a Qt object wrongly owned
-    by Python should crash these tests (as a borrowed layout once did), not be hidden."""
-    yield
-    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-
-
-@pytest.fixture
-def bridge(
-    qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
-) -> Iterator[qt_bridge.SessionBridge]:
-    """Signed in as the seeded admin through managed login, like the app."""
-    info = stand_in.info()
-    info["api_url"] = api.url
-    profile = config.parse_profile("local", local_profile.profile_values(info))
-    person = Person(stand_in.url, "admin", "Admin-Passw0rd!")
-    current = session.Session(
-        profile, token_store=store.MemoryStore(warning=None), open_browser=person.open
-    )
-    subject = qt_bridge.SessionBridge(current)
-    with qtbot.waitSignal(subject.signedIn, timeout=20_000):
-        subject.sign_in()
-    yield subject
-    subject.shutdown()
 
 
 class Files:
@@ -99,13 +63,13 @@ def files() -> Files:
 
 @pytest.fixture
 def make_section(
-    qtbot: QtBot, bridge: qt_bridge.SessionBridge, files: Files
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, files: Files
 ) -> Callable[[], section.AdminSection]:
     kept: list[section.AdminSection] = []  # qtbot holds widgets weakly
 
     def make() -> section.AdminSection:
         shown = section.AdminSection(
-            bridge, choose_open_file=files.choose_open, choose_save_file=files.choose_save
+            admin_bridge, choose_open_file=files.choose_open, choose_save_file=files.choose_save
         )
         qtbot.addWidget(shown)
         kept.append(shown)
@@ -168,19 +132,27 @@ def select_usernames(panel: users_panel.UsersPanel, names: list[str]) -> None:
     panel.table.selectionModel().select(chosen, SELECT.ClearAndSelect | SELECT.Rows)
 
 
-def make_group(idp: Any, stand_in: server.LocalCognito, name: str) -> None:
-    idp.create_group(GroupName=name, UserPoolId=stand_in.pool.id, Description=f"{name} group")
+@pytest.fixture
+def panel(make_section: Callable[[], section.AdminSection]) -> users_panel.UsersPanel:
+    """The Users tab of a new Admin section."""
+    return make_section().users
+
+
+@pytest.fixture
+def team_section(
+    idp: Any, stand_in: server.LocalCognito, make_section: Callable[[], section.AdminSection]
+) -> section.AdminSection:
+    """An Admin section opened on a pool with an empty group "Team"."""
+    idp.create_group(GroupName="Team", UserPoolId=stand_in.pool.id, Description="Team group")
+    return make_section()
 
 
 # -- search and paging ---------------------------------------------------------------------
 
 
 def test_search_is_debounced_and_runs_on_the_server(
-    qtbot: QtBot,
-    make_section: Callable[[], section.AdminSection],
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, panel: users_panel.UsersPanel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    panel = make_section().users
     asked: list[admin.Search | None] = []
     original = panel.model.set_search
     monkeypatch.setattr(panel.model, "set_search", lambda s: (asked.append(s), original(s)))
@@ -216,7 +188,7 @@ def test_search_is_debounced_and_runs_on_the_server(
 
 
 def test_an_older_search_never_replaces_a_newer_one(
-    qtbot: QtBot, bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
 ) -> None:
     seed.seed_synthetic(stand_in.pool, 5)
     release = threading.Event()
@@ -231,9 +203,9 @@ def test_an_older_search_never_replaces_a_newer_one(
             slow_answered.set()
         return answer
 
-    groups = groups_model.GroupsModel(bridge)
-    model = users_model.UsersModel(bridge, page=page)
-    panel = users_panel.UsersPanel(bridge, groups, model=model)
+    groups = groups_model.GroupsModel(admin_bridge)
+    model = users_model.UsersModel(admin_bridge, page=page)
+    panel = users_panel.UsersPanel(admin_bridge, groups, model=model)
     qtbot.addWidget(panel)
 
     panel.search_bar.set_search("username", "prefix", "user")
@@ -252,7 +224,7 @@ def test_scrolling_pages_to_the_end(
     qtbot: QtBot, stand_in: server.LocalCognito, make_section: Callable[[], section.AdminSection]
 ) -> None:
     seed.seed_synthetic(stand_in.pool, 130)
-    panel = make_section().users
+    panel = make_section().users  # opened on the seeded pool
     assert panel.model.count == 60
     assert panel.count_label.text() == "60 users loaded, more available"
     for _ in range(10):
@@ -277,13 +249,10 @@ def test_scrolling_pages_to_the_end(
 
 def test_invite_then_the_user_is_pending_and_the_outbox_has_the_password(
     qtbot: QtBot,
-    idp: Any,
     stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    team_section: section.AdminSection,
 ) -> None:
-    make_group(idp, stand_in, "Team")
-    shown = make_section()
-    panel = shown.users
+    panel = team_section.users
     dialog = panel.open_invite()
     assert dialog.isVisible()
     assert not dialog.send_button.isEnabled()
@@ -311,7 +280,7 @@ def test_invite_then_the_user_is_pending_and_the_outbox_has_the_password(
     assert message.temporary_password
     assert message.temporary_password in message.body
     # The new member is counted in the Groups tab.
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 1, timeout=WAIT_MS)
     assert detail_of(qtbot, panel, "carol").groups == ("Team",)
 
     # The same username again: the dialog stays open and says why.
@@ -326,12 +295,8 @@ def test_invite_then_the_user_is_pending_and_the_outbox_has_the_password(
 
 
 def test_disable_then_enable_from_the_detail_pane(
-    qtbot: QtBot,
-    idp: Any,
-    stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    qtbot: QtBot, idp: Any, stand_in: server.LocalCognito, panel: users_panel.UsersPanel
 ) -> None:
-    panel = make_section().users
     pane = panel.detail
     detail = detail_of(qtbot, panel, "alice")
     assert detail.enabled
@@ -354,12 +319,8 @@ def test_disable_then_enable_from_the_detail_pane(
 
 
 def test_resend_and_a_failed_action_keep_the_table_consistent(
-    qtbot: QtBot,
-    idp: Any,
-    stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    qtbot: QtBot, idp: Any, stand_in: server.LocalCognito, panel: users_panel.UsersPanel
 ) -> None:
-    panel = make_section().users
     pane = panel.detail
     detail_of(qtbot, panel, "newbie")
     assert pane.resend_button.isVisibleTo(pane) and pane.resend_button.isEnabled()
@@ -383,12 +344,8 @@ def test_resend_and_a_failed_action_keep_the_table_consistent(
 
 
 def test_delete_needs_the_username_typed(
-    qtbot: QtBot,
-    idp: Any,
-    stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    qtbot: QtBot, idp: Any, stand_in: server.LocalCognito, panel: users_panel.UsersPanel
 ) -> None:
-    panel = make_section().users
     pane = panel.detail
     detail_of(qtbot, panel, "dora")
     # The Delete key on the table asks, like the button.
@@ -415,27 +372,25 @@ def test_group_chips_add_and_remove_update_the_member_counts(
     qtbot: QtBot,
     idp: Any,
     stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    team_section: section.AdminSection,
 ) -> None:
-    make_group(idp, stand_in, "Team")
-    shown = make_section()
-    panel, pane = shown.users, shown.users.detail
+    panel, pane = team_section.users, team_section.users.detail
     detail_of(qtbot, panel, "alice")
     assert pane.group_chips() == []
-    assert shown.groups.member_count("Team") == 0
+    assert team_section.groups.member_count("Team") == 0
     pane.group_choice.setCurrentText("Team")
     qtbot.mouseClick(pane.add_group_button, LEFT)
     qtbot.waitUntil(lambda: pane.group_chips() == ["Team"], timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 1, timeout=WAIT_MS)
     assert panel.message.text() == "alice added to Team."
-    screenshot(shown, "06-admin-users")
+    screenshot(team_section, "06-admin-users")
 
     chip = pane.chip("Team")
     assert chip is not None and chip.remove_button is not None
     qtbot.waitUntil(chip.remove_button.isEnabled, timeout=WAIT_MS)
     qtbot.mouseClick(chip.remove_button, LEFT)
     qtbot.waitUntil(lambda: pane.group_chips() == [], timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 0, timeout=WAIT_MS)
     groups = idp.admin_list_groups_for_user(UserPoolId=stand_in.pool.id, Username="alice")
     assert groups["Groups"] == []
 
@@ -447,18 +402,19 @@ def test_self_lockout_actions_are_disabled_with_the_reason(
     panel, pane = shown.users, shown.users.detail
     detail_of(qtbot, panel, "admin")
     for button, reason in (
-        (pane.toggle_button, common.Guarded.DISABLE),
-        (pane.delete_button, common.Guarded.DELETE),
-        (pane.reset_button, common.Guarded.RESET_PASSWORD),
-        (pane.sign_out_button, common.Guarded.SIGN_OUT),
+        (pane.toggle_button, actions.DISABLE),
+        (pane.delete_button, actions.DELETE),
+        (pane.reset_button, actions.RESET_PASSWORD),
+        (pane.sign_out_button, actions.SIGN_OUT_EVERYWHERE),
     ):
         assert not button.isEnabled(), button.text()
-        assert button.toolTip() == common.lockout_reason(reason)
+        assert button.toolTip() == messages.admin_text(reason.own_account)
     assert pane.lockout_note.isVisibleTo(pane)
     chip = pane.chip("Admin")
     assert chip is not None and chip.remove_button is not None
     assert not chip.remove_button.isEnabled()
-    assert chip.remove_button.toolTip() == common.lockout_reason(common.Guarded.LEAVE_ADMIN_GROUP)
+    leaving = messages.admin_text(actions.REMOVE_FROM_GROUP.own_account)
+    assert chip.remove_button.toolTip() == leaving
     assert pane.ask_delete() is None
     pane.toggle_enabled()  # even called directly, nothing is sent
     assert not pane.is_busy
@@ -476,9 +432,7 @@ def test_self_lockout_actions_are_disabled_with_the_reason(
     qtbot.waitUntil(lambda: model.count == 1 and not model.is_loading, timeout=WAIT_MS)
     shown.groups.members_view.selectRow(0)
     assert not shown.groups.remove_button.isEnabled()
-    assert shown.groups.remove_button.toolTip() == common.lockout_reason(
-        common.Guarded.LEAVE_ADMIN_GROUP
-    )
+    assert shown.groups.remove_button.toolTip() == leaving
 
 
 # -- bulk ----------------------------------------------------------------------------------
@@ -491,7 +445,7 @@ def test_bulk_disable_of_20_users_reports_the_one_that_failed(
     make_section: Callable[[], section.AdminSection],
 ) -> None:
     names = seed.seed_synthetic(stand_in.pool, 20)
-    panel = make_section().users
+    panel = make_section().users  # opened on the seeded pool
     select_usernames(panel, names)
     assert len(panel.selected_users()) == 20
     assert panel.bulk_label.text() == "20 selected:"
@@ -528,16 +482,15 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
     qtbot: QtBot,
     idp: Any,
     stand_in: server.LocalCognito,
-    make_section: Callable[[], section.AdminSection],
+    team_section: section.AdminSection,
 ) -> None:
-    make_group(idp, stand_in, "Team")
-    shown = make_section()
-    panel = shown.users
+    panel = team_section.users
     select_usernames(panel, ["admin", "alice"])
     dialog = panel.bulk_disable()
     assert dialog is not None
     qtbot.waitUntil(lambda: not dialog.progress.running, timeout=WAIT_MS)
-    assert dialog.progress.failures() == [("admin", common.lockout_reason(common.Guarded.DISABLE))]
+    refused = messages.admin_text(actions.DISABLE.own_account)
+    assert dialog.progress.failures() == [("admin", refused)]
     assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="admin")["Enabled"]
     qtbot.waitUntil(lambda: not row_user(panel, "alice").enabled, timeout=WAIT_MS)
     dialog.accept()
@@ -547,7 +500,7 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
     assert adding is not None
     qtbot.waitUntil(lambda: not adding.progress.running, timeout=WAIT_MS)
     assert adding.progress.failures() == []
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 2, timeout=WAIT_MS)
     adding.accept()
 
     select_usernames(panel, ["alice", "newbie"])
@@ -562,7 +515,7 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
     removing = panel.bulk_remove("Team")
     assert removing is not None
     qtbot.waitUntil(lambda: not removing.progress.running, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 0, timeout=WAIT_MS)
     removing.accept()
 
 
@@ -575,11 +528,9 @@ def test_csv_import_previews_the_bad_row_and_invites_only_the_valid_ones(
     stand_in: server.LocalCognito,
     tmp_path: Path,
     files: Files,
-    make_section: Callable[[], section.AdminSection],
+    team_section: section.AdminSection,
 ) -> None:
-    make_group(idp, stand_in, "Team")
-    shown = make_section()
-    panel = shown.users
+    panel = team_section.users
     source = tmp_path / "invites.csv"
     source.write_text(
         "username,email,name,groups\n"
@@ -612,14 +563,13 @@ def test_csv_import_previews_the_bad_row_and_invites_only_the_valid_ones(
     with pytest.raises(idp.exceptions.UserNotFoundException):
         idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="frank")
     qtbot.waitUntil(lambda: panel.model.row_of("gina") is not None, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: shown.groups.member_count("Team") == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 1, timeout=WAIT_MS)
     assert panel.message.text() == "2 invitation(s) sent, 0 failed."
 
 
 def test_a_csv_without_a_header_is_refused_in_the_message_line(
-    qtbot: QtBot, tmp_path: Path, files: Files, make_section: Callable[[], section.AdminSection]
+    qtbot: QtBot, tmp_path: Path, files: Files, panel: users_panel.UsersPanel
 ) -> None:
-    panel = make_section().users
     source = tmp_path / "bad.csv"
     source.write_text("erin,erin@example.com\n", encoding="utf-8")
     files.open_path = str(source)
@@ -639,7 +589,7 @@ def test_export_writes_the_loaded_rows(
     make_section: Callable[[], section.AdminSection],
 ) -> None:
     seed.seed_synthetic(stand_in.pool, 70)
-    panel = make_section().users
+    panel = make_section().users  # opened on the seeded pool
     qtbot.waitUntil(lambda: not panel.model.is_loading, timeout=WAIT_MS)
     loaded = [panel.model.user(r).username for r in range(panel.model.count)]  # type: ignore[union-attr]
     target = tmp_path / "users.csv"
@@ -723,14 +673,14 @@ def test_group_members_page_lazily_and_can_be_added_and_removed(
 
 
 def test_overview_charts_and_pending_invitations_with_resend(
-    qtbot: QtBot, bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
 ) -> None:
     seed.seed_synthetic(stand_in.pool, 65)  # more than one page to count
 
     def later() -> datetime.datetime:
         return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=10)
 
-    panel = overview.OverviewPanel(bridge, now=later)
+    panel = overview.OverviewPanel(admin_bridge, now=later)
     qtbot.addWidget(panel)
     panel.resize(900, 600)
     panel.show()

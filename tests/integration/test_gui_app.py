@@ -8,10 +8,10 @@ under ``$COGNITO_DESKTOP_ARTIFACTS`` (default ``tests/artifacts``) on every run.
 
 from __future__ import annotations
 
-import itertools
 import os
-import time
-from collections.abc import Callable, Iterator
+import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,13 @@ from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
 from desktop_app import config
-from desktop_app.auth import discovery, session, store
+from desktop_app.auth import session, store
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.ui import main_window
-from local_cognito import profile as local_profile
+from desktop_app.qt import messages
+from desktop_app.ui import main_window, signed_in_view
 from local_cognito import server
 from protected_api import server as api_server
+from tests.support import app_env, loopback_probe
 from tests.support.person import Person
 
 pytestmark = pytest.mark.integration
@@ -34,13 +35,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "artifacts"))
 SIGN_IN_MS = 20_000
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
 
 
 def screenshot(widget: QtWidgets.QWidget, name: str) -> Path:
@@ -66,9 +60,7 @@ class App:
         tmp_path: Path,
         sign_in_timeout: float = session.SIGN_IN_TIMEOUT_S,
     ) -> None:
-        info = stand_in.info()
-        info["api_url"] = api.url if api is not None else None
-        self.profile = config.parse_profile("local", local_profile.profile_values(info))
+        self.profile = app_env.profile(stand_in, api.url if api is not None else None)
         self.person = person
         self.store = token_store
         self.sessions: list[session.Session] = []
@@ -103,6 +95,12 @@ class App:
             self.window.sign_in_screen.sign_in_button.click()
         assert self.person.settle() == []
 
+    def view(self) -> signed_in_view.SignedInView:
+        """The signed-in view the window shows now."""
+        view = self.window.signed_in_view
+        assert view is not None
+        return view
+
     def message(self) -> str:
         return self.window.sign_in_screen.message.text()
 
@@ -136,8 +134,7 @@ def test_admin_signs_in_and_sees_the_admin_section(
     assert "local" in app.window.sign_in_screen.environment.text()
     screenshot(app.window, "01-sign-in")
     app.sign_in()
-    view = app.window.signed_in_view
-    assert view is not None
+    view = app.view()
     assert app.current() is view
     assert view.admin_visible()
     assert "admin" in app.window.status.user.text()
@@ -157,8 +154,7 @@ def test_a_plain_user_has_no_admin_section(
 ) -> None:
     app = make_app(api=api)
     app.sign_in()
-    view = app.window.signed_in_view
-    assert view is not None
+    view = app.view()
     assert not view.admin_visible()
     assert app.window.status.groups.text() == ""
 
@@ -226,9 +222,9 @@ def test_a_failed_refresh_returns_to_sign_in_with_one_message(
     with qtbot.waitSignal(app.bridge.sessionEnded, timeout=10_000):
         app.bridge.refresh_now()
     qtbot.wait(100)
-    assert ended == [qt_bridge.SESSION_ENDED]
+    assert ended == [messages.SESSION_ENDED]
     assert app.current() is app.window.sign_in_screen
-    assert app.message() == qt_bridge.SESSION_ENDED
+    assert app.message() == messages.SESSION_ENDED
     assert app.window.signed_in_view is None
     assert app.store.load() is None
     assert QtWidgets.QApplication.activeModalWidget() is None  # no error dialog
@@ -264,36 +260,40 @@ def test_sign_out_removes_the_keyring_entry(
     assert not app.window.sign_out_action.isEnabled()
 
 
-def test_the_gui_thread_never_stalls_over_50_ms(
-    make_app: Callable[..., App], api: api_server.ApiServer, qtbot: QtBot
+def test_the_gui_thread_does_no_network_io(
+    make_app: Callable[..., App],
+    api: api_server.ApiServer,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A 5 ms heartbeat on the GUI thread through sign-in, a refresh and API calls."""
+    """Through sign-in, a refresh, the Data panel and API calls, every socket the app
+    opens, writes or reads is on a worker thread, never the GUI thread. (How long the
+    GUI thread stalls is measured in bench/admin_table.py, not timed here: the stand-in
+    and the API share this process and its GIL, so a time limit would measure them.)"""
+    gui = threading.get_ident()
+    on_gui: list[str] = []
+    for name in ("connect", "sendall", "send", "recv", "recv_into"):
+        original = getattr(socket.socket, name)
+
+        def watched(sock: socket.socket, *args: Any, _op: str = name, _f: Any = original) -> Any:
+            if threading.get_ident() == gui:
+                on_gui.append(_op)
+            return _f(sock, *args)
+
+        monkeypatch.setattr(socket.socket, name, watched)
     app = make_app(api=api)
-    beats: list[float] = []
-    heartbeat = QtCore.QTimer()
-    heartbeat.setInterval(5)
-    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
-    heartbeat.start()
-    started = time.perf_counter()
     app.sign_in()
     with qtbot.waitSignal(app.bridge.identityChanged, timeout=10_000):
         app.bridge.refresh_now()
-    view = app.window.signed_in_view
-    assert view is not None
+    view = app.view()
     view.nav.setCurrentRow(1)
     qtbot.waitUntil(lambda: view.data.model.rowCount() > 0, timeout=10_000)
     results: list[Any] = []
     for _ in range(5):
         app.bridge.call_api(lambda api: api.get_json("/me"), results.append, pytest.fail)
     qtbot.waitUntil(lambda: len(results) == 5, timeout=10_000)
-    qtbot.wait(20)
-    heartbeat.stop()
-    # The beats must cover the whole run (a stall at either end counts too).
-    marks = [started, *beats]
-    assert len(beats) >= 5
-    assert beats[-1] >= time.perf_counter() - 0.05
-    gaps = [b - a for a, b in itertools.pairwise(marks)]
-    assert max(gaps) < 0.050, f"the GUI thread stalled {max(gaps) * 1000:.0f} ms"
+    assert [r["username"] for r in results] == ["alice"] * 5  # the calls really happened
+    assert on_gui == []
 
 
 def test_admin_section_follows_the_groups_after_a_refresh(
@@ -305,8 +305,7 @@ def test_admin_section_follows_the_groups_after_a_refresh(
 ) -> None:
     app = make_app(api=api)
     app.sign_in()
-    view = app.window.signed_in_view
-    assert view is not None
+    view = app.view()
     assert not view.admin_visible()
     idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin")
     with qtbot.waitSignal(app.bridge.identityChanged, timeout=10_000):
@@ -346,8 +345,7 @@ def test_a_403_from_the_api_hides_the_admin_section_and_says_why(
     with api_server.ApiServer(api_app.create_app(stricter, token_verifier=check)) as other_api:
         app = make_app(Person(stand_in.url, "admin", "Admin-Passw0rd!"), api=other_api)
         app.sign_in()
-        view = app.window.signed_in_view
-        assert view is not None
+        view = app.view()
         assert view.admin_visible()
         view.nav.setCurrentRow(2)
         qtbot.waitUntil(lambda: not view.admin_visible(), timeout=10_000)
@@ -359,12 +357,8 @@ def test_a_403_from_the_api_hides_the_admin_section_and_says_why(
 def test_an_unreachable_sign_in_service_is_told_in_plain_words(
     qtbot: QtBot, stand_in: server.LocalCognito, tmp_path: Path
 ) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]
-    values = local_profile.profile_values(stand_in.info())
+    dead_port = loopback_probe.free_port()
+    values = app_env.profile_values(stand_in)
     values["discovery_url"] = f"http://127.0.0.1:{dead_port}/.well-known/openid-configuration"
     profile = config.parse_profile("local", values)
     person = Person(stand_in.url)

@@ -3,62 +3,28 @@
 from __future__ import annotations
 
 import datetime
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config
 from desktop_app.api import client as api_client
 from desktop_app.api import items as api_items
-from desktop_app.auth import discovery, session, store
+from desktop_app.auth import store
 from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.ui import data_panel, profile_panel
-from local_cognito import profile as local_profile
 from local_cognito import server
 from protected_api import server as api_server
+from tests.integration.conftest import make_bridge, sign_in
+from tests.support import loopback_probe
 from tests.support.clock import FakeClock
-from tests.support.person import Person
 
 pytestmark = pytest.mark.integration
 
-PASSWORDS = {"alice": "Alice-Passw0rd!", "admin": "Admin-Passw0rd!"}
 LEFT = QtCore.Qt.MouseButton.LeftButton
 Panel = data_panel.PanelState
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-def make_bridge(
-    stand_in: server.LocalCognito,
-    api: api_server.ApiServer,
-    username: str = "alice",
-    token_store: store.TokenStore | None = None,
-) -> qt_bridge.SessionBridge:
-    info = stand_in.info()
-    info["api_url"] = api.url
-    profile = config.parse_profile("local", local_profile.profile_values(info))
-    person = Person(stand_in.url, username, PASSWORDS[username])
-    current = session.Session(
-        profile,
-        token_store=token_store or store.MemoryStore(warning=None),
-        open_browser=person.open,
-    )
-    return qt_bridge.SessionBridge(current)
-
-
-def sign_in(qtbot: QtBot, subject: qt_bridge.SessionBridge) -> None:
-    with qtbot.waitSignal(subject.signedIn, timeout=15_000):
-        subject.sign_in()
 
 
 @pytest.fixture
@@ -215,16 +181,12 @@ def test_a_body_that_is_not_an_items_page_is_an_error_with_retry(
     assert visible(panel.retry_button, panel)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_offline_shows_a_message_and_retry_recovers(
     qtbot: QtBot, alice: qt_bridge.SessionBridge, api: api_server.ApiServer
 ) -> None:
-    alice.api = api_client.ApiClient(f"http://127.0.0.1:{free_port()}", alice.session)
+    alice.api = api_client.ApiClient(
+        f"http://127.0.0.1:{loopback_probe.free_port()}", alice.session
+    )
     panel = make_panel(qtbot, alice)
     load(qtbot, panel, panel.ensure_loaded)
     assert panel.state is Panel.ERROR

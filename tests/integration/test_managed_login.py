@@ -10,127 +10,31 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-import jwt
 import pytest
 import requests
 
 from local_cognito import server
 from tests.integration.conftest import REDIRECT_URI
 from tests.support import clock
+from tests.support.relying_party import Verifier, exchange, refresh, sign_in, user_info
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 10
 
 
-def exchange(
-    stand_in: server.LocalCognito,
-    code: str,
-    verifier: str,
-    redirect_uri: str = REDIRECT_URI,
-    client_id: str | None = None,
-) -> requests.Response:
-    return requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "authorization_code",
-            "client_id": client_id or stand_in.pool.client_id,
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-    )
-
-
-def refresh(stand_in: server.LocalCognito, token: str) -> requests.Response:
-    return requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "refresh_token",
-            "client_id": stand_in.pool.client_id,
-            "refresh_token": token,
-        },
-    )
-
-
-def user_info(stand_in: server.LocalCognito, token: str) -> requests.Response:
-    """GET /oauth2/userInfo with ``token`` as the bearer."""
-    return requests.get(
-        f"{stand_in.url}/oauth2/userInfo",
-        timeout=TIMEOUT,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def sign_in(
-    stand_in: server.LocalCognito,
-    browser: ScriptedBrowser,
-    request: AuthRequest,
-    username: str = "alice",
-    password: str = "Alice-Passw0rd!",
-) -> dict[str, Any]:
-    params = callback_params(browser.sign_in(request, username, password))
-    response = exchange(stand_in, params["code"], request.verifier)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-_NO_TIME = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
-
-
-class Verifier:
-    """What a relying party does: discovery -> JWKS -> verify by kid, exact issuer."""
-
-    def __init__(
-        self, discovery_url: str, issuer: str, client_id: str, now: clock.FakeClock
-    ) -> None:
-        self.now = now
-        document = requests.get(discovery_url, timeout=TIMEOUT).json()
-        assert document["issuer"] == issuer
-        self.jwks = jwt.PyJWKClient(document["jwks_uri"], timeout=TIMEOUT)
-        self.issuer = issuer
-        self.client_id = client_id
-
-    def access(self, token: str) -> dict[str, Any]:
-        key = self.jwks.get_signing_key_from_jwt(token).key
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            issuer=self.issuer,
-            options={"require": ["exp", "iat", "sub"], "verify_aud": False, **_NO_TIME},
-        )
-        self._check_time(claims)
-        assert claims["token_use"] == "access"
-        assert claims["client_id"] == self.client_id
-        assert "aud" not in claims  # Cognito access tokens carry client_id, not aud
-        return claims
-
-    def id(self, token: str) -> dict[str, Any]:
-        key = self.jwks.get_signing_key_from_jwt(token).key
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            issuer=self.issuer,
-            audience=self.client_id,
-            options={"require": ["exp", "iat", "sub", "aud"], **_NO_TIME},
-        )
-        self._check_time(claims)
-        assert claims["token_use"] == "id"
-        return claims
-
-    def _check_time(self, claims: dict[str, Any]) -> None:
-        # PyJWT reads the real clock; the stand-in runs on the test's clock.
-        assert claims["iat"] <= self.now() < claims["exp"]
-
-
 @pytest.fixture
 def verifier(stand_in: server.LocalCognito, fake_clock: clock.FakeClock) -> Verifier:
     info = stand_in.info()
     return Verifier(info["discovery_url"], info["issuer"], stand_in.pool.client_id, fake_clock)
+
+
+@pytest.fixture
+def alice_tokens(
+    stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
+) -> dict[str, Any]:
+    """alice signed in on managed login with the default request: the token response."""
+    return sign_in(stand_in, browser, auth_request)
 
 
 def test_code_flow_with_pkce_returns_tokens_that_verify_against_jwks(
@@ -258,11 +162,10 @@ def test_login_form_needs_its_csrf_token(
 def test_managed_login_session_cookie_signs_in_again_without_a_form(
     stand_in: server.LocalCognito,
     browser: ScriptedBrowser,
-    auth_request: AuthRequest,
     fake_clock: clock.FakeClock,
     verifier: Verifier,
+    alice_tokens: dict[str, Any],
 ) -> None:
-    first = sign_in(stand_in, browser, auth_request)
     fake_clock.advance(120)
     again = AuthRequest(stand_in.pool.client_id, REDIRECT_URI)
     result = browser.open(again)
@@ -271,7 +174,7 @@ def test_managed_login_session_cookie_signs_in_again_without_a_form(
     # auth_time is when the person last typed a password, not this redirect.
     assert (
         verifier.access(tokens["access_token"])["auth_time"]
-        == verifier.access(first["access_token"])["auth_time"]
+        == verifier.access(alice_tokens["access_token"])["auth_time"]
     )
 
     again.extra["prompt"] = "login"
@@ -281,9 +184,8 @@ def test_managed_login_session_cookie_signs_in_again_without_a_form(
 
 
 def test_logout_clears_the_session_and_redirects_to_the_registered_uri(
-    stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
+    stand_in: server.LocalCognito, browser: ScriptedBrowser, alice_tokens: dict[str, Any]
 ) -> None:
-    sign_in(stand_in, browser, auth_request)
     logout_uri = stand_in.pool.settings.logout_urls[0]
     response = browser.get(
         "/logout", params={"client_id": stand_in.pool.client_id, "logout_uri": logout_uri}
@@ -310,15 +212,13 @@ def test_logout_refuses_unregistered_uris(
 
 def test_refresh_keeps_auth_time_and_issues_no_new_refresh_token(
     stand_in: server.LocalCognito,
-    browser: ScriptedBrowser,
-    auth_request: AuthRequest,
     fake_clock: clock.FakeClock,
     verifier: Verifier,
+    alice_tokens: dict[str, Any],
 ) -> None:
-    tokens = sign_in(stand_in, browser, auth_request)
-    first = verifier.access(tokens["access_token"])
+    first = verifier.access(alice_tokens["access_token"])
     fake_clock.advance(600)
-    response = refresh(stand_in, tokens["refresh_token"])
+    response = refresh(stand_in, alice_tokens["refresh_token"])
     assert response.status_code == 200
     renewed = response.json()
     assert "refresh_token" not in renewed
@@ -331,10 +231,9 @@ def test_refresh_keeps_auth_time_and_issues_no_new_refresh_token(
 
 
 def test_user_info_returns_attributes_for_a_live_access_token(
-    stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
+    stand_in: server.LocalCognito, alice_tokens: dict[str, Any]
 ) -> None:
-    tokens = sign_in(stand_in, browser, auth_request)
-    response = user_info(stand_in, tokens["access_token"])
+    response = user_info(stand_in, alice_tokens["access_token"])
     assert response.status_code == 200
     assert response.json() == {
         "sub": stand_in.pool.pool.users["alice"].id,
@@ -358,10 +257,9 @@ def test_user_info_rejects_missing_or_bad_tokens(
 
 
 def test_user_info_rejects_an_id_token(
-    stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
+    stand_in: server.LocalCognito, alice_tokens: dict[str, Any]
 ) -> None:
-    tokens = sign_in(stand_in, browser, auth_request)
-    response = user_info(stand_in, tokens["id_token"])
+    response = user_info(stand_in, alice_tokens["id_token"])
     assert response.status_code == 401
 
 

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from local_cognito import server, settings
-from tests.integration.test_managed_login import exchange
 from tests.support import clock
+from tests.support.relying_party import exchange
 from tests.support.scripted_browser import AuthRequest, Page, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration

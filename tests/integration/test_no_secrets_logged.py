@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from local_cognito import server
-from tests.integration.test_managed_login import exchange, refresh
+from tests.support.relying_party import exchange, refresh, revoke
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration
@@ -34,11 +34,7 @@ def test_full_flow_at_debug_level_logs_no_secret(
         timeout=TIMEOUT,
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
-    requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        timeout=TIMEOUT,
-        data={"client_id": stand_in.pool.client_id, "token": tokens["refresh_token"]},
-    )
+    revoke(stand_in, tokens["refresh_token"])
     refresh(stand_in, tokens["refresh_token"])
     idp.admin_create_user(
         UserPoolId=stand_in.pool.id,

@@ -10,8 +10,15 @@ import requests
 
 from local_cognito import server, settings
 from tests.integration.conftest import REDIRECT_URI
-from tests.integration.test_managed_login import exchange, refresh, sign_in, user_info
 from tests.support import clock
+from tests.support.relying_party import (
+    exchange,
+    refresh,
+    revoke,
+    sign_in,
+    token_request,
+    user_info,
+)
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration
@@ -43,15 +50,8 @@ def test_missing_code_verifier_is_refused(
     stand_in: server.LocalCognito, browser: ScriptedBrowser, auth_request: AuthRequest
 ) -> None:
     code = code_for(browser, auth_request)
-    response = requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "authorization_code",
-            "client_id": stand_in.pool.client_id,
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-        },
+    response = token_request(
+        stand_in, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI
     )
     assert_error(response, "invalid_request")
 
@@ -148,17 +148,7 @@ def test_unknown_client_is_refused_everywhere(
     auth_request.client_id = "nosuchclient0000000000000"
     response = browser.authorize(auth_request)
     assert response.headers["Location"] == "/error?error=invalid_client"
-    token = requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "authorization_code",
-            "client_id": auth_request.client_id,
-            "code": "x",
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": auth_request.verifier,
-        },
-    )
+    token = exchange(stand_in, "x", auth_request.verifier, client_id=auth_request.client_id)
     assert_error(token, "invalid_client")
 
 
@@ -207,15 +197,8 @@ def test_only_disallowed_scopes_is_invalid_scope(
 
 
 def test_unknown_grant_type(stand_in: server.LocalCognito) -> None:
-    response = requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={
-            "grant_type": "password",
-            "client_id": stand_in.pool.client_id,
-            "username": "alice",
-            "password": "Alice-Passw0rd!",
-        },
+    response = token_request(
+        stand_in, grant_type="password", username="alice", password="Alice-Passw0rd!"
     )
     assert_error(response, "unsupported_grant_type")
 
@@ -236,21 +219,13 @@ def test_revoked_refresh_token_and_its_access_tokens_stop_working(
     stand_in: server.LocalCognito, signed_in: dict[str, Any]
 ) -> None:
     assert user_info(stand_in, signed_in["access_token"]).status_code == 200
-    response = requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        timeout=TIMEOUT,
-        data={"client_id": stand_in.pool.client_id, "token": signed_in["refresh_token"]},
-    )
+    response = revoke(stand_in, signed_in["refresh_token"])
     assert response.status_code == 200
     assert_error(refresh(stand_in, signed_in["refresh_token"]), "invalid_grant")
     assert user_info(stand_in, signed_in["access_token"]).status_code == 401
     # Revoking again, or an unknown token, is still 200 (RFC 7009 section 2.2).
     for token in (signed_in["refresh_token"], "never-issued"):
-        again = requests.post(
-            f"{stand_in.url}/oauth2/revoke",
-            timeout=TIMEOUT,
-            data={"client_id": stand_in.pool.client_id, "token": token},
-        )
+        again = revoke(stand_in, token)
         assert again.status_code == 200
 
 
@@ -260,11 +235,7 @@ def test_revoke_by_another_client_is_refused(
     other = idp.create_user_pool_client(UserPoolId=stand_in.pool.id, ClientName="other")[
         "UserPoolClient"
     ]["ClientId"]
-    response = requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        timeout=TIMEOUT,
-        data={"client_id": other, "token": signed_in["refresh_token"]},
-    )
+    response = revoke(stand_in, signed_in["refresh_token"], client_id=other)
     assert response.status_code == 400
     assert refresh(stand_in, signed_in["refresh_token"]).status_code == 200
 

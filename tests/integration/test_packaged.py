@@ -18,18 +18,18 @@ import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-import requests
 
 from desktop_app import diagnostics
-from local_cognito import profile, server
-from protected_api import server as api_server
+from local_cognito import server
+from tests.support import app_env, relying_party
 
 pytestmark = [pytest.mark.packaging, pytest.mark.integration, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = app_env.ROOT
 BUILD_TIMEOUT_S = 1200
 TIMEOUT = 120  # a cold start of the bundle reads ~200 MB from disk
 # Never inside the app (tests/unit/test_import_direction.py's SERVER_ONLY and friends).
@@ -88,29 +88,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def packaged_env(
-    stand_in: server.LocalCognito,
-    api: api_server.ApiServer,
-    secret_service: dict[str, str],
-    tmp_path: Path,
-) -> dict[str, str]:
-    info = stand_in.info()
-    info["api_url"] = api.url
-    config_path = tmp_path / "config.toml"
-    profile.write(config_path, profile.profile_values(info))
-    return {
-        **secret_service,
-        "QT_QPA_PLATFORM": "offscreen",
-        "COGNITO_DESKTOP_CONFIG": str(config_path),
-        "COGNITO_DESKTOP_PROFILE": "local",
-        "COGNITO_DESKTOP_LOG_DIR": str(tmp_path / "logs"),
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-        "BROWSER": f"{sys.executable} {tmp_path / 'browser.py'} %s",
-        "BROWSER_ENV_RECORD": str(tmp_path / "browser-env.json"),
-        "SCRIPTED_USERNAME": "alice",
-        "SCRIPTED_PASSWORD": "Alice-Passw0rd!",
-        "PYTHONPATH": str(ROOT),  # for the scripted browser, never read by the bundle
-    }
+def packaged_env(process_env: Callable[..., dict[str, str]], tmp_path: Path) -> dict[str, str]:
+    # PYTHONPATH (the repository) is for the scripted browser; the bundle never reads it.
+    return process_env(
+        BROWSER=f"{sys.executable} {tmp_path / 'browser.py'} %s",
+        BROWSER_ENV_RECORD=str(tmp_path / "browser-env.json"),
+    )
 
 
 _BROWSER = """
@@ -125,15 +108,7 @@ runpy.run_module("tests.support.browser_command", run_name="__main__")
 def run(
     program: Path, env: dict[str, str], *args: str, timeout: float = TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(program), *args],
-        env=env,
-        cwd=program.parent,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return app_env.run([str(program), *args], env, cwd=program.parent, timeout=timeout)
 
 
 def test_version_shows_the_version_and_commit(bundle: Path) -> None:
@@ -171,17 +146,7 @@ def test_self_test_passes_in_the_bundle(bundle: Path, packaged_env: dict[str, st
     assert ", packaged build, " in header
     assert verdict == "self-test passed"
     checks = {line.split()[1]: line for line in lines}
-    assert list(checks) == [
-        "config",
-        "resources",
-        "qt",
-        "tls",
-        "keyring",
-        "loopback",
-        "discovery",
-        "session",
-        "api",
-    ]
+    assert list(checks) == list(app_env.SELF_TEST_CHECKS)
     assert all(line.startswith("ok ") for line in lines), done.stdout
     assert str(bundle.parent / "_internal" / "resources") in checks["resources"]
     assert "platform plugin 'offscreen'" in checks["qt"]
@@ -234,40 +199,10 @@ def test_login_status_api_logout_with_the_packaged_binary(
     assert me.returncode == 0, me.stderr
     assert json.loads(me.stdout)["username"] == "alice"
 
-    refresh_token = _stored_refresh_token(packaged_env)
+    stored = app_env.stored_session(packaged_env)  # what the bundle stored, read back
+    assert stored is not None
+    refresh_token = json.loads(stored)["refresh_token"]
     logout = run(bundle, packaged_env, "logout")
     assert logout.returncode == 0, logout.stderr
     assert run(bundle, packaged_env, "status").returncode == 1
-    refused = requests.post(
-        f"{stand_in.url}/oauth2/token",
-        timeout=10,
-        data={
-            "grant_type": "refresh_token",
-            "client_id": stand_in.pool.client_id,
-            "refresh_token": refresh_token,
-        },
-    )
-    assert refused.json() == {"error": "invalid_grant"}
-
-
-def _stored_refresh_token(env: dict[str, str]) -> str:
-    """Read back what the bundle stored, through keyring in a separate process."""
-    reader = (
-        "import json, keyring.backends.SecretService as s\n"
-        "k = s.Keyring()\n"
-        "raw = json.loads(k.get_password('cognito-desktop', 'profile:local'))\n"
-        "if 'chunks' in raw:\n"
-        "    raw = json.loads(''.join(k.get_password('cognito-desktop', f'profile:local#{i}')"
-        " for i in range(raw['chunks'])))\n"
-        "print(raw['refresh_token'])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", reader],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    assert relying_party.refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}

@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config, errors
+from desktop_app import errors
 from desktop_app.api import client as api_client
-from desktop_app.auth import discovery, session, store
-from desktop_app.qt import bridge
-from local_cognito import profile as local_profile
+from desktop_app.auth import store
+from desktop_app.qt import bridge, messages
 from local_cognito import server
 from protected_api import server as api_server
+from tests.integration.conftest import make_bridge
 from tests.support.person import Person
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-def make_bridge(
-    stand_in: server.LocalCognito,
-    api: api_server.ApiServer | None,
-    person: Person,
-    token_store: store.TokenStore | None = None,
-    **kwargs: Any,
-) -> bridge.SessionBridge:
-    info = stand_in.info()
-    info["api_url"] = api.url if api is not None else None
-    profile = config.parse_profile("local", local_profile.profile_values(info))
-    current = session.Session(
-        profile,
-        token_store=token_store or store.MemoryStore(warning=None),
-        open_browser=person.open,
-    )
-    return bridge.SessionBridge(current, **kwargs)
 
 
 def test_sign_in_then_an_api_call_then_sign_out(
@@ -81,7 +55,7 @@ def test_sign_in_then_an_api_call_then_sign_out(
 def test_plain_user_is_not_admin_and_admin_routes_answer_403(
     qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer
 ) -> None:
-    subject = make_bridge(stand_in, api, Person(stand_in.url))
+    subject = make_bridge(stand_in, api)
     with qtbot.waitSignal(subject.signedIn, timeout=15_000):
         subject.sign_in()
     assert not subject.is_admin()
@@ -95,9 +69,9 @@ def test_plain_user_is_not_admin_and_admin_routes_answer_403(
 @pytest.mark.parametrize(
     ("behaviour", "action", "kind"),
     [
-        ("deny", None, bridge.FailureKind.DENIED),
-        ("ignore", "cancel", bridge.FailureKind.CANCELLED),
-        ("ignore", None, bridge.FailureKind.TIMEOUT),
+        ("deny", None, messages.FailureKind.DENIED),
+        ("ignore", "cancel", messages.FailureKind.CANCELLED),
+        ("ignore", None, messages.FailureKind.TIMEOUT),
     ],
 )
 def test_sign_in_failures_are_reported_by_kind(
@@ -105,7 +79,7 @@ def test_sign_in_failures_are_reported_by_kind(
     stand_in: server.LocalCognito,
     behaviour: Any,
     action: str | None,
-    kind: bridge.FailureKind,
+    kind: messages.FailureKind,
 ) -> None:
     person = Person(stand_in.url, behaviour=behaviour)
     subject = make_bridge(stand_in, None, person, sign_in_timeout=1.0)
@@ -122,7 +96,7 @@ def test_sign_in_failures_are_reported_by_kind(
 def test_a_revoked_session_ends_once_on_the_next_call(
     qtbot: QtBot, stand_in: server.LocalCognito, api: api_server.ApiServer, idp: Any
 ) -> None:
-    subject = make_bridge(stand_in, api, Person(stand_in.url))
+    subject = make_bridge(stand_in, api)
     with qtbot.waitSignal(subject.signedIn, timeout=15_000):
         subject.sign_in()
     idp.admin_disable_user(UserPoolId=stand_in.pool.id, Username="alice")
@@ -132,13 +106,13 @@ def test_a_revoked_session_ends_once_on_the_next_call(
         subject.refresh_now()
     subject.call_api(lambda api: api.get_json("/me"), pytest.fail, pytest.fail)
     qtbot.wait(200)
-    assert ended == [bridge.SESSION_ENDED]
+    assert ended == [messages.SESSION_ENDED]
     assert subject.state is bridge.State.SIGNED_OUT
 
 
 def test_api_client_is_built_from_the_profile(
     stand_in: server.LocalCognito, api: api_server.ApiServer, qtbot: QtBot
 ) -> None:
-    subject = make_bridge(stand_in, api, Person(stand_in.url))
+    subject = make_bridge(stand_in, api)
     assert isinstance(subject.api, api_client.ApiClient)
     assert subject.api.base_url == api.url.rstrip("/")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
 from local_cognito import server, settings
-from tests.integration.test_managed_login import refresh, sign_in
 from tests.support import clock
+from tests.support.relying_party import refresh, revoke, sign_in
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser
 
 pytestmark = pytest.mark.integration
@@ -47,11 +46,7 @@ def test_revoking_a_rotated_token_revokes_the_whole_family(
 ) -> None:
     first = sign_in(stand_in, browser, auth_request)["refresh_token"]
     second = refresh(stand_in, first).json()["refresh_token"]
-    requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        timeout=10,
-        data={"client_id": stand_in.pool.client_id, "token": first},
-    )
+    revoke(stand_in, first)
     assert refresh(stand_in, second).json() == {"error": "invalid_grant"}
 
 

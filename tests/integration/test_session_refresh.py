@@ -19,36 +19,16 @@ import requests
 
 from desktop_app import config, errors, logs
 from desktop_app.api import client as api_client
-from desktop_app.auth import discovery, idtoken, pkce, session, store, tokens
-from local_cognito import profile as local_profile
+from desktop_app.auth import idtoken, pkce, session, store, tokens
 from local_cognito import server, settings
 from protected_api import server as api_server
 from tests.integration.conftest import REDIRECT_URI, admin_tokens
-from tests.integration.test_managed_login import refresh
-from tests.support import clock
+from tests.support import app_env, app_logging, clock, concurrency, relying_party, stores
 from tests.support.scripted_browser import ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration
 PASSWORD = "Alice-Passw0rd!"
 TIMEOUT = 10
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-def make_profile(
-    stand_in: server.LocalCognito, *, api_url: str | None = None, scopes: list[str] | None = None
-) -> config.Profile:
-    info = stand_in.info()
-    info["api_url"] = api_url
-    values = local_profile.profile_values(info)
-    if scopes is not None:
-        values["scopes"] = scopes
-    return config.parse_profile("local", values)
 
 
 class CountingClient:
@@ -83,44 +63,9 @@ class ServerCount:
         monkeypatch.setattr(service, "redeem", redeem)
 
 
-class SpyStore:
-    """A TokenStore over MemoryStore recording calls, and the session's state at each save."""
-
-    backend_name = "spy"
-    secure = False
-    warning: str | None = None
-
-    def __init__(self) -> None:
-        self.inner = store.MemoryStore()
-        self.calls: list[tuple[str, str | None]] = []
-        self.seen_at_save: list[tuple[str | None, float | None]] = []
-        self.session: session.Session | None = None
-
-    def load(self) -> store.StoredSession | None:
-        self.calls.append(("load", None))
-        return self.inner.load()
-
-    def save(self, stored: store.StoredSession) -> None:
-        self.calls.append(("save", stored.refresh_token))
-        if self.session is not None:
-            held = self.session._stored
-            self.seen_at_save.append(
-                (held.refresh_token if held else None, self.session.access_expires_at)
-            )
-        self.inner.save(stored)
-
-    def delete(self) -> None:
-        self.calls.append(("delete", None))
-        self.inner.delete()
-
-    def saved_token(self) -> str | None:
-        saved = self.inner.load()
-        return saved.refresh_token if saved else None
-
-
 @pytest.fixture
-def spy() -> SpyStore:
-    return SpyStore()
+def spy() -> stores.RecordingStore:
+    return stores.RecordingStore()
 
 
 @pytest.fixture
@@ -147,25 +92,25 @@ def new_session(
         sleep=(sleeps.append if sleeps is not None else lambda s: None),
         open_browser=open_browser or (lambda url: pytest.fail("no browser expected")),
     )
-    if isinstance(token_store, SpyStore):
+    if isinstance(token_store, stores.RecordingStore):
         token_store.session = current
     return current
 
 
-def stored_from_admin_auth(
-    idp: Any, stand_in: server.LocalCognito, username: str = "alice", password: str = PASSWORD
-) -> store.StoredSession:
-    """A stored session as sign-in would leave it, from AdminInitiateAuth (fast)."""
-    result = admin_tokens(idp, stand_in, username, password)
-    claims = jwt.decode(result["IdToken"], options={"verify_signature": False})
-    return store.StoredSession(
-        refresh_token=result["RefreshToken"],
-        username=claims["cognito:username"],
-        sub=claims["sub"],
-        client_id=stand_in.pool.client_id,
-        issuer=stand_in.info()["issuer"],
-        saved_at=0.0,
-    )
+def resumed(
+    stand_in: server.LocalCognito,
+    spy: stores.RecordingStore,
+    fake_clock: clock.FakeClock,
+    stored: store.StoredSession,
+    *,
+    api_url: str | None = None,
+    sleeps: list[float] | None = None,
+) -> session.Session:
+    """The app started again with ``stored`` in its store: a new Session, resumed."""
+    spy.inner.save(stored)
+    current = new_session(app_env.profile(stand_in, api_url), spy, fake_clock, sleeps)
+    assert current.resume() is not None
+    return current
 
 
 def paste_via_browser(
@@ -187,38 +132,28 @@ def paste_via_browser(
 # -- single-flight --------------------------------------------------------------------------------
 
 
-def test_fifty_threads_with_a_due_token_make_one_refresh_request(
+@pytest.fixture
+def alice_resumed(
     stand_in: server.LocalCognito,
-    idp: Any,
-    spy: SpyStore,
+    spy: stores.RecordingStore,
     fake_clock: clock.FakeClock,
-    server_count: ServerCount,
+    alice_stored: store.StoredSession,
+) -> session.Session:
+    """The app started with alice's session in its store (``spy``), resumed."""
+    return resumed(stand_in, spy, fake_clock, alice_stored)
+
+
+def test_fifty_threads_with_a_due_token_make_one_refresh_request(
+    alice_resumed: session.Session, fake_clock: clock.FakeClock, server_count: ServerCount
 ) -> None:
-    spy.inner.save(stored_from_admin_auth(idp, stand_in))
-    current = new_session(make_profile(stand_in), spy, fake_clock)
-    assert current.resume() is not None
+    current = alice_resumed
     first = current.access_token()
     counting = CountingClient(current._client)
     current._client = counting  # type: ignore[assignment]
     server_count.tokens.clear()
     fake_clock.advance(3600 - 30)  # the access token is due (60 s margin)
 
-    barrier = threading.Barrier(50)
-    results: list[str] = []
-    failures: list[BaseException] = []
-
-    def call() -> None:
-        barrier.wait(timeout=10)
-        try:
-            results.append(current.access_token())
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=call) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, failures = concurrency.at_once(current.access_token, callers=50)
     assert not failures
     assert len(counting.refreshed_with) == 1
     assert len(server_count.tokens) == 1, "more than one refresh reached the token endpoint"
@@ -234,17 +169,14 @@ def test_fifty_threads_with_a_due_token_make_one_refresh_request(
 )
 def test_a_rotated_refresh_token_is_saved_before_the_old_one_is_dropped(
     stand_in: server.LocalCognito,
-    idp: Any,
-    spy: SpyStore,
+    alice_stored: store.StoredSession,
+    spy: stores.RecordingStore,
     fake_clock: clock.FakeClock,
 ) -> None:
-    original = stored_from_admin_auth(idp, stand_in)
-    spy.inner.save(original)
-    current = new_session(make_profile(stand_in), spy, fake_clock)
-    assert current.resume() is not None  # the first refresh rotates already
+    current = resumed(stand_in, spy, fake_clock, alice_stored)  # the first refresh rotates
     first_rotation = spy.saved_token()
-    assert first_rotation not in (None, original.refresh_token)
-    assert spy.seen_at_save == [(original.refresh_token, None)]
+    assert first_rotation not in (None, alice_stored.refresh_token)
+    assert spy.seen_at_save == [(alice_stored.refresh_token, None)]
     expiry = current.access_expires_at
     spy.calls.clear()
     spy.seen_at_save.clear()
@@ -252,28 +184,26 @@ def test_a_rotated_refresh_token_is_saved_before_the_old_one_is_dropped(
     fake_clock.advance(3600 - 30)
     current.access_token()
     second_rotation = spy.saved_token()
-    assert second_rotation not in (None, first_rotation, original.refresh_token)
-    assert [c for c in spy.calls if c[0] != "load"] == [("save", second_rotation)]
+    assert second_rotation not in (None, first_rotation, alice_stored.refresh_token)
+    assert [c for c in spy.calls if c != "load"] == ["save"]
+    assert spy.saved[-1].refresh_token == second_rotation
     # Saved while the session still held the previous refresh and access tokens.
     assert spy.seen_at_save == [(first_rotation, expiry)]
     assert current._stored is not None and current._stored.refresh_token == second_rotation
 
     # The stored token is the live one; the one it replaced retires after the grace period.
     fake_clock.advance(61)
-    assert refresh(stand_in, first_rotation or "").json() == {"error": "invalid_grant"}
-    assert refresh(stand_in, second_rotation or "").status_code == 200
+    assert relying_party.refresh(stand_in, first_rotation or "").json() == {
+        "error": "invalid_grant"
+    }
+    assert relying_party.refresh(stand_in, second_rotation or "").status_code == 200
 
 
 # -- invalid_grant --------------------------------------------------------------------------------
 
 
 def revoke_at_server(stand_in: server.LocalCognito, idp: Any, stored: store.StoredSession) -> None:
-    response = requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        timeout=TIMEOUT,
-        data={"client_id": stand_in.pool.client_id, "token": stored.refresh_token},
-    )
-    assert response.status_code == 200
+    assert relying_party.revoke(stand_in, stored.refresh_token).status_code == 200
 
 
 def disable_user(stand_in: server.LocalCognito, idp: Any, stored: store.StoredSession) -> None:
@@ -284,22 +214,20 @@ def disable_user(stand_in: server.LocalCognito, idp: Any, stored: store.StoredSe
 def test_invalid_grant_deletes_the_stored_token_and_does_not_loop(
     stand_in: server.LocalCognito,
     idp: Any,
-    spy: SpyStore,
+    alice_stored: store.StoredSession,
+    spy: stores.RecordingStore,
     sleeps: list[float],
     fake_clock: clock.FakeClock,
     server_count: ServerCount,
     kill: Callable[[server.LocalCognito, Any, store.StoredSession], None],
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
-    spy.inner.save(stored)
-    current = new_session(make_profile(stand_in), spy, fake_clock, sleeps)
-    assert current.resume() is not None
-    kill(stand_in, idp, stored)
+    current = resumed(stand_in, spy, fake_clock, alice_stored, sleeps=sleeps)
+    kill(stand_in, idp, alice_stored)
     server_count.tokens.clear()
     fake_clock.advance(3600)
     with pytest.raises(errors.SessionExpired):
         current.access_token()
-    assert server_count.tokens == [stored.refresh_token]  # exactly one request
+    assert server_count.tokens == [alice_stored.refresh_token]  # exactly one request
     assert sleeps == []
     assert spy.inner.load() is None
     assert current.identity is None
@@ -307,16 +235,16 @@ def test_invalid_grant_deletes_the_stored_token_and_does_not_loop(
         current.access_token()
     assert len(server_count.tokens) == 1
     # A new process finds nothing to resume.
-    assert new_session(make_profile(stand_in), spy, fake_clock).resume() is None
+    assert new_session(app_env.profile(stand_in), spy, fake_clock).resume() is None
 
 
 # -- silent sign-in -------------------------------------------------------------------------------
 
 
 def test_resume_from_a_stored_session(
-    stand_in: server.LocalCognito, spy: SpyStore, fake_clock: clock.FakeClock
+    stand_in: server.LocalCognito, spy: stores.RecordingStore, fake_clock: clock.FakeClock
 ) -> None:
-    profile = make_profile(stand_in)
+    profile = app_env.profile(stand_in)
     signed_in = new_session(profile, spy, fake_clock).sign_in(
         paste_redirect=paste_via_browser(stand_in, "admin", "Admin-Passw0rd!")
     )
@@ -334,26 +262,27 @@ def test_resume_from_a_stored_session(
 
 def test_resume_deletes_a_session_stored_for_another_client(
     stand_in: server.LocalCognito,
-    idp: Any,
-    spy: SpyStore,
+    alice_stored: store.StoredSession,
+    spy: stores.RecordingStore,
     fake_clock: clock.FakeClock,
     server_count: ServerCount,
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
-    spy.inner.save(store.StoredSession(**{**stored.__dict__, "client_id": "some-other-client"}))
+    spy.inner.save(
+        store.StoredSession(**{**alice_stored.__dict__, "client_id": "some-other-client"})
+    )
     server_count.tokens.clear()
-    assert new_session(make_profile(stand_in), spy, fake_clock).resume() is None
+    assert new_session(app_env.profile(stand_in), spy, fake_clock).resume() is None
     assert spy.inner.load() is None
     assert server_count.tokens == []
 
 
 def test_a_refreshed_id_token_for_another_sub_ends_the_session(
     stand_in: server.LocalCognito,
-    spy: SpyStore,
+    spy: stores.RecordingStore,
     fake_clock: clock.FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    current = new_session(make_profile(stand_in), spy, fake_clock)
+    current = new_session(app_env.profile(stand_in), spy, fake_clock)
     current.sign_in(paste_redirect=paste_via_browser(stand_in))
     real_validate = idtoken.IdTokenValidator.validate
 
@@ -373,15 +302,15 @@ def test_a_refreshed_id_token_for_another_sub_ends_the_session(
 
 
 def test_sign_out_revokes_at_the_server_and_forgets_locally(
-    stand_in: server.LocalCognito, spy: SpyStore, fake_clock: clock.FakeClock
+    stand_in: server.LocalCognito, spy: stores.RecordingStore, fake_clock: clock.FakeClock
 ) -> None:
-    current = new_session(make_profile(stand_in), spy, fake_clock)
+    current = new_session(app_env.profile(stand_in), spy, fake_clock)
     identity = current.sign_in(paste_redirect=paste_via_browser(stand_in))
     assert identity.username == "alice"
     refresh_token = spy.saved_token()
     assert refresh_token is not None
     assert current.sign_out() == []
-    assert refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
+    assert relying_party.refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
     assert spy.inner.load() is None
     assert current.identity is None and current.access_expires_at is None
     with pytest.raises(errors.NotSignedIn):
@@ -389,33 +318,35 @@ def test_sign_out_revokes_at_the_server_and_forgets_locally(
 
 
 def test_sign_out_everywhere_without_the_admin_scope_says_so(
-    stand_in: server.LocalCognito, spy: SpyStore, fake_clock: clock.FakeClock
+    stand_in: server.LocalCognito, spy: stores.RecordingStore, fake_clock: clock.FakeClock
 ) -> None:
-    profile = make_profile(stand_in, scopes=["openid", "email", "profile"])
+    values = app_env.profile_values(stand_in)
+    values["scopes"] = ["openid", "email", "profile"]
+    profile = config.parse_profile("local", values)
     current = new_session(profile, spy, fake_clock)
     current.sign_in(paste_redirect=paste_via_browser(stand_in))
     refresh_token = spy.saved_token() or ""
     problems = current.sign_out(everywhere=True)
     assert len(problems) == 1 and session.ADMIN_SCOPE in problems[0]
     # This session is still revoked and forgotten.
-    assert refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
+    assert relying_party.refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
     assert spy.inner.load() is None and current.identity is None
 
 
 def test_sign_out_everywhere_ends_the_users_other_sessions(
-    stand_in: server.LocalCognito, idp: Any, spy: SpyStore, fake_clock: clock.FakeClock
+    stand_in: server.LocalCognito, idp: Any, spy: stores.RecordingStore, fake_clock: clock.FakeClock
 ) -> None:
-    current = new_session(make_profile(stand_in), spy, fake_clock)
+    current = new_session(app_env.profile(stand_in), spy, fake_clock)
     current.sign_in(paste_redirect=paste_via_browser(stand_in))
     mine = spy.saved_token() or ""
     elsewhere = admin_tokens(idp, stand_in, "alice", PASSWORD)["RefreshToken"]
     someone_else = admin_tokens(idp, stand_in, "admin", "Admin-Passw0rd!")["RefreshToken"]
-    assert refresh(stand_in, elsewhere).status_code == 200
+    assert relying_party.refresh(stand_in, elsewhere).status_code == 200
 
     assert current.sign_out(everywhere=True) == []
-    assert refresh(stand_in, elsewhere).json() == {"error": "invalid_grant"}
-    assert refresh(stand_in, mine).json() == {"error": "invalid_grant"}
-    assert refresh(stand_in, someone_else).status_code == 200
+    assert relying_party.refresh(stand_in, elsewhere).json() == {"error": "invalid_grant"}
+    assert relying_party.refresh(stand_in, mine).json() == {"error": "invalid_grant"}
+    assert relying_party.refresh(stand_in, someone_else).status_code == 200
     assert spy.inner.load() is None and current.identity is None
 
 
@@ -441,15 +372,13 @@ class BadTokenFirst:
 
 def test_api_client_refreshes_once_on_401_against_the_real_api(
     stand_in: server.LocalCognito,
-    idp: Any,
+    alice_stored: store.StoredSession,
     api: api_server.ApiServer,
-    spy: SpyStore,
+    spy: stores.RecordingStore,
     fake_clock: clock.FakeClock,
     server_count: ServerCount,
 ) -> None:
-    spy.inner.save(stored_from_admin_auth(idp, stand_in))
-    current = new_session(make_profile(stand_in, api_url=api.url), spy, fake_clock)
-    assert current.resume() is not None
+    current = resumed(stand_in, spy, fake_clock, alice_stored, api_url=api.url)
     server_count.tokens.clear()
 
     plain = api_client.ApiClient(api.url, current, current.http)
@@ -471,22 +400,13 @@ def test_api_client_refreshes_once_on_401_against_the_real_api(
 
 
 @pytest.fixture
-def app_logging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str]]:
+def logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str]]:
     """``logs.setup(2)`` writing to tmp; yields a reader of everything logged to files."""
     log_dir = tmp_path / "logs"
     monkeypatch.setenv(logs.LOG_DIR_ENV, str(log_dir))
-    root = logging.getLogger()
-    level = root.level
-    path = logs.setup(2)
-    assert path is not None and path.parent == log_dir
-    try:
+    with app_logging.set_up(2) as path:
+        assert path is not None and path.parent == log_dir
         yield lambda: "\n".join(p.read_text(encoding="utf-8") for p in sorted(log_dir.iterdir()))
-    finally:
-        for handler in list(root.handlers):
-            if getattr(handler, "_cognito_desktop", False):
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(level)
 
 
 def test_a_full_session_logs_no_secret(
@@ -496,7 +416,7 @@ def test_a_full_session_logs_no_secret(
     fake_clock: clock.FakeClock,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    app_logging: Callable[[], str],
+    logged: Callable[[], str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secrets: dict[str, str] = {"password": PASSWORD}
@@ -532,7 +452,7 @@ def test_a_full_session_logs_no_secret(
         threading.Thread(target=person, name="scripted-browser", daemon=True).start()
         return True
 
-    profile = make_profile(stand_in, api_url=api.url)
+    profile = app_env.profile(stand_in, api.url)
     memory = store.MemoryStore()
     current = new_session(profile, memory, fake_clock, open_browser=open_browser)
 
@@ -583,7 +503,7 @@ def test_a_full_session_logs_no_secret(
             secrets[f"{name} {i}"] = value
     assert made["verifier"] and "code" in secrets
 
-    text = app_logging()
+    text = logged()
     assert "POST /oauth2/token" in text, "urllib3's DEBUG request lines are not in the log"
     assert "GET /callback?code=[redacted]&state=[redacted]" in text
     assert "loopback: listening" in text and "(invalid_grant)" in text

@@ -8,21 +8,22 @@ run for the stand-in's fixed defaults (53682-53684) and squatting on them is saf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from desktop_app.auth import discovery
 from local_cognito import settings
+from tests.integration import conftest as integration
 from tests.integration.conftest import (  # noqa: F401 - pytest fixtures, reused
+    alice_stored,
     api,
     api_settings,
     fake_clock,
     idp,
+    process_env,
     secret_service,
     stand_in,
 )
 from tests.support import loopback_probe
+from tests.support.fixtures import fresh_discovery  # noqa: F401 - autouse fixture
 
 
 @pytest.fixture
@@ -33,14 +34,4 @@ def callback_ports() -> list[int]:
 
 @pytest.fixture
 def pool_settings(callback_ports: list[int]) -> settings.PoolSettings:
-    return settings.PoolSettings(
-        callback_urls=tuple(settings.callback_urls(tuple(callback_ports))),
-        logout_urls=tuple(settings.logout_urls(tuple(callback_ports))),
-    )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
+    return integration.pool_settings_on(callback_ports)

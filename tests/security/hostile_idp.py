@@ -32,8 +32,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from http import server as http_server
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
@@ -41,6 +40,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from tests.support import http_server
 
 CLIENT_ID = "hostile-test-client"
 POOL = "eu-west-1_Hostile"
@@ -161,8 +162,7 @@ class HostileIdP:
         self._grants: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, str] = {}  # token -> scope
         self._lock = threading.Lock()
-        self._server: http_server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = http_server.LoopbackServer(self._handle, name="hostile-idp")
         self._browsers: list[threading.Thread] = []
         self.browser_errors: list[BaseException] = []
 
@@ -174,8 +174,8 @@ class HostileIdP:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "the IdP is not running"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._server.running, "the IdP is not running"
+        return self._server.url
 
     @property
     def issuer(self) -> str:
@@ -357,44 +357,18 @@ class HostileIdP:
     # -- the server -------------------------------------------------------------------------
 
     def __enter__(self) -> HostileIdP:
-        owner = self
-
-        class Handler(http_server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                owner._handle(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # quiet; the request log is self._requests
-
-        class Server(http_server.ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client that hangs up is not the IdP's failure
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="hostile-idp", daemon=True
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.join_browsers()
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
-    def _handle(self, handler: http_server.BaseHTTPRequestHandler, method: str) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        method = handler.command
+        if method not in ("GET", "POST"):
+            handler.send_error(501)
+            return
         parts = urllib.parse.urlsplit(handler.path)
         form: dict[str, str] = {}
         if method == "POST":

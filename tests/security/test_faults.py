@@ -17,7 +17,7 @@ import subprocess
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import jwt
 import keyring.backend
@@ -28,12 +28,10 @@ import requests
 from desktop_app import config, errors
 from desktop_app.api import client as api_client
 from desktop_app.auth import http, pkce, session, store
-from local_cognito import profile as local_profile
 from local_cognito import server
 from protected_api import server as api_server
-from tests.integration.test_session_refresh import stored_from_admin_auth
 from tests.security.test_loopback_attacks import Browser, sign_in_at_managed_login
-from tests.support import clock
+from tests.support import app_env, clock, relying_party
 from tests.support import secret_service as secret_service_mod
 from tests.support.fault_proxy import FaultProxy
 
@@ -67,11 +65,7 @@ def profile(
 ) -> config.Profile:
     """The local profile, with discovery (so tokens, keys, revocation) and the API through
     the proxies; the browser still goes straight to managed login."""
-    info = stand_in.info()
-    info["api_url"] = api_proxy.url
-    values = local_profile.profile_values(info)
-    values["discovery_url"] = info["discovery_url"].replace(stand_in.url, idp_proxy.url)
-    return config.parse_profile("local", values)
+    return app_env.profile(stand_in, api_proxy.url, idp_via=idp_proxy.url)
 
 
 @pytest.fixture
@@ -114,6 +108,31 @@ def person(stand_in: server.LocalCognito, codes: list[str]) -> Browser:
         requests.get(callback, timeout=TIMEOUT)
 
     return Browser(browse)
+
+
+class FailedSignIn(NamedTuple):
+    session: session.Session
+    error: BaseException
+    codes: list[str]  # every authorization code alice's browser carried
+    browser: Browser
+
+
+def failed_sign_in(
+    stand_in: server.LocalCognito,
+    profile: config.Profile,
+    expected: type[Exception],
+    token_store: store.TokenStore | None = None,
+    now: Callable[[], float] | None = None,
+) -> FailedSignIn:
+    """alice signs in at her browser and the app's sign-in raises ``expected``; her
+    browser has settled (so every code it carried is known)."""
+    codes: list[str] = []
+    browser = person(stand_in, codes)
+    current = new_session(profile, token_store, browser=browser, now=now)
+    with pytest.raises(expected) as caught:
+        current.sign_in(timeout=30)
+    browser.settle()
+    return FailedSignIn(current, caught.value, codes, browser)
 
 
 def assert_clear(exc: BaseException, *secrets: str) -> None:
@@ -160,14 +179,9 @@ def test_a_fault_in_the_code_exchange_fails_clearly_and_the_next_sign_in_works(
     fault: str,
 ) -> None:
     idp_proxy.fault("/oauth2/token", fault)
-    codes: list[str] = []
-    browser = person(stand_in, codes)
-    current = new_session(profile, browser=browser)
-    with pytest.raises(errors.NetworkError) as caught:
-        current.sign_in(timeout=30)
-    browser.settle()
-    assert_clear(caught.value, *codes, *made["verifier"], *made["state"], *made["nonce"])
-    assert "token endpoint" in str(caught.value)
+    current, error, codes, browser = failed_sign_in(stand_in, profile, errors.NetworkError)
+    assert_clear(error, *codes, *made["verifier"], *made["state"], *made["nonce"])
+    assert "token endpoint" in str(error)
     assert current.identity is None and current.store.load() is None
 
     idp_proxy.clear()
@@ -179,14 +193,13 @@ def test_a_fault_in_the_code_exchange_fails_clearly_and_the_next_sign_in_works(
 @pytest.mark.parametrize("fault", ["down", *TRANSIENT, "reset-after-forward"])
 def test_a_fault_during_refresh_keeps_the_stored_refresh_token(
     stand_in: server.LocalCognito,
-    idp: Any,
+    alice_stored: store.StoredSession,
     idp_proxy: FaultProxy,
     profile: config.Profile,
     fault: str,
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
     memory = store.MemoryStore()
-    memory.save(stored)
+    memory.save(alice_stored)
     current = new_session(profile, memory)
     current.endpoints()  # discovery is cached: the fault hits the refresh itself
     if fault == "down":
@@ -195,10 +208,10 @@ def test_a_fault_during_refresh_keeps_the_stored_refresh_token(
         idp_proxy.fault("/oauth2/token", fault)
     with pytest.raises(errors.NetworkError) as caught:
         current.resume()
-    assert_clear(caught.value, stored.refresh_token)
+    assert_clear(caught.value, alice_stored.refresh_token)
     assert "refresh" in str(caught.value)
     kept = memory.load()
-    assert kept is not None and kept.refresh_token == stored.refresh_token
+    assert kept is not None and kept.refresh_token == alice_stored.refresh_token
 
     idp_proxy.start() if fault == "down" else idp_proxy.clear()
     identity = current.resume()
@@ -219,46 +232,40 @@ def test_a_fault_during_refresh_keeps_the_stored_refresh_token(
 )
 def test_a_refusal_other_than_invalid_grant_keeps_the_stored_refresh_token(
     stand_in: server.LocalCognito,
-    idp: Any,
+    alice_stored: store.StoredSession,
     idp_proxy: FaultProxy,
     profile: config.Profile,
     fault: str,
     raised: type[Exception],
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
     memory = store.MemoryStore()
-    memory.save(stored)
+    memory.save(alice_stored)
     current = new_session(profile, memory)
     current.endpoints()
     idp_proxy.fault("/oauth2/token", fault)
     with pytest.raises(errors.CognitoDesktopError) as caught:
         current.refresh()
     assert type(caught.value) is raised
-    assert_clear(caught.value, stored.refresh_token)
+    assert_clear(caught.value, alice_stored.refresh_token)
     assert "<script>" not in str(caught.value)  # a server's error code is not echoed raw
     kept = memory.load()
-    assert kept is not None and kept.refresh_token == stored.refresh_token
+    assert kept is not None and kept.refresh_token == alice_stored.refresh_token
     idp_proxy.clear()
     assert current.resume() is not None
 
 
 def test_only_invalid_grant_drops_the_stored_refresh_token(
-    stand_in: server.LocalCognito, idp: Any, profile: config.Profile
+    stand_in: server.LocalCognito, alice_stored: store.StoredSession, profile: config.Profile
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
-    requests.post(
-        f"{stand_in.url}/oauth2/revoke",
-        data={"client_id": stand_in.pool.client_id, "token": stored.refresh_token},
-        timeout=TIMEOUT,
-    ).raise_for_status()
+    relying_party.revoke(stand_in, alice_stored.refresh_token).raise_for_status()
     memory = store.MemoryStore()
-    memory.save(stored)
+    memory.save(alice_stored)
     current = new_session(profile, memory)
     assert current.resume() is None  # invalid_grant: the session has ended
     assert memory.load() is None
     with pytest.raises(errors.NotSignedIn) as caught:
         current.access_token()
-    assert_clear(caught.value, stored.refresh_token)
+    assert_clear(caught.value, alice_stored.refresh_token)
 
 
 # -- the API is down or broken --------------------------------------------------------------
@@ -267,15 +274,14 @@ def test_only_invalid_grant_drops_the_stored_refresh_token(
 @pytest.mark.parametrize("fault", ["down", "slow", "500", "html", "truncated", "cut", "reset"])
 def test_a_broken_api_gives_a_clear_error_and_the_session_survives(
     stand_in: server.LocalCognito,
-    idp: Any,
+    alice_stored: store.StoredSession,
     api_proxy: FaultProxy,
     profile: config.Profile,
     fake_clock: clock.FakeClock,
     fault: str,
 ) -> None:
-    stored = stored_from_admin_auth(idp, stand_in)
     memory = store.MemoryStore()
-    memory.save(stored)
+    memory.save(alice_stored)
     current = new_session(profile, memory, now=fake_clock)
     assert current.resume() is not None
     assert profile.api_url is not None
@@ -287,9 +293,9 @@ def test_a_broken_api_gives_a_clear_error_and_the_session_survives(
         api_proxy.fault("/me", fault)
     with pytest.raises((errors.ApiError, errors.NetworkError)) as caught:
         client.get_json("/me")
-    assert_clear(caught.value, access, stored.refresh_token)
+    assert_clear(caught.value, access, alice_stored.refresh_token)
     kept = memory.load()
-    assert kept is not None and kept.refresh_token == stored.refresh_token
+    assert kept is not None and kept.refresh_token == alice_stored.refresh_token
     assert current.identity is not None
 
     api_proxy.start() if fault == "down" else api_proxy.clear()
@@ -327,14 +333,9 @@ def test_a_raising_keyring_fails_sign_in_clearly_and_writes_nothing(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     broken = store.KeyringStore(ExplodingKeyring(), "local", timeout=5)  # type: ignore[no-untyped-call]
-    codes: list[str] = []
-    browser = person(stand_in, codes)
-    current = new_session(profile, broken, browser=browser)
-    with pytest.raises(errors.KeyringError) as caught:
-        current.sign_in(timeout=30)
-    browser.settle()
-    assert_clear(caught.value, *codes, *made["verifier"])
-    assert "RuntimeError" in str(caught.value) and "exploded" not in str(caught.value)
+    current, error, codes, browser = failed_sign_in(stand_in, profile, errors.KeyringError, broken)
+    assert_clear(error, *codes, *made["verifier"])
+    assert "RuntimeError" in str(error) and "exploded" not in str(error)
     assert current.identity is None
     with pytest.raises(errors.KeyringError):
         current.resume()
@@ -438,14 +439,9 @@ def test_a_locked_keyring_is_a_clear_error_and_nothing_is_kept_elsewhere(
     assert_clear(on_resume.value)
     assert "locked" in str(on_resume.value)
 
-    codes: list[str] = []
-    browser = person(stand_in, codes)
-    current = new_session(profile, locked, browser=browser)
-    with pytest.raises(errors.KeyringError) as on_sign_in:
-        current.sign_in(timeout=30)
-    browser.settle()
-    assert_clear(on_sign_in.value, *codes, *made["verifier"])
-    assert "locked" in str(on_sign_in.value)
+    current, error, codes, _ = failed_sign_in(stand_in, profile, errors.KeyringError, locked)
+    assert_clear(error, *codes, *made["verifier"])
+    assert "locked" in str(error)
     assert current.identity is None
     locked.close()
 
@@ -471,29 +467,14 @@ def test_a_client_clock_five_minutes_fast_still_signs_in_and_refreshes(
 def test_a_client_clock_five_minutes_slow_is_refused_without_storing_anything(
     stand_in: server.LocalCognito, profile: config.Profile, fake_clock: clock.FakeClock
 ) -> None:
-    codes: list[str] = []
-    browser = person(stand_in, codes)
     skewed = clock.FakeClock(fake_clock() - 300)  # the ID token's iat is 5 min "ahead"
-    current = new_session(profile, browser=browser, now=skewed)
-    with pytest.raises(errors.IdTokenError) as caught:
-        current.sign_in(timeout=30)
-    browser.settle()
-    assert_clear(caught.value, *codes)
-    assert "future" in str(caught.value) or "clock" in str(caught.value)
+    current, error, codes, browser = failed_sign_in(
+        stand_in, profile, errors.IdTokenError, now=skewed
+    )
+    assert_clear(error, *codes)
+    assert "clock" in str(error)  # the person is told what to fix
     assert current.store.load() is None and current.identity is None
 
     skewed.advance(300)  # the clock is put right: the same app signs in
     assert current.sign_in(timeout=30).username == "alice"
     browser.settle()
-
-
-def test_a_slow_client_clock_is_named_in_the_error(
-    stand_in: server.LocalCognito, profile: config.Profile, fake_clock: clock.FakeClock
-) -> None:
-    codes: list[str] = []
-    browser = person(stand_in, codes)
-    current = new_session(profile, browser=browser, now=clock.FakeClock(fake_clock() - 300))
-    with pytest.raises(errors.IdTokenError) as caught:
-        current.sign_in(timeout=30)
-    browser.settle()
-    assert "clock" in str(caught.value)

@@ -57,7 +57,7 @@ import keyring.backends.SecretService
 import pytest
 
 from desktop_app import config, errors
-from desktop_app.auth import http, idtoken, session, store
+from desktop_app.auth import http, idtoken, jwks_cache, session, store
 from tests.security.hostile_idp import (
     CLIENT_ID,
     OTHER_ISSUER,
@@ -68,7 +68,7 @@ from tests.security.hostile_idp import (
     HostileIdP,
     Relative,
 )
-from tests.support import clock, loopback_probe
+from tests.support import clock, loopback_probe, stores
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 SIGN_IN_TIMEOUT = 15.0
@@ -100,50 +100,24 @@ def hostile_jwks_clock(hostile_idp: HostileIdP, monkeypatch: pytest.MonkeyPatch)
     """The monotonic clock of the JWKS client sessions share for this IdP's jwks_uri.
 
     Sessions share one :class:`~desktop_app.auth.idtoken.JwksClient` per URI for the
-    process (``session._shared_jwks``); this puts one with a clock the test moves in
+    process (``jwks_cache.shared``); this puts one with a clock the test moves in
     that cache, so key rotation and its refetch rate limit are tested without sleeping.
     """
     monotonic = clock.FakeClock(start=1000.0)
     client = idtoken.JwksClient(hostile_idp.jwks_uri, http.new_session(), monotonic=monotonic)
-    monkeypatch.setitem(session._jwks_clients, hostile_idp.jwks_uri, client)
+    monkeypatch.setitem(jwks_cache._clients, hostile_idp.jwks_uri, client)
     return monotonic
 
 
-class RecordingStore:
-    """A :class:`~desktop_app.auth.store.TokenStore` (in memory) that records every call."""
-
-    backend_name = "recording"
-    secure = False
-    warning: str | None = None
-
-    def __init__(self) -> None:
-        self.inner = store.MemoryStore()
-        self.calls: list[str] = []
-        self.saved: list[store.StoredSession] = []
-
-    def load(self) -> store.StoredSession | None:
-        self.calls.append("load")
-        return self.inner.load()
-
-    def save(self, stored: store.StoredSession) -> None:
-        self.calls.append("save")
-        self.saved.append(stored)
-        self.inner.save(stored)
-
-    def delete(self) -> None:
-        self.calls.append("delete")
-        self.inner.delete()
-
-
 @pytest.fixture
-def hostile_store() -> RecordingStore:
-    return RecordingStore()
+def hostile_store() -> stores.RecordingStore:
+    return stores.RecordingStore()
 
 
 @pytest.fixture
 def hostile_session(
     hostile_idp: HostileIdP,
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
     hostile_jwks_clock: clock.FakeClock,
 ) -> Callable[..., session.Session]:
     """Builds a Session for the hostile IdP (its browser follows redirects with requests)."""
@@ -376,7 +350,7 @@ def test_a_bad_id_token_fails_closed(
     case: Refused,
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
     hostile_log: pytest.LogCaptureFixture,
 ) -> None:
     hostile_idp.fault = case.fault
@@ -425,7 +399,7 @@ def test_a_good_id_token_signs_in(
     fault: Fault,
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
 ) -> None:
     hostile_idp.fault = fault
     current = hostile_session()
@@ -472,7 +446,7 @@ def test_a_bad_discovery_document_stops_before_the_browser_opens(
     reason: str,
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
 ) -> None:
     hostile_idp.fault = Fault(discovery=changes)
     current = hostile_session()
@@ -533,7 +507,7 @@ def test_rp_key_rotation_op_sign_key(
 def test_rp_userinfo_bad_sub_claim_is_never_believed(
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
 ) -> None:
     """The client does not call userInfo: a userInfo answer about someone else
     (rp-userinfo-bad-sub-claim) never reaches it, in sign-in, refresh or token use."""
@@ -593,7 +567,7 @@ def test_a_refresh_with_a_bad_id_token_ends_the_session(
     rotation: bool,
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
     hostile_log: pytest.LogCaptureFixture,
 ) -> None:
     hostile_idp.rotate_refresh_tokens = rotation
@@ -623,7 +597,7 @@ def test_a_refresh_with_a_bad_id_token_ends_the_session(
 def test_oidcc_client_test_refresh_token(
     hostile_idp: HostileIdP,
     hostile_session: Callable[..., session.Session],
-    hostile_store: RecordingStore,
+    hostile_store: stores.RecordingStore,
 ) -> None:
     """The positive refresh: same person, new tokens, the rotated refresh token stored."""
     hostile_idp.rotate_refresh_tokens = True

@@ -25,10 +25,9 @@ import pytest
 import requests
 
 from desktop_app import errors
-from desktop_app.auth import loopback, session, store, tokens
+from desktop_app.auth import loopback, loopback_pages, session, store, tokens
 from local_cognito import server
-from tests.integration.test_session_refresh import make_profile
-from tests.support import loopback_probe
+from tests.support import app_env, loopback_probe
 from tests.support.scripted_browser import ScriptedBrowser
 
 pytestmark = pytest.mark.integration
@@ -115,7 +114,7 @@ class CountingExchange:
 
 def new_session(stand_in: server.LocalCognito, browser: Browser) -> session.Session:
     return session.Session(
-        make_profile(stand_in), token_store=store.MemoryStore(), open_browser=browser.open
+        app_env.profile(stand_in), token_store=store.MemoryStore(), open_browser=browser.open
     )
 
 
@@ -338,7 +337,7 @@ def test_xss_in_the_reflected_error_and_description_comes_back_escaped(
     assert payload not in reply.text or html.escape(payload) == payload
     assert reply.text.count(html.escape(payload)) == 2  # both reflected, both escaped
     template = ExternalLoads()
-    template.feed((loopback.default_pages_dir() / loopback.ERROR_PAGE).read_text())
+    template.feed((loopback.default_pages_dir() / loopback_pages.ERROR_PAGE).read_text())
     assert parsed.tags == template.tags, "the payload added markup to the page"
     with pytest.raises(errors.AuthorizationDenied) as caught:
         bound.wait(5)

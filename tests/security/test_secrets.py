@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import subprocess
-import sys
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -37,21 +35,18 @@ from typing import Any
 import pytest
 import requests
 
-from desktop_app import config, errors, logs
+from desktop_app import errors, logs
 from desktop_app.api import admin as admin_api
 from desktop_app.api import client as api_client
 from desktop_app.auth import pkce, session, store
-from local_cognito import profile as local_profile
 from local_cognito import server
 from protected_api import server as api_server
-from tests.support import clock
+from tests.support import app_env, app_logging, clock
 from tests.support.fault_proxy import FaultProxy
 from tests.support.scripted_browser import ScriptedBrowser, callback_params
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
-PASSWORDS = {"alice's password": "Alice-Passw0rd!", "admin's password": "Admin-Passw0rd!"}
+PASSWORDS = {f"{name}'s password": app_env.password(name) for name in ("alice", "admin")}
 
 # Loaded by every child Python through PYTHONPATH: records what pkce makes.
 SITECUSTOMIZE = """
@@ -123,31 +118,14 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def env(
-    stand_in: server.LocalCognito,
-    api: api_server.ApiServer,
-    secret_service: dict[str, str],
-    dirs: dict[str, Path],
-) -> dict[str, str]:
-    info = stand_in.info()
-    info["api_url"] = api.url
-    config_path = dirs["config"] / "config.toml"
-    local_profile.write(config_path, local_profile.profile_values(info))
-    return {
-        **secret_service,
-        "QT_QPA_PLATFORM": "offscreen",
-        "TMPDIR": str(dirs["tmp"]),
-        "XDG_CONFIG_HOME": str(dirs["xdg-config"]),
-        "COGNITO_DESKTOP_CONFIG": str(config_path),
-        "COGNITO_DESKTOP_PROFILE": "local",
-        "COGNITO_DESKTOP_LOG_DIR": str(dirs["logs"]),
-        "BROWSER": f"{sys.executable} -m tests.support.browser_command %s",
-        "SCRIPTED_USERNAME": "alice",
-        "SCRIPTED_PASSWORD": PASSWORDS["alice's password"],
-        "SCRIPTED_RECORD": str(dirs["record"] / "browser.txt"),
-        "SECRETS_RECORD": str(dirs["record"] / "pkce.txt"),
-        "PYTHONPATH": f"{dirs['hook']}:{ROOT}",
-    }
+def env(process_env: Callable[..., dict[str, str]], dirs: dict[str, Path]) -> dict[str, str]:
+    # Under tmp_path: config/, logs/ and xdg-config/, as in dirs (all searched below).
+    return process_env(
+        TMPDIR=str(dirs["tmp"]),
+        SCRIPTED_RECORD=str(dirs["record"] / "browser.txt"),
+        SECRETS_RECORD=str(dirs["record"] / "pkce.txt"),
+        PYTHONPATH=f"{dirs['hook']}:{app_env.ROOT}",
+    )
 
 
 class Streams:
@@ -160,16 +138,7 @@ class Streams:
         self, env: dict[str, str], *args: str, gui: bool = False, prints_a_token: bool = False
     ) -> str:
         """Run the CLI (or the GUI); ``prints_a_token``: stdout is the token, by design."""
-        command = ["-m", "desktop_app"] if gui else ["-m", "desktop_app.cli", "-vv", *args]
-        done = subprocess.run(
-            [sys.executable, *command],
-            env={**env, **({"COGNITO_DESKTOP_PROBE": "signed-in"} if gui else {})},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        done = app_env.run_gui(env, "signed-in") if gui else app_env.run_cli(env, "-vv", *args)
         self.text += [done.stderr] if prints_a_token else [done.stdout, done.stderr]
         assert done.returncode == 0, f"{args or 'gui'}: {done.stderr[-2000:]}"
         return done.stdout
@@ -199,11 +168,7 @@ def in_process_session(
 ) -> None:
     """The app's core at DEBUG in this process: sign-in, refresh, API, admin, failures."""
     proxy = FaultProxy(stand_in.url)
-    info = stand_in.info()
-    info["api_url"] = api.url
-    values = local_profile.profile_values(info)
-    values["discovery_url"] = info["discovery_url"].replace(stand_in.url, proxy.url)
-    profile = config.parse_profile("local", values)
+    profile = app_env.profile(stand_in, api.url, idp_via=proxy.url)
 
     behaviour = {"as": "admin"}
 
@@ -308,17 +273,8 @@ def test_a_whole_session_at_debug_leaves_no_secret_anywhere(
     assert len(authorize_urls) == 2
 
     # The core in this process, logging at DEBUG to the same log directory.
-    logging_root = logging.getLogger()
-    level = logging_root.level
-    log_file = logs.setup(2)
-    try:
+    with app_logging.set_up(2) as log_file:
         in_process_session(stand_in, api, idp, fake_clock, secrets)
-    finally:
-        for handler in list(logging_root.handlers):
-            if getattr(handler, "_cognito_desktop", False):
-                logging_root.removeHandler(handler)
-                handler.close()
-        logging_root.setLevel(level)
     assert log_file is not None and log_file.parent == dirs["logs"]
     captured = capfd.readouterr()
 

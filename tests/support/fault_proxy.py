@@ -21,11 +21,12 @@ import socket
 import struct
 import threading
 import time
-from http import server as http_server
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
+
+from tests.support import http_server
 
 Fault = str
 PROXIED_KEYS = ("token_endpoint", "jwks_uri", "revocation_endpoint", "userinfo_endpoint")
@@ -42,14 +43,15 @@ class FaultProxy:
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
-        self._server: http_server.ThreadingHTTPServer | None = None
-        self._port = 0
+        self._server = http_server.LoopbackServer(
+            self._answer, protocol_version="HTTP/1.1", name="fault-proxy"
+        )
         self._forward = requests.Session()
         self.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return self._server.url
 
     def fault(self, prefix: str, fault: Fault) -> None:
         """Fail every request whose path starts with ``prefix`` as ``fault`` says."""
@@ -68,23 +70,12 @@ class FaultProxy:
         return None
 
     def start(self) -> None:
-        proxy = self
-
-        class Handler(_Handler):
-            owner = proxy
-
-        server = http_server.ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        """Listen again (on the same port after :meth:`stop`)."""
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Take the port down: connections are refused until :meth:`start`."""
+        self._server.stop()
 
     def close(self) -> None:
         self.stop()
@@ -93,12 +84,7 @@ class FaultProxy:
     def __enter__(self) -> FaultProxy:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
@@ -111,85 +97,77 @@ class FaultProxy:
             timeout=10,
         )
 
-
-class _Handler(http_server.BaseHTTPRequestHandler):
-    owner: FaultProxy
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # request lines carry codes and tokens; nothing is printed
-
-    def _any(self) -> None:
-        owner = self.owner
-        path = self.path
-        owner.seen.append((self.command, path.partition("?")[0]))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        fault = owner.fault_for(path)
-        self.close_connection = True
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path
+        self.seen.append((handler.command, path.partition("?")[0]))
+        body = http_server.read_body(handler)
+        fault = self.fault_for(path)
+        handler.close_connection = True
         if fault == "reset":
-            return self._reset()
+            return _reset(handler)
         if fault == "500":
-            return self._reply(500, "text/plain", b"Internal Server Error")
+            return _reply(handler, 500, "text/plain", b"Internal Server Error")
         if fault == "429-json":
             payload = {"error": "TooManyRequestsException", "error_description": "Rate exceeded"}
-            return self._reply(429, "application/json", json.dumps(payload).encode())
+            return _reply(handler, 429, "application/json", json.dumps(payload).encode())
         if fault and fault.startswith("oauth-error:"):
             payload = {"error": fault.partition(":")[2]}
-            return self._reply(400, "application/json", json.dumps(payload).encode())
+            return _reply(handler, 400, "application/json", json.dumps(payload).encode())
         if fault == "html":
             page = b"<html><body><h1>Sign in to the hotel Wi-Fi</h1></body></html>"
-            return self._reply(200, "text/html", page)
+            return _reply(handler, 200, "text/html", page)
         if fault == "truncated":
-            return self._reply(200, "application/json", b'{"access_token": "eyJhbGciOi')
+            return _reply(handler, 200, "application/json", b'{"access_token": "eyJhbGciOi')
         if fault == "slow":
-            time.sleep(owner.delay)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}}
-        answer = owner.forward(self.command, path, headers, body)
+            time.sleep(self.delay)
+        headers = {
+            k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}
+        }
+        answer = self.forward(handler.command, path, headers, body)
         if fault == "reset-after-forward":
-            return self._reset()
+            return _reset(handler)
         content = answer.content
         if path.endswith("/.well-known/openid-configuration") and answer.status_code == 200:
             document = answer.json()
             for key in PROXIED_KEYS:
                 if isinstance(document.get(key), str):
-                    document[key] = document[key].replace(owner.upstream, owner.url)
+                    document[key] = document[key].replace(self.upstream, self.url)
             content = json.dumps(document).encode()
         if fault == "cut":
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content[: len(content) // 2])
-            self.wfile.flush()
-            return self._reset()
+            handler.send_response(answer.status_code)
+            handler.send_header("Content-Type", answer.headers.get("Content-Type", ""))
+            handler.send_header("Content-Length", str(len(content)))
+            handler.end_headers()
+            handler.wfile.write(content[: len(content) // 2])
+            handler.wfile.flush()
+            return _reset(handler)
         extra = [
             (k, v)
             for k, v in answer.headers.items()
             if k.lower() not in _HOP_BY_HOP | {"date", "server"}
         ]
-        return self._reply(answer.status_code, None, content, extra)
+        return _reply(handler, answer.status_code, None, content, extra)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any  # noqa: N815
 
-    def _reply(
-        self,
-        status: int,
-        content_type: str | None,
-        body: bytes,
-        extra: list[tuple[str, str]] | None = None,
-    ) -> None:
-        self.send_response(status)
-        if content_type is not None:
-            self.send_header("Content-Type", content_type)
-        for name, value in extra or []:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+def _reply(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    extra: list[tuple[str, str]] | None = None,
+) -> None:
+    handler.send_response(status)
+    if content_type is not None:
+        handler.send_header("Content-Type", content_type)
+    for name, value in extra or []:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(body)
 
-    def _reset(self) -> None:
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
-            self.connection.close()
+
+def _reset(handler: BaseHTTPRequestHandler) -> None:
+    with contextlib.suppress(OSError):
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
+        handler.connection.close()

@@ -211,3 +211,21 @@ class Panel(QtWidgets.QWidget):
         line = MessageLine()
         line.forbidden.connect(self.forbidden)
         return line
+
+
+class GroupAwarePanel(Panel):
+    """A :class:`Panel` that shows or picks groups, from the section's one groups model.
+    Subclasses build themselves in :meth:`_set_up`."""
+
+    def __init__(
+        self,
+        bridge: qt_bridge.SessionBridge,
+        groups: groups_model.GroupsModel,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(bridge, parent)
+        self.groups_model = groups
+        self._set_up()
+
+    def _set_up(self) -> None:
+        raise NotImplementedError

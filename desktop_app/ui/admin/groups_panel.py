@@ -12,9 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.admin import actions
 from desktop_app.api import admin
-from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
-from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages
 from desktop_app.ui.admin import common
 
@@ -32,7 +30,7 @@ def members_page(group: str) -> users_model.PageFn:
     return page
 
 
-class GroupsPanel(common.Panel):
+class GroupsPanel(common.GroupAwarePanel):
     """See the module docstring.
 
     Signals:
@@ -42,21 +40,14 @@ class GroupsPanel(common.Panel):
 
     membershipChanged = QtCore.Signal(list)
 
-    def __init__(
-        self,
-        bridge: qt_bridge.SessionBridge,
-        groups: groups_model.GroupsModel,
-        parent: QtWidgets.QWidget | None = None,
-    ) -> None:
-        super().__init__(bridge, parent)
-        self.groups_model = groups
+    def _set_up(self) -> None:
         self.members_model: users_model.UsersModel | None = None
         self._group: str | None = None
         self._changing: tuple[list[str], str] | None = None  # names, what to say when done
         self.setAccessibleName(self.tr("Groups"))
         self.groups_view = QtWidgets.QTableView()
         self.groups_view.setAccessibleName(self.tr("Groups"))
-        self.groups_view.setModel(groups)
+        self.groups_view.setModel(self.groups_model)
         self._table_defaults(self.groups_view)
         self.groups_view.setSelectionMode(_View.SelectionMode.SingleSelection)
         self.groups_view.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
@@ -106,9 +97,9 @@ class GroupsPanel(common.Panel):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
 
-        groups.loading.connect(self._on_groups_changed)
-        groups.loaded.connect(self._on_groups_loaded)
-        groups.failed.connect(self._on_groups_failed)
+        self.groups_model.loading.connect(self._on_groups_changed)
+        self.groups_model.loaded.connect(self._on_groups_loaded)
+        self.groups_model.failed.connect(self._on_groups_failed)
         self._on_groups_changed()
         self._update_members()
 

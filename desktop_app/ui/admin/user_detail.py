@@ -16,8 +16,6 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app.admin import actions
 from desktop_app.api import admin
-from desktop_app.models import groups as groups_model
-from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common, dialogs, user_card
 
@@ -30,7 +28,7 @@ GUARDED = (
 )
 
 
-class UserDetailPane(common.Panel):
+class UserDetailPane(common.GroupAwarePanel):
     """See the module docstring.
 
     Signals:
@@ -47,14 +45,7 @@ class UserDetailPane(common.Panel):
     groupsChanged = QtCore.Signal()
     message = QtCore.Signal(str, bool)
 
-    def __init__(
-        self,
-        bridge: qt_bridge.SessionBridge,
-        groups: groups_model.GroupsModel,
-        parent: QtWidgets.QWidget | None = None,
-    ) -> None:
-        super().__init__(bridge, parent)
-        self._groups = groups
+    def _set_up(self) -> None:
         self._username: str | None = None
         self._detail: admin.UserDetail | None = None
         self._load = tasks.TaskSlot()
@@ -63,8 +54,8 @@ class UserDetailPane(common.Panel):
         self.delete_dialog: dialogs.DeleteDialog | None = None
         self.setAccessibleName(self.tr("User details"))
         self._build()
-        groups.modelReset.connect(self._fill_group_choices)
-        groups.loaded.connect(self._fill_group_choices)
+        self.groups_model.modelReset.connect(self._fill_group_choices)
+        self.groups_model.loaded.connect(self._fill_group_choices)
         self._show()
         self._update_busy()
 
@@ -222,7 +213,7 @@ class UserDetailPane(common.Panel):
     @QtCore.Slot()
     def _fill_group_choices(self, *_args: object) -> None:
         current = set(self._groups_shown())
-        names = [g.name for g in self._groups.groups if g.name not in current]
+        names = [g.name for g in self.groups_model.groups if g.name not in current]
         self.group_choice.clear()
         self.group_choice.addItems(names)
         self._update_actions()

@@ -10,48 +10,15 @@ import pytest
 from bench import _common as common
 from bench import run
 
+# bench (after "bench."), metric, ours, baseline, unit, baseline name, target, passed[, speed goal]
 FAKE = [
-    run.Result(
-        bench="bench.desktop_sign_in",
-        metric="desktop interactive sign-in (median)",
-        ours=120.0,
-        baseline=100.0,
-        unit="ms",
-        baseline_name="InstalledAppFlow",
-        target="<= 1.25x",
-        passed=True,
-    ),
-    run.Result(
-        bench="bench.admin_table",
-        metric="admin table full scroll: longest GUI stall",
-        ours=80.0,
-        baseline=50.0,
-        unit="ms",
-        baseline_name="goal",
-        target="< 50 ms",
-        passed=False,
-    ),
-    run.Result(
-        bench="bench.bundle",
-        metric="onedir bundle size",
-        ours=110.0,
-        baseline=100.0,
-        unit="MiB",
-        baseline_name="bare PySide6 bundle",
-        target="<= 1.25x",
-        passed=True,
-        speed_goal=False,
-    ),
-    run.Result(
-        bench="bench.list_users",
-        metric="ListUsers page of 60 (median)",
-        ours=3.0,
-        baseline=2.0,
-        unit="ms",
-        baseline_name="describe_user_pool",
-        target=None,
-        passed=None,
-    ),
+    run.Result(f"bench.{name}", *rest)
+    for name, *rest in [
+        ("desktop_sign_in", "sign-in (median)", 120.0, 100.0, "ms", "peer", "<= 1.25x", True),
+        ("admin_table", "table: longest GUI stall", 80.0, 50.0, "ms", "goal", "< 50 ms", False),
+        ("bundle", "bundle size", 110.0, 100.0, "MiB", "bare bundle", "<= 1.25x", True, False),
+        ("list_users", "ListUsers page (median)", 3.0, 2.0, "ms", "peer", None, None),
+    ]
 ]
 
 
@@ -114,7 +81,7 @@ def test_summary_rows_show_ratio_target_and_verdict() -> None:
     assert [row[4] for row in rows] == ["<= 1.25x", "< 50 ms", "<= 1.25x", "none stated"]
     assert [row[5] for row in rows] == ["pass", "FAIL", "pass", "no target"]
     assert rows[0][1] == "120.0 ms"
-    assert rows[0][2] == "100.0 ms (InstalledAppFlow)"
+    assert rows[0][2] == "100.0 ms (peer)"
 
 
 def test_quick_mode_does_not_enforce_speed_goals() -> None:
@@ -181,7 +148,7 @@ def test_docs_block_has_the_markers_command_machine_and_table() -> None:
     assert "commit `abc1234`" in block
     assert "nproc" in block  # the machine line
     assert "2 benchmarks, 2.0 min" in block
-    assert "\n| desktop interactive sign-in (median) " in block
+    assert "\n| sign-in (median) " in block
     assert "1.20x" in block
     assert f"]({run.DOCS_CHART.name})" in block
 

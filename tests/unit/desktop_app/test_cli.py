@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,20 +11,15 @@ import pytest
 
 import desktop_app
 from desktop_app import cli, diagnostics, logs, selftest
+from tests.support import app_logging
 
 
 @pytest.fixture(autouse=True)
 def _logs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """cli.main sets up logging: into tmp, and taken down after each test."""
     monkeypatch.setenv(logs.LOG_DIR_ENV, str(tmp_path / "logs"))
-    root = logging.getLogger()
-    level = root.level
-    yield
-    for handler in list(root.handlers):
-        if getattr(handler, "_cognito_desktop", False):
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
+    with app_logging.taken_down():
+        yield
 
 
 def test_version_prints_version_and_commit(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,53 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from desktop_app import config, config_writer, diagnostics, errors
-from desktop_app.auth import discovery, http, store
-from tests.unit.desktop_app.auth.test_http import LocalServer, Reply, closed_port
+from desktop_app.auth import http, store
+from tests.support import loopback_probe, stub_pool
+from tests.support.fixtures import fresh_discovery, http_session  # noqa: F401 - fixtures
 
-POOL_ID = "eu-west-2_AbC123xyz"
-ISSUER = f"https://cognito-idp.eu-west-2.amazonaws.com/{POOL_ID}"
 QT = diagnostics.QtInfo("6.9.9", "6.9.8", "offscreen")
 JWT = (
     "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0"
     ".eyJzdWIiOiJhYmMiLCJlbWFpbCI6ImphbmVAZXhhbXBsZS5jb20ifQ"
     ".c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-@pytest.fixture
-def session() -> Iterator[http.Http]:
-    with http.new_session() as s:
-        yield s
-
-
-def profile_table(discovery_url: str | None = None) -> dict[str, object]:
-    table: dict[str, object] = {
-        "user_pool_id": POOL_ID,
-        "domain": "https://auth.example.com",
-        "client_id": "abc123client",
-        "redirect_uris": ["http://127.0.0.1:53682/callback"],
-    }
-    if discovery_url:
-        table["discovery_url"] = discovery_url
-    return table
 
 
 def write_config(tmp_path: Path, **tables: dict[str, object]) -> Path:
@@ -73,10 +43,10 @@ def report(**changes: object) -> diagnostics.Report:
         config_status="valid (profiles: work)",
         log_dir="/home/someone/.local/state/cognito-desktop/log",
         profile_name="work",
-        issuer=ISSUER,
+        issuer=stub_pool.ISSUER,
         domain="https://auth.example.com",
         client_id="abc123client",
-        discovery_url=f"{ISSUER}/.well-known/openid-configuration",
+        discovery_url=f"{stub_pool.ISSUER}/.well-known/openid-configuration",
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -85,7 +55,7 @@ def report(**changes: object) -> diagnostics.Report:
 
 
 def test_gather_reports_versions_config_keyring_and_profile(tmp_path: Path) -> None:
-    path = write_config(tmp_path, work=profile_table())
+    path = write_config(tmp_path, work=stub_pool.profile_table())
     found = diagnostics.gather(
         path, "work", qt=QT, token_store=store.MemoryStore(), log_dir=tmp_path / "logs"
     )
@@ -95,12 +65,18 @@ def test_gather_reports_versions_config_keyring_and_profile(tmp_path: Path) -> N
     assert (found.keyring_backend, found.keyring_secure) == ("memory", False)
     assert found.keyring_reason and "memory" in found.keyring_reason
     assert found.config_exists and found.config_status == "valid (profiles: work)"
-    assert (found.issuer, found.client_id) == (ISSUER, "abc123client")
-    assert found.discovery_url == f"{ISSUER}/.well-known/openid-configuration"
+    assert (found.issuer, found.client_id) == (stub_pool.ISSUER, "abc123client")
+    assert found.discovery_url == f"{stub_pool.ISSUER}/.well-known/openid-configuration"
     assert found.profile is not None and found.profile.name == "work"
     assert found.log_dir == str(tmp_path / "logs")
     text = diagnostics.as_text(found)
-    for expected in (ISSUER, "abc123client", "Qt: 6.9.9 (PySide6 6.9.8)", "offscreen", "memory"):
+    for expected in (
+        stub_pool.ISSUER,
+        "abc123client",
+        "Qt: 6.9.9 (PySide6 6.9.8)",
+        "offscreen",
+        "memory",
+    ):
         assert expected in text
     assert "Discovery: not checked" in text
 
@@ -118,14 +94,14 @@ def test_gather_says_what_is_wrong_with_the_config(tmp_path: Path) -> None:
     assert bad.config_exists and "bogus" in bad.config_status
 
     (tmp_path / "other").mkdir()
-    other_path = write_config(tmp_path / "other", team=profile_table())
+    other_path = write_config(tmp_path / "other", team=stub_pool.profile_table())
     other = diagnostics.gather(other_path, "work", token_store=store.MemoryStore())
     assert other.config_status == "valid (profiles: team); no profile 'work'"
 
 
 def test_gather_prefers_the_profile_the_app_runs_with(tmp_path: Path) -> None:
-    path = write_config(tmp_path, work=profile_table())
-    running = config.parse_profile("work", {**profile_table(), "client_id": "in-memory"})
+    path = write_config(tmp_path, work=stub_pool.profile_table())
+    running = config.parse_profile("work", {**stub_pool.profile_table(), "client_id": "in-memory"})
     found = diagnostics.gather(path, running, token_store=store.MemoryStore())
     assert found.client_id == "in-memory" and found.profile is running
 
@@ -176,7 +152,7 @@ def test_reachability_details_are_redacted_too() -> None:
 def test_what_is_not_secret_survives_redaction() -> None:
     text = diagnostics.as_text(report())
     for kept in (
-        ISSUER,
+        stub_pool.ISSUER,
         "https://auth.example.com",
         "abc123client",
         "1.2.3",
@@ -247,41 +223,14 @@ def test_the_module_does_not_import_qt() -> None:
 # -- the network checks -----------------------------------------------------------------
 
 
-def public_jwk(kid: str) -> dict[str, object]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    entry: dict[str, object] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-    return {**entry, "kid": kid, "alg": "RS256", "use": "sig"}
-
-
-def serve_pool(server: LocalServer, keys: list[dict[str, object]], issuer: str = ISSUER) -> str:
-    """Point ``server`` at a discovery document and JWKS; returns the discovery URL."""
-    base = server.url
-
-    def reply(path: str) -> Reply:
-        if path.endswith("openid-configuration"):
-            document = {
-                "issuer": issuer,
-                "authorization_endpoint": f"{base}/oauth2/authorize",
-                "token_endpoint": f"{base}/oauth2/token",
-                "jwks_uri": f"{base}/pool/.well-known/jwks.json",
-            }
-            return Reply(body=json.dumps(document).encode())
-        if path.endswith("jwks.json"):
-            return Reply(body=json.dumps({"keys": keys}).encode())
-        return Reply(status=404)
-
-    server.reply = reply
-    return f"{base}/pool/.well-known/openid-configuration"
-
-
 def test_check_discovery_and_check_connection_succeed(session: http.Http) -> None:
-    with LocalServer() as server:
-        url = serve_pool(server, [public_jwk("k1"), public_jwk("k2")])
-        profile = config.parse_profile("work", profile_table(url))
+    with stub_pool.StubServer() as server:
+        url = stub_pool.serve_pool(server, [stub_pool.public_jwk("k1"), stub_pool.public_jwk("k2")])
+        profile = config.parse_profile("work", stub_pool.profile_table(url))
         reach = diagnostics.check_discovery(profile, session)
         assert reach.ok and "issuer matches" in reach.detail and reach.elapsed_ms >= 0
         result = diagnostics.check_connection(profile, session)
-        assert (result.issuer, result.key_count) == (ISSUER, 2)
+        assert (result.issuer, result.key_count) == (stub_pool.ISSUER, 2)
         assert result.jwks_uri.endswith("/pool/.well-known/jwks.json")
         hits = server.hits
         diagnostics.check_discovery(profile, session)  # never answered from a cache
@@ -289,34 +238,34 @@ def test_check_discovery_and_check_connection_succeed(session: http.Http) -> Non
 
 
 def test_check_discovery_reports_a_wrong_issuer_and_a_dead_port(session: http.Http) -> None:
-    with LocalServer() as server:
-        url = serve_pool(server, [], issuer="https://someone.else.example")
+    with stub_pool.StubServer() as server:
+        url = stub_pool.serve_pool(server, [], issuer="https://someone.else.example")
         reach = diagnostics.check_discovery(
-            config.parse_profile("work", profile_table(url)), session
+            config.parse_profile("work", stub_pool.profile_table(url)), session
         )
     assert not reach.ok and "someone.else.example" in reach.detail
-    port = closed_port()
-    dead = config.parse_profile("work", profile_table(f"http://127.0.0.1:{port}/d"))
+    port = loopback_probe.free_port()
+    dead = config.parse_profile("work", stub_pool.profile_table(f"http://127.0.0.1:{port}/d"))
     reach = diagnostics.check_discovery(dead, session)
     assert not reach.ok
     assert reach.detail == f"cannot reach http://127.0.0.1:{port}/d (ConnectionError)"
 
 
 def test_check_connection_fails_plainly(session: http.Http) -> None:
-    with LocalServer() as server:
-        url = serve_pool(server, [])
-        profile = config.parse_profile("work", profile_table(url))
+    with stub_pool.StubServer() as server:
+        url = stub_pool.serve_pool(server, [])
+        profile = config.parse_profile("work", stub_pool.profile_table(url))
         with pytest.raises(errors.DiscoveryError, match="no usable RS256 key"):
             diagnostics.check_connection(profile, session)
-    port = closed_port()
-    dead = config.parse_profile("work", profile_table(f"http://127.0.0.1:{port}/d"))
+    port = loopback_probe.free_port()
+    dead = config.parse_profile("work", stub_pool.profile_table(f"http://127.0.0.1:{port}/d"))
     with pytest.raises(errors.NetworkError, match=f"cannot reach http://127.0.0.1:{port}/d"):
         diagnostics.check_connection(dead, session)
 
 
 def test_new_http_session_uses_the_profiles_proxy() -> None:
     profile = config.parse_profile(
-        "work", {**profile_table(), "proxy": "http://proxy.example:3128"}
+        "work", {**stub_pool.profile_table(), "proxy": "http://proxy.example:3128"}
     )
     made = diagnostics.new_http_session(profile)
     assert made.proxies == {

@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,11 @@ import certifi
 import pytest
 
 from desktop_app import config, config_writer, errors, resources, selftest
-from desktop_app.auth import discovery, http, store
-from tests.unit.desktop_app.auth.test_http import LocalServer, Reply, closed_port
-from tests.unit.desktop_app.test_diagnostics import profile_table, serve_pool
+from desktop_app.auth import http, store
+from tests.support import app_env, loopback_probe, stub_pool
+from tests.support.fixtures import fresh_discovery, http_session  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    discovery.clear_cache()
-    yield
-    discovery.clear_cache()
-
-
-@pytest.fixture
-def session() -> Iterator[http.Http]:
-    with http.new_session() as s:
-        yield s
 
 
 @pytest.fixture
@@ -51,16 +37,12 @@ def frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def profile(**extra: object) -> config.Profile:
-    return config.parse_profile("work", {**profile_table(), **extra})
+    return config.parse_profile("work", {**stub_pool.profile_table(), **extra})
 
 
 def write_config(path: Path, **tables: dict[str, object]) -> Path:
     path.write_text(config_writer.dump(tables), encoding="utf-8")
     return path
-
-
-def free_port() -> int:
-    return closed_port()
 
 
 class FakeStore:
@@ -83,7 +65,7 @@ class FakeStore:
 
 
 def test_config_passes_and_returns_the_profile(tmp_path: Path) -> None:
-    path = write_config(tmp_path / "c.toml", work=profile_table())
+    path = write_config(tmp_path / "c.toml", work=stub_pool.profile_table())
     check, found = selftest.check_config(path, "work")
     assert check.status == "ok" and "profile 'work'" in check.detail
     assert found is not None and found.client_id == "abc123client"
@@ -102,14 +84,16 @@ def test_config_invalid_toml_and_unknown_key(tmp_path: Path) -> None:
     check, _ = selftest.check_config(bad, "work")
     assert check.status == "FAIL" and "not valid TOML" in check.detail
     assert check.fix and str(bad) in check.fix
-    odd = write_config(tmp_path / "odd.toml", work=profile_table())
+    odd = write_config(tmp_path / "odd.toml", work=stub_pool.profile_table())
     odd.write_text(odd.read_text(encoding="utf-8") + 'colour = "blue"\n', encoding="utf-8")
     check, _ = selftest.check_config(odd, "work")
     assert check.status == "FAIL" and "'colour'" in check.detail
 
 
 def test_config_unknown_profile(tmp_path: Path) -> None:
-    path = write_config(tmp_path / "c.toml", work=profile_table(), home=profile_table())
+    path = write_config(
+        tmp_path / "c.toml", work=stub_pool.profile_table(), home=stub_pool.profile_table()
+    )
     check, found = selftest.check_config(path, "play")
     assert (check.status, found) == ("FAIL", None)
     assert "(profiles: home, work)" in check.detail
@@ -295,7 +279,7 @@ def test_keyring_falls_back_to_the_default_profile_name() -> None:
 
 
 def test_loopback_binds_a_registered_port() -> None:
-    port = free_port()
+    port = loopback_probe.free_port()
     check = selftest.check_loopback(profile(redirect_uris=[f"http://127.0.0.1:{port}/callback"]))
     assert check.status == "ok"
     assert check.detail == f"http://127.0.0.1:{port}/callback binds; the sign-in pages load"
@@ -328,11 +312,11 @@ def test_loopback_reports_missing_sign_in_pages(frozen: Path) -> None:
 
 
 def test_discovery_reachable_and_not(session: http.Http) -> None:
-    with LocalServer() as server:
-        url = serve_pool(server, [])
+    with stub_pool.StubServer() as server:
+        url = stub_pool.serve_pool(server, [])
         check = selftest.check_discovery(profile(discovery_url=url), session)
     assert check.status == "ok" and "issuer matches" in check.detail
-    dead = f"http://127.0.0.1:{closed_port()}/d"
+    dead = f"http://127.0.0.1:{loopback_probe.free_port()}/d"
     check = selftest.check_discovery(profile(discovery_url=dead), session)
     assert check.status == "FAIL" and "cannot reach" in check.detail
     assert check.fix and "cognito-local up" in check.fix
@@ -361,13 +345,13 @@ def test_session_states() -> None:
 
 def test_api_health(session: http.Http) -> None:
     assert selftest.check_api(profile(), session).status == "skip"
-    with LocalServer() as server:
+    with stub_pool.StubServer() as server:
         check = selftest.check_api(profile(api_url=server.url), session)
         assert check.status == "ok" and server.paths == ["/healthz"]
-        server.reply = Reply(status=503)
+        server.answer = lambda path: (503, {})
         check = selftest.check_api(profile(api_url=server.url), session)
         assert check.status == "FAIL" and "answered HTTP 503" in check.detail
-    port = closed_port()
+    port = loopback_probe.free_port()
     check = selftest.check_api(profile(api_url=f"http://127.0.0.1:{port}"), session)
     assert check.status == "FAIL" and "(ConnectionError)" in check.detail
     assert check.fix and "profiles.work.api_url" in check.fix
@@ -377,11 +361,11 @@ def test_api_health(session: http.Http) -> None:
 
 
 def test_run_passes_against_a_reachable_pool(tmp_path: Path) -> None:
-    port = free_port()
-    with LocalServer() as server, LocalServer() as api:
-        url = serve_pool(server, [])
+    port = loopback_probe.free_port()
+    with stub_pool.StubServer() as server, stub_pool.StubServer() as api:
+        url = stub_pool.serve_pool(server, [])
         table = {
-            **profile_table(url),
+            **stub_pool.profile_table(url),
             "redirect_uris": [f"http://127.0.0.1:{port}/callback"],
             "api_url": api.url,
         }
@@ -392,17 +376,7 @@ def test_run_passes_against_a_reachable_pool(tmp_path: Path) -> None:
             qt=lambda: selftest.Check("qt", "ok", "fake"),
             open_store=lambda name: FakeStore(secure=True),
         )
-    assert [c.name for c in checks] == [
-        "config",
-        "resources",
-        "qt",
-        "tls",
-        "keyring",
-        "loopback",
-        "discovery",
-        "session",
-        "api",
-    ]
+    assert [c.name for c in checks] == list(app_env.SELF_TEST_CHECKS)
     assert [c.status for c in checks] == ["ok"] * 9, checks
     assert selftest.passed(checks)
     assert selftest.format_checklist(checks).endswith("self-test passed\n")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from desktop_app import config
-from local_cognito import profile
+from local_cognito import profile, seed
 
 POOL_ID = "us-east-1_LoCaL1234"
 BASE_URL = "http://127.0.0.1:9229"
@@ -36,17 +36,7 @@ def fake_info(**overrides: Any) -> dict[str, Any]:
         "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
         "api_url": None,
         "outbox_url": f"{BASE_URL}/outbox",
-        "demo_users": [
-            {
-                "username": "admin",
-                "password": "Admin-Passw0rd!",
-                "email": "admin@example.com",
-                "groups": ["Admin"],
-                "status": "CONFIRMED",
-                "enabled": True,
-                "note": "administrator",
-            }
-        ],
+        "demo_users": [seed.DEMO_USERS[0].as_json()],
     }
     info.update(overrides)
     return info
@@ -113,6 +103,13 @@ def test_no_temporary_files_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
 
 
+def rewritten(path: Path, before: str) -> str:
+    """``before`` in a config file, then the stand-in's profile written into it: the text."""
+    path.write_text(before, encoding="utf-8")
+    profile.write(path, profile.profile_values(fake_info()))
+    return path.read_text(encoding="utf-8")
+
+
 BEFORE = """\
 # Cognito Desktop profiles. Hand-edited; keep this comment.
 
@@ -140,9 +137,7 @@ redirect_uris = [
 
 def test_rewrite_replaces_only_local(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(BEFORE, encoding="utf-8")
-    profile.write(path, profile.profile_values(fake_info()))
-    after = path.read_text(encoding="utf-8")
+    after = rewritten(path, BEFORE)
 
     before_local = BEFORE.index("[profiles.local]")
     before_home = BEFORE.index("[profiles.home]")
@@ -169,45 +164,38 @@ def test_rewrite_is_idempotent(tmp_path: Path) -> None:
 
 def test_rewrite_finds_quoted_and_spaced_header(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[ profiles."local" ]  # old\nclient_id = "stale"\n', encoding="utf-8")
-    profile.write(path, profile.profile_values(fake_info()))
-    after = path.read_text(encoding="utf-8")
+    after = rewritten(path, '[ profiles."local" ]  # old\nclient_id = "stale"\n')
     assert "stale" not in after
     assert config.load_profile(path, "local").client_id == fake_info()["client_id"]
 
 
 def test_rewrite_keeps_comment_that_introduces_next_profile(tmp_path: Path) -> None:
     """A comment directly above ``[profiles.home]`` belongs to home, not to local."""
-    before = (
-        "[profiles.local]\n"
-        'client_id = "stale"\n'
-        "\n"
-        "# Home pool: the family's accounts.\n"
-        "[profiles.home]\n"
-        'issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Home"\n'
-        'domain = "https://home.example.com"\n'
-        'client_id = "home-client"\n'
-        'redirect_uris = ["http://127.0.0.1:53690/callback"]\n'
-    )
-    path = tmp_path / "config.toml"
-    path.write_text(before, encoding="utf-8")
-    profile.write(path, profile.profile_values(fake_info()))
-    after = path.read_text(encoding="utf-8")
+    before = """\
+[profiles.local]
+client_id = "stale"
+
+# Home pool: the family's accounts.
+[profiles.home]
+issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Home"
+domain = "https://home.example.com"
+client_id = "home-client"
+redirect_uris = ["http://127.0.0.1:53690/callback"]
+"""
+    after = rewritten(tmp_path / "config.toml", before)
     assert before[before.index("# Home pool") :] in after
 
 
 def test_similar_profile_names_untouched(tmp_path: Path) -> None:
-    other = (
-        "[profiles.local2]\n"
-        'issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_L2"\n'
-        'domain = "https://l2.example.com"\n'
-        'client_id = "l2"\n'
-        'redirect_uris = ["http://127.0.0.1:53690/callback"]\n'
-    )
+    other = """\
+[profiles.local2]
+issuer = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_L2"
+domain = "https://l2.example.com"
+client_id = "l2"
+redirect_uris = ["http://127.0.0.1:53690/callback"]
+"""
     path = tmp_path / "config.toml"
-    path.write_text(other, encoding="utf-8")
-    profile.write(path, profile.profile_values(fake_info()))
-    assert path.read_text(encoding="utf-8").startswith(other)
+    assert rewritten(path, other).startswith(other)
     assert sorted(config.load(path)) == ["local", "local2"]
 
 
@@ -224,19 +212,20 @@ def test_invalid_existing_file_left_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param('say "hi"', id="quotes"),
-        pytest.param("C:\\Users\\me\\", id="backslashes"),
-        pytest.param("\\u0041 is not A", id="escape-lookalike"),
-        pytest.param("café, naïve, 中文", id="bmp-unicode"),
-        pytest.param("tab\there", id="tab"),
-        pytest.param("emoji 🔐 key", id="astral-unicode"),
-        pytest.param("'single' and ''' triple", id="single-quotes"),
-        pytest.param("line\nbreak", id="newline"),
-    ],
-)
+# Text TOML must quote or escape, by test id.
+AWKWARD_STRINGS = {
+    "quotes": 'say "hi"',
+    "backslashes": "C:\\Users\\me\\",
+    "escape-lookalike": "\\u0041 is not A",
+    "bmp-unicode": "café, naïve, 中文",
+    "tab": "tab\there",
+    "astral-unicode": "emoji 🔐 key",
+    "single-quotes": "'single' and ''' triple",
+    "newline": "line\nbreak",
+}
+
+
+@pytest.mark.parametrize("text", AWKWARD_STRINGS.values(), ids=AWKWARD_STRINGS.keys())
 def test_strings_round_trip(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.toml"
     values = profile.profile_values(fake_info(client_id=text, scopes=["openid", text]))

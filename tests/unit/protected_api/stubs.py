@@ -5,14 +5,18 @@ Nothing here starts anything by itself; the fixtures that do are in ``conftest.p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
+from collections.abc import Coroutine
 from http import server as http_server
-from typing import Any
+from typing import Any, TypeVar
 
 from protected_api import errors, settings
 from tests.support import http_server as loopback
+
+T = TypeVar("T")
 
 POOL_ID = "us-east-1_AbC123xyZ"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
@@ -89,3 +93,14 @@ class Upstream:
         loopback.reply_json(
             handler, self._status, self._body, content_type="application/x-amz-json-1.1"
         )
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on a loop of its own, closed after. Not ``asyncio.run``: on the
+    main thread that replaces the thread's current loop, and a loop another test left
+    there (Mangum's, in tests/infra) would then be dropped unclosed."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from protected_api import access_log
+from tests.unit.protected_api import stubs
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -54,7 +54,7 @@ def serve(scope: dict[str, Any], status: int = 204) -> tuple[list[dict[str, Any]
     async def send(message: Any) -> None:
         sent.append(message)
 
-    asyncio.run(access_log.AccessLog(app)(scope, receive, send))
+    stubs.run_async(access_log.AccessLog(app)(scope, receive, send))
     return sent, seen
 
 
@@ -91,6 +91,6 @@ def test_a_request_that_crashes_is_logged_as_500(caplog: pytest.LogCaptureFixtur
 
     scope = {"type": "http", "method": "POST", "path": "/admin/users", "headers": []}
     with pytest.raises(RuntimeError):
-        asyncio.run(access_log.AccessLog(crash)(scope, None, None))  # type: ignore[arg-type]
+        stubs.run_async(access_log.AccessLog(crash)(scope, None, None))  # type: ignore[arg-type]
     [line] = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
     assert line.startswith("POST /admin/users 500 ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -10,6 +9,7 @@ import fastapi
 import pytest
 
 from protected_api import admin_errors
+from tests.unit.protected_api import stubs
 
 
 def answer(error: admin_errors.AdminError) -> Any:
@@ -17,7 +17,7 @@ def answer(error: admin_errors.AdminError) -> Any:
     app = fastapi.FastAPI()
     admin_errors.install(app)
     handler = app.exception_handlers[admin_errors.AdminError]
-    return asyncio.run(handler(None, error))  # type: ignore[arg-type]
+    return stubs.run_async(handler(None, error))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""desktop_app.config writing: the TOML it writes reads back, and saving is safe."""
+"""desktop_app.config_writer: the TOML it writes reads back, and saving is safe."""
 
 from __future__ import annotations
 

@@ -1,0 +1,50 @@
+"""desktop_app.ui.profile_form: a profile's fields, read back as the config table."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from desktop_app.ui import profile_form
+
+TABLE = {
+    "user_pool_id": "eu-west-2_AbC123xyz",
+    "domain": "https://auth.example.com",
+    "client_id": "workclient",
+    "redirect_uris": ["http://127.0.0.1:53682/callback", "http://127.0.0.1:53683/callback"],
+    "scopes": ["openid", "email"],
+}
+
+
+def test_fill_then_read_back_is_the_same_table_and_says_nothing(qtbot: QtBot) -> None:
+    form = profile_form.ProfileForm()
+    qtbot.addWidget(form)
+    edits: list[None] = []
+    form.edited.connect(lambda: edits.append(None))
+    form.fill("work", {**TABLE, "unknown_key": "dropped"})
+    assert form.table() == ("work", TABLE)
+    assert edits == []  # filling is not an edit
+
+
+def test_typing_is_an_edit_and_blank_fields_are_left_out(qtbot: QtBot) -> None:
+    form = profile_form.ProfileForm()
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.edited):
+        form.edits["client_id"].setText("  other  ")
+    form.scopes_edit.setText("openid, profile  email")
+    form.redirect_edit.setPlainText("\nhttp://127.0.0.1:53682/callback\n\n")
+    assert form.table() == (
+        "",
+        {
+            "client_id": "other",
+            "redirect_uris": ["http://127.0.0.1:53682/callback"],
+            "scopes": ["openid", "profile", "email"],
+        },
+    )
+
+
+def test_every_field_is_named_for_screen_readers(qtbot: QtBot) -> None:
+    form = profile_form.ProfileForm()
+    qtbot.addWidget(form)
+    names = [field.accessibleName() for field in form.fields]
+    assert all(names) and "&" not in "".join(names)
+    assert names[0] == "Name" and "Redirect URIs (one per line)" in names

@@ -1,0 +1,56 @@
+"""desktop_app.ui.signin_screen: idle, waiting, failed and busy, as the window drives it."""
+
+from __future__ import annotations
+
+from PySide6 import QtGui
+from pytestqt.qtbot import QtBot
+
+from desktop_app.ui import signin_screen
+
+
+def screen(qtbot: QtBot) -> signin_screen.SignInScreen:
+    shown = signin_screen.SignInScreen()
+    qtbot.addWidget(shown)
+    return shown
+
+
+def test_waiting_offers_copy_and_cancel_and_locks_the_rest(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show_waiting()
+    assert not shown.sign_in_button.isEnabled()
+    assert not shown.environments_button.isEnabled()
+    assert not shown.copy_link_button.isHidden()
+    assert not shown.copy_link_button.isEnabled()  # no URL yet: nothing to copy
+    assert shown.message.text() == "Waiting for you to finish in the browser\N{HORIZONTAL ELLIPSIS}"
+    shown.set_sign_in_url("https://auth.example.com/oauth2/authorize?x=1")
+    assert shown.copy_link_button.isEnabled()
+
+
+def test_copying_the_link_puts_the_url_on_the_clipboard(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show_waiting()
+    shown.set_sign_in_url("https://auth.example.com/oauth2/authorize?x=1")
+    shown.copy_link_button.click()
+    assert QtGui.QGuiApplication.clipboard().text() == (
+        "https://auth.example.com/oauth2/authorize?x=1"
+    )
+    assert shown.message.text().startswith("Sign-in link copied.")
+
+
+def test_a_failure_says_why_and_offers_a_retry(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show_waiting()
+    shown.show_failure("Sign-in was cancelled.")
+    assert shown.sign_in_button.text() == "Try again" and shown.sign_in_button.isEnabled()
+    assert shown.message.text() == "Sign-in was cancelled."
+    assert shown.copy_link_button.isHidden() and shown.cancel_button.isHidden()
+
+
+def test_busy_locks_both_buttons_and_idle_clears_the_message(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show_busy("Signing out\N{HORIZONTAL ELLIPSIS}")
+    assert not shown.sign_in_button.isEnabled() and not shown.environments_button.isEnabled()
+    shown.show_idle()
+    assert shown.sign_in_button.isEnabled() and shown.message.isHidden()
+    shown.set_environment("work", "https://issuer.example.com")
+    assert shown.environment.text() == "Environment: work"

@@ -1,0 +1,113 @@
+"""local_cognito.cli: ``cognito-local up``'s flags, its refusals, and what it prints.
+
+Only what returns: a running ``up`` waits for a signal, so the whole command runs as a
+process in tests/integration/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from typing import Any
+
+import pytest
+
+from local_cognito import cli, seed, settings
+
+
+def up_args(*argv: str) -> argparse.Namespace:
+    return cli.build_parser().parse_args(["up", *argv])
+
+
+def test_up_defaults_to_the_documented_ports_and_a_profile() -> None:
+    args = up_args()
+    assert (args.host, args.port, args.api_port) == ("127.0.0.1", settings.DEFAULT_PORT, None)
+    assert cli.DEFAULT_API_PORT == settings.DEFAULT_PORT + 1
+    assert (args.users, args.json, args.no_api, args.no_profile) == (0, False, False, False)
+    assert args.rotate_refresh_tokens is False
+
+
+UP = "cognito-local up: argument"  # argparse names the subcommand whose flag was wrong
+BAD_FLAGS = {
+    "port-range": (["--port", "70000"], f"{UP} --port: port must be 0..65535, not 70000"),
+    "port-text": (["--port", "http"], f"{UP} --port: port must be a number, not 'http'"),
+    "api-port": (["--api-port", "-1"], f"{UP} --api-port: port must be 0..65535, not -1"),
+    "users-text": (["--users", "many"], f"{UP} --users: must be a number, not 'many'"),
+    "users-range": (["--users", "1000001"], f"{UP} --users: must be 0..1000000, not 1000001"),
+    "unknown": (["--colour"], "cognito-local: unrecognized arguments: --colour"),
+}
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_FLAGS.values(), ids=BAD_FLAGS.keys())
+def test_a_bad_flag_is_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        up_args(*argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == f"{message} (see --help)\n"
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args([])
+    assert capsys.readouterr().err.startswith("cognito-local: ")
+
+
+def test_up_refuses_a_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.up(up_args("--host", "0.0.0.0")) == 1  # noqa: S104 - refused on purpose
+    assert capsys.readouterr().err == (
+        "cognito-local: refusing to serve on '0.0.0.0': the stand-in binds loopback only\n"
+    )
+
+
+def test_up_on_a_taken_port_says_how_to_pick_another(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert cli.up(up_args("--port", str(port), "--no-profile")) == 1
+    assert capsys.readouterr().err == (
+        f"cognito-local: port {port} on 127.0.0.1 is in use; "
+        "pass --port N, or --port 0 for a free one\n"
+    )
+
+
+def human_info(**changes: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "managed_login_url": "http://127.0.0.1:9229",
+        "cognito_idp_endpoint": "http://127.0.0.1:9229",
+        "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI",
+        "discovery_url": "http://127.0.0.1:9229/us-east-1_AbCdEfGhI/.well-known/openid-configuration",
+        "region": "us-east-1",
+        "user_pool_id": "us-east-1_AbCdEfGhI",
+        "client_id": "client123",
+        "api_url": "http://127.0.0.1:9230",
+        "outbox_url": "http://127.0.0.1:9229/outbox",
+        "demo_users": [u.as_json() for u in seed.DEMO_USERS],
+        "profile": {"name": "local", "config_path": "/home/me/.config/cognito-desktop/config.toml"},
+    }
+    return {**info, **changes}
+
+
+def test_the_banner_lists_endpoints_users_and_the_profile() -> None:
+    text = cli._human(human_info())
+    lines = text.splitlines()
+    assert lines[0] == "cognito-local is running (offline Amazon Cognito user pool)"
+    assert "  protected API     http://127.0.0.1:9230" in lines
+    assert "    admin    Admin-Passw0rd!    [Admin]  administrator" in lines
+    assert "    alice    Alice-Passw0rd!     plain user" in lines
+    assert any(
+        line.startswith("    dora ") and line.endswith("sign-in is refused") for line in lines
+    )
+    assert (
+        "  desktop profile   'local' written to /home/me/.config/cognito-desktop/config.toml"
+        in lines
+    )
+    assert lines[-1] == "Press Ctrl-C to stop."
+
+
+def test_the_banner_without_api_or_profile() -> None:
+    text = cli._human(human_info(api_url=None, profile=None))
+    assert "  protected API     (not started)" in text.splitlines()
+    assert "desktop profile" not in text

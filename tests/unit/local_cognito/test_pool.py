@@ -1,0 +1,142 @@
+"""local_cognito.pool: the moto pool and client it makes, and managed login's password rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from moto.cognitoidp import models as moto_models
+
+from local_cognito import pool as pool_mod
+from local_cognito import seed, settings
+
+Outcome = pool_mod.LoginOutcome
+
+
+def test_the_pool_id_looks_like_cognitos_and_moto_knows_it_by_that_id(
+    pool: pool_mod.LocalPool,
+) -> None:
+    assert re.fullmatch(r"us-east-1_[A-Za-z0-9]{9}", pool.id)
+    assert pool.backend.user_pools[pool.id] is pool.pool
+    assert pool.pool.arn.endswith(f"/{pool.id}")
+
+
+def test_the_client_is_a_public_code_flow_client(pool: pool_mod.LocalPool) -> None:
+    config = pool.client.extended_config
+    assert pool.client.generate_secret is False
+    assert config["AllowedOAuthFlows"] == ["code"]
+    assert config["CallbackURLs"] == list(settings.DEFAULTS.callback_urls)
+    assert config["AllowedOAuthScopes"] == list(settings.DEFAULTS.scopes)
+    assert config["EnableTokenRevocation"] is True
+    assert "RefreshTokenRotation" not in config
+
+
+@pytest.mark.parametrize(
+    "pool_settings", [settings.PoolSettings(rotate_refresh_tokens=True, rotation_grace_seconds=9)]
+)
+def test_rotation_is_the_clients_refresh_token_rotation(pool: pool_mod.LocalPool) -> None:
+    assert pool.client.extended_config["RefreshTokenRotation"] == {
+        "Feature": "ENABLED",
+        "RetryGracePeriodSeconds": 9,
+    }
+
+
+def test_close_takes_the_pool_out_of_moto(pool: pool_mod.LocalPool) -> None:
+    pool_id = pool.id
+    pool.close()
+    assert pool_id not in pool.backend.user_pools
+
+
+# -- managed login's username and password check ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("login", "password", "outcome", "message"),
+    [
+        ("alice", "Alice-Passw0rd!", Outcome.SIGNED_IN, ""),
+        ("ALICE@example.com", "Alice-Passw0rd!", Outcome.SIGNED_IN, ""),  # verified email alias
+        ("alice", "wrong", Outcome.FAILED, pool_mod.BAD_CREDENTIALS),
+        ("nobody", "Alice-Passw0rd!", Outcome.FAILED, pool_mod.BAD_CREDENTIALS),
+        ("dora", "Dora-Passw0rd!", Outcome.FAILED, pool_mod.USER_DISABLED),
+        # A disabled account is not revealed to someone without its password.
+        ("dora", "wrong", Outcome.FAILED, pool_mod.BAD_CREDENTIALS),
+        ("newbie", "Temp-Passw0rd1!", Outcome.NEW_PASSWORD_REQUIRED, ""),
+    ],
+)
+def test_authenticate_like_the_hosted_ui(
+    demo_pool: pool_mod.LocalPool, login: str, password: str, outcome: Outcome, message: str
+) -> None:
+    result = demo_pool.authenticate(login, password)
+    assert (result.outcome, result.message) == (outcome, message)
+    if outcome is not Outcome.FAILED:
+        assert result.username == login.split("@")[0].lower()
+
+
+def test_an_unverified_email_is_no_login(demo_pool: pool_mod.LocalPool) -> None:
+    user = demo_pool.pool.users["alice"]
+    user.delete_attributes(["email_verified"])
+    assert demo_pool.find_user("alice@example.com") is None
+    assert demo_pool.find_user("alice") is user
+
+
+def test_reset_required_asks_for_a_reset_whatever_was_typed(demo_pool: pool_mod.LocalPool) -> None:
+    demo_pool.pool.users["alice"].status = moto_models.UserStatus.RESET_REQUIRED
+    result = demo_pool.authenticate("alice", "anything")
+    assert (result.outcome, result.username) == (Outcome.RESET_REQUIRED, "alice")
+    demo_pool.ensure_reset_code("alice")
+    demo_pool.ensure_reset_code("alice")  # a pending code is not sent again
+    [message] = demo_pool.outbox.messages(username="alice")
+    assert message.kind == "password_reset" and message.code is not None
+    assert re.fullmatch(r"\d{6}", message.code)
+
+
+def test_a_new_password_must_meet_the_policy_then_confirms_the_user(
+    demo_pool: pool_mod.LocalPool,
+) -> None:
+    refused = demo_pool.set_new_password("newbie", "short")
+    assert refused == "The provided password does not confirm to the configured password policy"
+    assert demo_pool.pool.users["newbie"].status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD
+    assert demo_pool.set_new_password("newbie", "Chosen-Passw0rd!") == ""
+    user = demo_pool.pool.users["newbie"]
+    assert (user.status, user.password) == (moto_models.UserStatus.CONFIRMED, "Chosen-Passw0rd!")
+    assert demo_pool.authenticate("newbie", "Chosen-Passw0rd!").outcome is Outcome.SIGNED_IN
+
+
+def test_a_reset_needs_the_emailed_code(demo_pool: pool_mod.LocalPool) -> None:
+    demo_pool.pool.users["alice"].status = moto_models.UserStatus.RESET_REQUIRED
+    demo_pool.ensure_reset_code("alice")
+    [message] = demo_pool.outbox.messages(username="alice")
+    wrong = "000000" if message.code != "000000" else "111111"
+    refused = demo_pool.set_new_password("alice", "New-Passw0rd!", wrong)
+    assert refused == "Invalid verification code provided, please try again."
+    assert demo_pool.set_new_password("alice", "New-Passw0rd!", message.code) == ""
+    assert demo_pool.authenticate("alice", "New-Passw0rd!").outcome is Outcome.SIGNED_IN
+
+
+def test_a_disabled_or_missing_user_cannot_set_a_password(demo_pool: pool_mod.LocalPool) -> None:
+    assert demo_pool.set_new_password("dora", "New-Passw0rd!") == pool_mod.USER_DISABLED
+    assert demo_pool.set_new_password("nobody", "New-Passw0rd!") == pool_mod.USER_DISABLED
+
+
+# -- the emails -------------------------------------------------------------------------------
+
+
+def test_an_invitation_fills_the_pools_template(pool: pool_mod.LocalPool) -> None:
+    user = seed.add_user(pool, "carol", "Temp-Passw0rd1!", "carol@example.com")
+    pool.send_invitation(user, "Temp-Passw0rd1!")
+    [message] = pool.outbox.messages()
+    assert (message.kind, message.to, message.subject) == (
+        "invitation",
+        "carol@example.com",
+        "Your temporary password",
+    )
+    assert message.body == "Your username is carol and temporary password is Temp-Passw0rd1!."
+    assert message.temporary_password == "Temp-Passw0rd1!"
+
+
+def test_no_email_no_message(pool: pool_mod.LocalPool) -> None:
+    user = seed.add_user(pool, "carol", "Temp-Passw0rd1!", "carol@example.com")
+    user.delete_attributes(["email"])
+    pool.send_invitation(user, "Temp-Passw0rd1!")
+    pool.send_reset_code(user, "123456")
+    assert pool.outbox.messages() == []
