@@ -106,6 +106,15 @@ class KeyringError(CognitoDesktopError):
     """The OS keyring failed or did not answer in time."""
 
 
+class ActionRefused(CognitoDesktopError):
+    """An admin action a guard refused (e.g. on one's own account), so nothing was sent;
+    ``reason`` is the guard's sentence (:mod:`desktop_app.admin.actions`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ApiError(CognitoDesktopError):
     """The protected API answered with an error."""
 

@@ -36,12 +36,9 @@ class Refresh(enum.Flag):
     LIST = enum.auto()  # a new user: load the list again
 
 
-class RefusedError(errors.CognitoDesktopError):
-    """A guard refused the step, so nothing was sent; ``reason`` is the guard's sentence."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+#: A step a guard refused raises this (it lives with the other errors, so that the GUI
+#: can word it without importing this module at start-up).
+RefusedError = errors.ActionRefused
 
 
 class _Identity(Protocol):

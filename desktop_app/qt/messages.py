@@ -13,11 +13,14 @@ The CLI does not come here: it prints ``str(exc)``, the secret-free line every
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 
 from desktop_app import errors
-from desktop_app.admin import actions
+
+if TYPE_CHECKING:  # at run time only ui/admin needs it, long after start-up
+    from desktop_app.admin import actions
 
 _translate = QtCore.QCoreApplication.translate
 
@@ -132,7 +135,7 @@ def action_done(step: actions.Step) -> str:
 
 def admin_failure(exc: BaseException) -> str:
     """What an admin should read for a failed admin call (no stack, no secrets)."""
-    if isinstance(exc, actions.RefusedError):
+    if isinstance(exc, errors.ActionRefused):
         return admin_text(exc.reason)
     if isinstance(exc, ValueError):
         return str(exc)  # our own input checks: worded where they are raised

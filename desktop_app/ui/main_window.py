@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import APP_TITLE
-from desktop_app.qt import messages, worker
+from desktop_app.qt import worker
 from desktop_app.ui import session_status, signin_screen
 
 if TYPE_CHECKING:
@@ -168,6 +168,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self.sign_in_screen.set_environment(self._profile_name or "?", "")
+        from desktop_app.qt import messages  # not before the first paint: start-up stays lean
+
         self.sign_in_screen.show_idle(messages.environment_unusable(exc))
         self.sign_in_screen.sign_in_button.setEnabled(False)
         self.stack.setCurrentWidget(self.sign_in_screen)
@@ -203,6 +205,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.bridge.cancel_sign_in()
 
     def _on_sign_in_failed(self, kind: Any, message: str) -> None:
+        from desktop_app.qt import messages  # imported by the bridge already
+
         self.sign_in_screen.show_failure(messages.sign_in_failure(kind, message))
         self.stack.setCurrentWidget(self.sign_in_screen)
 
