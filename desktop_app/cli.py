@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         login,
         no_browser="print the sign-in URL and paste the final redirect URL back "
         "(SSH, WSL, containers)",
+        prompt_login="use a different account: managed login asks for credentials even "
+        "if the browser is still signed in",
     )
     login.add_argument(
         "--timeout",
@@ -95,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     _switches(
         logout,
         everywhere="also end every session of this user (GlobalSignOut)",
-        browser="also open managed login's /logout to clear the browser's sign-in",
+        no_browser="do not open managed login's /logout to end the browser's sign-in "
+        "session (the browser may sign the same person in again without a password)",
     )
     status = commands.add_parser("status", help="who is signed in")
     _switches(status, json="one JSON object on stdout")
@@ -194,6 +197,7 @@ def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
             cancel=cancel,
             show_url=show_url,
             paste_redirect=paste if args.no_browser else None,
+            prompt_login=args.prompt_login,
         )
     except KeyboardInterrupt:
         cancel.set()
@@ -218,27 +222,33 @@ def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
         + ("" if not args.everywhere or problems else " All other sessions were ended too."),
         file=sys.stderr,
     )
-    url = current.logout_url()
-    if url and args.browser:
-        import webbrowser
+    from desktop_app.auth import browser_sign_out
 
-        if not webbrowser.open(url):
-            print(f"Open this URL to clear the browser's sign-in: {url}", file=sys.stderr)
-    elif url:
+    url = browser_sign_out.logout_url(profile)
+    if args.no_browser or not profile.sign_out_in_browser:
+        if url:
+            print(
+                f"The browser may still be signed in; to end that too, open: {url}", file=sys.stderr
+            )
+    else:
         print(
-            f"To also clear the browser's sign-in, open: {url} (or use --browser)",
-            file=sys.stderr,
+            "Ending the browser's sign-in session too (finish in the browser)...", file=sys.stderr
         )
+        not_done = current.end_browser_session()
+        if not_done:
+            print(f"{PROG}: warning: {not_done}", file=sys.stderr)
+        else:
+            print("The browser is signed out too.", file=sys.stderr)
     return 1 if problems else 0
 
 
 def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
     current = _session(profile)
-    signed_in = False
+    signed_in, dropped = False, None
     try:
         signed_in = current.resume() is not None
-    except errors.SessionExpired:
-        signed_in = False
+    except errors.SessionExpired as exc:
+        dropped = str(exc)
     identity = current.identity
     expires = current.access_expires_at
     info: dict[str, Any] = {
@@ -250,6 +260,7 @@ def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
         "is_admin": bool(identity and signed_in and profile.admin_group in identity.groups),
         "access_token_expires_at": int(expires) if expires and signed_in else None,
         "storage": {"backend": current.store.backend_name, "secure": current.store.secure},
+        "signed_out_because": dropped,
     }
     if args.json:
         import json
@@ -269,7 +280,7 @@ def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
             f"{'' if info['storage']['secure'] else ' (NOT persistent, not secure)'}."
         )
     else:
-        print(f"Not signed in to '{profile.name}'.")
+        print(f"Not signed in to '{profile.name}'" + (f": {dropped}." if dropped else "."))
     return 0 if signed_in else 1
 
 

@@ -4,7 +4,8 @@ The file is TOML with one table per profile under ``[profiles.NAME]`` (format in
 docs/configuration.md). It is found, in order, from ``--config PATH``, the
 ``COGNITO_DESKTOP_CONFIG`` environment variable, or ``config.toml`` in the
 platform's user config directory. Unknown keys and bad values are errors that
-name the key.
+name the key, and so are two profiles that share a redirect or sign-out URI (each
+environment needs its own: RFC 9700 4.4, mix-up attacks).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import os
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,31 @@ DEFAULT_PROFILE = "default"
 DEFAULT_SCOPES = ("openid", "email", "profile")
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Cognito's two issuer formats (IssuerConfigurationType in the Cognito API reference):
+#: the user pool's issuer is ``https://{host}.{region}.amazonaws.com/{poolId}``.
+ISSUER_HOSTS = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
+DEFAULT_ISSUER_FORMAT = "classic"
+_COGNITO_ISSUER = re.compile(
+    r"^https://(?P<host>cognito-idp|issuer-cognito-idp)\.(?P<region>[a-z]{2}(-[a-z]+)+-\d+)"
+    r"\.amazonaws\.com/(?P<pool>[a-z]{2}(-[a-z]+)+-\d+_[0-9A-Za-z]+)$"
+)
+
+
+def cognito_issuer(
+    region: str, user_pool_id: str, issuer_format: str = DEFAULT_ISSUER_FORMAT
+) -> str:
+    """The pool's issuer in ``issuer_format``: ``classic`` is
+    ``https://cognito-idp.{region}.amazonaws.com/{poolId}``, ``updated`` is
+    ``https://issuer-cognito-idp.{region}.amazonaws.com/{poolId}``."""
+    return f"https://{ISSUER_HOSTS[issuer_format]}.{region}.amazonaws.com/{user_pool_id}"
+
+
+def issuer_format_of(issuer: str) -> str | None:
+    """``classic`` or ``updated`` for a Cognito user pool issuer, None for any other URL."""
+    match = _COGNITO_ISSUER.match(issuer)
+    if match is None:
+        return None
+    return next(fmt for fmt, host in ISSUER_HOSTS.items() if host == match["host"])
 
 
 def default_path() -> Path:
@@ -63,6 +89,11 @@ class Profile:
     discovery_url: str | None = None
     ca_bundle: str | None = None  # a PEM file of CAs to trust (corporate TLS inspection)
     proxy: str | None = None  # an http(s) proxy URL for every request the app makes
+    # Which of Cognito's issuer formats ``issuer`` is in ("classic" or "updated").
+    issuer_format: str = DEFAULT_ISSUER_FORMAT
+    # Whether signing out also opens managed login's /logout in the browser, ending the
+    # browser's managed-login session (otherwise the next sign-in may skip the form).
+    sign_out_in_browser: bool = True
 
     @property
     def effective_discovery_url(self) -> str:
@@ -84,6 +115,8 @@ _KEYS = {
     "discovery_url",
     "ca_bundle",
     "proxy",
+    "issuer_format",
+    "sign_out_in_browser",
 }
 
 
@@ -105,7 +138,52 @@ def load(path: Path) -> dict[str, Profile]:
     profiles = raw.get("profiles", {})
     if not isinstance(profiles, dict):
         raise errors.ConfigError(f"{path}: 'profiles' must be a table")
-    return {name: parse_profile(name, table) for name, table in profiles.items()}
+    parsed = {name: parse_profile(name, table) for name, table in profiles.items()}
+    check_distinct_endpoints(parsed)
+    return parsed
+
+
+def check_distinct_endpoints(
+    profiles: Mapping[str, Profile], involving: Collection[str] | None = None
+) -> None:
+    """Refuse two profiles that share a redirect URI, or share a ``logout_uri``.
+
+    A redirect URI names one environment: if two pools' app clients both send the
+    browser to it, a response from one could be taken for the other (a mix-up attack,
+    RFC 9700 4.4), so each environment gets its own path. URIs are compared after
+    normalising (:func:`desktop_app.urls.comparable`: host case, default port and
+    path). With ``involving``, only clashes with one of those profiles count.
+    """
+    redirects = {name: profile.redirect_uris for name, profile in profiles.items()}
+    logouts = {name: (p.logout_uri,) for name, p in profiles.items() if p.logout_uri}
+    _refuse_shared(redirects, "redirect_uris", "list", "/callback", involving)
+    _refuse_shared(logouts, "logout_uri", "use", "/signed-out", involving)
+
+
+def _refuse_shared(
+    uris: Mapping[str, Collection[str]],
+    key: str,
+    verb: str,
+    default_path: str,
+    involving: Collection[str] | None,
+) -> None:
+    seen: dict[str, tuple[str, str]] = {}  # comparable URI -> (profile, URI as written)
+    for name, listed in uris.items():
+        for uri in listed:
+            first, written = seen.setdefault(urls.comparable(uri), (name, uri))
+            if first == name or (
+                involving is not None and first not in involving and name not in involving
+            ):
+                continue
+            if urls.parse_loopback_redirect(written) is not None:
+                path = urllib.parse.urlsplit(written).path.rstrip("/") or default_path
+                fix = f"give each environment its own path, e.g. {path}/{first}"
+            else:
+                fix = "give each environment its own"
+                fix += " sign-out URL" if key == "logout_uri" else " URI"
+            raise errors.ConfigError(
+                f"profiles.{first}.{key} and profiles.{name}.{key} both {verb} {written}; {fix}"
+            )
 
 
 def load_profile(path: Path, name: str) -> Profile:
@@ -150,7 +228,16 @@ def parse_profile(name: str, table: Any) -> Profile:
             raise errors.ConfigError(f"{where}.{key} must be a non-empty list of strings")
         return tuple(value)
 
+    def boolean(key: str, default: bool) -> bool:
+        value = table.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):  # a TOML boolean, not "true" or 1
+            raise errors.ConfigError(f"{where}.{key} must be true or false")
+        return value
+
     region, pool_id, issuer = string("region"), string("user_pool_id"), string("issuer")
+    issuer_format = _issuer_format(string("issuer_format"), issuer, where)
     if pool_id is not None:
         match = _POOL_ID.match(pool_id)
         if match is None:
@@ -160,9 +247,12 @@ def parse_profile(name: str, table: Any) -> Profile:
                 f"{where}.region {region!r} does not match user_pool_id {pool_id!r}"
             )
         region = match["region"]
-        derived = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        derived = cognito_issuer(region, pool_id, issuer_format)
         if issuer is not None and issuer != derived:
-            raise errors.ConfigError(f"{where}.issuer does not match region and user_pool_id")
+            raise errors.ConfigError(
+                f"{where}.issuer does not match region and user_pool_id "
+                f"(in the {issuer_format} issuer format, it is {derived})"
+            )
         issuer = derived
     if issuer is None:
         raise errors.ConfigError(f"{where}: set user_pool_id (and region) or issuer")
@@ -177,9 +267,11 @@ def parse_profile(name: str, table: Any) -> Profile:
     client_id = string("client_id", required=True) or ""
     domain = string("domain", required=True) or ""
     _url(domain, f"{where}.domain")
-    for key in ("api_url", "logout_uri", "discovery_url"):
+    for key in ("api_url", "discovery_url"):
         if (value := string(key)) is not None:
             _url(value, f"{where}.{key}")
+    if (logout_uri := string("logout_uri")) is not None:
+        _loopback_redirect(logout_uri, f"{where}.logout_uri", https_too=True)
     ca_bundle, proxy = string("ca_bundle"), string("proxy")
     if ca_bundle is not None and not Path(ca_bundle).expanduser().is_file():
         raise errors.ConfigError(f"{where}.ca_bundle {ca_bundle!r} is not a file")
@@ -196,11 +288,34 @@ def parse_profile(name: str, table: Any) -> Profile:
         scopes=strings("scopes") or DEFAULT_SCOPES,
         api_url=string("api_url"),
         admin_group=string("admin_group") or "Admin",
-        logout_uri=string("logout_uri"),
+        logout_uri=logout_uri,
         discovery_url=string("discovery_url"),
         ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
         proxy=proxy,
+        issuer_format=issuer_format,
+        sign_out_in_browser=boolean("sign_out_in_browser", True),
     )
+
+
+def _issuer_format(explicit: str | None, issuer: str | None, where: str) -> str:
+    """The profile's issuer format: ``issuer_format`` if set, else the format of an
+    explicit Cognito ``issuer``, else ``classic``. The two must agree when both are set."""
+    if explicit is not None and explicit not in ISSUER_HOSTS:
+        raise errors.ConfigError(
+            f'{where}.issuer_format must be "classic" or "updated", not {explicit!r}'
+        )
+    shape = issuer_format_of(issuer) if issuer is not None else None
+    if explicit is not None and issuer is not None and shape != explicit:
+        if shape is None:
+            raise errors.ConfigError(
+                f"{where}.issuer is not a Cognito user pool issuer, so issuer_format "
+                f"{explicit!r} cannot apply; drop issuer_format"
+            )
+        raise errors.ConfigError(
+            f"{where}.issuer is in the {shape} format (https://{ISSUER_HOSTS[shape]}...) "
+            f"but issuer_format is {explicit!r}"
+        )
+    return explicit or shape or DEFAULT_ISSUER_FORMAT
 
 
 def _url(value: str, key: str) -> None:
@@ -210,15 +325,30 @@ def _url(value: str, key: str) -> None:
         raise errors.ConfigError(f"{key} {value!r} must be an https URL (http only for loopback)")
 
 
-def _loopback_redirect(uri: str, key: str) -> None:
+def _loopback_redirect(uri: str, key: str, *, https_too: bool = False) -> None:
     """RFC 8252 7.3: ``http://127.0.0.1:PORT/path`` with an explicit port (the rule is
-    :func:`desktop_app.urls.parse_loopback_redirect`, which the receiver binds by)."""
+    :func:`desktop_app.urls.parse_loopback_redirect`, which the receiver binds by);
+    ``https_too`` also allows an https page (a sign-out URL)."""
+    if https_too and urllib.parse.urlsplit(uri).scheme == "https":
+        _url(uri, key)
+        return
     if urls.parse_loopback_redirect(uri) is not None:
         return
     _refuse_userinfo(uri, key)
+    _refuse_localhost(uri, key)
+    shape = "http://127.0.0.1:PORT/PATH (loopback, explicit port)"
     raise errors.ConfigError(
-        f"{key}: {uri!r} must be http://127.0.0.1:PORT/PATH (loopback, explicit port)"
+        f"{key}: {uri!r} must be " + (f"an https URL, or {shape}" if https_too else shape)
     )
+
+
+def _refuse_localhost(uri: str, key: str) -> None:
+    """Say what to use instead of ``http://localhost:...`` (RFC 8252 8.3)."""
+    if urls.uses_localhost(uri):
+        raise errors.ConfigError(
+            f"{key}: {uri!r} uses localhost; use {urls.with_loopback_ip(uri)} "
+            "(RFC 8252 8.3) and register that in the app client"
+        )
 
 
 def _refuse_userinfo(value: str, key: str) -> None:

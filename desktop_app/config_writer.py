@@ -1,7 +1,7 @@
 """Writing the profile file: what the Environments dialog saves.
 
-The file holds strings and lists of strings only, so the writer is a few lines of
-TOML 1.0 rather than a dependency. Whatever it writes is read back with tomllib
+The file holds strings, booleans and lists of strings only, so the writer is a few
+lines of TOML 1.0 rather than a dependency. Whatever it writes is read back with tomllib
 and compared before the file is replaced, atomically and with mode 0600.
 """
 
@@ -49,19 +49,23 @@ def load_tables(path: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def profile_table(profile: config.Profile) -> dict[str, str | list[str]]:
+def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
     """``profile`` as the table that :func:`parse_profile` turns back into it.
 
     A pool id is written as ``region`` + ``user_pool_id`` (the issuer follows from
-    them); defaults (``scopes``, ``admin_group``) and unset keys are left out.
+    them and ``issuer_format``); defaults (``scopes``, ``admin_group``,
+    ``issuer_format = "classic"``, ``sign_out_in_browser = true``) and unset keys are
+    left out.
     """
-    table: dict[str, str | list[str]] = {}
+    table: dict[str, str | bool | list[str]] = {}
     if profile.user_pool_id is not None:
         if profile.region is not None:
             table["region"] = profile.region
         table["user_pool_id"] = profile.user_pool_id
     else:
         table["issuer"] = profile.issuer
+    if profile.issuer_format != config.DEFAULT_ISSUER_FORMAT:
+        table["issuer_format"] = profile.issuer_format
     table["domain"] = profile.domain
     table["client_id"] = profile.client_id
     table["redirect_uris"] = list(profile.redirect_uris)
@@ -76,6 +80,8 @@ def profile_table(profile: config.Profile) -> dict[str, str | list[str]]:
         "proxy": profile.proxy,
     }
     table.update({key: value for key, value in optional.items() if value is not None})
+    if not profile.sign_out_in_browser:
+        table["sign_out_in_browser"] = False
     return table
 
 
@@ -96,9 +102,11 @@ def save(
 ) -> None:
     """Write ``tables`` into ``path`` and drop the profiles named in ``remove``.
 
-    Every profile written must pass :func:`parse_profile` (the error names the key).
-    Other profiles are kept as they are, with their comments when the file's layout
-    allows (otherwise the whole file is rewritten from its values). The file is
+    Every profile written must pass :func:`parse_profile` (the error names the key)
+    and share no redirect or sign-out URI with another profile in the file
+    (:func:`~desktop_app.config.check_distinct_endpoints`). Other profiles are kept as
+    they are, with their comments when the file's layout allows (otherwise the whole
+    file is rewritten from its values). The file is
     replaced atomically (temporary file + ``os.replace``) and readable by its owner
     only (mode 0600). A file that is not valid TOML is left alone.
     """
@@ -121,6 +129,7 @@ def save(
         raise errors.ConfigError(f"{path}: unexpected top-level content; not changing it")
     expected = {name: table for name, table in old.get("profiles", {}).items() if name not in gone}
     expected.update(new)
+    _check_distinct(expected, new)
 
     text = _edit_in_place(old_text, gone, new)
     try:
@@ -132,6 +141,22 @@ def save(
         if tomllib.loads(text) != ({"profiles": expected} if expected else {}):
             raise errors.ConfigError(f"cannot write {path}: values do not round-trip")
     _write_atomically(path, text)
+
+
+def _check_distinct(expected: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """No profile written may share a redirect or sign-out URI with another profile.
+
+    A kept profile that does not parse is left out of the comparison (the file keeps
+    it as it was, for the user to fix); a clash between two kept profiles is not this
+    save's to refuse (loading the file still does).
+    """
+    parsed: dict[str, config.Profile] = {}
+    for name, table in expected.items():
+        try:
+            parsed[name] = config.parse_profile(name, table)
+        except errors.ConfigError:
+            continue
+    config.check_distinct_endpoints(parsed, involving=set(new))
 
 
 def _as_table(value: config.Profile | Mapping[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,11 @@ class StateMismatch(SignInError):
     """The redirect's ``state`` was missing or not the one this attempt sent (CSRF)."""
 
 
+class IssuerMismatch(SignInError):
+    """The redirect's ``iss`` (RFC 9207) names another sign-in service than the profile's:
+    a mix-up between environments (RFC 9700 4.4); the code is not redeemed."""
+
+
 class TokenExchangeError(SignInError):
     """The token endpoint refused the authorization code."""
 

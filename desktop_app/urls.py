@@ -13,10 +13,12 @@ import dataclasses
 import ipaddress
 import urllib.parse
 
-#: The hosts a loopback redirect URI may name. The receiver binds 127.0.0.1 only
-#: (RFC 8252 8.3), so a redirect to another loopback address (or ``[::1]``) could never
-#: arrive; ``localhost`` reaches it because browsers resolve it to 127.0.0.1 first.
-REDIRECT_HOSTS = frozenset({"127.0.0.1", "localhost"})
+#: The hosts a loopback redirect URI may name: the IP literal 127.0.0.1 only. The
+#: receiver binds 127.0.0.1 (RFC 8252 8.3), so a redirect to another loopback address
+#: (or ``[::1]``) could never arrive. ``localhost`` is refused too (RFC 8252 8.3 says to
+#: use the IP literal): a browser may resolve it to ``::1`` first, where another local
+#: process could listen on the same port and take the authorization code.
+REDIRECT_HOSTS = frozenset({"127.0.0.1"})
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -59,13 +61,12 @@ class LoopbackRedirect:
 
 
 def parse_loopback_redirect(uri: str) -> LoopbackRedirect | None:
-    """``uri``'s parts if it is ``http://127.0.0.1:PORT/PATH`` or
-    ``http://localhost:PORT/PATH``, else None.
+    """``uri``'s parts if it is ``http://127.0.0.1:PORT/PATH``, else None.
 
-    RFC 8252 7.3: plain http to a loopback IP (``localhost`` tolerated, 8.3); the port is
-    explicit because Cognito matches callback URLs exactly; no query or fragment (RFC 6749
-    3.1.2: the redirect URI "MUST NOT include a fragment component"; the server appends
-    the query) and no user-info.
+    RFC 8252 7.3: plain http to the loopback IP literal (``localhost`` is refused, 8.3:
+    see :data:`REDIRECT_HOSTS`); the port is explicit because Cognito matches callback
+    URLs exactly; no query or fragment (RFC 6749 3.1.2: the redirect URI "MUST NOT
+    include a fragment component"; the server appends the query) and no user-info.
     """
     parts = urllib.parse.urlsplit(uri)
     host = parts.hostname or ""
@@ -83,3 +84,47 @@ def parse_loopback_redirect(uri: str) -> LoopbackRedirect | None:
     ):
         return None
     return LoopbackRedirect(uri=uri, host=host, port=port, path=parts.path or "/")
+
+
+def uses_localhost(uri: str) -> bool:
+    """Whether ``uri`` is plain http to ``localhost`` (any case): the loopback redirect
+    RFC 8252 8.3 advises against, named so that errors can say what to use instead."""
+    parts = urllib.parse.urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname == "localhost"
+
+
+def with_loopback_ip(uri: str) -> str:
+    """``uri`` with its host replaced by ``127.0.0.1`` (port, path and the rest kept).
+
+    For error messages about a ``localhost`` redirect URI; the caller has already
+    refused user-info, so none is carried over.
+    """
+    parts = urllib.parse.urlsplit(uri)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"127.0.0.1:{port}" if port else "127.0.0.1"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def comparable(url: str) -> str:
+    """``url`` in the form two URLs are compared in: scheme and host lower-cased, a
+    default port dropped, an empty path as ``/``; user-info dropped (never compared, never
+    echoed). Query and fragment are kept as written.
+
+    Cognito compares redirect URIs character for character, so this is not how a server
+    matches them; it is how the app decides that two profiles name the same endpoint.
+    """
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urllib.parse.urlunsplit((scheme, host, parts.path or "/", parts.query, parts.fragment))

@@ -10,6 +10,12 @@ into the app's config file (keeping the other profiles)::
 Each output of infra/template.yaml is one profile key (:data:`OUTPUTS`). The table is
 checked with the app's own validation (:func:`desktop_app.config.parse_profile`)
 before anything is printed or written, so the app loads whatever this produces.
+
+The redirect and sign-out URIs are the app client's, whose paths end in the stack's
+environment (``/callback/ENV``: the template's ``EnvironmentName``, else the stack
+name), so profiles made from different stacks do not share them. ``--write`` refuses a
+profile that would share one with another profile of the file (the app would refuse
+the file: RFC 9700 4.4, mix-up attacks), and says which parameter tells them apart.
 """
 
 from __future__ import annotations
@@ -138,6 +144,26 @@ def validated(name: str, table: Mapping[str, str | list[str]]) -> config.Profile
         raise StackProfileError(f"the app would refuse this profile{where}: {exc}") from None
 
 
+def check_distinct(path: Path, name: str, profile: config.Profile) -> None:
+    """:class:`StackProfileError` if ``profile`` would share a redirect or sign-out URI
+    with another profile in ``path`` (profiles that do not parse are not compared)."""
+    others: dict[str, config.Profile] = {}
+    for other, table in config_writer.load_tables(path).items():
+        if other == name:
+            continue
+        try:
+            others[other] = config.parse_profile(other, table)
+        except errors.ConfigError:
+            continue
+    try:
+        config.check_distinct_endpoints({**others, name: profile}, involving={name})
+    except errors.ConfigError as exc:
+        raise StackProfileError(
+            f"{exc} (for a stack: deploy it with its own EnvironmentName, which ends the "
+            "default CallbackUrls and LogoutUrls paths)"
+        ) from None
+
+
 def render(name: str, table: Mapping[str, str | list[str]]) -> str:
     """The ``[profiles.NAME]`` TOML for ``table``, after the app's validation."""
     validated(name, table)
@@ -188,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = render(args.name, table)
         if args.write:
             path = config.resolve_path(args.config)
+            check_distinct(path, args.name, validated(args.name, table))
             config_writer.save(path, {args.name: table})
             print(f"wrote [profiles.{args.name}] to {path}", file=sys.stderr)
         else:

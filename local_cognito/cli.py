@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also create N synthetic users user00001.. (default 0)",
     )
     up.add_argument(
+        "--issuer-format",
+        choices=sorted(settings.ISSUER_HOSTS),
+        default="classic",
+        help="the tokens' issuer: classic https://cognito-idp.REGION.amazonaws.com/POOL "
+        "(default) or updated https://issuer-cognito-idp.REGION.amazonaws.com/POOL",
+    )
+    up.add_argument(
         "--rotate-refresh-tokens",
         action="store_true",
         help="enable refresh-token rotation (60 s grace), as Cognito's RefreshTokenRotation",
@@ -71,7 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default ${profile.CONFIG_ENV} or the platform config dir)",
     )
     up.add_argument(
-        "--no-profile", action="store_true", help="do not write the desktop app's 'local' profile"
+        "--profile",
+        type=_environment,
+        default=settings.DEFAULT_ENVIRONMENT,
+        metavar="NAME",
+        help="the profile to write, and the environment the callback and sign-out paths "
+        f"end in (/callback/NAME, /signed-out/NAME; default {settings.DEFAULT_ENVIRONMENT})",
+    )
+    up.add_argument(
+        "--no-profile", action="store_true", help="do not write the desktop app's profile"
     )
     up.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
     return parser
@@ -85,6 +100,14 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
     return value
+
+
+def _environment(text: str) -> str:
+    if not settings.ENVIRONMENT_NAME.match(text):
+        raise argparse.ArgumentTypeError(
+            f"profile name {text!r} must be 1-64 letters, digits, - or _"
+        )
+    return text
 
 
 def _count(text: str) -> int:
@@ -107,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def up(args: argparse.Namespace) -> int:
-    config = settings.PoolSettings(rotate_refresh_tokens=args.rotate_refresh_tokens)
+    config = settings.PoolSettings(
+        environment=args.profile,
+        issuer_format=args.issuer_format,
+        rotate_refresh_tokens=args.rotate_refresh_tokens,
+    )
     try:
         stand_in = server.LocalCognito(
             host=args.host, port=args.port, config=config, users=args.users
@@ -133,6 +160,12 @@ def up(args: argparse.Namespace) -> int:
         )
         try:
             api = _start_api(stand_in, args.host, api_port)
+        except api_settings.SettingsError as exc:
+            stand_in.stop()
+            return _fail(
+                f"the protected API does not accept this pool ({exc}); "
+                "pass --no-api to run the pool without it"
+            )
         except OSError as exc:
             stand_in.stop()
             if exc.errno == errno.EADDRINUSE:
@@ -151,8 +184,8 @@ def up(args: argparse.Namespace) -> int:
         if not args.no_profile:
             path = profile.resolve_path(args.config)
             try:
-                profile.write(path, profile.profile_values(info))
-                info["profile"] = {"name": profile.PROFILE, "config_path": str(path)}
+                profile.write(path, profile.profile_values(info), args.profile)
+                info["profile"] = {"name": args.profile, "config_path": str(path)}
             except (OSError, ValueError) as exc:
                 print(f"{PROG}: warning: profile not written: {exc}", file=sys.stderr)
         if args.json:
@@ -172,11 +205,13 @@ def up(args: argparse.Namespace) -> int:
 
 def _start_api(stand_in: server.LocalCognito, host: str, port: int) -> api_server.ApiServer:
     """The reference protected API, configured for this pool as for a real one
-    except the JWKS URL and the cognito-idp endpoint."""
+    except the JWKS URL and the cognito-idp endpoint. ``SettingsError`` if it refuses
+    the pool's configuration (its issuer, say)."""
     info = stand_in.info()
     config = api_settings.Settings.from_env(
         {
             "COGNITO_USER_POOL_ID": info["user_pool_id"],
+            "COGNITO_ISSUER": info["issuer"],
             "COGNITO_CLIENT_IDS": info["client_id"],
             "COGNITO_JWKS_URL": info["jwks_url"],
             "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],

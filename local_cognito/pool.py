@@ -59,6 +59,10 @@ class LocalPool:
             {
                 "AliasAttributes": ["email"],
                 "AutoVerifiedAttributes": ["email"],
+                # DescribeUserPool reports it; the tokens' issuer follows it (tokens.py).
+                "IssuerConfiguration": {
+                    "Type": "UPDATED" if config.issuer_format == "updated" else "ORIGINAL"
+                },
                 "AdminCreateUserConfig": {
                     "AllowAdminCreateUserOnly": True,
                     "InviteMessageTemplate": {
@@ -97,7 +101,7 @@ class LocalPool:
                 "RetryGracePeriodSeconds": config.rotation_grace_seconds,
             }
         self.key = keys.SigningKey()
-        self.tokens = tokens.TokenService(self.pool, self.key, now)
+        self.tokens = tokens.TokenService(self.pool, self.key, now, config.issuer_format)
         self.outbox = outbox.Outbox(now)
         moto_gaps.register(self.pool, self)
 

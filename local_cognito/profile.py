@@ -36,7 +36,11 @@ def resolve_path(
 
 
 def profile_values(info: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``[profiles.local]`` keys for a stand-in described by ``LocalCognito.info()``."""
+    """The ``[profiles.local]`` keys for a stand-in described by ``LocalCognito.info()``.
+
+    ``redirect_uris`` and ``logout_uri`` are the client's own, whose paths end in the
+    environment's name (``/callback/local``), so no other profile shares them.
+    """
     values: dict[str, Any] = {
         "region": info["region"],
         "user_pool_id": info["user_pool_id"],
@@ -48,6 +52,9 @@ def profile_values(info: Mapping[str, Any]) -> dict[str, Any]:
         "logout_uri": info["logout_urls"][0],
         "admin_group": "Admin",
     }
+    if info.get("issuer_format", "classic") != "classic":
+        # The app derives the issuer from the pool id in this format.
+        values["issuer_format"] = info["issuer_format"]
     if info.get("api_url"):
         values["api_url"] = info["api_url"]
     return values

@@ -156,6 +156,7 @@ class LocalCognito:
             "managed_login_url": self.url,
             "cognito_idp_endpoint": self.url,
             "issuer": discovery["issuer"],
+            "issuer_format": self.pool.settings.issuer_format,
             "discovery_url": f"{self.url}/{self.pool.id}/.well-known/openid-configuration",
             "jwks_url": discovery["jwks_uri"],
             "region": self.pool.settings.region,

@@ -2,12 +2,14 @@
 
 Defaults mirror a Cognito pool created for a native app: a public client (no
 secret) with the authorization-code flow, the loopback callback ports the
-desktop app tries, and Cognito's default token lifetimes.
+desktop app tries (with a path of their own per environment), and Cognito's
+default token lifetimes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 
@@ -20,6 +22,13 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_CALLBACK_PORTS = (53682, 53683, 53684)
 DEFAULT_SCOPES = ("openid", "email", "profile", "aws.cognito.signin.user.admin")
 ADMIN_GROUP = "Admin"
+# The environment: the desktop profile `cognito-local up` writes, and the last segment
+# of the callback and sign-out paths, so that each environment's redirect URIs are its
+# own (RFC 9700 4.4, mix-up attacks). Same rule as the app's profile names.
+DEFAULT_ENVIRONMENT = "local"
+ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Cognito's issuer formats (IssuerConfigurationType): the host of the pool's issuer.
+ISSUER_HOSTS = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
 
 AUTH_CODE_LIFETIME_S = 300  # Cognito: codes are single-use and live 5 minutes.
 LOGIN_SESSION_LIFETIME_S = 3600  # Cognito's managed-login cookie lasts one hour.
@@ -27,14 +36,26 @@ CHALLENGE_LIFETIME_S = 180  # Cognito: an auth-challenge session lasts 3 minutes
 MAX_ROTATION_GRACE_S = 60  # Cognito: RetryGracePeriodSeconds is 0..60.
 
 
-def callback_urls(ports: tuple[int, ...] = DEFAULT_CALLBACK_PORTS) -> list[str]:
-    """Loopback redirect URIs the desktop app registers, one per port."""
-    return [f"http://127.0.0.1:{port}/callback" for port in ports]
+def callback_urls(
+    ports: tuple[int, ...] = DEFAULT_CALLBACK_PORTS, environment: str = DEFAULT_ENVIRONMENT
+) -> list[str]:
+    """Loopback redirect URIs the desktop app registers, one per port:
+    ``http://127.0.0.1:{port}/callback/{environment}``."""
+    return [f"http://127.0.0.1:{port}/callback/{environment}" for port in ports]
 
 
-def logout_urls(ports: tuple[int, ...] = DEFAULT_CALLBACK_PORTS) -> list[str]:
-    """Loopback sign-out URIs, matching :func:`callback_urls`."""
-    return [f"http://127.0.0.1:{port}/signed-out" for port in ports]
+def logout_urls(
+    ports: tuple[int, ...] = DEFAULT_CALLBACK_PORTS, environment: str = DEFAULT_ENVIRONMENT
+) -> list[str]:
+    """Loopback sign-out URIs, matching :func:`callback_urls`:
+    ``http://127.0.0.1:{port}/signed-out/{environment}``."""
+    return [f"http://127.0.0.1:{port}/signed-out/{environment}" for port in ports]
+
+
+def issuer_url(region: str, pool_id: str, issuer_format: str = "classic") -> str:
+    """The pool's issuer: ``https://cognito-idp.{region}.amazonaws.com/{poolId}``
+    (classic) or ``https://issuer-cognito-idp.{region}.amazonaws.com/{poolId}`` (updated)."""
+    return f"https://{ISSUER_HOSTS[issuer_format]}.{region}.amazonaws.com/{pool_id}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,9 +65,14 @@ class PoolSettings:
     region: str = DEFAULT_REGION
     pool_name: str = "cognito-desktop-local"
     client_name: str = "cognito-desktop"
-    callback_urls: tuple[str, ...] = tuple(callback_urls())
-    logout_urls: tuple[str, ...] = tuple(logout_urls())
+    # The environment's name; the default callback and sign-out URLs end in it.
+    environment: str = DEFAULT_ENVIRONMENT
+    # Empty: the default ports with /callback/{environment} and /signed-out/{environment}.
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    # "classic" (cognito-idp.{region}...) or "updated" (issuer-cognito-idp.{region}...).
+    issuer_format: str = "classic"
     # Token lifetimes, in the units Cognito's TokenValidityUnits defaults to.
     access_token_minutes: int = 60
     id_token_minutes: int = 60
@@ -57,6 +83,23 @@ class PoolSettings:
     rotation_grace_seconds: int = 60
 
     def __post_init__(self) -> None:
+        if not ENVIRONMENT_NAME.match(self.environment):
+            raise ValueError(
+                f"environment {self.environment!r} must be 1-64 letters, digits, - or _"
+            )
+        if self.issuer_format not in ISSUER_HOSTS:
+            raise ValueError(
+                f'issuer_format must be "classic" or "updated", not {self.issuer_format!r}'
+            )
+        # Frozen: fill the defaults that depend on the environment in place, once.
+        if not self.callback_urls:
+            object.__setattr__(
+                self, "callback_urls", tuple(callback_urls(environment=self.environment))
+            )
+        if not self.logout_urls:
+            object.__setattr__(
+                self, "logout_urls", tuple(logout_urls(environment=self.environment))
+            )
         if not 0 <= self.rotation_grace_seconds <= MAX_ROTATION_GRACE_S:
             raise ValueError(f"rotation_grace_seconds must be 0..{MAX_ROTATION_GRACE_S}")
         if self.access_token_minutes < 5 or self.id_token_minutes < 5:

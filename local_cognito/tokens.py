@@ -82,11 +82,14 @@ class TokenService:
         pool: Any,
         key: keys.SigningKey,
         now: settings.Clock = settings.system_clock,
+        issuer_format: str = "classic",
     ) -> None:
         self._pool = pool
         self._key = key
         self._now = now
-        self.issuer = f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+        # Cognito's issuer in the pool's format (IssuerConfigurationType): classic
+        # https://cognito-idp.{region}..., or updated https://issuer-cognito-idp.{region}...
+        self.issuer = settings.issuer_url(pool.region, pool.id, issuer_format)
         self._refresh: dict[str, RefreshRecord] = {}
         self._by_origin: dict[str, RefreshRecord] = {}
         self._access_by_origin: dict[str, list[str]] = {}

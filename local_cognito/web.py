@@ -274,14 +274,26 @@ def create_app(login: ManagedLogin) -> flask.Flask:
 
     @app.get("/logout")
     def logout() -> Response:
-        client = pool.pool.clients.get(flask.request.args.get("client_id", ""))
-        logout_uri = flask.request.args.get("logout_uri", "")
+        args = flask.request.args
+        client = pool.pool.clients.get(args.get("client_id", ""))
         if client is None:
             return flask.redirect("/error?error=invalid_client", 302)
-        if logout_uri not in (client.extended_config.get("LogoutURLs") or []):
+        logout_uri = args.get("logout_uri")
+        if logout_uri is None and "redirect_uri" in args:
+            # Sign out, then sign in again: the rest of the query is the request for the
+            # login page (client_id, response_type, redirect_uri, scope...), checked as
+            # /login checks it before anyone is signed out.
+            _, failure = validate_authorize()
+            if failure is not None:
+                return failure
+            response = flask.redirect("/login?" + _query(), 302)
+        elif logout_uri is not None and logout_uri in (
+            client.extended_config.get("LogoutURLs") or []
+        ):
+            response = flask.redirect(logout_uri, 302)
+        else:
             return flask.redirect("/error?error=redirect_mismatch", 302)
         login.sessions.pop(flask.request.cookies.get(SESSION_COOKIE, ""), None)
-        response = flask.redirect(logout_uri, 302)
         response.delete_cookie(SESSION_COOKIE)
         return response
 

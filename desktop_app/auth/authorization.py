@@ -31,23 +31,40 @@ def authorization_url(
     state: str,
     nonce: str,
     code_challenge: str,
+    prompt_login: bool = False,
 ) -> str:
     """The managed-login URL: RFC 6749 4.1.1, RFC 7636 4.3 (S256, the only method Cognito
-    accepts), OpenID Connect Core 3.1.2.1 ``nonce``. Spaces are encoded as ``%20``."""
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes),
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        },
-        quote_via=urllib.parse.quote,
-    )
+    accepts), OpenID Connect Core 3.1.2.1 ``nonce``. Spaces are encoded as ``%20``.
+
+    ``prompt_login`` adds ``prompt=login`` (OpenID Connect Core 3.1.2.1; Cognito's
+    authorize endpoint honours it): managed login asks for credentials even when its
+    session cookie would sign the browser's last user in silently ("Use a different
+    account").
+    """
+    fields = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(scopes),
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    if prompt_login:
+        fields["prompt"] = "login"
+    query = urllib.parse.urlencode(fields, quote_via=urllib.parse.quote)
     return f"{authorization_endpoint}?{query}"
+
+
+def logout_url(domain: str, *, client_id: str, logout_uri: str) -> str:
+    """Managed login's ``/logout`` (Cognito's LOGOUT endpoint): it clears the browser's
+    managed-login session cookie and redirects to ``logout_uri``, which must be one of
+    the app client's registered sign-out URLs. Tokens are not affected."""
+    query = urllib.parse.urlencode(
+        {"client_id": client_id, "logout_uri": logout_uri}, quote_via=urllib.parse.quote
+    )
+    return f"{domain.rstrip('/')}/logout?{query}"
 
 
 def query_parameters(query: str) -> dict[str, list[str]]:
@@ -66,7 +83,7 @@ def is_authorization_response(params: Mapping[str, Sequence[str]]) -> bool:
 
 
 def parse_authorization_response(
-    params: Mapping[str, Sequence[str]], *, expected_state: str
+    params: Mapping[str, Sequence[str]], *, expected_state: str, expected_issuer: str | None = None
 ) -> str:
     """The authorization code from a redirect's query parameters, or the reason there is none.
 
@@ -76,10 +93,16 @@ def parse_authorization_response(
        else :class:`~desktop_app.errors.StateMismatch`. First, so that a forged
        ``error=`` is not believed either (RFC 6749 10.12; 4.1.2.1 returns ``state``
        with errors too).
-    2. ``error``: its presence means the sign-in failed, whatever else came with it,
+    2. ``iss`` (RFC 9207 2.4), when the response carries one: exactly one, equal to
+       ``expected_issuer``, else :class:`~desktop_app.errors.IssuerMismatch`: another
+       environment's sign-in service answered (a mix-up, RFC 9700 4.4) and its code
+       must not be sent to this environment's token endpoint. Cognito does not send
+       ``iss`` today; the per-environment redirect path is the defence that always
+       applies (see docs/SECURITY.md).
+    3. ``error``: its presence means the sign-in failed, whatever else came with it,
        a ``code`` included: :class:`~desktop_app.errors.AuthorizationDenied` (RFC 6749
        4.1.2.1), its text made printable and shortened because the CLI prints it.
-    3. ``code``: exactly one, not empty (RFC 6749 4.1.2).
+    4. ``code``: exactly one, not empty (RFC 6749 4.1.2).
 
     A parameter sent twice is malformed (RFC 6749 3.1: "MUST NOT be included more than
     once"); so is an empty ``error``. Malformed responses raise a plain
@@ -91,6 +114,17 @@ def parse_authorization_response(
             "the sign-in response did not match this sign-in attempt (state check failed); "
             "try again"
         )
+    if "iss" in params:
+        issuers = params["iss"]
+        if (
+            expected_issuer is None
+            or len(issuers) != 1
+            or not hmac.compare_digest(issuers[0].encode(), expected_issuer.encode())
+        ):
+            raise errors.IssuerMismatch(
+                "the sign-in response came from another sign-in service than this "
+                "environment's (iss check failed); nothing was sent to the token endpoint"
+            )
     if "error" in params:
         error_codes, descriptions = params["error"], params.get("error_description", [])
         if len(error_codes) != 1 or not error_codes[0] or len(descriptions) > 1:
@@ -110,7 +144,9 @@ def parse_authorization_response(
     return codes[0]
 
 
-def code_from_pasted_redirect(pasted: str, *, redirect_uri: str, expected_state: str) -> str:
+def code_from_pasted_redirect(
+    pasted: str, *, redirect_uri: str, expected_state: str, expected_issuer: str | None = None
+) -> str:
     """The code from the final redirect URL a person pasted back (no browser, no port).
 
     The URL must be ``redirect_uri`` itself (scheme, host and port, path; user-info would
@@ -122,7 +158,9 @@ def code_from_pasted_redirect(pasted: str, *, redirect_uri: str, expected_state:
         raise errors.SignInError(
             "that is not the redirect URL; paste the whole address from the browser's address bar"
         )
-    return parse_authorization_response(query_parameters(got.query), expected_state=expected_state)
+    return parse_authorization_response(
+        query_parameters(got.query), expected_state=expected_state, expected_issuer=expected_issuer
+    )
 
 
 def printable(text: str, limit: int) -> str:

@@ -11,12 +11,11 @@ stored here: :class:`desktop_app.auth.session.Session` keeps what comes back.
 from __future__ import annotations
 
 import threading
-import webbrowser
 from collections.abc import Callable
 from typing import Any
 
 from desktop_app import config, errors
-from desktop_app.auth import authorization, discovery, idtoken, loopback, pkce, tokens
+from desktop_app.auth import authorization, browser, discovery, idtoken, loopback, pkce, tokens
 
 
 def run(
@@ -30,12 +29,18 @@ def run(
     paste_redirect: Callable[[str], str] | None,
     timeout: float,
     cancel: threading.Event | None,
+    prompt_login: bool = False,
 ) -> tuple[tokens.TokenResponse, dict[str, Any]]:
     """The token response and the validated ID token's claims.
 
     ``show_url(url, opened)`` lets the caller print the URL (always, or only when the
-    browser did not open). With ``paste_redirect`` no browser or port is used: it
-    receives the URL and returns the final redirect URL the person pasted back.
+    browser did not open) or offer to copy it. The browser itself is opened on the
+    receiver's one-time start link, never on the URL (a command line is public), and
+    on its own thread (:mod:`desktop_app.auth.browser`): a launcher that waits for the
+    browser to exit holds up neither the wait nor Cancel. With ``paste_redirect`` no
+    browser or port is used: it receives the URL and returns the final redirect URL
+    the person pasted back. ``prompt_login``: managed login asks for credentials even
+    if the browser is still signed in ("Use a different account").
     """
     verifier, state, nonce = pkce.new_verifier(), pkce.new_state(), pkce.new_nonce()
     challenge = pkce.challenge(verifier)
@@ -49,23 +54,23 @@ def run(
             state=state,
             nonce=nonce,
             code_challenge=challenge,
+            prompt_login=prompt_login,
         )
 
     if paste_redirect is not None:
         redirect_uri = profile.redirect_uris[0]
         pasted = paste_redirect(authorization_url(redirect_uri))
         code = authorization.code_from_pasted_redirect(
-            pasted, redirect_uri=redirect_uri, expected_state=state
+            pasted, redirect_uri=redirect_uri, expected_state=state, expected_issuer=profile.issuer
         )
     else:
-        with loopback.LoopbackReceiver(profile.redirect_uris, expected_state=state) as receiver:
+        with loopback.LoopbackReceiver(
+            profile.redirect_uris, expected_state=state, expected_issuer=profile.issuer
+        ) as receiver:
             redirect_uri = receiver.redirect_uri
             url = authorization_url(redirect_uri)
-            try:
-                opened = bool(open_browser(url))
-            except webbrowser.Error:
-                opened = False
-            show_url(url, opened)
+            launched = browser.launch(open_browser, receiver.start_link(url))
+            show_url(url, launched.result() is True)
             code = receiver.wait(timeout, cancel).code
     try:
         response = client.exchange(

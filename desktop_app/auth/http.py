@@ -2,20 +2,20 @@
 
 :class:`Http` is a :class:`requests.Session` that cannot lose its timeout or
 turn certificate checks off, and whose configured proxies and CA bundle win over
-the environment. :func:`get_json` fetches a small JSON document safely and turns
-every failure into an app error whose message names the URL's host and path only
-(query strings can carry codes and state).
+the environment. :func:`get_json` fetches a small, strict JSON document safely and
+turns every failure into an app error whose message names the URL's host and path
+only (query strings can carry codes and state).
 """
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from typing import Any
 
 import requests
 
 from desktop_app import errors
+from desktop_app.auth import strict_json
 
 # (connect, read) seconds. 3.05: just over a multiple of 3 s, TCP's retransmit window.
 TIMEOUT: tuple[float, float] = (3.05, 15.0)
@@ -112,8 +112,10 @@ def get_json(session: requests.Session, url: str, *, max_bytes: int = 256 * 1024
 
     Redirects are not followed (a discovery document or JWKS that moves is an
     error, not a hint). Transport failures, timeouts and any status but 200 raise
-    :class:`~desktop_app.errors.NetworkError`; a body that is too big, not JSON or
-    not an object raises :class:`~desktop_app.errors.CognitoDesktopError`.
+    :class:`~desktop_app.errors.NetworkError`; a body that is too big, not strict
+    JSON (:mod:`desktop_app.auth.strict_json`: UTF-8 without a byte-order mark, no
+    ``NaN``, no duplicate names) or not an object raises
+    :class:`~desktop_app.errors.CognitoDesktopError`.
     """
     where = describe(url)
     try:
@@ -141,9 +143,9 @@ def get_json(session: requests.Session, url: str, *, max_bytes: int = 256 * 1024
     except requests.RequestException as exc:
         raise errors.NetworkError(f"cannot reach {where} ({type(exc).__name__})") from None
     try:
-        document = json.loads(bytes(body))
-    except (ValueError, RecursionError):
-        raise errors.CognitoDesktopError(f"{where} did not return JSON") from None
+        document = strict_json.loads(bytes(body))
+    except ValueError as exc:  # a fixed reason, never the body
+        raise errors.CognitoDesktopError(f"{where} did not return JSON ({exc})") from None
     if not isinstance(document, dict):
         raise errors.CognitoDesktopError(f"{where} did not return a JSON object")
     return document

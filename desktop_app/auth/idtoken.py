@@ -4,13 +4,15 @@ Build one :class:`IdTokenValidator` per profile (it owns the :class:`JwksClient`
 and call :meth:`~IdTokenValidator.validate` with the nonce the sign-in sent. It
 fails closed: every check runs on every token, and any failure raises
 :class:`~desktop_app.errors.IdTokenError` with a short reason that never holds
-the token or a claim value.
+the token or a claim value. A token longer than :data:`MAX_TOKEN_CHARS` (sized from
+Cognito's quotas) is refused before anything is decoded; header and payload must be
+strict JSON (:mod:`desktop_app.auth.strict_json`: no duplicate names, no ``NaN``, no
+byte-order mark).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import threading
 import time
@@ -18,14 +20,31 @@ from collections.abc import Callable
 from typing import Any
 
 import jwt
+import jwt.utils
 import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
 from desktop_app import errors
-from desktop_app.auth import http
+from desktop_app.auth import http, strict_json
 
-MAX_TOKEN_CHARS = 64 * 1024  # Cognito ID tokens are a few KB, more with many groups
+#: Longest ID token accepted, in characters; checked before anything is decoded.
+#: Cognito's quotas bound a token: a user in up to 100 groups with names of up to 128
+#: characters, up to 50 custom attributes with values of up to 2,048 characters (names
+#: up to 20, plus "custom:"), ~17 standard attributes of up to 2,048 characters each,
+#: a username of up to 128. The payload's JSON, at one byte a character:
+#:   groups      100 * (128 + 3 quotes and comma)           =  13,100
+#:   custom       50 * (2,048 + 34 for the name and quotes)   = 104,100
+#:   standard     17 * (2,048 + 25)                           =  35,241
+#:   the rest (sub, iss, aud, times, nonce, jti, username...) ~   2,000
+#:                                                             ~ 154,400 bytes,
+#: base64url 4/3 of that ~205,900 characters, plus a header (~130) and an RS256
+#: signature (342 for a 2,048-bit key, 683 for 4,096): ~207,000. Values in a script
+#: UTF-8 writes in 3 bytes (CJK; raw UTF-8, not \u escapes) make groups 100 * 387 =
+#: 38,700 and custom attributes 50 * 6,178 = 308,900: ~384,800 bytes, ~514,000
+#: characters. 512 KiB (524,288) holds that; a longer token is no Cognito token and
+#: is refused before any base64 or JSON work.
+MAX_TOKEN_CHARS = 512 * 1024
 MAX_JWKS_BYTES = 64 * 1024  # Cognito's JWKS is ~1 KB (two keys)
 
 
@@ -33,10 +52,13 @@ class JwksClient:
     """The user pool's RS256 signing keys by ``kid``, fetched lazily from ``jwks_uri``.
 
     Keys come only from this URL, never from a token's ``jku``/``jwk``/``x5u``
-    header. A ``kid`` not in the cached set triggers a refetch (key rotation),
-    but fetches, successful or not, are at least ``min_refetch_interval`` apart:
-    a flood of forged kids costs one request per interval, and a kid missing
-    from a set fetched moments ago is refused without asking again.
+    header. A ``kid`` not in the cached set triggers a refetch (key rotation). A
+    penalty box, as in aws-jwt-verify: only a fetch that did not find the ``kid`` it
+    was made for (or that failed) makes the next one wait ``min_refetch_interval``.
+    A routine fetch that found its key starts no wait, so a key published moments
+    after it (while the person was still in the browser) costs one more fetch; a
+    flood of forged kids costs at most one fetch per interval, and in the wait an
+    unknown kid is refused without asking (``UnknownSigningKey.retry_later``).
     Concurrent callers share one fetch.
     """
 
@@ -53,12 +75,19 @@ class JwksClient:
         self._interval = min_refetch_interval
         self._monotonic = monotonic
         self._keys: dict[str, RSAPublicKey] | None = None
+        # The end of the penalty: no fetch before it. Set only by a fetch that failed
+        # or lacked the kid it was made for.
         self._next_fetch = float("-inf")
         self._lock = threading.Lock()
 
     def key(self, kid: str | None) -> RSAPublicKey:
         """The key for ``kid``: :class:`~desktop_app.errors.IdTokenError` if unknown,
         :class:`~desktop_app.errors.NetworkError` if the JWKS cannot be fetched.
+
+        An unknown ``kid`` is :class:`~desktop_app.errors.UnknownSigningKey`:
+        ``retry_later=False`` when a fetch made for it just now lacks it,
+        ``retry_later=True`` when it was refused without asking because a recent
+        fetch failed or lacked a key (the penalty box).
 
         ``kid=None`` is for a token whose header names no key: it is verified with
         the set's only key, and refused when the set has several (OpenID Connect
@@ -78,18 +107,24 @@ class JwksClient:
                 if self._keys is None:
                     raise errors.NetworkError("signing keys unavailable; try again shortly")
                 raise _no_key(kid, retry_later=True)
-            self._next_fetch = self._monotonic() + self._interval
             try:
                 document = http.get_json(self._session, self.jwks_uri, max_bytes=MAX_JWKS_BYTES)
-            except errors.NetworkError:
-                raise
+                keys = parse_jwks(document)
             except errors.CognitoDesktopError as exc:
+                self._penalise()
+                if isinstance(exc, errors.NetworkError | errors.IdTokenError):
+                    raise
                 raise errors.IdTokenError(f"bad signing key set: {exc}") from None
-            self._keys = parse_jwks(document)
-            found = _pick(self._keys, kid)
+            self._keys = keys
+            found = _pick(keys, kid)
             if found is not None:
                 return found
+            self._penalise()
         raise _no_key(kid)
+
+    def _penalise(self) -> None:
+        """No fetch for the next interval (after a fetch that failed or missed)."""
+        self._next_fetch = self._monotonic() + self._interval
 
 
 def _pick(keys: dict[str, RSAPublicKey] | None, kid: str | None) -> RSAPublicKey | None:
@@ -164,12 +199,10 @@ class IdTokenValidator:
         """
         if nonce is not None and not nonce:
             raise ValueError("nonce must be the value the authorization request sent")
+        # Before any decoding: a token over the limit costs a length check only.
         if not isinstance(id_token, str) or not 0 < len(id_token) <= MAX_TOKEN_CHARS:
             raise errors.IdTokenError("ID token is missing or too large")
-        try:
-            header = jwt.get_unverified_header(id_token)
-        except jwt.InvalidTokenError:
-            raise errors.IdTokenError("ID token is not a signed JWT") from None
+        header = _header(id_token)
         # 3.1.3.7 item 7: the alg Cognito uses; never "none", HS256 or another.
         if header.get("alg") != "RS256":
             raise errors.IdTokenError("ID token is not signed with RS256")
@@ -183,11 +216,17 @@ class IdTokenValidator:
         key = self._jwks.key(kid)
         try:
             signed = jwt.PyJWS().decode_complete(id_token, key, algorithms=["RS256"])
-            claims = json.loads(signed["payload"])
         except jwt.InvalidSignatureError:
             raise errors.IdTokenError("ID token signature does not verify") from None
         except (jwt.InvalidTokenError, ValueError, RecursionError):
             raise errors.IdTokenError("ID token is not a signed JWT") from None
+        # RFC 7519 4: a JWT with duplicate claim names MUST be rejected, or only the
+        # last one used. Rejected: whoever reads the token with another parser (the
+        # API, a log viewer) could otherwise see another value than this check did.
+        try:
+            claims = strict_json.loads(signed["payload"])
+        except ValueError as exc:  # its text is a fixed reason, never the payload
+            raise errors.IdTokenError(f"ID token payload is not strict JSON ({exc})") from None
         if not isinstance(claims, dict):
             raise errors.IdTokenError("ID token payload is not a JSON object")
         self._check_claims(claims, nonce)
@@ -233,6 +272,22 @@ class IdTokenValidator:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise errors.IdTokenError("ID token has no subject")
+
+
+def _header(id_token: str) -> dict[str, Any]:
+    """The JOSE header, read as strict JSON (before the signature can be checked).
+
+    RFC 7515 4: header parameter names MUST be unique, or only the last one used; a
+    header naming ``alg`` or ``kid`` twice is refused.
+    """
+    segment = id_token.partition(".")[0]
+    try:
+        header = strict_json.loads(jwt.utils.base64url_decode(segment))
+    except ValueError:  # binascii.Error (bad base64) is a ValueError too
+        raise errors.IdTokenError("ID token is not a signed JWT") from None
+    if not isinstance(header, dict):
+        raise errors.IdTokenError("ID token is not a signed JWT")
+    return header
 
 
 def _time(claims: dict[str, Any], name: str) -> float:

@@ -3,7 +3,8 @@ per JWKS URI, shared by every session, like the discovery cache.
 
 A pool's keys do not change between sessions, so a session made again in the same
 process (signing in after signing out, switching back to a profile) reuses the keys
-already fetched; an unknown ``kid`` still triggers a refetch, at the client's rate limit.
+already fetched; an unknown ``kid`` still triggers a refetch, within the client's penalty
+box (none for 10 s after a refetch that missed or failed).
 """
 
 from __future__ import annotations

@@ -19,12 +19,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import secrets
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Self
 
 from desktop_app import errors, resources, urls
 from desktop_app.auth import loopback_pages, loopback_server
@@ -51,31 +53,29 @@ def default_pages_dir() -> Path:
     return resources.directory()
 
 
-class LoopbackReceiver:
-    """Receives one authorization response on a registered loopback redirect URI.
+class _Listener:
+    """Binds the first free of ``uris`` on 127.0.0.1 and serves it until closed.
 
-    Use as a context manager: entering binds (trying ``redirect_uris`` in order),
-    leaving always closes the port. It is single-use.
+    Use as a context manager: entering binds (trying ``uris`` in order), leaving always
+    closes the port. It is single-use.
     """
 
     def __init__(
         self,
-        redirect_uris: Sequence[str],
+        uris: Sequence[str],
+        route: Callable[[urls.LoopbackRedirect, loopback_pages.Pages], loopback_server.Route],
         *,
-        expected_state: str,
-        connection_timeout: float = 5.0,
-        pages_dir: Path | None = None,
+        connection_timeout: float,
+        pages_dir: Path | None,
     ) -> None:
-        if isinstance(redirect_uris, str):
+        if isinstance(uris, str):
             raise ValueError("redirect_uris must be a list of URIs, not one string")
-        self._endpoints = tuple(_endpoint(uri) for uri in redirect_uris)
+        self._endpoints = tuple(_endpoint(uri) for uri in uris)
         if not self._endpoints:
             raise ValueError("redirect_uris is empty")
-        if not expected_state:
-            raise ValueError("expected_state is empty")
         if not connection_timeout > 0:
             raise ValueError("connection_timeout must be positive")
-        self._expected_state = expected_state
+        self._route = route
         self._connection_timeout = connection_timeout
         self._pages = loopback_pages.Pages.load(
             pages_dir if pages_dir is not None else default_pages_dir()
@@ -88,12 +88,12 @@ class LoopbackReceiver:
         self._wake_w: socket.socket | None = None
         self._closed = False
 
-    def __enter__(self) -> LoopbackReceiver:
+    def __enter__(self) -> Self:
         with self._lock:
             if self._server is not None or self._closed:
-                raise RuntimeError("a LoopbackReceiver can be entered only once")
+                raise RuntimeError("a loopback receiver can be entered only once")
             for endpoint in self._endpoints:
-                route = loopback_server.Route(endpoint, self._expected_state, self._pages)
+                route = self._route(endpoint, self._pages)
                 try:
                     server = loopback_server.Server(
                         route, self._results.put, self._connection_timeout
@@ -122,23 +122,17 @@ class LoopbackReceiver:
     ) -> None:
         self.close()
 
-    @property
-    def redirect_uri(self) -> str:
-        """The redirect URI that was bound; send exactly this one to the token endpoint."""
+    def _bound(self) -> loopback_server.Server:
         if self._server is None:
             raise RuntimeError("the receiver is not bound; enter it first")
-        return self._server.route.endpoint.uri
+        return self._server
 
-    def wait(self, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
-        """Block until the redirect arrives, then close the port and return or raise.
-
-        Raises :class:`~desktop_app.errors.SignInTimeout` after ``timeout`` seconds,
-        :class:`~desktop_app.errors.SignInCancelled` within ``_POLL`` seconds of ``cancel``
-        being set (or of :meth:`close` from another thread), and the redirect's own error
-        otherwise (see the module docstring).
-        """
-        if self._server is None:
-            raise RuntimeError("the receiver is not bound; enter it first")
+    def _wait(
+        self, timeout: float, cancel: threading.Event | None, late: str
+    ) -> loopback_server.Outcome:
+        """The route's outcome; closes the port whatever happens. ``late`` is the
+        :class:`~desktop_app.errors.SignInTimeout` message."""
+        self._bound()
         deadline = time.monotonic() + timeout
         try:
             while True:
@@ -146,17 +140,11 @@ class LoopbackReceiver:
                     raise errors.SignInCancelled("sign-in was cancelled")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise errors.SignInTimeout(
-                        f"no sign-in response came back from the browser within {timeout:g} "
-                        "seconds; try again"
-                    )
+                    raise errors.SignInTimeout(late)
                 try:
-                    outcome = self._results.get(timeout=min(remaining, _POLL))
+                    return self._results.get(timeout=min(remaining, _POLL))
                 except queue.Empty:
                     continue
-                if isinstance(outcome, str):
-                    return CallbackResult(code=outcome, redirect_uri=self.redirect_uri)
-                raise outcome
         finally:
             self.close()
 
@@ -182,11 +170,98 @@ class LoopbackReceiver:
         log.debug("loopback: closed %s", server.route.endpoint.uri)
 
 
+class LoopbackReceiver(_Listener):
+    """Receives one authorization response on a registered loopback redirect URI.
+
+    Use as a context manager: entering binds (trying ``redirect_uris`` in order),
+    leaving always closes the port. It is single-use. ``expected_issuer``: the
+    profile's issuer, which an ``iss`` in the response must equal (RFC 9207).
+    """
+
+    def __init__(
+        self,
+        redirect_uris: Sequence[str],
+        *,
+        expected_state: str,
+        expected_issuer: str | None = None,
+        connection_timeout: float = 5.0,
+        pages_dir: Path | None = None,
+    ) -> None:
+        if not expected_state:
+            raise ValueError("expected_state is empty")
+
+        def route(endpoint: urls.LoopbackRedirect, pages: loopback_pages.Pages) -> Any:
+            return loopback_server.Route(endpoint, expected_state, pages, expected_issuer)
+
+        super().__init__(
+            redirect_uris, route, connection_timeout=connection_timeout, pages_dir=pages_dir
+        )
+
+    @property
+    def redirect_uri(self) -> str:
+        """The redirect URI that was bound; send exactly this one to the token endpoint."""
+        return self._bound().route.endpoint.uri
+
+    def start_link(self, target: str) -> str:
+        """A one-time URL on this port that answers 302 to ``target`` (the authorize URL),
+        once. Open the browser on it: a browser's command line is readable by every local
+        user, and ``target`` carries this attempt's state, nonce and challenge."""
+        server = self._bound()
+        path = loopback_server.START_PREFIX + secrets.token_urlsafe(32)
+        server.set_start_link(path, target)
+        endpoint = server.route.endpoint
+        return f"http://{endpoint.host}:{endpoint.port}{path}"
+
+    def wait(self, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
+        """Block until the redirect arrives, then close the port and return or raise.
+
+        Raises :class:`~desktop_app.errors.SignInTimeout` after ``timeout`` seconds,
+        :class:`~desktop_app.errors.SignInCancelled` within ``_POLL`` seconds of ``cancel``
+        being set (or of :meth:`close` from another thread), and the redirect's own error
+        otherwise (see the module docstring).
+        """
+        redirect_uri = self.redirect_uri
+        outcome = self._wait(
+            timeout,
+            cancel,
+            f"no sign-in response came back from the browser within {timeout:g} seconds; try again",
+        )
+        if isinstance(outcome, str):
+            return CallbackResult(code=outcome, redirect_uri=redirect_uri)
+        raise outcome
+
+
+class SignOutReceiver(_Listener):
+    """Waits for the browser to arrive at the sign-out URI after managed login's
+    ``/logout`` (which redirects there without parameters), and shows it the
+    "You are signed out" page."""
+
+    def __init__(
+        self, logout_uri: str, *, connection_timeout: float = 5.0, pages_dir: Path | None = None
+    ) -> None:
+        def route(endpoint: urls.LoopbackRedirect, pages: loopback_pages.Pages) -> Any:
+            return loopback_server.Route(endpoint, "", pages, kind=loopback_server.Kind.SIGNED_OUT)
+
+        super().__init__(
+            [logout_uri], route, connection_timeout=connection_timeout, pages_dir=pages_dir
+        )
+
+    def wait(self, timeout: float, cancel: threading.Event | None = None) -> None:
+        """Return when the browser arrived; :class:`~desktop_app.errors.SignInTimeout`
+        or :class:`~desktop_app.errors.SignInCancelled` as for a sign-in."""
+        outcome = self._wait(
+            timeout,
+            cancel,
+            f"the browser did not come back from signing out within {timeout:g} seconds",
+        )
+        if not isinstance(outcome, str):
+            raise outcome
+
+
 def _endpoint(uri: str) -> urls.LoopbackRedirect:
     endpoint = urls.parse_loopback_redirect(uri)
     if endpoint is None:
         raise ValueError(
-            f"redirect URI {uri!r} must be http://127.0.0.1:PORT/PATH "
-            "(or http://localhost:PORT/PATH) with an explicit port"
+            f"redirect URI {uri!r} must be http://127.0.0.1:PORT/PATH with an explicit port"
         )
     return endpoint

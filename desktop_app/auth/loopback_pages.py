@@ -1,6 +1,6 @@
 """The pages the loopback receiver shows the browser, and the headers they go out with.
 
-Two HTML files from ``resources/``: a fixed success page, and an error page with
+Three HTML files from ``resources/``: fixed success and signed-out pages, and an error page with
 exactly the placeholders ``$title``, ``$error`` and ``$description``, each filled in
 HTML-escaped (the error and its description come from the query string). Both are
 checked when loaded, so a broken bundle fails before the browser is opened.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 SUCCESS_PAGE = "callback_success.html"
 ERROR_PAGE = "callback_error.html"
+SIGNED_OUT_PAGE = "signed_out.html"
 _ERROR_FIELDS = frozenset({"title", "error", "description"})
 
 #: Sent with every page: nothing cached, no Referer (the URL holds the code), nothing
@@ -31,21 +32,25 @@ HEADERS = (
 
 @dataclasses.dataclass(frozen=True)
 class Pages:
-    """The two pages, loaded and checked."""
+    """The pages, loaded and checked."""
 
     success: bytes
     error: string.Template
+    signed_out: bytes
 
     @classmethod
     def load(cls, directory: Path) -> Pages:
-        """Both pages from ``directory``: ``FileNotFoundError`` if one is missing,
-        ``ValueError`` if the error page's placeholders are not exactly the three."""
+        """Every page from ``directory``: ``FileNotFoundError`` if one is missing,
+        ``ValueError`` if the error page's placeholders are not exactly the three (or a
+        fixed page has any)."""
         if not directory.is_dir():
             raise FileNotFoundError(
                 f"sign-in pages folder not found: {directory} (pass pages_dir= to the receiver)"
             )
-        success = _template(directory / SUCCESS_PAGE, frozenset())
-        return cls(success.substitute().encode(), _template(directory / ERROR_PAGE, _ERROR_FIELDS))
+        success = _template(directory / SUCCESS_PAGE, frozenset()).substitute().encode()
+        error = _template(directory / ERROR_PAGE, _ERROR_FIELDS)
+        signed_out = _template(directory / SIGNED_OUT_PAGE, frozenset()).substitute().encode()
+        return cls(success, error, signed_out)
 
     def render_error(self, title: str, error: str, description: str) -> bytes:
         """The error page with every field HTML-escaped."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
+import hmac
 import logging
 import selectors
 import socket
@@ -43,8 +45,16 @@ _LINGER = 1.0
 # struct linger {l_onoff=1, l_linger=0}: close() sends RST and leaves no TIME_WAIT behind.
 _ABORTIVE_LINGER = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
 
-#: What a callback comes to: the authorization code, or why the sign-in failed.
+#: What a route comes to: the authorization code ("" for a signed-out route), or why
+#: the sign-in failed.
 Outcome = str | errors.SignInError
+
+START_PREFIX = "/start/"
+
+
+class Kind(enum.Enum):
+    CALLBACK = "callback"  # the redirect URI of a sign-in
+    SIGNED_OUT = "signed_out"  # the sign-out URI managed login's /logout redirects to
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +64,8 @@ class Route:
     endpoint: urls.LoopbackRedirect
     expected_state: str
     pages: loopback_pages.Pages
+    expected_issuer: str | None = None
+    kind: Kind = Kind.CALLBACK
 
     @property
     def expected_host(self) -> str:
@@ -96,6 +108,8 @@ class Server(http_server.ThreadingHTTPServer):
         self._deliver = deliver
         self._claimed = False
         self._aborting = False
+        self._start: tuple[str, str] | None = None  # (path, target) of the start link
+        self._start_used = False
         self._lock = threading.Lock()
         self._drained = threading.Condition(self._lock)
         # Open connections, with the outcome each one claimed (handed off when it closes).
@@ -116,6 +130,23 @@ class Server(http_server.ThreadingHTTPServer):
         with self._lock:
             self._connections[conn] = None
         return conn, address
+
+    def set_start_link(self, path: str, target: str) -> None:
+        """Serve ``path`` once, as a 302 to ``target`` (the authorize URL)."""
+        with self._lock:
+            self._start, self._start_used = (path, target), False
+
+    def is_start_path(self, path: str) -> bool:
+        start = self._start
+        return start is not None and hmac.compare_digest(path.encode(), start[0].encode())
+
+    def use_start_link(self) -> str | None:
+        """The start link's target the first time; None ever after."""
+        with self._lock:
+            if self._start is None or self._start_used:
+                return None
+            self._start_used = True
+            return self._start[1]
 
     def claim(self, conn: socket.socket, outcome: Outcome) -> bool:
         """Record ``outcome`` for ``conn`` if no result was claimed yet (first one wins)."""
@@ -180,10 +211,12 @@ def _make_abortive(conn: socket.socket) -> None:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE_LINGER)
 
 
-def _evaluate(params: dict[str, list[str]], expected_state: str) -> Outcome:
+def _evaluate(params: dict[str, list[str]], route: Route) -> Outcome:
     """The verdict on an authorization response, as a value to hand over."""
     try:
-        return authorization.parse_authorization_response(params, expected_state=expected_state)
+        return authorization.parse_authorization_response(
+            params, expected_state=route.expected_state, expected_issuer=route.expected_issuer
+        )
     except errors.SignInError as exc:
         return exc
 
@@ -203,8 +236,13 @@ class _Handler(http_server.BaseHTTPRequestHandler):
             self._fail(HTTPStatus.BAD_REQUEST, "unexpected Host header")
         elif self.command != "GET":
             self._fail(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed", (("Allow", "GET"),))
+        elif route.kind is Kind.CALLBACK and self.server.is_start_path(path):
+            self._start_link()
         elif path != route.endpoint.path:
             self._fail(HTTPStatus.NOT_FOUND, "stray request")
+        elif route.kind is Kind.SIGNED_OUT:
+            self.server.claim(self.request, "")
+            self._send(HTTPStatus.OK, route.pages.signed_out, "signed out in the browser")
         else:
             self._callback(route, query)
 
@@ -213,12 +251,39 @@ class _Handler(http_server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
     do_OPTIONS = do_TRACE = do_CONNECT = _handle  # noqa: N815
 
+    def _start_link(self) -> None:
+        target = self.server.use_start_link()
+        if target is not None:
+            self._send(HTTPStatus.FOUND, b"", "start link followed", (("Location", target),))
+            return
+        # Opened twice: whoever opened it first (another local user who read the browser's
+        # command line?) knows this attempt's state, so the attempt must not go on.
+        self.server.claim(
+            self.request,
+            errors.SignInError(
+                "the sign-in link was opened twice, so this sign-in was stopped for safety; "
+                "try again"
+            ),
+        )
+        body = self.server.route.pages.render_error(
+            "Sign-in link already used",
+            "link_reused",
+            "This one-time sign-in link was already opened. Start the sign-in again from the app.",
+        )
+        self._send(HTTPStatus.GONE, body, "start link reused; sign-in stopped")
+
     def _callback(self, route: Route, query: str) -> None:
         params = authorization.query_parameters(query)
         if not authorization.is_authorization_response(params):
             self._fail(HTTPStatus.BAD_REQUEST, "not an authorization response")
             return
-        outcome = _evaluate(params, route.expected_state)
+        outcome = _evaluate(params, route)
+        if isinstance(outcome, errors.StateMismatch):
+            # Not this attempt's response (forged, stale, or another attempt's): say so,
+            # and keep waiting for the real one until the timeout.
+            body = route.pages.render_error("Sign-in not completed", "invalid_state", str(outcome))
+            self._send(HTTPStatus.BAD_REQUEST, body, "invalid_state, ignored")
+            return
         if not self.server.claim(self.request, outcome):
             body = route.pages.render_error(
                 "Sign-in already handled",
@@ -234,9 +299,8 @@ class _Handler(http_server.BaseHTTPRequestHandler):
             )
             self._send(HTTPStatus.BAD_REQUEST, body, "authorization error")
         else:
-            code = (
-                "invalid_state" if isinstance(outcome, errors.StateMismatch) else "invalid_request"
-            )
+            mixed_up = isinstance(outcome, errors.IssuerMismatch)
+            code = "invalid_issuer" if mixed_up else "invalid_request"
             body = route.pages.render_error("Sign-in not completed", code, str(outcome))
             self._send(HTTPStatus.BAD_REQUEST, body, code)
 
@@ -262,6 +326,8 @@ class _Handler(http_server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         path = getattr(self, "path", "").partition("?")[0]
+        if path.startswith(START_PREFIX):
+            path = START_PREFIX + "<redacted>"  # a used link is harmless, a fresh one is not
         log.info("loopback: %s %.100r -> %d (%s)", self.command, path, status, outcome)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:

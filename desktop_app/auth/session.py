@@ -17,7 +17,6 @@ import hmac
 import logging
 import threading
 import time
-import urllib.parse
 import webbrowser
 from collections.abc import Callable
 from typing import NoReturn
@@ -26,6 +25,7 @@ import requests
 
 from desktop_app import config, errors
 from desktop_app.auth import (
+    browser_sign_out,
     code_flow,
     cognito_idp,
     discovery,
@@ -116,11 +116,12 @@ class Session:
         cancel: threading.Event | None = None,
         show_url: Callable[[str, bool], None] = lambda url, opened: None,
         paste_redirect: Callable[[str], str] | None = None,
+        prompt_login: bool = False,
     ) -> Identity:
         """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE
-        (:func:`desktop_app.auth.code_flow.run`, which says what ``show_url`` and
-        ``paste_redirect`` do; the latter is for SSH, WSL, containers). Nothing is
-        stored unless the ID token validates.
+        (:func:`desktop_app.auth.code_flow.run`, which says what ``show_url``,
+        ``paste_redirect`` (for SSH, WSL, containers) and ``prompt_login`` ("Use a
+        different account") do). Nothing is stored unless the ID token validates.
         """
         response, claims = code_flow.run(
             self.profile,
@@ -132,6 +133,7 @@ class Session:
             paste_redirect=paste_redirect,
             timeout=timeout,
             cancel=cancel,
+            prompt_login=prompt_login,
         )
         if response.refresh_token is None:
             raise errors.TokenExchangeError("no refresh token came back from the token endpoint")
@@ -154,21 +156,28 @@ class Session:
     # -- staying signed in -------------------------------------------------------------------
 
     def resume(self) -> Identity | None:
-        """Silent sign-in from the stored refresh token; None if there is none (or it died)."""
+        """Silent sign-in from the stored refresh token; None if there is none.
+
+        A stored session that cannot be used raises
+        :class:`~desktop_app.errors.SessionExpired` whose line says why (the sign-in
+        service no longer accepts it, or it belongs to another app client or pool), so
+        the sign-in screen and ``cognito-desktop status`` can say it rather than a bare
+        "signed out".
+        """
         stored = self.store.load()
         if stored is None:
             return None
         if stored.client_id != self.profile.client_id or stored.issuer != self.profile.issuer:
             log.warning("stored session belongs to another app client or pool; removing it")
             self.store.delete()
-            return None
+            raise errors.SessionExpired(
+                "the saved sign-in was for another app client or user pool than this "
+                "environment's, so it was removed; please sign in again"
+            )
         with self._lock:
             self._stored = stored
             self._identity = Identity(stored.username, stored.sub)
-        try:
-            self.refresh()
-        except errors.SessionExpired:
-            return None
+        self.refresh()
         return self.identity
 
     def access_token(self, *, min_valid: float = 60.0) -> str:
@@ -284,7 +293,8 @@ class Session:
                 log.info("refresh refused (%s); the session has ended", exc.error)
                 self._forget()
                 raise errors.SessionExpired(
-                    "your session has ended; please sign in again"
+                    "your saved sign-in is no longer accepted (signed out everywhere, "
+                    "expired, or the account was disabled); please sign in again"
                 ) from None
             except errors.NetworkError as exc:
                 if attempt == REFRESH_ATTEMPTS:
@@ -368,11 +378,15 @@ class Session:
             return [f"could not sign out everywhere: {exc}"]
         return []
 
-    def logout_url(self) -> str | None:
-        """Managed login's /logout URL, which clears its cookie (tokens are unaffected)."""
-        if not self.profile.logout_uri:
-            return None
-        query = urllib.parse.urlencode(
-            {"client_id": self.profile.client_id, "logout_uri": self.profile.logout_uri}
+    def end_browser_session(
+        self,
+        *,
+        timeout: float = browser_sign_out.SIGN_OUT_TIMEOUT_S,
+        cancel: threading.Event | None = None,
+    ) -> str | None:
+        """After :meth:`sign_out`: end managed login's session in the browser too
+        (:func:`desktop_app.auth.browser_sign_out.end_browser_session`); None when it
+        did, else the one line saying what did not happen."""
+        return browser_sign_out.end_browser_session(
+            self.profile, open_browser=self._open_browser, timeout=timeout, cancel=cancel
         )
-        return f"{self.profile.domain}/logout?{query}"

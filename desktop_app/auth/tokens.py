@@ -5,11 +5,18 @@ Errors are sorted the way the session needs them: an OAuth error code is a
 transport failures, timeouts, 5xx, throttling (429, even with an OAuth-style JSON
 body), ``server_error``/``temporarily_unavailable`` and garbage answers are
 transient (``errors.NetworkError``), so a stored refresh token survives them.
+
+Redirects are never followed: requests would send the form (the refresh token, or
+the code and its verifier) again to wherever a 307/308 points, and believe that
+host's ``invalid_grant``. Any 3xx is a transient ``NetworkError`` saying the
+endpoint redirected. An answer longer than :data:`MAX_RESPONSE_BYTES` (sized from
+Cognito's quotas) is cut off while it is read, also as a ``NetworkError``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import time
 from collections.abc import Callable
@@ -20,13 +27,23 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from desktop_app import errors
-from desktop_app.auth import http
+from desktop_app.auth import http, idtoken
 
 # RFC 6749 5.2 error codes are ASCII without spaces; anything else is shown as this.
 _UNKNOWN_ERROR = "unknown_error"
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # Error codes that say "not now" rather than "no" (RFC 6749 4.1.2.1; RFC 8628 3.5).
 _TRANSIENT_ERRORS = frozenset({"server_error", "temporarily_unavailable", "slow_down"})
+#: Longest answer read from the token or revocation endpoint, in bytes. Cognito's
+#: biggest: an ID token of up to idtoken.MAX_TOKEN_CHARS (its arithmetic is there:
+#: groups, custom and standard attributes at their quotas), an access token of as
+#: much again (it carries the groups too, and a pre token generation trigger can add
+#: claims), a refresh token (~1,800 characters) and a few short members:
+#: 2 * 524,288 + 64 KiB = 1,114,112 bytes.
+MAX_RESPONSE_BYTES = 2 * idtoken.MAX_TOKEN_CHARS + 64 * 1024
+_CHUNK = 8192
+_TOKEN_ENDPOINT = "token endpoint"
+_REVOCATION_ENDPOINT = "revocation endpoint"
 
 
 class Refused(Exception):  # noqa: N818 - the token endpoint's answer, not a local failure
@@ -73,7 +90,7 @@ class TokenClient:
         self._session = session
         self._now = now
 
-    def _oauth(self) -> OAuth2Session:
+    def _oauth(self, endpoint: str = _TOKEN_ENDPOINT) -> OAuth2Session:
         # A public client (no secret): client_id goes in the body (RFC 6749 2.3).
         client = OAuth2Session(
             client_id=self._client_id,
@@ -81,14 +98,27 @@ class TokenClient:
             revocation_endpoint_auth_method="none",
             default_timeout=http.TIMEOUT,
         )
+        # Never follow a redirect (the module docstring says why). The hook below
+        # refuses any 3xx before requests would; this is the backstop (requests then
+        # raises TooManyRedirects, sending nothing on).
+        client.max_redirects = 0
         # The status of the last answer: Authlib turns any JSON body with "error" into
         # an OAuthError, a 429 throttle included, and drops the status on the way.
         client.last_status = 0
 
-        def remember_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        def check_answer(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            # Runs before requests reads the body or resolves a redirect, and before
+            # Authlib parses anything (a 3xx body saying invalid_grant must not count).
             client.last_status = response.status_code
+            if 300 <= response.status_code < 400:
+                response.close()
+                raise errors.NetworkError(
+                    f"the {endpoint} redirected (HTTP {response.status_code}) instead of "
+                    "answering; the request was not sent on"
+                )
+            _read_capped(response, endpoint)
 
-        client.hooks["response"].append(remember_status)
+        client.hooks["response"].append(check_answer)
         client.verify = self._session.verify
         client.proxies = dict(self._session.proxies)
         client.trust_env = self._session.trust_env
@@ -119,7 +149,7 @@ class TokenClient:
 
     def revoke(self, revocation_endpoint: str, refresh_token: str) -> None:
         """RFC 7009; Cognito answers 200 even for an unknown or spent token."""
-        with self._oauth() as client:
+        with self._oauth(_REVOCATION_ENDPOINT) as client:
             try:
                 response = client.revoke_token(
                     revocation_endpoint, token=refresh_token, token_type_hint="refresh_token"
@@ -148,18 +178,48 @@ class TokenClient:
             # grant is dead, so it is treated as transient and the session kept.
             status = exc.response.status_code if exc.response is not None else 0
             raise errors.NetworkError(f"token endpoint answered HTTP {status}") from None
-        except (requests.RequestException, ValueError) as exc:
+        except (requests.RequestException, ValueError, TypeError, OverflowError) as exc:
+            # Authlib's OAuth2Token runs int() on expires_in/expires_at: a list there is a
+            # TypeError, NaN a ValueError, Infinity or 1e400 an OverflowError.
             raise errors.NetworkError(
                 f"token endpoint unreachable or garbled: {type(exc).__name__}"
             ) from None
         return _parse(token, self._now())
 
 
+def _read_capped(response: requests.Response, endpoint: str) -> None:
+    """Read ``response``'s body into it, refusing more than :data:`MAX_RESPONSE_BYTES`
+    (declared or sent) as a ``NetworkError``; later reads of ``.content`` (requests',
+    Authlib's) get what was read here."""
+    declared = response.headers.get("Content-Length", "")
+    too_large = errors.NetworkError(
+        f"the {endpoint}'s answer is larger than {MAX_RESPONSE_BYTES} bytes; "
+        "no sign-in service sends that much"
+    )
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise too_large
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            response.close()
+            raise too_large
+    # What Response.content stores once it has read the body itself.
+    response._content = bytes(body)
+
+
 def _parse(token: Any, now: float) -> TokenResponse:
     access, expires_in = token.get("access_token"), token.get("expires_in")
     if not isinstance(access, str) or not access:
         raise errors.NetworkError("token endpoint answered without an access_token")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in <= 0:
+    # requests' JSON reader takes NaN and Infinity: an expiry that never comes is garbage.
+    if (
+        isinstance(expires_in, bool)
+        or not isinstance(expires_in, int | float)
+        or not math.isfinite(expires_in)
+        or expires_in <= 0
+    ):
         raise errors.NetworkError("token endpoint answered without a valid expires_in")
     id_token, refresh = token.get("id_token"), token.get("refresh_token")
     return TokenResponse(

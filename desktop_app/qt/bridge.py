@@ -54,7 +54,11 @@ class SessionBridge(QtCore.QObject):
         signInFailed(object, str): :class:`~desktop_app.qt.messages.FailureKind` and a
             plain message.
         signedOut(list): the steps of a sign-out that failed (empty when clean).
-        sessionEnded(str): the session died; sign in again. Sent once per session.
+        browserSignOutFinished(str): after ``signedOut``, when the profile ends the
+            browser's managed-login session too: "" if it did, else the one line
+            saying what did not happen (the app's own sign-out stands either way).
+        sessionEnded(str): the session died, or a stored one could not be restored
+            (the sentence says why); sign in again. Sent once per session.
     """
 
     stateChanged = QtCore.Signal(object)
@@ -63,6 +67,7 @@ class SessionBridge(QtCore.QObject):
     signInUrl = QtCore.Signal(str)
     signInFailed = QtCore.Signal(object, str)
     signedOut = QtCore.Signal(list)
+    browserSignOutFinished = QtCore.Signal(str)
     sessionEnded = QtCore.Signal(str)
 
     def __init__(
@@ -90,6 +95,7 @@ class SessionBridge(QtCore.QObject):
         )
         self._state = State.SIGNED_OUT
         self._cancel: threading.Event | None = None
+        self._browser_sign_out: threading.Event | None = None  # set: stop waiting for it
         self._sign_in_task: worker.Task[Any] | None = None
         self._offline_attempt = 0
         self._refresh_timer = QtCore.QTimer(self)
@@ -144,12 +150,19 @@ class SessionBridge(QtCore.QObject):
     def _on_restore_failed(self, exc: BaseException) -> None:
         log.warning("restoring the session failed: %s", type(exc).__name__)
         self._set_state(State.SIGNED_OUT)
+        if isinstance(exc, errors.SessionExpired):
+            # The stored session was dropped: say why, on the ready-to-sign-in screen.
+            self.sessionEnded.emit(messages.describe(exc))
+            return
         self.signInFailed.emit(messages.failure_kind(exc), messages.describe(exc))
 
-    def sign_in(self) -> None:
-        """Open the browser to managed login; ``signedIn`` or ``signInFailed`` follows."""
+    def sign_in(self, *, prompt_login: bool = False) -> None:
+        """Open the browser to managed login; ``signedIn`` or ``signInFailed`` follows.
+        ``prompt_login``: "Use a different account" (managed login asks for credentials
+        even if the browser is still signed in)."""
         if self._state in (State.SIGNING_IN, State.RESTORING):
             return
+        self._stop_browser_sign_out()
         cancel = threading.Event()
         self._cancel = cancel
         self._set_state(State.SIGNING_IN)
@@ -161,6 +174,7 @@ class SessionBridge(QtCore.QObject):
                 timeout=self._sign_in_timeout,
                 cancel=cancel,
                 show_url=lambda url, opened: url_signal.emit(url),
+                prompt_login=prompt_login,
             )
 
         self._sign_in_task = self._run(run, self._signed_in, self._on_sign_in_failed, "sign-in")
@@ -277,16 +291,49 @@ class SessionBridge(QtCore.QObject):
         def done(problems: list[str]) -> None:
             self._set_state(State.SIGNED_OUT)
             self.signedOut.emit(problems)
+            if self.profile.sign_out_in_browser:
+                self._end_browser_session()
 
         def failed(exc: BaseException) -> None:
             done([messages.describe(exc)])
 
         self._run(lambda: self.session.sign_out(everywhere=everywhere), done, failed, "sign-out")
 
+    @property
+    def ending_browser_session(self) -> bool:
+        """Whether the browser's sign-out is still awaited (``browserSignOutFinished``)."""
+        return self._browser_sign_out is not None
+
+    def _end_browser_session(self) -> None:
+        cancel = threading.Event()
+        self._browser_sign_out = cancel
+
+        def finished(problem: str | None) -> None:
+            if cancel.is_set():
+                return  # a sign-in started meanwhile; it replaced this wait
+            self._browser_sign_out = None
+            self.browserSignOutFinished.emit(problem or "")
+
+        def failed(exc: BaseException) -> None:
+            finished(messages.describe(exc))
+
+        self._run(
+            lambda: self.session.end_browser_session(cancel=cancel),
+            finished,
+            failed,
+            "browser-sign-out",
+        )
+
+    def _stop_browser_sign_out(self) -> None:
+        if self._browser_sign_out is not None:
+            self._browser_sign_out.set()
+            self._browser_sign_out = None
+
     def shutdown(self, timeout: float = 2.0) -> None:
         """At exit: stop timers and cancel a sign-in so its port closes."""
         self._refresh_timer.stop()
         self.cancel_sign_in()
+        self._stop_browser_sign_out()
         task = self._sign_in_task
         if task is not None:
             task.cancel()

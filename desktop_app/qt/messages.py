@@ -78,6 +78,30 @@ def session_ended() -> str:
     return _translate("Messages", SESSION_ENDED)
 
 
+def signed_out(problems: list[str], *, ending_browser_session: bool) -> str:
+    """What the sign-in screen says after Sign out: done, the steps that failed, and
+    whether the browser's own session is being ended."""
+    lines = [_translate("SignIn", "You are signed out."), *problems]
+    if ending_browser_session:
+        lines.append(
+            _translate(
+                "SignIn",
+                "Ending the browser's sign-in session too (a browser tab opens)"
+                "\N{HORIZONTAL ELLIPSIS}",
+            )
+        )
+    return "\n".join(lines)
+
+
+def browser_signed_out(problem: str) -> str:
+    """After the browser's sign-out: done, or why it may still be signed in."""
+    if not problem:
+        return _translate("SignIn", "You are signed out, in the app and in the browser.")
+    return _translate("SignIn", "You are signed out of the app. {0}").format(
+        problem[:1].upper() + problem[1:] + "."
+    )
+
+
 def sign_in_failure(kind: FailureKind, message: str) -> str:
     """Plain words for each way a sign-in can fail (``message``: :func:`describe`)."""
     words = {

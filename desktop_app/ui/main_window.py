@@ -79,6 +79,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_page.setAccessibleName(self.tr("Status"))
         self.sign_in_screen = signin_screen.SignInScreen()
         self.sign_in_screen.signInRequested.connect(self._on_sign_in_requested)
+        self.sign_in_screen.differentAccountRequested.connect(
+            lambda: self._on_sign_in_requested(prompt_login=True)
+        )
         self.sign_in_screen.cancelRequested.connect(self._on_cancel_requested)
         self.sign_in_screen.environmentsRequested.connect(self.open_environments)
         self.stack = QtWidgets.QStackedWidget()
@@ -153,6 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
         current.signInUrl.connect(self.sign_in_screen.set_sign_in_url)
         current.signInFailed.connect(self._on_sign_in_failed)
         current.signedOut.connect(self._on_signed_out)
+        current.browserSignOutFinished.connect(self._on_browser_signed_out)
         current.sessionEnded.connect(self._on_session_ended)
         self.bridge = current
         self.status.attach(current)
@@ -195,10 +199,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- sign in / out ---------------------------------------------------------------------
 
-    def _on_sign_in_requested(self) -> None:
+    def _on_sign_in_requested(self, *, prompt_login: bool = False) -> None:
         if self.bridge is not None:
             self.sign_in_screen.show_waiting()
-            self.bridge.sign_in()
+            self.bridge.sign_in(prompt_login=prompt_login)
 
     def _on_cancel_requested(self) -> None:
         if self.bridge is not None:
@@ -241,12 +245,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bridge.sign_out(everywhere=everywhere)
 
     def _on_signed_out(self, problems: list[str]) -> None:
+        from desktop_app.qt import messages  # imported by the bridge already
+
         self.statusBar().clearMessage()
-        message = self.tr("You are signed out.")
-        if problems:
-            message += "\n" + "\n".join(problems)
-        self.sign_in_screen.show_idle(message)
+        ending = self.bridge is not None and self.bridge.profile.sign_out_in_browser
+        self.sign_in_screen.show_idle(messages.signed_out(problems, ending_browser_session=ending))
         self.stack.setCurrentWidget(self.sign_in_screen)
+
+    def _on_browser_signed_out(self, problem: str) -> None:
+        from desktop_app.qt import messages  # imported by the bridge already
+
+        if self.stack.currentWidget() is self.sign_in_screen:
+            self.sign_in_screen.update_message(messages.browser_signed_out(problem))
 
     def _on_session_ended(self, message: str) -> None:
         self.statusBar().clearMessage()

@@ -40,11 +40,18 @@ class ProfileForm(QtWidgets.QWidget):
             self.tr("&Issuer (instead of a pool ID)"),
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
         )
+        self.issuer_format = QtWidgets.QComboBox(self)
+        self.issuer_format.addItem(self.tr("Classic (cognito-idp.REGION.amazonaws.com)"), "classic")
+        self.issuer_format.addItem(
+            self.tr("Updated (issuer-cognito-idp.REGION.amazonaws.com)"), "updated"
+        )
+        self.issuer_format.currentIndexChanged.connect(self.edited)
+        self._add_row(form, self.tr("Issuer &format"), self.issuer_format)
         self._line(form, "domain", self.tr("Managed-login &domain"), "https://auth.example.com")
         self._line(form, "client_id", self.tr("&Client ID"), "")
         self.redirect_edit = QtWidgets.QPlainTextEdit(self)
         self.redirect_edit.setTabChangesFocus(True)  # Tab leaves the box, as in a line edit
-        self.redirect_edit.setPlaceholderText("http://127.0.0.1:53682/callback")
+        self.redirect_edit.setPlaceholderText("http://127.0.0.1:53682/callback/work")
         self.redirect_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.redirect_edit.textChanged.connect(self.edited)
         self._add_row(form, self.tr("Redirect &URIs (one per line)"), self.redirect_edit)
@@ -54,7 +61,15 @@ class ProfileForm(QtWidgets.QWidget):
         self._add_row(form, self.tr("&Scopes (space-separated)"), self.scopes_edit)
         self._line(form, "api_url", self.tr("API UR&L"), "https://api.example.com")
         self._line(form, "admin_group", self.tr("Ad&min group"), "Admin")
-        self._line(form, "logout_uri", self.tr("Sign-&out URI"), "")
+        self._line(
+            form, "logout_uri", self.tr("Sign-&out URI"), "http://127.0.0.1:53682/signed-out/work"
+        )
+        self.browser_sign_out = QtWidgets.QCheckBox(
+            self.tr("Signing out also ends the browser's sign-in session"), self
+        )
+        self.browser_sign_out.setChecked(True)
+        self.browser_sign_out.toggled.connect(self.edited)
+        self._add_row(form, self.tr("Shared &computers"), self.browser_sign_out)
         self._line(form, "discovery_url", self.tr("Disco&very URL (override)"), "")
         self._line(form, "ca_bundle", self.tr("CA &bundle file"), "")
         self._line(form, "proxy", self.tr("Pro&xy"), "")
@@ -89,11 +104,21 @@ class ProfileForm(QtWidgets.QWidget):
         scopes = [scope for scope in re.split(r"[\s,]+", self.scopes_edit.text()) if scope]
         if scopes:
             table["scopes"] = scopes
+        if self.issuer_format.currentData() != "classic":
+            table["issuer_format"] = self.issuer_format.currentData()
+        if not self.browser_sign_out.isChecked():
+            table["sign_out_in_browser"] = False
         return self.name_edit.text().strip(), table
 
     def fill(self, name: str, table: dict[str, Any]) -> None:
         """Show ``table`` (keys the form has no field for are not shown); no ``edited``."""
-        fields = (*self.edits.values(), self.scopes_edit, self.redirect_edit)
+        fields = (
+            *self.edits.values(),
+            self.scopes_edit,
+            self.redirect_edit,
+            self.issuer_format,
+            self.browser_sign_out,
+        )
         for edit in fields:
             edit.blockSignals(True)
         self.name_edit.setText(name)
@@ -104,5 +129,11 @@ class ProfileForm(QtWidgets.QWidget):
         uris, scopes = table.get("redirect_uris"), table.get("scopes")
         self.redirect_edit.setPlainText("\n".join(uris) if isinstance(uris, list) else "")
         self.scopes_edit.setText(" ".join(scopes) if isinstance(scopes, list) else "")
+        issuer = table.get("issuer")
+        updated = table.get("issuer_format") == "updated" or (
+            isinstance(issuer, str) and config.issuer_format_of(issuer) == "updated"
+        )
+        self.issuer_format.setCurrentIndex(1 if updated else 0)
+        self.browser_sign_out.setChecked(table.get("sign_out_in_browser") is not False)
         for edit in fields:
             edit.blockSignals(False)

@@ -18,11 +18,15 @@ class SignInScreen(QtWidgets.QWidget):
 
     Signals:
         signInRequested(): the person pressed the primary button.
+        differentAccountRequested(): "Use a different account" (sign in with
+            ``prompt=login``: managed login asks for credentials even if the browser is
+            still signed in as someone).
         cancelRequested(): the person pressed Cancel while waiting.
         environmentsRequested(): "Change environment…".
     """
 
     signInRequested = QtCore.Signal()
+    differentAccountRequested = QtCore.Signal()
     cancelRequested = QtCore.Signal()
     environmentsRequested = QtCore.Signal()
 
@@ -51,6 +55,13 @@ class SignInScreen(QtWidgets.QWidget):
         self.sign_in_button.setMinimumHeight(36)
         self.sign_in_button.setAccessibleName(self.tr("Sign in with your browser"))
         self.sign_in_button.clicked.connect(self.signInRequested)
+
+        self.different_account_button = QtWidgets.QPushButton(self.tr("Use a different account"))
+        self.different_account_button.setFlat(True)
+        self.different_account_button.setToolTip(
+            self.tr("Ask for a user name and password even if the browser is still signed in")
+        )
+        self.different_account_button.clicked.connect(self.differentAccountRequested)
 
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate
@@ -88,6 +99,7 @@ class SignInScreen(QtWidgets.QWidget):
         column.addWidget(self.environment)
         column.addSpacing(24)
         column.addWidget(self.sign_in_button)
+        column.addWidget(self.different_account_button, 0, QtCore.Qt.AlignmentFlag.AlignCenter)
         column.addWidget(self.busy)
         column.addWidget(self.message)
         column.addLayout(waiting_row)
@@ -111,6 +123,8 @@ class SignInScreen(QtWidgets.QWidget):
         self._url = ""
         self.sign_in_button.setText(self.tr("Sign in with your browser"))
         self.sign_in_button.setEnabled(True)
+        self.different_account_button.setVisible(True)
+        self.different_account_button.setEnabled(True)
         self.busy.hide()
         self.copy_link_button.hide()
         self.cancel_button.hide()
@@ -120,6 +134,7 @@ class SignInScreen(QtWidgets.QWidget):
 
     def show_waiting(self) -> None:
         self.sign_in_button.setEnabled(False)
+        self.different_account_button.setVisible(False)
         self.busy.show()
         self.copy_link_button.show()
         self.copy_link_button.setEnabled(bool(self._url))
@@ -141,8 +156,13 @@ class SignInScreen(QtWidgets.QWidget):
         """Something in progress that is not a browser sign-in (signing out\u2026)."""
         self.show_idle(message)
         self.sign_in_button.setEnabled(False)
+        self.different_account_button.setEnabled(False)
         self.environments_button.setEnabled(False)
         self.busy.show()
+
+    def update_message(self, text: str) -> None:
+        """Replace the message without changing what the screen offers."""
+        self._set_message(text)
 
     def _set_message(self, text: str) -> None:
         self.message.setText(text)

@@ -28,6 +28,7 @@ from desktop_app.auth import session, store
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.ui import main_window, signed_in_view
 from tests.e2e.chromium import WAIT_MS, BrowserDesk, Person
+from tests.support import start_link
 
 
 class DesktopApp:
@@ -131,7 +132,8 @@ def sign_in(
     assert not failed, f"the sign-in failed before the browser opened: {failed}"
     url = desk.take()
     assert url is not None
-    assert url.startswith(app.profile.domain + "/oauth2/authorize?"), url
+    # The one-time loopback link, never the authorize URL (a command line is public).
+    assert start_link.is_start_link(url) and "state=" not in url, url
     if shots:
         app.screenshot(f"{shots}-app-waiting")
     person.open(url)

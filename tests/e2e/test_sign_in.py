@@ -126,29 +126,52 @@ def test_3_a_restart_signs_in_silently_from_the_keyring(
     assert len(alice.context.pages) == 1  # and nothing new opened in Chromium
 
 
-def test_6_sign_out_removes_the_keyring_entry_and_the_old_token_is_refused(
-    signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito
+def test_6_sign_out_removes_the_keyring_entry_and_ends_the_browser_session(
+    signed_in: Callable[..., SignedIn], stand_in: server.LocalCognito, desk: BrowserDesk
 ) -> None:
-    app = signed_in("e2e-sign-out", "alice", shots="6-sign-out").app
+    app, alice, _ = signed_in("e2e-sign-out", "alice", shots="6-sign-out")
     stored = keyring_dbus.read_session("e2e-sign-out")
     assert stored is not None
     old_refresh_token = stored["refresh_token"]
 
     signed_out: list[object] = []
+    browser_done: list[str] = []
     app.bridge.signedOut.connect(signed_out.append)
+    app.bridge.browserSignOutFinished.connect(browser_done.append)
     app.window.sign_out_action.trigger()  # Account > Sign out
     app.wait_until(lambda: signed_out)
     assert signed_out == [[]]  # revoked and forgotten, no step failed
     assert app.current() is app.window.sign_in_screen
-    assert app.message() == "You are signed out."
+    assert app.message().startswith("You are signed out.\nEnding the browser's sign-in session")
     assert not app.window.sign_out_action.isEnabled()
     app.screenshot("6-sign-out-app-signed-out")
+
+    # The app opened managed login's /logout; Chromium follows it back to the sign-out URI.
+    app.wait_until(lambda: len(desk.opened) > 1)
+    logout = desk.take()
+    assert logout is not None and logout.startswith(app.profile.domain + "/logout?"), logout
+    alice.open(logout)
+    alice.page.get_by_role("heading", name="You are signed out").wait_for()
+    alice.screenshot("6-sign-out-browser-signed-out")
+    app.wait_until(lambda: browser_done)
+    assert browser_done == [""]
+    assert app.message() == "You are signed out, in the app and in the browser."
 
     assert keyring_dbus.read_session("e2e-sign-out") is None
     assert keyring_dbus.items() == {}  # no chunk or stray item left either
     response = relying_party.refresh(stand_in, old_refresh_token)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+    # The next sign-in in the same Chromium asks for a password: nobody is signed back in.
+    launched = len(desk.opened)
+    app.window.sign_in_screen.sign_in_button.click()
+    app.wait_until(lambda: len(desk.opened) > launched)
+    start = desk.take()
+    assert start is not None
+    alice.open(start)
+    alice.page.get_by_role("heading", name="Sign in").wait_for()
+    app.window.sign_in_screen.cancel_button.click()
 
 
 def test_7_the_loopback_success_page_is_clean_in_chromium(
@@ -159,7 +182,7 @@ def test_7_the_loopback_success_page_is_clean_in_chromium(
     alice.screenshot("7-success-page-browser")
 
     receiver = origin(landed)
-    assert urllib.parse.urlsplit(landed).path == "/callback"
+    assert urllib.parse.urlsplit(landed).path == "/callback/local"  # the stand-in's environment
     assert alice.page.title() == "Signed in - Cognito Desktop"
     heading = alice.page.get_by_role("heading", name="You are signed in")
     assert heading.is_visible()

@@ -212,3 +212,35 @@ def test_bad_profile_name_and_missing_file_are_refused(
     missing = run(str(tmp_path / "nope.json"))
     assert missing.returncode == 2
     assert "nope.json: no such file" in missing.stderr
+
+
+def test_the_profile_has_this_stacks_own_redirect_paths(described: dict[str, Any]) -> None:
+    table = stack_profile.profile_table(stack_profile.stack_outputs(described))
+    # EnvironmentName left empty: the stack name ends every path.
+    assert table["redirect_uris"] == [
+        f"http://127.0.0.1:{port}/callback/cognito-desktop" for port in (53682, 53683, 53684)
+    ]
+    assert table["logout_uri"] == "http://127.0.0.1:53682/signed-out/cognito-desktop"
+
+
+def test_write_refuses_a_profile_sharing_redirect_uris_with_another(
+    described: dict[str, Any], tmp_path: Path
+) -> None:
+    # Another profile already uses this stack's callback paths (a copy made by hand, say):
+    # the app would refuse the file, so nothing is written and the line says what to change.
+    path = tmp_path / "config.toml"
+    before = (
+        "[profiles.staging]\n"
+        'user_pool_id = "eu-west-1_StAgInG12"\ndomain = "https://auth.example.com"\n'
+        'client_id = "abc"\nredirect_uris = ["http://127.0.0.1:53683/callback/cognito-desktop"]\n'
+    )
+    path.write_text(before)
+    done = run("--name", "prod", "--write", "--config", str(path), stdin=json.dumps(described))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "profiles.staging.redirect_uris and profiles.prod.redirect_uris both list" in (
+        done.stderr
+    )
+    assert "http://127.0.0.1:53683/callback/cognito-desktop" in done.stderr
+    assert "EnvironmentName" in done.stderr
+    assert path.read_text() == before

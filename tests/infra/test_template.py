@@ -73,10 +73,52 @@ def test_callback_urls_are_the_loopback_ports_the_app_tries(
     default_deployment: cfn.Deployment,
 ) -> None:
     # The ports the desktop app tries, as the stand-in registers them and writes them
-    # into the `local` profile (local_cognito/settings.py).
+    # into the `local` profile (local_cognito/settings.py), with this environment's path:
+    # the stack name when EnvironmentName is left empty.
     props = client(default_deployment)
-    assert props["CallbackURLs"] == local_settings.callback_urls()
-    assert props["LogoutURLs"] == local_settings.logout_urls()
+    environment = default_deployment.stack_name
+    assert props["CallbackURLs"] == local_settings.callback_urls(environment=environment)
+    assert props["LogoutURLs"] == local_settings.logout_urls(environment=environment)
+    assert props["CallbackURLs"][0] == "http://127.0.0.1:53682/callback/cognito-desktop"
+
+
+def test_environment_name_gives_the_default_urls_their_path(tmp_path: Path) -> None:
+    deployment = cfn.Deployment({**REQUIRED, "EnvironmentName": "staging"})
+    props = client(deployment)
+    assert props["CallbackURLs"] == local_settings.callback_urls(environment="staging")
+    assert props["LogoutURLs"] == local_settings.logout_urls(environment="staging")
+    profile = app_profile(deployment, tmp_path)
+    assert profile.redirect_uris[0] == "http://127.0.0.1:53682/callback/staging"
+    assert profile.logout_uri == "http://127.0.0.1:53682/signed-out/staging"
+
+
+def test_two_stacks_make_profiles_the_app_loads_side_by_side(tmp_path: Path) -> None:
+    # Two environments (stacks with default parameters but their own names) give two
+    # profiles with redirect URIs of their own, so one config file holds both.
+    tables = {}
+    for name, stack in (("dev", "cognito-desktop-dev"), ("prod", "cognito-desktop-prod")):
+        deployment = cfn.Deployment(REQUIRED, stack_name=stack)
+        outputs = stack_profile.stack_outputs(deployment.describe_stacks())
+        tables[name] = stack_profile.profile_table(outputs)
+    path = tmp_path / "config.toml"
+    path.write_text(
+        stack_profile.render("dev", tables["dev"])
+        + "\n"
+        + stack_profile.render("prod", tables["prod"])
+    )
+    profiles = config.load(path)
+    assert profiles["dev"].redirect_uris[0] == "http://127.0.0.1:53682/callback/cognito-desktop-dev"
+    assert profiles["prod"].redirect_uris[0] == (
+        "http://127.0.0.1:53682/callback/cognito-desktop-prod"
+    )
+
+
+@pytest.mark.parametrize("value", ["has space", "a/b", "x" * 65])
+def test_environment_name_is_a_profile_name(value: str) -> None:
+    good = cfn.Deployment({**REQUIRED, "EnvironmentName": "qa-2_x"})
+    assert good.parameter("EnvironmentName") == "qa-2_x"
+    with pytest.raises(AssertionError):  # the parameter's AllowedPattern refuses it
+        cfn.Deployment({**REQUIRED, "EnvironmentName": value}).parameter("EnvironmentName")
 
 
 def test_profile_redirect_uris_equal_the_clients_callback_urls(

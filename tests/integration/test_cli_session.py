@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
 import jwt
 import pytest
-import requests
 
 from local_cognito import server
 from tests.support import app_env, relying_party
@@ -150,17 +150,45 @@ def test_self_test_reports_each_check(cli_env: dict[str, str]) -> None:
     assert "fix: start and unlock a Secret Service" in without_keyring.stdout
 
 
-def test_logout_with_browser_opens_managed_logins_logout(
+def test_logout_ends_the_browser_session_too_unless_told_not_to(
     cli_env: dict[str, str], stand_in: server.LocalCognito, tmp_path: Path
 ) -> None:
-    assert app_env.run_cli(cli_env, "login").returncode == 0
-    opened = tmp_path / "opened.txt"
-    recorder = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
-    env = {**cli_env, "BROWSER": f'{sys.executable} -c "{recorder}" %s'}
-    result = app_env.run_cli(env, "logout", "--browser")
+    record = tmp_path / "opened.txt"
+    env = {**cli_env, "SCRIPTED_RECORD": str(record)}
+    assert app_env.run_cli(env, "login").returncode == 0
+    result = app_env.run_cli(env, "logout")
     assert result.returncode == 0, result.stderr
-    url = opened.read_text()
-    assert url.startswith(f"{stand_in.url}/logout?client_id={stand_in.pool.client_id}")
-    answer = requests.get(url, allow_redirects=False, timeout=10)
-    assert answer.status_code == 302
-    assert answer.headers["Location"] == stand_in.pool.settings.logout_urls[0]
+    assert "The browser is signed out too." in result.stderr
+    logout = record.read_text().splitlines()[-1]
+    assert logout.startswith(f"{stand_in.url}/logout?client_id={stand_in.pool.client_id}")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(logout).query))
+    assert query["logout_uri"] == stand_in.pool.settings.logout_urls[0]
+
+    assert app_env.run_cli(env, "login").returncode == 0
+    opened = len(record.read_text().splitlines())
+    skipped = app_env.run_cli(env, "logout", "--no-browser")
+    assert skipped.returncode == 0, skipped.stderr
+    assert len(record.read_text().splitlines()) == opened  # no browser was opened
+    assert f"may still be signed in; to end that too, open: {logout}" in skipped.stderr
+
+
+def test_logout_says_so_in_one_line_when_the_browser_cannot_be_opened(
+    cli_env: dict[str, str],
+) -> None:
+    assert app_env.run_cli(cli_env, "login").returncode == 0
+    env = {**cli_env, "BROWSER": f'{sys.executable} -c "raise SystemExit(1)" %s'}
+    result = app_env.run_cli(env, "logout")
+    assert result.returncode == 0, result.stderr  # the local sign-out stands
+    assert "Signed out on this computer." in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert len(warnings) == 1 and "could not open the browser" in warnings[0]
+    assert "/logout?client_id=" in warnings[0]
+    assert app_env.run_cli(cli_env, "status").returncode == 1
+
+
+def test_login_prompt_login_sends_prompt_login(cli_env: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "opened.txt"
+    env = {**cli_env, "SCRIPTED_RECORD": str(record)}
+    assert app_env.run_cli(env, "login", "--prompt-login").returncode == 0
+    authorize = record.read_text().splitlines()[0]
+    assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize).query))["prompt"] == "login"

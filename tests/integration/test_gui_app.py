@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import keyring.backends.SecretService
 import pytest
+import requests
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
@@ -180,6 +182,48 @@ def test_waiting_screen_then_cancel(
     assert screen.sign_in_button.isEnabled()
 
 
+class BlockingLauncher(Person):
+    """``BROWSER=firefox``: ``webbrowser.open`` returns only when the browser exits; the
+    person finishes signing in after that (too late, if they pressed Cancel)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url)
+        self.release = threading.Event()
+        self.browsed: list[str] = []
+
+    def open(self, url: str) -> bool:
+        self.release.wait(30)
+        try:
+            return super().open(url)
+        except requests.RequestException as exc:  # the app closed its port meanwhile
+            self.browsed.append(type(exc).__name__)
+            return True
+
+
+def test_a_launcher_that_blocks_leaves_copy_link_and_cancel_working(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, qtbot: QtBot
+) -> None:
+    person = BlockingLauncher(stand_in.url)
+    app = make_app(person)
+    screen = app.window.sign_in_screen
+    with qtbot.waitSignal(app.bridge.signInUrl, timeout=5_000):  # not held up by the launcher
+        screen.sign_in_button.click()
+    assert screen.copy_link_button.isEnabled()
+    screen.copy_link_button.click()
+    assert "/oauth2/authorize?" in QtWidgets.QApplication.clipboard().text()
+    with qtbot.waitSignal(app.bridge.signInFailed, timeout=5_000):
+        screen.cancel_button.click()
+    assert app.message() == "Sign-in was cancelled."
+    signed_in: list[object] = []
+    app.bridge.signedIn.connect(signed_in.append)
+    person.release.set()  # the browser exits; the person's browser reaches the app late
+    qtbot.waitUntil(lambda: bool(person.browsed), timeout=5_000)
+    qtbot.wait(200)
+    assert person.browsed == ["ConnectionError"] and signed_in == []
+    assert app.bridge.state is qt_bridge.State.SIGNED_OUT
+    assert app.message() == "Sign-in was cancelled."
+
+
 def test_timeout_and_access_denied_are_told_in_plain_words(
     make_app: Callable[..., App], stand_in: server.LocalCognito, qtbot: QtBot
 ) -> None:
@@ -209,6 +253,41 @@ def test_restart_restores_the_session_without_a_browser(
     assert person.opened == []
     assert second.bridge.identity is not None
     assert second.bridge.identity.username == "alice"
+
+
+def test_a_stored_session_dropped_at_start_up_says_why(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, idp: Any
+) -> None:
+    kept = store.MemoryStore(warning=None)
+    first = make_app(token_store=kept)
+    first.sign_in()
+    first.window.close()
+    idp.admin_disable_user(UserPoolId=stand_in.pool.id, Username="alice")
+    person = Person(stand_in.url)
+    second = make_app(person, token_store=kept)
+    screen = second.window.sign_in_screen
+    second.qtbot.waitUntil(lambda: second.current() is screen and bool(second.message()))
+    assert second.message() == (
+        "Your saved sign-in is no longer accepted (signed out everywhere, expired, or the "
+        "account was disabled); please sign in again"
+    )
+    assert screen.sign_in_button.text() == "Sign in with your browser"
+    assert person.opened == [] and kept.load() is None
+
+
+def test_use_a_different_account_signs_in_with_prompt_login(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, qtbot: QtBot
+) -> None:
+    person = Person(stand_in.url)
+    app = make_app(person)
+    screen = app.window.sign_in_screen
+    assert screen.different_account_button.isVisible()
+    with qtbot.waitSignal(app.bridge.signedIn, timeout=SIGN_IN_MS):
+        screen.different_account_button.click()
+    assert person.settle() == []
+    sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(person.opened[0]).query))
+    assert sent["prompt"] == "login"
+    assert "prompt" not in person.launched[0]  # the browser got the one-time start link
 
 
 def test_a_failed_refresh_returns_to_sign_in_with_one_message(
@@ -256,8 +335,16 @@ def test_sign_out_removes_the_keyring_entry(
     with qtbot.waitSignal(app.bridge.signedOut, timeout=10_000):
         app.window.sign_out_action.trigger()
     assert theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out") is None
-    assert app.message() == "You are signed out."
+    assert app.message() == (
+        "You are signed out.\nEnding the browser's sign-in session too (a browser tab opens)\u2026"
+    )
     assert not app.window.sign_out_action.isEnabled()
+    # The browser comes back to the sign-out URI: managed login's session ended too.
+    with qtbot.waitSignal(app.bridge.browserSignOutFinished, timeout=10_000) as finished:
+        pass
+    assert finished.args == [""]
+    assert app.message() == "You are signed out, in the app and in the browser."
+    assert app.person.opened[-1].startswith(app.profile.domain + "/logout?")
 
 
 def test_the_gui_thread_does_no_network_io(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from desktop_app.api import client as api_client
 from desktop_app.auth import idtoken, pkce, session, store, tokens
 from local_cognito import server, settings
 from protected_api import server as api_server
-from tests.integration.conftest import REDIRECT_URI, admin_tokens
+from tests.integration.conftest import admin_tokens
 from tests.support import app_env, app_logging, clock, concurrency, relying_party, stores
 from tests.support.scripted_browser import ScriptedBrowser, callback_params
 
@@ -271,7 +272,8 @@ def test_resume_deletes_a_session_stored_for_another_client(
         store.StoredSession(**{**alice_stored.__dict__, "client_id": "some-other-client"})
     )
     server_count.tokens.clear()
-    assert new_session(app_env.profile(stand_in), spy, fake_clock).resume() is None
+    with pytest.raises(errors.SessionExpired, match="another app client"):
+        new_session(app_env.profile(stand_in), spy, fake_clock).resume()
     assert spy.inner.load() is None
     assert server_count.tokens == []
 
@@ -477,7 +479,9 @@ def test_a_full_session_logs_no_secret(
 
     # Failure paths: a forged pasted redirect; a refresh token the pool does not know.
     with pytest.raises(errors.StateMismatch):
-        current.sign_in(paste_redirect=lambda url: f"{REDIRECT_URI}?code=forged&state=forged")
+        current.sign_in(
+            paste_redirect=lambda url: f"{profile.redirect_uris[0]}?code=forged&state=forged"
+        )
     unknown = store.MemoryStore()
     unknown.save(
         store.StoredSession(
@@ -489,13 +493,15 @@ def test_a_full_session_logs_no_secret(
             saved_at=0.0,
         )
     )
-    assert new_session(profile, unknown, fake_clock).resume() is None
+    with pytest.raises(errors.SessionExpired):
+        new_session(profile, unknown, fake_clock).resume()
 
     # Sign out everywhere, then the revoked token fails to refresh.
     assert current.sign_out(everywhere=True) == []
     after = store.MemoryStore()
     after.save(stored)
-    assert new_session(profile, after, fake_clock).resume() is None
+    with pytest.raises(errors.SessionExpired):
+        new_session(profile, after, fake_clock).resume()
 
     secrets["bogus refresh token"] = "bogus-" + "x" * 40
     for name, values in made.items():
@@ -505,7 +511,8 @@ def test_a_full_session_logs_no_secret(
 
     text = logged()
     assert "POST /oauth2/token" in text, "urllib3's DEBUG request lines are not in the log"
-    assert "GET /callback?code=[redacted]&state=[redacted]" in text
+    callback_path = urllib.parse.urlsplit(profile.redirect_uris[0]).path
+    assert f"GET {callback_path}?code=[redacted]&state=[redacted]" in text
     assert "loopback: listening" in text and "(invalid_grant)" in text
     leaked = [what for what, secret in secrets.items() if secret in text]
     assert not leaked, f"in the log file: {leaked}"

@@ -261,7 +261,8 @@ def test_only_invalid_grant_drops_the_stored_refresh_token(
     memory = store.MemoryStore()
     memory.save(alice_stored)
     current = new_session(profile, memory)
-    assert current.resume() is None  # invalid_grant: the session has ended
+    with pytest.raises(errors.SessionExpired, match="no longer accepted"):  # invalid_grant
+        current.resume()
     assert memory.load() is None
     with pytest.raises(errors.NotSignedIn) as caught:
         current.access_token()

@@ -3,8 +3,9 @@
 ``python -m tests.support.browser_command URL`` opens URL like a browser, signs
 in on managed login with ``SCRIPTED_USERNAME`` / ``SCRIPTED_PASSWORD`` (and sets
 ``SCRIPTED_NEW_PASSWORD`` if asked for one), then requests the final redirect on
-the app's loopback receiver, exactly as a browser would. Exits 0 when the app's
-page answered 200. With ``SCRIPTED_RECORD`` set, the URL it was given and the redirect
+the app's loopback receiver, exactly as a browser would. Given managed login's
+``/logout`` URL it follows the redirect to the app's sign-out URI instead. Exits 0 when
+the app's page answered 200. With ``SCRIPTED_RECORD`` set, the URL it was given and the redirect
 it followed (which carries the authorization code) are appended to that file.
 """
 
@@ -16,6 +17,7 @@ import urllib.parse
 
 import requests
 
+from tests.support import start_link
 from tests.support.scripted_browser import ScriptedBrowser
 
 
@@ -27,7 +29,16 @@ def _record(*urls: str) -> None:
 
 
 def main(url: str) -> int:
+    url = start_link.follow(url)  # the app opens a one-time loopback link first
     parts = urllib.parse.urlsplit(url)
+    if parts.path == "/logout":  # managed login's sign-out: 302 to the app's sign-out URI
+        _record(url)
+        answer = requests.get(url, allow_redirects=False, timeout=10)
+        if answer.status_code != 302:
+            print(f"browser: /logout answered {answer.status_code}", file=sys.stderr)
+            return 1
+        back = requests.get(answer.headers["Location"], timeout=10)  # the app's receiver
+        return 0 if back.status_code == 200 else 1
     browser = ScriptedBrowser(f"{parts.scheme}://{parts.netloc}")
     result = browser.open_url(url)
     if not isinstance(result, str):  # the sign-in form (no managed-login session yet)

@@ -15,6 +15,7 @@ from typing import Literal
 
 import requests
 
+from tests.support import start_link
 from tests.support.scripted_browser import ScriptedBrowser
 
 Behaviour = Literal["sign-in", "deny", "ignore"]
@@ -33,14 +34,18 @@ class Person:
         self.username = username
         self.password = password
         self.behaviour: Behaviour = behaviour
-        self.opened: list[str] = []  # every URL the app opened
+        self.launched: list[str] = []  # every URL the app opened the browser on
+        self.opened: list[str] = []  # the authorize URL each of them led to
         self.failures: list[str] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def open(self, url: str) -> bool:
+        authorize = start_link.follow(url)  # what a browser does first, on its own thread
         with self._lock:
-            self.opened.append(url)
+            self.launched.append(url)
+            self.opened.append(authorize)
+            url = authorize
             if self.behaviour == "ignore":
                 return True
             thread = threading.Thread(target=self._browse, args=(url,), daemon=True)

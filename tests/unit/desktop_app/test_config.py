@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from desktop_app import config, errors
 
 POOL_ID = "eu-west-2_AbC123xyz"
 ISSUER = f"https://cognito-idp.eu-west-2.amazonaws.com/{POOL_ID}"
+UPDATED_ISSUER = f"https://issuer-cognito-idp.eu-west-2.amazonaws.com/{POOL_ID}"
 
 # A minimal valid profile, as TOML lines; tests add, drop or replace one key.
 BASE = {
@@ -20,6 +22,11 @@ BASE = {
     "client_id": '"abc123client"',
     "redirect_uris": '["http://127.0.0.1:53682/callback", "http://127.0.0.1:53683/callback"]',
 }
+
+
+def own_uris(name: str) -> str:
+    """``redirect_uris`` of profile ``name`` alone (two profiles may not share one)."""
+    return f'["http://127.0.0.1:53682/callback/{name}"]'
 
 
 def toml(name: str = "work", /, **keys: str | None) -> str:
@@ -146,7 +153,8 @@ def test_issuer_alone_is_enough(tmp_path: Path) -> None:
 
 
 def test_load_returns_every_profile(tmp_path: Path) -> None:
-    path = write(tmp_path, toml("work") + "\n" + toml("home", client_id='"other"'))
+    home = toml("home", client_id='"other"', redirect_uris=own_uris("home"))
+    path = write(tmp_path, toml("work") + "\n" + home)
     profiles = config.load(path)
     assert sorted(profiles) == ["home", "work"]
     assert profiles["home"].client_id == "other"
@@ -233,7 +241,10 @@ def test_other_loopback_addresses_are_refused(tmp_path: Path, uri: str) -> None:
     assert "profiles.work.redirect_uris" in message
 
 
-@pytest.mark.parametrize("uri", ["http://localhost:53682/callback", "http://127.0.0.1:8080/"])
+@pytest.mark.parametrize(
+    "uri",
+    ["http://127.0.0.1:53682/callback/work", "http://127.0.0.1:8080/", "http://127.0.0.1:1/x"],
+)
 def test_loopback_redirect_variants_accepted(tmp_path: Path, uri: str) -> None:
     profile = config.load_profile(write(tmp_path, toml(redirect_uris=f'["{uri}"]')), "work")
     assert profile.redirect_uris == (uri,)
@@ -328,7 +339,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_missing_profile_lists_known(tmp_path: Path) -> None:
-    path = write(tmp_path, toml("work") + "\n" + toml("home"))
+    path = write(tmp_path, toml("work") + "\n" + toml("home", redirect_uris=own_uris("home")))
     message = config_error(path, "play")
     assert "'play'" in message
     assert "home, work" in message
@@ -362,3 +373,256 @@ def test_ca_bundle_and_proxy(tmp_path: Path) -> None:
 )
 def test_bad_ca_bundle_or_proxy_names_the_key(tmp_path: Path, extra: str, key: str) -> None:
     assert key in config_error(write(tmp_path, toml() + extra))
+
+
+# -- localhost (RFC 8252 8.3) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uri", "fixed"),
+    [
+        ("http://localhost:53682/callback", "http://127.0.0.1:53682/callback"),
+        ("http://LocalHost:53683/callback/work", "http://127.0.0.1:53683/callback/work"),
+    ],
+)
+def test_a_localhost_redirect_uri_is_refused_with_the_fix(
+    tmp_path: Path, uri: str, fixed: str
+) -> None:
+    path = write(tmp_path, toml(redirect_uris=f'["http://127.0.0.1:53682/callback", "{uri}"]'))
+    assert config_error(path) == (
+        f"profiles.work.redirect_uris: {uri!r} uses localhost; use {fixed} (RFC 8252 8.3) "
+        "and register that in the app client"
+    )
+
+
+def test_a_localhost_logout_uri_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, toml(logout_uri='"http://localhost:53682/signed-out"'))
+    assert config_error(path) == (
+        "profiles.work.logout_uri: 'http://localhost:53682/signed-out' uses localhost; use "
+        "http://127.0.0.1:53682/signed-out (RFC 8252 8.3) and register that in the app client"
+    )
+
+
+def test_a_localhost_uri_with_user_info_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    path = write(tmp_path, toml(redirect_uris='["http://me:hunter2@localhost:53682/cb"]'))
+    message = config_error(path)
+    assert "profiles.work.redirect_uris" in message
+    assert "hunter2" not in message
+
+
+# -- logout_uri: an https page, or a loopback redirect URI ----------------------------
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://app.example.com/signed-out",
+        "https://app.example.com/bye?from=desktop",
+        "http://127.0.0.1:53682/signed-out/work",
+        "http://127.0.0.1:53682/",
+    ],
+)
+def test_logout_uri_accepted(tmp_path: Path, uri: str) -> None:
+    profile = config.load_profile(write(tmp_path, toml(logout_uri=f'"{uri}"')), "work")
+    assert profile.logout_uri == uri
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://127.0.0.1/signed-out",  # no port: Cognito matches sign-out URLs exactly
+        "http://127.0.0.1:53682/signed-out?x=1",
+        "http://127.0.0.1:53682/signed-out#frag",
+        "http://[::1]:53682/signed-out",  # loopback, but not where the app listens
+        "http://127.0.0.2:53682/signed-out",
+        "http://app.example.com/signed-out",
+    ],
+)
+def test_logout_uri_refused_unless_https_or_the_redirect_shape(tmp_path: Path, uri: str) -> None:
+    message = config_error(write(tmp_path, toml(logout_uri=f'"{uri}"')))
+    assert message.startswith("profiles.work.logout_uri")
+    assert uri in message
+    assert "http://127.0.0.1:PORT/PATH" in message
+
+
+# -- each environment its own redirect and sign-out URIs (RFC 9700 4.4) ----------------
+
+
+def test_two_profiles_sharing_a_redirect_uri_are_refused(tmp_path: Path) -> None:
+    b = toml("b", redirect_uris='["http://127.0.0.1:53690/cb", "http://127.0.0.1:53682/callback"]')
+    path = write(tmp_path, toml("a") + "\n" + b)
+    with pytest.raises(errors.ConfigError) as caught:
+        config.load(path)
+    assert str(caught.value) == (
+        "profiles.a.redirect_uris and profiles.b.redirect_uris both list "
+        "http://127.0.0.1:53682/callback; give each environment its own path, e.g. /callback/a"
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),  # the default path is "/"
+        ("http://127.0.0.1:53682/Callback/x", "http://127.0.0.1:53682/Callback/x"),
+    ],
+)
+def test_shared_redirect_uris_are_compared_normalised(tmp_path: Path, a: str, b: str) -> None:
+    text = toml("a", redirect_uris=f'["{a}"]') + "\n" + toml("b", redirect_uris=f'["{b}"]')
+    with pytest.raises(errors.ConfigError, match=r"profiles\.a\.redirect_uris and profiles\.b"):
+        config.load(write(tmp_path, text))
+
+
+def test_load_profile_refuses_the_file_too(tmp_path: Path) -> None:
+    # Even when the profile asked for is not one of the two: the file is wrong.
+    text = toml("a") + "\n" + toml("b") + "\n" + toml("c", redirect_uris=own_uris("c"))
+    message = config_error(write(tmp_path, text), "c")
+    assert "profiles.a.redirect_uris and profiles.b.redirect_uris" in message
+
+
+def test_one_profile_may_list_a_uri_twice_and_own_paths_load(tmp_path: Path) -> None:
+    a = toml("a", redirect_uris='["http://127.0.0.1:53682/callback/a"]')
+    b = toml(
+        "b",
+        redirect_uris='["http://127.0.0.1:53682/callback/b", "http://127.0.0.1:53682/callback/b"]',
+    )
+    assert sorted(config.load(write(tmp_path, a + "\n" + b))) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "fix"),
+    [
+        (
+            "http://127.0.0.1:53682/signed-out",
+            "give each environment its own path, e.g. /signed-out/a",
+        ),
+        ("https://app.example.com/bye", "give each environment its own sign-out URL"),
+    ],
+)
+def test_two_profiles_sharing_a_logout_uri_are_refused(tmp_path: Path, uri: str, fix: str) -> None:
+    a = toml("a", redirect_uris=own_uris("a"), logout_uri=f'"{uri}"')
+    b = toml(
+        "b",
+        redirect_uris=own_uris("b"),
+        logout_uri=f'"{uri.replace("app.example", "APP.Example")}"',  # host case: the same
+    )
+    with pytest.raises(errors.ConfigError) as caught:
+        config.load(write(tmp_path, a + "\n" + b))
+    assert str(caught.value).startswith("profiles.a.logout_uri and profiles.b.logout_uri both use ")
+    assert str(caught.value).endswith(fix)
+
+
+def test_check_distinct_endpoints_can_look_at_some_profiles_only(tmp_path: Path) -> None:
+    text = toml("a") + "\n" + toml("b") + "\n" + toml("c", redirect_uris=own_uris("c"))
+
+    tables = tomllib.loads(text)["profiles"]
+    parsed = {name: config.parse_profile(name, table) for name, table in tables.items()}
+    config.check_distinct_endpoints(parsed, involving={"c"})  # a and b clash, not with c
+    with pytest.raises(errors.ConfigError, match=r"profiles\.a\.redirect_uris"):
+        config.check_distinct_endpoints(parsed, involving={"b"})
+
+
+# -- sign_out_in_browser --------------------------------------------------------------
+
+
+def test_sign_out_in_browser_defaults_to_true(tmp_path: Path) -> None:
+    assert config.load_profile(write(tmp_path, toml()), "work").sign_out_in_browser is True
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("true", True)])
+def test_sign_out_in_browser(tmp_path: Path, value: str, expected: bool) -> None:
+    path = write(tmp_path, toml(sign_out_in_browser=value))
+    assert config.load_profile(path, "work").sign_out_in_browser is expected
+
+
+@pytest.mark.parametrize("value", ['"false"', '"no"', "0", "1", "[]"])
+def test_sign_out_in_browser_must_be_a_toml_boolean(tmp_path: Path, value: str) -> None:
+    message = config_error(write(tmp_path, toml(sign_out_in_browser=value)))
+    assert message == "profiles.work.sign_out_in_browser must be true or false"
+
+
+# -- issuer_format ---------------------------------------------------------------------
+
+
+def test_issuer_format_defaults_to_classic(tmp_path: Path) -> None:
+    profile = config.load_profile(write(tmp_path, toml()), "work")
+    assert profile.issuer_format == "classic"
+    assert profile.issuer == ISSUER
+
+
+def test_updated_issuer_format_derives_the_updated_issuer(tmp_path: Path) -> None:
+    profile = config.load_profile(write(tmp_path, toml(issuer_format='"updated"')), "work")
+    assert profile.issuer_format == "updated"
+    assert profile.issuer == UPDATED_ISSUER
+    assert profile.effective_discovery_url == (f"{UPDATED_ISSUER}/.well-known/openid-configuration")
+
+
+@pytest.mark.parametrize("issuer_format", ['"updated"', None])
+def test_an_updated_issuer_with_its_pool_is_accepted(
+    tmp_path: Path, issuer_format: str | None
+) -> None:
+    # Without issuer_format, the format is that of the explicit issuer.
+    path = write(tmp_path, toml(issuer=f'"{UPDATED_ISSUER}"', issuer_format=issuer_format))
+    profile = config.load_profile(path, "work")
+    assert profile.issuer == UPDATED_ISSUER
+    assert profile.issuer_format == "updated"
+
+
+def test_an_updated_issuer_alone_is_enough(tmp_path: Path) -> None:
+    path = write(tmp_path, toml(region=None, user_pool_id=None, issuer=f'"{UPDATED_ISSUER}"'))
+    profile = config.load_profile(path, "work")
+    assert (profile.issuer, profile.issuer_format) == (UPDATED_ISSUER, "updated")
+
+
+@pytest.mark.parametrize(
+    ("issuer", "issuer_format"),
+    [(UPDATED_ISSUER, '"classic"'), (ISSUER, '"updated"')],
+)
+def test_an_issuer_contradicting_issuer_format_is_refused(
+    tmp_path: Path, issuer: str, issuer_format: str
+) -> None:
+    message = config_error(write(tmp_path, toml(issuer=f'"{issuer}"', issuer_format=issuer_format)))
+    assert message.startswith("profiles.work.issuer ")
+    assert "issuer_format" in message
+
+
+def test_issuer_format_with_a_non_cognito_issuer_is_refused(tmp_path: Path) -> None:
+    text = toml(
+        region=None,
+        user_pool_id=None,
+        issuer='"https://idp.example.com/pool"',
+        issuer_format='"updated"',
+    )
+    message = config_error(write(tmp_path, text))
+    assert "profiles.work.issuer" in message
+    assert "issuer_format" in message
+
+
+def test_the_mismatch_message_names_the_derived_issuer(tmp_path: Path) -> None:
+    other = "https://issuer-cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Other"
+    message = config_error(write(tmp_path, toml(issuer=f'"{other}"')))
+    assert message.startswith("profiles.work.issuer does not match region and user_pool_id")
+    assert "updated" in message
+
+
+@pytest.mark.parametrize("value", ['"Updated"', '"original"', '""', "true"])
+def test_bad_issuer_format_names_the_key(tmp_path: Path, value: str) -> None:
+    assert "profiles.work.issuer_format" in config_error(write(tmp_path, toml(issuer_format=value)))
+
+
+@pytest.mark.parametrize(
+    ("issuer", "issuer_format"),
+    [
+        (ISSUER, "classic"),
+        (UPDATED_ISSUER, "updated"),
+        ("https://cognito-idp.eu-west-2.amazonaws.com", None),
+        ("https://issuer-cognito-idp.eu-west-2.amazonaws.com.evil.example/eu-west-2_a", None),
+        ("https://idp.example.com/eu-west-2_AbC", None),
+    ],
+)
+def test_issuer_format_of(issuer: str, issuer_format: str | None) -> None:
+    assert config.issuer_format_of(issuer) == issuer_format
+
+
+def test_cognito_issuer() -> None:
+    assert config.cognito_issuer("eu-west-2", POOL_ID) == ISSUER
+    assert config.cognito_issuer("eu-west-2", POOL_ID, "updated") == UPDATED_ISSUER

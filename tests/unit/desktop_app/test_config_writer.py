@@ -27,7 +27,7 @@ OTHER = """\
 user_pool_id = "us-east-1_Team12345"  # prod
 domain = "https://login.team.example"
 client_id = "teamclient"
-redirect_uris = ["http://127.0.0.1:53682/callback"]
+redirect_uris = ["http://127.0.0.1:53682/callback/team"]
 """
 HOSTILE = [
     'quote " and backslash \\ ',
@@ -42,6 +42,11 @@ HOSTILE = [
 def table(**changes: Any) -> dict[str, Any]:
     merged = {**TABLE, **changes}
     return {key: value for key, value in merged.items() if value is not None}
+
+
+def own(name: str) -> list[str]:
+    """Redirect URIs for profile ``name`` alone (two profiles may not share one)."""
+    return [f"http://127.0.0.1:53682/callback/{name}"]
 
 
 def mode(path: Path) -> int:
@@ -80,6 +85,36 @@ def test_profile_table_round_trips_every_key(tmp_path: Path) -> None:
     assert config.parse_profile("full", written) == profile
     reread = tomllib.loads(config_writer.dump({"full": profile}))["profiles"]["full"]
     assert config.parse_profile("full", reread) == profile
+
+
+@pytest.mark.parametrize(
+    ("changes", "written"),
+    [
+        ({"issuer_format": "updated"}, {"issuer_format": "updated"}),
+        ({"issuer_format": "classic"}, {}),  # the default is left out
+        ({"sign_out_in_browser": False}, {"sign_out_in_browser": False}),
+        ({"sign_out_in_browser": True}, {}),  # the default is left out
+    ],
+)
+def test_profile_table_writes_the_new_keys_only_when_not_the_default(
+    changes: dict[str, Any], written: dict[str, Any]
+) -> None:
+    profile = config.parse_profile("work", table(**changes))
+    out = config_writer.profile_table(profile)
+    assert {k: v for k, v in out.items() if k in changes} == written
+    assert config.parse_profile("work", out) == profile
+
+
+def test_an_updated_issuer_profile_round_trips_through_a_file(tmp_path: Path) -> None:
+    issuer = f"https://issuer-cognito-idp.eu-west-2.amazonaws.com/{POOL_ID}"
+    for changes in ({"issuer_format": "updated"}, {"issuer": issuer}):
+        profile = config.parse_profile("work", table(**changes, sign_out_in_browser=False))
+        path = tmp_path / "config.toml"
+        config_writer.save(path, {"work": profile})
+        assert "sign_out_in_browser = false" in path.read_text(encoding="utf-8")
+        loaded = config.load_profile(path, "work")
+        assert loaded == profile
+        assert (loaded.issuer, loaded.issuer_format) == (issuer, "updated")
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -142,8 +177,11 @@ def test_save_keeps_other_profiles_and_their_comments(tmp_path: Path) -> None:
 
 def test_save_can_remove_and_rename(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    config_writer.save(path, {"a": table(), "b": table(client_id="b-client")})
-    config_writer.save(path, {"renamed": table(client_id="b-client")}, remove=["b"])
+    config_writer.save(
+        path, {"a": table(), "b": table(client_id="b-client", redirect_uris=own("b"))}
+    )
+    renamed = table(client_id="b-client", redirect_uris=own("b"))
+    config_writer.save(path, {"renamed": renamed}, remove=["b"])
     assert set(config.load(path)) == {"a", "renamed"}
     config_writer.save(path, {}, remove=["a", "renamed"])
     assert config.load(path) == {}
@@ -157,6 +195,44 @@ def test_save_refuses_an_invalid_profile_naming_the_key(tmp_path: Path) -> None:
     with pytest.raises(errors.ConfigError, match=r"profiles\.work\.redirect_uris"):
         config_writer.save(path, {"work": bad})
     assert path.read_text(encoding="utf-8") == OTHER
+
+
+def test_save_refuses_a_profile_sharing_a_redirect_uri_with_another(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(OTHER, encoding="utf-8")
+    clash = table(
+        redirect_uris=["http://127.0.0.1:53683/cb", "http://127.0.0.1:53682/callback/team"]
+    )
+    with pytest.raises(errors.ConfigError) as caught:
+        config_writer.save(path, {"work": clash})
+    assert str(caught.value) == (
+        "profiles.team.redirect_uris and profiles.work.redirect_uris both list "
+        "http://127.0.0.1:53682/callback/team; give each environment its own path, "
+        "e.g. /callback/team/team"
+    )
+    assert path.read_text(encoding="utf-8") == OTHER
+    # Two new profiles sharing a logout_uri are refused alike.
+    both = {
+        "a": table(redirect_uris=own("a"), logout_uri="http://127.0.0.1:53682/signed-out"),
+        "b": table(redirect_uris=own("b"), logout_uri="http://127.0.0.1:53682/signed-out"),
+    }
+    with pytest.raises(errors.ConfigError, match=r"profiles\.a\.logout_uri and profiles\.b"):
+        config_writer.save(path, both)
+    assert path.read_text(encoding="utf-8") == OTHER
+
+
+def test_save_does_not_block_on_a_clash_between_profiles_it_does_not_write(
+    tmp_path: Path,
+) -> None:
+    # Two old profiles clash (the file needs fixing); saving a third is still possible,
+    # and so is fixing one of the two.
+    path = tmp_path / "config.toml"
+    old = OTHER + OTHER.replace("[profiles.team]", "[profiles.team2]").split("\n", 1)[1]
+    path.write_text(old, encoding="utf-8")
+    config_writer.save(path, {"work": table()})
+    fixed = config_writer.load_tables(path)["team2"] | {"redirect_uris": own("team2")}
+    config_writer.save(path, {"team2": fixed})
+    assert set(config.load(path)) == {"team", "team2", "work"}
 
 
 def test_save_leaves_a_broken_file_alone(tmp_path: Path) -> None:

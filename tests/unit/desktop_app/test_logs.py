@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +107,76 @@ def test_an_unwritable_log_dir_still_logs_to_the_console(
         assert path is None
         assert [type(h) for h in app_logging.app_handlers()] == [logging.StreamHandler]
     assert app_logging.app_handlers() == []  # taken down again
+
+
+# -- files at rest: the log is its owner's alone (POSIX) --------------------------------
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@posix_only
+def test_a_new_log_dir_is_0700_and_the_log_file_0600(log_dir: Path) -> None:
+    old_umask = os.umask(0o022)  # the usual umask, which would give 0755 and 0644
+    try:
+        path = logs.setup()
+    finally:
+        os.umask(old_umask)
+    assert path is not None
+    assert mode(log_dir) == 0o700
+    assert mode(path) == 0o600
+
+
+@posix_only
+def test_wider_modes_found_at_start_are_tightened(log_dir: Path) -> None:
+    log_dir.mkdir(mode=0o755)
+    os.chmod(log_dir, 0o755)  # noqa: S103 - the wide mode an earlier version left
+    current = log_dir / f"{APP_NAME}.log"
+    backups = [log_dir / f"{APP_NAME}.log.{n}" for n in (1, 2, 3)]
+    for file in [current, *backups]:
+        file.write_text("an earlier run\n", encoding="utf-8")
+        os.chmod(file, 0o644)
+    unrelated = log_dir / "notes.txt"
+    unrelated.write_text("not a log\n", encoding="utf-8")
+    os.chmod(unrelated, 0o644)
+    assert logs.setup() == current
+    assert mode(log_dir) == 0o700
+    assert [mode(file) for file in [current, *backups]] == [0o600] * 4
+    assert mode(unrelated) == 0o644  # only the app's own log files are its to change
+    assert current.read_text(encoding="utf-8").startswith("an earlier run\n")  # appended
+
+
+@posix_only
+def test_a_file_made_by_rotation_is_0600_too(log_dir: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        path = logs.setup()
+        assert path is not None
+        [handler] = [h for h in app_logging.app_handlers() if isinstance(h, logging.FileHandler)]
+        assert isinstance(handler, logging.handlers.RotatingFileHandler)
+        logging.getLogger("desktop_app.test").debug("before the rollover")
+        handler.doRollover()
+        logging.getLogger("desktop_app.test").debug("after the rollover")
+        handler.flush()
+    finally:
+        os.umask(old_umask)
+    assert mode(path) == 0o600
+    assert mode(Path(f"{path}.1")) == 0o600
+    assert "after the rollover" in path.read_text(encoding="utf-8")
+
+
+@posix_only
+def test_a_log_dir_owned_by_someone_else_is_left_as_it_is(
+    log_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. $COGNITO_DESKTOP_LOG_DIR=/tmp: not the app's to chmod; its files are still 0600.
+    log_dir.mkdir(mode=0o755)
+    os.chmod(log_dir, 0o755)  # noqa: S103 - the wide mode an earlier version left
+    monkeypatch.setattr(os, "getuid", lambda: log_dir.stat().st_uid + 1)
+    path = logs.setup()
+    assert path is not None
+    assert mode(log_dir) == 0o755
+    assert mode(path) == 0o600

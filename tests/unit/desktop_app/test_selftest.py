@@ -91,9 +91,9 @@ def test_config_invalid_toml_and_unknown_key(tmp_path: Path) -> None:
 
 
 def test_config_unknown_profile(tmp_path: Path) -> None:
-    path = write_config(
-        tmp_path / "c.toml", work=stub_pool.profile_table(), home=stub_pool.profile_table()
-    )
+    # Each profile its own redirect URIs: two profiles may not share one.
+    home = stub_pool.profile_table() | {"redirect_uris": ["http://127.0.0.1:53682/callback/home"]}
+    path = write_config(tmp_path / "c.toml", work=stub_pool.profile_table(), home=home)
     check, found = selftest.check_config(path, "play")
     assert (check.status, found) == ("FAIL", None)
     assert "(profiles: home, work)" in check.detail

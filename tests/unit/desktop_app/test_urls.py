@@ -73,8 +73,8 @@ def test_is_https_or_loopback_refuses_anything_but_a_string(value: object) -> No
     ("uri", "host", "port", "path"),
     [
         ("http://127.0.0.1:53682/callback", "127.0.0.1", 53682, "/callback"),
-        ("http://localhost:8080/cb/", "localhost", 8080, "/cb/"),
-        ("http://LOCALHOST:8080/cb", "localhost", 8080, "/cb"),
+        ("http://127.0.0.1:53682/callback/local", "127.0.0.1", 53682, "/callback/local"),
+        ("http://127.0.0.1:8080/cb/", "127.0.0.1", 8080, "/cb/"),
         ("http://127.0.0.1:8080", "127.0.0.1", 8080, "/"),  # the browser requests "/"
         ("http://127.0.0.1:65535/", "127.0.0.1", 65535, "/"),
     ],
@@ -89,6 +89,10 @@ def test_a_loopback_redirect_is_parsed(uri: str, host: str, port: int, path: str
         "https://127.0.0.1:8080/callback",  # RFC 8252 loopback redirects are plain http
         "http://0.0.0.0:8080/callback",
         "http://[::1]:8080/callback",  # loopback, but the receiver binds 127.0.0.1 only
+        # RFC 8252 8.3: not localhost, which a browser may send to [::1]:PORT, where
+        # another process can listen while the receiver holds 127.0.0.1:PORT.
+        "http://localhost:8080/cb/",
+        "http://LOCALHOST:8080/cb",
         "http://127.0.0.2:8080/callback",
         "http://example.com:8080/callback",
         "http://127.0.0.1/callback",  # no port: Cognito matches callback URLs exactly
@@ -120,3 +124,69 @@ def test_anything_else_is_not_a_loopback_redirect(uri: str) -> None:
 )
 def test_has_userinfo(url: str, userinfo: bool) -> None:
     assert urls.has_userinfo(urllib.parse.urlsplit(url)) is userinfo
+
+
+def test_only_the_loopback_ip_literal_is_a_redirect_host() -> None:
+    assert frozenset({"127.0.0.1"}) == urls.REDIRECT_HOSTS
+
+
+@pytest.mark.parametrize(
+    ("uri", "localhost"),
+    [
+        ("http://localhost:53682/callback", True),
+        ("http://LocalHost:53682/callback", True),
+        ("http://localhost/", True),
+        ("https://localhost:8443/", False),  # not a loopback redirect's scheme at all
+        ("http://127.0.0.1:53682/callback", False),
+        ("http://localhost.example.com:53682/cb", False),
+    ],
+)
+def test_uses_localhost(uri: str, localhost: bool) -> None:
+    assert urls.uses_localhost(uri) is localhost
+
+
+@pytest.mark.parametrize(
+    ("uri", "fixed"),
+    [
+        ("http://localhost:53682/callback", "http://127.0.0.1:53682/callback"),
+        ("http://LOCALHOST:8080/cb/x", "http://127.0.0.1:8080/cb/x"),
+        ("http://localhost/", "http://127.0.0.1/"),
+    ],
+)
+def test_with_loopback_ip(uri: str, fixed: str) -> None:
+    assert urls.with_loopback_ip(uri) == fixed
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://127.0.0.1:53682/callback", "http://127.0.0.1:53682/callback"),
+        ("https://Auth.Example.com/bye", "https://auth.example.com/bye"),
+        ("HTTPS://auth.example.com/bye", "https://auth.example.com/bye"),
+        ("https://auth.example.com", "https://auth.example.com/"),  # default path
+        ("https://auth.example.com:443/bye", "https://auth.example.com/bye"),  # default port
+        ("http://127.0.0.1:80/x", "http://127.0.0.1/x"),
+        ("https://u:p@auth.example.com/bye", "https://auth.example.com/bye"),
+    ],
+)
+def test_comparable_forms_are_equal(a: str, b: str) -> None:
+    assert urls.comparable(a) == urls.comparable(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://127.0.0.1:53682/callback", "http://127.0.0.1:53683/callback"),
+        ("http://127.0.0.1:53682/callback", "http://127.0.0.1:53682/callback/"),
+        ("http://127.0.0.1:53682/callback/a", "http://127.0.0.1:53682/callback/b"),
+        ("http://127.0.0.1:53682/Callback", "http://127.0.0.1:53682/callback"),  # path case
+        ("http://auth.example.com/bye", "https://auth.example.com/bye"),
+        ("https://auth.example.com:8443/bye", "https://auth.example.com/bye"),
+    ],
+)
+def test_comparable_forms_that_differ(a: str, b: str) -> None:
+    assert urls.comparable(a) != urls.comparable(b)
+
+
+def test_comparable_never_keeps_user_info() -> None:
+    assert "hunter2" not in urls.comparable("https://admin:hunter2@auth.example.com/")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from local_cognito import cli, seed, settings
+from local_cognito import cli, seed, server, settings
+from protected_api import settings as api_settings
 
 
 def up_args(*argv: str) -> argparse.Namespace:
@@ -25,6 +27,12 @@ def test_up_defaults_to_the_documented_ports_and_a_profile() -> None:
     assert cli.DEFAULT_API_PORT == settings.DEFAULT_PORT + 1
     assert (args.users, args.json, args.no_api, args.no_profile) == (0, False, False, False)
     assert args.rotate_refresh_tokens is False
+    assert (args.profile, args.issuer_format) == ("local", "classic")
+
+
+def test_up_takes_a_profile_name_and_an_issuer_format() -> None:
+    args = up_args("--profile", "demo-2", "--issuer-format", "updated")
+    assert (args.profile, args.issuer_format) == ("demo-2", "updated")
 
 
 UP = "cognito-local up: argument"  # argparse names the subcommand whose flag was wrong
@@ -35,6 +43,10 @@ BAD_FLAGS = {
     "users-text": (["--users", "many"], f"{UP} --users: must be a number, not 'many'"),
     "users-range": (["--users", "1000001"], f"{UP} --users: must be 0..1000000, not 1000001"),
     "unknown": (["--colour"], "cognito-local: unrecognized arguments: --colour"),
+    "profile": (
+        ["--profile", "a b"],
+        f"{UP} --profile: profile name 'a b' must be 1-64 letters, digits, - or _",
+    ),
 }
 
 
@@ -111,3 +123,73 @@ def test_the_banner_without_api_or_profile() -> None:
     text = cli._human(human_info(api_url=None, profile=None))
     assert "  protected API     (not started)" in text.splitlines()
     assert "desktop profile" not in text
+
+
+# -- the protected API next to an updated-issuer pool -----------------------------------
+
+
+def test_the_api_is_given_the_pools_issuer(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, str] = {}
+    real = api_settings.Settings.from_env
+
+    def recording(environ: Mapping[str, str]) -> api_settings.Settings:
+        seen.update(environ)
+        return real(environ)
+
+    monkeypatch.setattr(api_settings.Settings, "from_env", staticmethod(recording))
+    with server.LocalCognito(port=0, demo_users=False) as stand_in:
+        api = cli._start_api(stand_in, "127.0.0.1", 0)
+        api.stop()
+        assert seen["COGNITO_ISSUER"] == stand_in.info()["issuer"]
+
+
+def test_an_updated_issuer_pool_gets_an_api_that_checks_that_issuer_or_a_clear_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # protected_api may refuse the updated format (issue 17); either way, never an API
+    # that checks another issuer than the tokens carry.
+    made: list[api_settings.Settings] = []
+    real = api_settings.Settings.from_env
+
+    def recording(environ: Mapping[str, str]) -> api_settings.Settings:
+        made.append(real(environ))
+        return made[-1]
+
+    monkeypatch.setattr(api_settings.Settings, "from_env", staticmethod(recording))
+    config = settings.PoolSettings(issuer_format="updated")
+    refusal = ""
+    with server.LocalCognito(port=0, config=config, demo_users=False) as stand_in:
+        try:
+            cli._start_api(stand_in, "127.0.0.1", 0).stop()
+        except api_settings.SettingsError as exc:
+            refusal = str(exc)
+        issuer = stand_in.info()["issuer"]
+    assert issuer.startswith("https://issuer-cognito-idp.")
+    if refusal:
+        assert "COGNITO_ISSUER" in refusal
+    else:
+        assert made[-1].issuer == issuer
+
+
+def test_a_bad_issuer_format_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        up_args("--issuer-format", "original")
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{UP} --issuer-format: invalid choice: 'original'")
+    assert err.count("\n") == 1
+
+
+def test_up_reports_an_api_that_refuses_the_pool_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(*_: Any) -> None:
+        raise api_settings.SettingsError("COGNITO_ISSUER does not match COGNITO_USER_POOL_ID")
+
+    monkeypatch.setattr(cli, "_start_api", refuse)
+    argv = ("--port", "0", "--issuer-format", "updated", "--no-profile")
+    assert cli.up(up_args(*argv)) == 1
+    assert capsys.readouterr().err == (
+        "cognito-local: the protected API does not accept this pool (COGNITO_ISSUER does "
+        "not match COGNITO_USER_POOL_ID); pass --no-api to run the pool without it\n"
+    )

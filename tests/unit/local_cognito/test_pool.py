@@ -32,6 +32,33 @@ def test_the_client_is_a_public_code_flow_client(pool: pool_mod.LocalPool) -> No
 
 
 @pytest.mark.parametrize(
+    ("pool_settings", "kind", "host"),
+    [
+        (settings.PoolSettings(), "ORIGINAL", "cognito-idp"),
+        (settings.PoolSettings(issuer_format="updated"), "UPDATED", "issuer-cognito-idp"),
+    ],
+)
+def test_the_issuer_configuration_is_the_tokens_issuer(
+    pool: pool_mod.LocalPool, kind: str, host: str
+) -> None:
+    assert pool.pool.extended_config["IssuerConfiguration"] == {"Type": kind}
+    assert pool.tokens.issuer == f"https://{host}.us-east-1.amazonaws.com/{pool.id}"
+
+
+@pytest.mark.parametrize(
+    ("pool_settings", "environment"),
+    [(settings.PoolSettings(), "local"), (settings.PoolSettings(environment="qa"), "qa")],
+)
+def test_the_client_registers_its_environments_urls_only(
+    pool: pool_mod.LocalPool, environment: str
+) -> None:
+    config = pool.client.extended_config
+    assert config["CallbackURLs"] == settings.callback_urls(environment=environment)
+    assert config["LogoutURLs"] == settings.logout_urls(environment=environment)
+    assert all(url.endswith(f"/{environment}") for url in config["CallbackURLs"])
+
+
+@pytest.mark.parametrize(
     "pool_settings", [settings.PoolSettings(rotate_refresh_tokens=True, rotation_grace_seconds=9)]
 )
 def test_rotation_is_the_clients_refresh_token_rotation(pool: pool_mod.LocalPool) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from desktop_app import config
-from local_cognito import profile, seed
+from desktop_app import config, errors
+from local_cognito import profile, seed, server, settings
 
 POOL_ID = "us-east-1_LoCaL1234"
 BASE_URL = "http://127.0.0.1:9229"
@@ -31,8 +31,15 @@ def fake_info(**overrides: Any) -> dict[str, Any]:
         "region": "us-east-1",
         "user_pool_id": POOL_ID,
         "client_id": "26charlocalclientid0000000",
-        "callback_urls": ["http://127.0.0.1:53682/callback", "http://127.0.0.1:53683/callback"],
-        "logout_urls": ["http://127.0.0.1:53682/signed-out", "http://127.0.0.1:53683/signed-out"],
+        "callback_urls": [
+            "http://127.0.0.1:53682/callback/local",
+            "http://127.0.0.1:53683/callback/local",
+        ],
+        "logout_urls": [
+            "http://127.0.0.1:53682/signed-out/local",
+            "http://127.0.0.1:53683/signed-out/local",
+        ],
+        "issuer_format": "classic",
         "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
         "api_url": None,
         "outbox_url": f"{BASE_URL}/outbox",
@@ -241,3 +248,65 @@ def test_strings_round_trip(tmp_path: Path, text: str) -> None:
 def test_render_is_one_table() -> None:
     text = profile.render({"client_id": "x", "scopes": ["a", "b"]}, name="other")
     assert tomllib.loads(text) == {"profiles": {"other": {"client_id": "x", "scopes": ["a", "b"]}}}
+
+
+# -- per-environment paths and the issuer format ---------------------------------------
+
+
+def test_a_classic_profile_does_not_name_the_issuer_format(tmp_path: Path) -> None:
+    values = profile.profile_values(fake_info())
+    assert "issuer_format" not in values
+    path = tmp_path / "config.toml"
+    profile.write(path, values)
+    assert config.load_profile(path, "local").issuer_format == "classic"
+
+
+def test_an_updated_issuer_profile_loads_with_the_stand_ins_issuer(tmp_path: Path) -> None:
+    with server.LocalCognito(
+        port=0, config=settings.PoolSettings(issuer_format="updated"), demo_users=False
+    ) as stand_in:
+        info = stand_in.info()
+    assert info["issuer"].startswith("https://issuer-cognito-idp.us-east-1.amazonaws.com/")
+    assert info["issuer_format"] == "updated"
+    values = profile.profile_values(info)
+    assert values["issuer_format"] == "updated"
+    path = tmp_path / "config.toml"
+    profile.write(path, values)
+    loaded = config.load_profile(path, "local")
+    assert loaded.issuer == info["issuer"]  # what the tokens carry, derived by the app
+    assert loaded.issuer_format == "updated"
+
+
+def test_a_profile_for_another_environment_loads_next_to_local(tmp_path: Path) -> None:
+    # Two stand-ins (two environments) write two profiles the app loads side by side.
+    path = tmp_path / "config.toml"
+    for name in ("local", "demo"):
+        with server.LocalCognito(
+            port=0, config=settings.PoolSettings(environment=name), demo_users=False
+        ) as stand_in:
+            info = stand_in.info()
+        profile.write(path, profile.profile_values(info), name)
+    profiles = config.load(path)
+    assert profiles["local"].redirect_uris[0] == "http://127.0.0.1:53682/callback/local"
+    assert profiles["demo"].redirect_uris == (
+        "http://127.0.0.1:53682/callback/demo",
+        "http://127.0.0.1:53683/callback/demo",
+        "http://127.0.0.1:53684/callback/demo",
+    )
+    assert profiles["demo"].logout_uri == "http://127.0.0.1:53682/signed-out/demo"
+
+
+def test_an_old_local_profile_sharing_paths_is_replaced_not_kept(tmp_path: Path) -> None:
+    # A file from before per-environment paths: local and work both list /callback. The
+    # stand-in rewrites local with /callback/local, after which the app loads the file.
+    path = tmp_path / "config.toml"
+    old_local = BEFORE.replace(
+        '[profiles.local]\n# written by cognito-local\nclient_id = "stale"\n',
+        '[profiles.local]\nuser_pool_id = "us-east-1_Old123"\nclient_id = "stale"\n'
+        'redirect_uris = ["http://127.0.0.1:53682/callback"]\n',
+    )
+    path.write_text(old_local, encoding="utf-8")
+    with pytest.raises(errors.ConfigError, match="both list"):
+        config.load(path)
+    profile.write(path, profile.profile_values(fake_info()))
+    assert sorted(config.load(path)) == ["home", "local", "work"]

@@ -283,3 +283,24 @@ def test_tokens_are_for_users_that_exist(
 ) -> None:
     with pytest.raises(tokens.InvalidGrant, match="no longer exists"):
         service.start_session(demo_pool.client_id, "nobody", ("openid",))
+
+
+# -- the issuer format ---------------------------------------------------------------------
+
+
+def test_tokens_carry_the_classic_issuer_by_default(
+    demo_pool: pool_mod.LocalPool, service: tokens.TokenService, alice: tokens.RefreshRecord
+) -> None:
+    access, _ = service.access_token(alice)
+    assert claims(access)["iss"] == f"https://cognito-idp.us-east-1.amazonaws.com/{demo_pool.id}"
+
+
+@pytest.mark.parametrize("pool_settings", [settings.PoolSettings(issuer_format="updated")])
+def test_tokens_carry_the_updated_issuer_when_the_pool_uses_it(
+    demo_pool: pool_mod.LocalPool, service: tokens.TokenService, alice: tokens.RefreshRecord
+) -> None:
+    updated = f"https://issuer-cognito-idp.us-east-1.amazonaws.com/{demo_pool.id}"
+    assert service.issuer == updated
+    access, _ = service.access_token(alice)
+    assert claims(access)["iss"] == updated
+    assert service.verify_access_token(access)["iss"] == updated

@@ -200,3 +200,61 @@ def test_the_outbox_and_health_endpoints(
     assert page.status_code == 200 and b"newbie" in page.data
     index = client.get("/")
     assert demo_pool.client_id.encode() in index.data
+
+
+def test_logout_with_redirect_uri_signs_out_then_shows_the_sign_in_form(
+    client: FlaskClient, auth_request: AuthRequest, login: web.ManagedLogin
+) -> None:
+    # AWS's /logout page: with redirect_uri (and the rest of a login request) instead of
+    # logout_uri, the user is signed out and sent to sign in again.
+    sign_in(client, auth_request)
+    answer = client.get("/logout", query_string=auth_request.params())
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/login?")
+    assert "redirect_uri=" in answer.headers["Location"]
+    assert login.sessions == {}
+    assert client.get_cookie(web.SESSION_COOKIE) is None
+    # The login page asks again: the old session no longer issues a code.
+    assert client.get(answer.headers["Location"]).status_code == 200
+    again = client.get("/oauth2/authorize", query_string=auth_request.params())
+    assert again.headers["Location"].startswith("/login?")
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "location"),
+    [
+        ("http://evil.example/callback", "/error?error=redirect_mismatch"),
+        ("http://127.0.0.1:53682/callback", "/error?error=redirect_mismatch"),  # not /local
+    ],
+)
+def test_logout_with_an_unregistered_redirect_uri_signs_nobody_out(
+    client: FlaskClient,
+    auth_request: AuthRequest,
+    login: web.ManagedLogin,
+    redirect_uri: str,
+    location: str,
+) -> None:
+    sign_in(client, auth_request)
+    auth_request.redirect_uri = redirect_uri
+    answer = client.get("/logout", query_string=auth_request.params())
+    assert (answer.status_code, answer.headers["Location"]) == (302, location)
+    assert len(login.sessions) == 1
+
+
+@pytest.mark.parametrize("pool_settings", [settings.PoolSettings(issuer_format="updated")])
+def test_discovery_reports_the_updated_issuer(
+    client: FlaskClient, demo_pool: pool_mod.LocalPool
+) -> None:
+    document = client.get(f"/{demo_pool.id}/.well-known/openid-configuration").json
+    assert document["issuer"] == (
+        f"https://issuer-cognito-idp.us-east-1.amazonaws.com/{demo_pool.id}"
+    )
+
+
+def test_prompt_login_shows_the_form_despite_a_session(
+    client: FlaskClient, auth_request: AuthRequest
+) -> None:
+    sign_in(client, auth_request)
+    auth_request.extra["prompt"] = "login"
+    answer = client.get("/oauth2/authorize", query_string=auth_request.params())
+    assert answer.headers["Location"].startswith("/login?")

@@ -8,10 +8,11 @@ import time
 import traceback
 from collections.abc import Callable
 
+import keyring.errors
 import pytest
 
 from desktop_app import errors
-from desktop_app.auth import chunked_keyring
+from desktop_app.auth import chunked_keyring, session_codec, store
 from tests.unit.desktop_app.auth import fake_keyrings as fakes
 
 SERVICE = "cognito-desktop"
@@ -146,6 +147,35 @@ def test_a_value_is_one_round_trip_where_items_are_uncapped() -> None:
 def test_a_chunk_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="chunk_limit"):
         item(fakes.FakeWindows(), chunk_limit=0)
+
+
+@fakes.looks_like("keyring.backends.Windows", "WinVaultKeyring")
+class CappedWindows(fakes.DictBackend):
+    """Windows Credential Locker with its cap: a secret of more than 2,560 bytes of
+    UTF-16 is refused, as CredWrite refuses it."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if len(password.encode("utf-16-le")) > WINDOWS_BLOB_BYTES:
+            raise keyring.errors.PasswordSetError("CredWrite failed")
+        super().set_password(service, username, password)
+
+
+def test_a_cognito_sized_session_survives_save_and_load_where_the_keyring_caps_secrets() -> None:
+    """Cognito's refresh tokens are ~1,800 characters (a JWE): one of 4 KiB, with a
+    128-character (Cognito's longest) non-ASCII username, round-trips in chunks."""
+    backend = CappedWindows()
+    username = ("zoë-日本-" * 20)[:128]
+    session = fakes.make_session(4096, username=username)
+    encoded = session_codec.encode(session)
+    assert len(encoded.encode("utf-16-le")) > WINDOWS_BLOB_BYTES  # one item would not do
+    with pytest.raises(errors.KeyringError):
+        item(backend, chunk_limit=chunked_keyring.UNCAPPED_CHUNK_LIMIT).write(encoded)
+    opened = store.open_store("work", backend=backend, timeout=2.0)
+    assert isinstance(opened, store.KeyringStore)
+    opened.save(session)
+    assert store.open_store("work", backend=backend, timeout=2.0).load() == session
+    assert len(username) == 128
+    assert len(chunk_keys(backend)) >= 4  # 4 KiB of token in items of 1,200 characters
 
 
 # -- corruption ---------------------------------------------------------------------

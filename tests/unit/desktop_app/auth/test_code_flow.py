@@ -18,7 +18,7 @@ import pytest
 
 from desktop_app import config, errors
 from desktop_app.auth import code_flow, discovery, pkce, tokens
-from tests.support import loopback_probe
+from tests.support import loopback_probe, start_link
 
 ENDPOINTS = discovery.Endpoints(
     issuer="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Unit",
@@ -67,6 +67,7 @@ class Person:
     answered: list[int] = dataclasses.field(default_factory=list)
 
     def sign_in(self, url: str) -> None:
+        url = start_link.follow(url)  # opened on the start link; by hand, on the URL itself
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
         port = urllib.parse.urlsplit(query["redirect_uri"]).port
         assert port is not None

@@ -239,6 +239,37 @@ def test_get_json_refuses_a_body_that_is_not_a_json_object(
     assert type(caught.value) is errors.CognitoDesktopError
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"issuer": "x", "n": NaN}', "NaN or Infinity"),
+        (b'{"n": [Infinity, -Infinity]}', "NaN or Infinity"),
+        (b'\xef\xbb\xbf{"issuer": "x"}', "byte-order mark"),
+        ('{"issuer": "x"}'.encode("utf-16"), "not UTF-8"),
+        (b'{"issuer": "https://good", "issuer": "https://evil"}', "appears twice"),
+        (b'{"keys": [{"kid": "k1", "kid": "k2"}]}', "appears twice"),
+        (b'{"issuer": "\\udc00"}', "lone surrogate"),
+    ],
+    ids=[
+        "NaN",
+        "Infinity",
+        "byte-order mark",
+        "utf-16",
+        "duplicate",
+        "nested duplicate",
+        "surrogate",
+    ],
+)
+def test_get_json_refuses_what_is_not_strict_json(
+    session: http.Http, server: CannedServer, body: bytes, reason: str
+) -> None:
+    """Python's json.loads takes all of these (a BOM only from bytes, where it also
+    guesses UTF-16); discovery documents and key sets go through strict_json."""
+    server.reply = Reply(body=body)
+    with pytest.raises(errors.CognitoDesktopError, match=f"did not return JSON \\(.*{reason}"):
+        http.get_json(session, server.url + "/doc")
+
+
 @pytest.mark.parametrize("content_length", [True, False])
 def test_get_json_caps_the_body(
     session: http.Http, server: CannedServer, content_length: bool

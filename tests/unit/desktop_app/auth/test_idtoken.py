@@ -14,8 +14,8 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from desktop_app import config, errors
@@ -187,7 +187,7 @@ def test_edge_cases_that_are_valid(
         ({"exp": ...}, "no valid exp"),
         ({"exp": str(int(NOW) + 3600)}, "no valid exp"),
         ({"exp": True}, "no valid exp"),
-        ({"exp": float("inf")}, "no valid exp"),
+        ({"exp": float("inf")}, "not strict JSON"),  # json.dumps writes Infinity
         ({"iat": int(NOW) + 61}, "issued in the future"),
         ({"iat": ...}, "no valid iat"),
         ({"iat": None}, "no valid iat"),
@@ -370,7 +370,17 @@ def test_a_tampered_payload_is_refused(
 
 @pytest.mark.parametrize(
     "token",
-    ["", "abc", "a.b", "a.b.c", "a.b.c.d", "!!!.???.***", "x" * (64 * 1024 + 1), None, b"a.b.c"],
+    [
+        "",
+        "abc",
+        "a.b",
+        "a.b.c",
+        "a.b.c.d",
+        "!!!.???.***",
+        "x" * (idtoken.MAX_TOKEN_CHARS + 1),
+        None,
+        b"a.b.c",
+    ],
 )
 def test_malformed_tokens_are_refused(validator: idtoken.IdTokenValidator, token: Any) -> None:
     with pytest.raises(errors.IdTokenError, match=r"not a signed JWT|missing or too large"):
@@ -382,6 +392,137 @@ def test_a_payload_that_is_not_an_object_is_refused(
 ) -> None:
     token = jwt.PyJWS().encode(b"[1, 2]", keys["k1"], algorithm="RS256", headers={"kid": "k1"})
     refuse(validator, token, "payload is not a JSON object")
+
+
+def signed_bytes(keys: dict[str, rsa.RSAPrivateKey], payload: bytes, header: bytes) -> str:
+    """A token with exactly these header and payload bytes, signed RS256 with k1."""
+    head = f"{b64(header)}.{b64(payload)}"
+    signature = keys["k1"].sign(head.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{head}.{b64(signature)}"
+
+
+GOOD_HEADER = b'{"alg":"RS256","kid":"k1"}'
+
+
+def with_extra(raw: str) -> bytes:
+    """The good claims' JSON with ``raw`` (a member or more, as text) added at the end."""
+    return json.dumps(claims()).encode()[:-1] + b"," + raw.encode()
+
+
+def test_the_raw_payload_helper_makes_a_valid_token(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    token = signed_bytes(keys, with_extra('"custom:x":"1"}'), GOOD_HEADER)
+    assert validator.validate(token, nonce=NONCE)["custom:x"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (with_extra('"custom:score":NaN}'), "NaN or Infinity"),
+        (with_extra('"custom:score":Infinity}'), "NaN or Infinity"),
+        (with_extra('"custom:scores":[1,-Infinity]}'), "NaN or Infinity"),
+        (b"\xef\xbb\xbf" + json.dumps(claims()).encode(), "byte-order mark"),
+        (json.dumps(claims()).encode("utf-16"), "not UTF-8"),
+        # RFC 7519 4: rejected, not "the last one wins" (which would make this Mallory).
+        (with_extra('"sub":"mallory"}'), "appears twice"),
+        (with_extra('"nonce":"' + NONCE + '"}'), "appears twice"),  # even the same value
+        (with_extra('"address":{"country":"NZ","country":"AU"}}'), "appears twice"),
+        (with_extra('"name":"\\ud800"}'), "lone surrogate"),
+    ],
+    ids=[
+        "NaN",
+        "Infinity",
+        "-Infinity nested",
+        "byte-order mark",
+        "utf-16",
+        "duplicate sub",
+        "duplicate nonce",
+        "duplicate nested name",
+        "lone surrogate",
+    ],
+)
+def test_a_payload_that_is_not_strict_json_is_refused(
+    validator: idtoken.IdTokenValidator,
+    keys: dict[str, rsa.RSAPrivateKey],
+    payload: bytes,
+    reason: str,
+) -> None:
+    token = signed_bytes(keys, payload, GOOD_HEADER)  # the signature is good
+    refuse(validator, token, f"payload is not strict JSON \\(.*{reason}")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b'{"alg":"none","alg":"RS256","kid":"k1"}',
+        b'{"alg":"RS256","kid":"k2","kid":"k1"}',
+        b"\xef\xbb\xbf" + GOOD_HEADER,
+        b'{"alg":"RS256","kid":"k1","x":NaN}',
+    ],
+    ids=["duplicate alg", "duplicate kid", "byte-order mark", "NaN"],
+)
+def test_a_header_that_is_not_strict_json_is_refused(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], header: bytes
+) -> None:
+    """RFC 7515 4: duplicate header names are rejected (PyJWT alone keeps the last)."""
+    refuse(validator, signed_bytes(keys, json.dumps(claims()).encode(), header), "not a signed JWT")
+
+
+def test_a_number_too_big_for_a_float_is_no_valid_time(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey]
+) -> None:
+    payload = json.dumps(claims(exp=...)).encode()[:-1] + b',"exp":1e400}'  # reads as inf
+    refuse(validator, signed_bytes(keys, payload, GOOD_HEADER), "no valid exp")
+
+
+STANDARD_ATTRIBUTES = (
+    "address",
+    "birthdate",
+    "email",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "picture",
+    "preferred_username",
+    "profile",
+    "website",
+    "zoneinfo",
+)
+
+
+def at_cognitos_quotas(character: str) -> dict[str, Any]:
+    """Claims of a user at every Cognito quota that grows an ID token: in 100 groups
+    named with 128 characters, 50 custom attributes (20-character names) of 2,048
+    characters, every standard attribute at 2,048, a 128-character username."""
+    return claims(
+        **{
+            "cognito:groups": [f"{i:03d}" + character * 125 for i in range(100)],
+            "cognito:username": "u" * 128,
+            **{f"custom:attribute_{i:010d}": character * 2048 for i in range(50)},
+            **dict.fromkeys(STANDARD_ATTRIBUTES, "s" * 2048),
+        }
+    )
+
+
+@pytest.mark.parametrize("character", ["a", "日"], ids=["ascii", "3-byte utf-8"])
+def test_a_token_at_cognitos_quotas_validates(
+    validator: idtoken.IdTokenValidator, keys: dict[str, rsa.RSAPrivateKey], character: str
+) -> None:
+    payload = at_cognitos_quotas(character)
+    assert len(payload["custom:attribute_0000000000"]) == 2048
+    assert all(len(group) == 128 for group in payload["cognito:groups"])
+    assert all(len(name) == len("custom:") + 20 for name in payload if name.startswith("custom:"))
+    # Raw UTF-8, as MAX_TOKEN_CHARS's arithmetic assumes (\u escapes take 6 bytes each).
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    token = signed_bytes(keys, raw, b'{"kid":"k1","alg":"RS256"}')
+    assert len(token) > 64 * 1024  # the limit before Cognito's quotas were counted
+    assert validator.validate(token, nonce=NONCE) == payload
 
 
 # -- the JWKS client -----------------------------------------------------------------
@@ -402,26 +543,95 @@ def test_unknown_kid_refetches_at_most_once_per_interval(
     monotonic: clock.FakeClock,
     keys: dict[str, rsa.RSAPrivateKey],
 ) -> None:
-    jwks.key("k1")
-    for _ in range(20):  # a flood of forged kids right after a fetch costs nothing
-        with pytest.raises(errors.IdTokenError, match="unknown key"):
+    jwks.key("k1")  # a routine fetch that found its kid: no wait starts
+    with pytest.raises(errors.UnknownSigningKey) as caught:
+        jwks.key("forged")  # one refetch, which lacks it: now the wait starts
+    assert not caught.value.retry_later
+    assert jwks_host.server.hits == 2
+    for _ in range(20):  # within the wait a flood of forged kids costs nothing
+        with pytest.raises(errors.UnknownSigningKey) as caught:
             jwks.key("forged")
-    assert jwks_host.server.hits == 1
+        assert caught.value.retry_later
+    assert jwks_host.server.hits == 2
     monotonic.advance(10.0)  # the interval has passed: one refetch
     for _ in range(20):
         with pytest.raises(errors.IdTokenError, match="unknown key"):
             jwks.key("forged")
-    assert jwks_host.server.hits == 2
+    assert jwks_host.server.hits == 3
     # The pool rotates a key in; the next refetch after the interval finds it.
     jwks_host.entries.append(jwk(keys["k2"], "k2"))
     monotonic.advance(9.9)
     with pytest.raises(errors.IdTokenError, match="unknown key"):
         jwks.key("k2")
-    assert jwks_host.server.hits == 2
+    assert jwks_host.server.hits == 3
     monotonic.advance(0.1)
     assert jwks.key("k2").public_numbers() == keys["k2"].public_key().public_numbers()
     assert jwks.key("k1")  # cached kids keep working throughout
+    assert jwks_host.server.hits == 4
+
+
+def test_a_key_published_just_after_a_routine_fetch_costs_one_more_fetch(
+    jwks_host: JwksHost,
+    jwks: idtoken.JwksClient,
+    monotonic: clock.FakeClock,
+    keys: dict[str, rsa.RSAPrivateKey],
+    validator: idtoken.IdTokenValidator,
+) -> None:
+    """aws-jwt-verify's penalty box: only a fetch that missed (or failed) makes the next
+    one wait, so a key that appears a second after the fetch made during sign-in (while
+    the person was still in the browser) is found at once."""
+    assert validator.validate(sign(keys), nonce=NONCE)["sub"]  # fetches the set: k1
+    assert jwks_host.server.hits == 1
+    jwks_host.entries.append(jwk(keys["k2"], "k2"))
+    monotonic.advance(1.0)
+    assert validator.validate(sign(keys, key="k2"), nonce=NONCE)["sub"]
+    assert jwks_host.server.hits == 2
+    assert jwks.key("k1") and jwks.key("k2")  # both cached now
+    assert jwks_host.server.hits == 2
+
+
+def test_a_flood_of_unknown_kids_costs_one_fetch_per_interval(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, monotonic: clock.FakeClock
+) -> None:
+    jwks.key("k1")
+    assert jwks_host.server.hits == 1
+    step = 1 / 128  # exact in binary: 1,000 kids in 7.8125 s
+    refusals: list[bool] = []
+    for index in range(1000):
+        with pytest.raises(errors.UnknownSigningKey) as caught:
+            jwks.key(f"forged-{index}")
+        refusals.append(caught.value.retry_later)
+        monotonic.advance(step)
+    # The first miss asked (and found nothing); the other 999 were refused without asking.
+    assert jwks_host.server.hits == 2
+    assert refusals[0] is False and all(refusals[1:])
+    monotonic.advance(10 - 1000 * step - step)  # just short of 10 s after the miss
+    with pytest.raises(errors.UnknownSigningKey):
+        jwks.key("forged-late")
+    assert jwks_host.server.hits == 2
+    monotonic.advance(step)  # 10 s after the miss: one more fetch, then the wait again
+    for index in range(100):
+        with pytest.raises(errors.UnknownSigningKey) as caught:
+            jwks.key(f"forged-again-{index}")
+        assert caught.value.retry_later is (index > 0)
     assert jwks_host.server.hits == 3
+    assert jwks.key("k1")  # the real key never stopped working
+
+
+def test_a_bad_key_set_starts_the_wait_too(
+    jwks_host: JwksHost, jwks: idtoken.JwksClient, monotonic: clock.FakeClock
+) -> None:
+    good = jwks_host.server.reply
+    jwks_host.server.reply = Reply(body=b'{"keys": "none"}')
+    with pytest.raises(errors.IdTokenError, match="no 'keys' list"):
+        jwks.key("k1")
+    jwks_host.server.reply = good
+    with pytest.raises(errors.NetworkError, match="try again shortly"):
+        jwks.key("k1")
+    assert jwks_host.server.hits == 1
+    monotonic.advance(10)
+    assert jwks.key("k1")
+    assert jwks_host.server.hits == 2
 
 
 def test_a_failed_fetch_is_a_network_error_and_is_rate_limited(
@@ -496,6 +706,22 @@ def test_concurrent_first_use_makes_one_fetch(
     results = _race(20, lambda: jwks.key("k1"))
     assert len(results) == 20 and all(isinstance(r, rsa.RSAPublicKey) for r in results)
     assert jwks_host.server.hits == 1
+
+
+def test_concurrent_callers_share_the_refetch_that_finds_a_new_key(
+    jwks_host: JwksHost,
+    jwks: idtoken.JwksClient,
+    monotonic: clock.FakeClock,
+    keys: dict[str, rsa.RSAPrivateKey],
+) -> None:
+    jwks.key("k1")
+    jwks_host.entries.append(jwk(keys["k2"], "k2"))
+    body = json.dumps({"keys": jwks_host.entries}).encode()
+    jwks_host.server.reply = Reply(body=body, delay=0.2)
+    monotonic.advance(1.0)
+    results = _race(20, lambda: jwks.key("k2"))
+    assert len(results) == 20 and all(isinstance(r, rsa.RSAPublicKey) for r in results)
+    assert jwks_host.server.hits == 2
 
 
 def test_concurrent_unknown_kids_make_one_refetch(

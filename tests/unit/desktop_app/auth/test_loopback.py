@@ -78,6 +78,7 @@ def test_no_free_port_names_every_port() -> None:
         "http://[::1]:8080/callback",
         "http://127.0.0.1/callback",
         "http://127.0.0.1:8080/callback?x=1",
+        "http://localhost:8080/callback",  # RFC 8252 8.3: another process may hold [::1]
         "http://user@127.0.0.1:8080/callback",
     ],
 )
@@ -85,16 +86,6 @@ def test_rejects_redirect_uris_that_are_not_loopback_with_a_port(bad: str) -> No
     # The whole rule is desktop_app.urls.parse_loopback_redirect's (test_urls.py).
     with pytest.raises(ValueError, match="redirect URI"):
         loopback.LoopbackReceiver([bad], expected_state=STATE)
-
-
-def test_localhost_uri_binds_127_0_0_1_and_expects_a_localhost_host(port: int) -> None:
-    with loopback.LoopbackReceiver([uri(port, host="localhost")], expected_state=STATE) as receiver:
-        assert receiver._server is not None
-        assert receiver._server.socket.getsockname() == ("127.0.0.1", port)
-        assert request(port, "/callback?" + ok_query()).status == 400  # Host 127.0.0.1:PORT
-        ok = request(port, "/callback?" + ok_query(), host=f"LocalHost:{port}")
-        assert ok.status == 200
-        assert receiver.wait(5).redirect_uri == uri(port, host="localhost")
 
 
 @pytest.mark.parametrize(
@@ -130,18 +121,33 @@ def test_a_callback_ends_the_flow_as_the_protocol_reads_it(
     receiver: loopback.LoopbackReceiver, port: int, case: Case
 ) -> None:
     """The same verdicts as authorization.parse_authorization_response's (a code and an
-    error together: denied), and a page that says which."""
+    error together: denied), and a page that says which. A response without this
+    attempt's state is not the one the receiver waits for: it gets the error page and
+    the real callback, arriving after it, still completes the sign-in."""
     response = callback(port, case.text)
     if case.raises is None:
         assert (response.status, "close this tab" in response.text) == (200, True)
+    elif case.raises is errors.StateMismatch:
+        assert (response.status, "invalid_state" in response.text) == (400, True)
+        assert callback(port, ok_query()).status == 200
+        assert receiver.wait(5).code == CODE
+        return
     else:
         page = {
-            errors.StateMismatch: "invalid_state",
             errors.AuthorizationDenied: html.escape(case.error or ""),
             errors.SignInError: "invalid_request",
         }[case.raises]
         assert (response.status, page in response.text) == (400, True)
     case.check(lambda: receiver.wait(5).code)
+
+
+def test_forged_callbacks_do_not_end_the_sign_in_before_its_timeout(
+    receiver: loopback.LoopbackReceiver, port: int
+) -> None:
+    for query in (ok_query(state="forged"), "code=x", f"code=x&state={STATE}&state=x"):
+        assert callback(port, query).status == 400
+    with pytest.raises(errors.SignInTimeout):
+        receiver.wait(0.3)
 
 
 def test_success_returns_the_bound_redirect_uri(
@@ -160,7 +166,7 @@ def test_code_is_not_in_repr() -> None:
 
 @pytest.mark.parametrize(
     ("first", "outcome"),
-    [(ok_query(), None), (ok_query(state="wrong"), errors.StateMismatch)],
+    [(ok_query(), None), (f"error=access_denied&state={STATE}", errors.AuthorizationDenied)],
     ids=["after a success", "after a failure"],
 )
 def test_a_replayed_callback_gets_the_error_page_and_is_ignored(
@@ -194,6 +200,7 @@ def test_an_error_page_escapes_everything(receiver: loopback.LoopbackReceiver, p
 
 def test_pages_dir_can_point_elsewhere(tmp_path: Path, port: int) -> None:
     shutil.copy(PAGES / loopback_pages.ERROR_PAGE, tmp_path)
+    shutil.copy(PAGES / loopback_pages.SIGNED_OUT_PAGE, tmp_path)
     (tmp_path / loopback_pages.SUCCESS_PAGE).write_text("<p>bundled success</p>", encoding="utf-8")
     with loopback.LoopbackReceiver(
         [uri(port)], expected_state=STATE, pages_dir=tmp_path
@@ -250,9 +257,9 @@ def _deny(receiver: loopback.LoopbackReceiver, port: int) -> None:
 
 
 def _mismatch(receiver: loopback.LoopbackReceiver, port: int) -> None:
-    callback(port, ok_query(state="nope"))
-    with pytest.raises(errors.StateMismatch):
-        receiver.wait(5)
+    callback(port, ok_query(state="nope"))  # ignored: the flow goes on until it times out
+    with pytest.raises(errors.SignInTimeout):
+        receiver.wait(0.1)
 
 
 def _time_out(receiver: loopback.LoopbackReceiver, port: int) -> None:
@@ -302,3 +309,115 @@ def test_port_is_closed_after_each_outcome_and_can_be_bound_again(
     # No TIME_WAIT or half-open socket holds the port: the next sign-in can bind it at once.
     with loopback.LoopbackReceiver([uri(port)], expected_state=STATE) as again:
         assert again.redirect_uri == uri(port)
+
+
+# -- the one-time start link (issue 16: no authorize URL on a command line) ---------------
+
+AUTHORIZE = f"https://auth.example.com/oauth2/authorize?state={STATE}&nonce=n"
+
+
+def _path(link: str, port: int) -> str:
+    prefix = f"http://127.0.0.1:{port}"
+    assert link.startswith(prefix + "/start/")
+    return link.removeprefix(prefix)
+
+
+def test_the_start_link_redirects_to_the_authorize_url_once(
+    receiver: loopback.LoopbackReceiver, port: int
+) -> None:
+    link = receiver.start_link(AUTHORIZE)
+    assert STATE not in link and "nonce" not in link
+    assert len(link.rsplit("/", 1)[1]) >= 40  # 32 random bytes, unguessable
+    first = request(port, _path(link, port))
+    assert (first.status, first.headers["Location"]) == (302, AUTHORIZE)
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    assert first.headers["Cache-Control"] == "no-store"
+    assert callback(port, ok_query()).status == 200
+    assert receiver.wait(5).code == CODE
+
+
+def test_a_start_link_opened_twice_stops_the_sign_in(
+    receiver: loopback.LoopbackReceiver, port: int
+) -> None:
+    """Someone who read the link first (from the browser's command line) knows the state:
+    the person's own browser then finds the link used, and the attempt must not go on."""
+    path = _path(receiver.start_link(AUTHORIZE), port)
+    assert request(port, path).status == 302  # the other local user
+    second = request(port, path)  # the person's browser
+    assert second.status == 410
+    assert "already opened" in second.text and STATE not in second.text
+    with pytest.raises(errors.SignInError, match="opened twice"):
+        receiver.wait(5)
+
+
+def test_the_start_link_needs_the_right_host_and_the_whole_token(
+    receiver: loopback.LoopbackReceiver, port: int
+) -> None:
+    path = _path(receiver.start_link(AUTHORIZE), port)
+    assert request(port, path, host="evil.example").status == 400  # DNS rebinding
+    assert request(port, path[:-1]).status == 404
+    assert request(port, "/start/").status == 404
+    assert request(port, path).status == 302  # still unused after those
+
+
+# -- RFC 9207 iss (issue 16: mix-up between environments) ---------------------------------
+
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mine"
+
+
+@pytest.mark.parametrize(
+    ("iss", "code"),
+    [
+        (None, CODE),
+        (ISSUER, CODE),
+        ("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_B", None),
+    ],
+    ids=["no iss", "this issuer", "another issuer"],
+)
+def test_an_iss_in_the_response_must_be_the_profiles_issuer(
+    port: int, iss: str | None, code: str | None
+) -> None:
+    with loopback.LoopbackReceiver(
+        [uri(port)], expected_state=STATE, expected_issuer=ISSUER
+    ) as receiver:
+        query = ok_query() + (f"&iss={urllib.parse.quote(iss)}" if iss else "")
+        answer = callback(port, query)
+        if code is not None:
+            assert answer.status == 200
+            assert receiver.wait(5).code == code
+        else:
+            assert (answer.status, "invalid_issuer" in answer.text) == (400, True)
+            with pytest.raises(errors.IssuerMismatch):
+                receiver.wait(5)
+
+
+def test_another_environments_callback_path_is_a_stray_request(port: int) -> None:
+    mine = uri(port, "/callback/production")
+    with loopback.LoopbackReceiver([mine], expected_state=STATE) as receiver:
+        assert callback(port, ok_query(), path="/callback/staging").status == 404
+        assert callback(port, ok_query(), path="/callback").status == 404
+        assert callback(port, ok_query(), path="/callback/production").status == 200
+        assert receiver.wait(5).redirect_uri == mine
+
+
+# -- the sign-out receiver -------------------------------------------------------------------
+
+
+def test_the_sign_out_receiver_shows_signed_out_and_returns(port: int) -> None:
+    with loopback.SignOutReceiver(uri(port, "/signed-out/dev")) as receiver:
+        assert request(port, "/signed-out/other").status == 404
+        assert request(port, "/signed-out/dev", host="evil.example").status == 400
+        assert request(port, "/signed-out/dev", method="POST").status == 405
+        page = request(port, "/signed-out/dev")
+        assert (page.status, "You are signed out" in page.text) == (200, True)
+        receiver.wait(5)
+    assert_refused(port)
+
+
+def test_the_sign_out_receiver_times_out_and_frees_the_port(port: int) -> None:
+    with (
+        loopback.SignOutReceiver(uri(port, "/signed-out")) as receiver,
+        pytest.raises(errors.SignInTimeout, match="signing out"),
+    ):
+        receiver.wait(0.1)
+    assert_refused(port)

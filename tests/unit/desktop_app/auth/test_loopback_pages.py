@@ -13,7 +13,9 @@ from desktop_app.auth import loopback_pages
 PAGES = resources.directory()
 
 
-@pytest.mark.parametrize("name", [loopback_pages.SUCCESS_PAGE, loopback_pages.ERROR_PAGE])
+@pytest.mark.parametrize(
+    "name", [loopback_pages.SUCCESS_PAGE, loopback_pages.ERROR_PAGE, loopback_pages.SIGNED_OUT_PAGE]
+)
 def test_pages_load_nothing_external(name: str) -> None:
     text = (PAGES / name).read_text(encoding="utf-8").lower()
     for forbidden in ("http://", "https://", "<script", "<link", "<img", "src=", "@import"):
@@ -26,6 +28,12 @@ def test_success_page_tells_the_person_to_return_to_the_app() -> None:
     assert "return to the app" in success
 
 
+def test_signed_out_page_says_the_browser_is_signed_out_too() -> None:
+    signed_out = loopback_pages.Pages.load(PAGES).signed_out.decode()
+    assert "You are signed out" in signed_out
+    assert "asks for your password" in signed_out
+
+
 def test_the_error_page_escapes_every_field() -> None:
     page = loopback_pages.Pages.load(PAGES).render_error(
         "<title>", "access_denied<b>", "\"quoted\" & <script>alert('x')</script>"
@@ -36,8 +44,14 @@ def test_the_error_page_escapes_every_field() -> None:
     assert "&quot;quoted&quot; &amp; &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
 
 
-def _pages(tmp_path: Path, success: str | None, error: str | None) -> Path:
-    for name, text in ((loopback_pages.SUCCESS_PAGE, success), (loopback_pages.ERROR_PAGE, error)):
+def _pages(
+    tmp_path: Path, success: str | None, error: str | None, signed_out: str | None = "bye"
+) -> Path:
+    for name, text in (
+        (loopback_pages.SUCCESS_PAGE, success),
+        (loopback_pages.ERROR_PAGE, error),
+        (loopback_pages.SIGNED_OUT_PAGE, signed_out),
+    ):
         if text is not None:
             (tmp_path / name).write_text(text, encoding="utf-8")
     return tmp_path
@@ -69,6 +83,14 @@ def test_missing_or_broken_pages_fail_when_loaded(
         loopback_pages.Pages.load(_pages(tmp_path, success, error))
 
 
+def test_a_missing_or_templated_signed_out_page_fails_when_loaded(tmp_path: Path) -> None:
+    fields = "$title $error $description"
+    with pytest.raises(FileNotFoundError, match=loopback_pages.SIGNED_OUT_PAGE):
+        loopback_pages.Pages.load(_pages(tmp_path, "ok", fields, None))
+    with pytest.raises(ValueError, match="exactly: none"):
+        loopback_pages.Pages.load(_pages(tmp_path, "ok", fields, "bye $title"))
+
+
 def test_a_missing_folder_says_how_to_point_elsewhere(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="pages_dir="):
         loopback_pages.Pages.load(tmp_path / "nope")
@@ -76,5 +98,6 @@ def test_a_missing_folder_says_how_to_point_elsewhere(tmp_path: Path) -> None:
 
 def test_pages_load_from_any_folder(tmp_path: Path) -> None:
     shutil.copy(PAGES / loopback_pages.ERROR_PAGE, tmp_path)
+    shutil.copy(PAGES / loopback_pages.SIGNED_OUT_PAGE, tmp_path)
     (tmp_path / loopback_pages.SUCCESS_PAGE).write_text("<p>bundled</p>", encoding="utf-8")
     assert loopback_pages.Pages.load(tmp_path).success == b"<p>bundled</p>"

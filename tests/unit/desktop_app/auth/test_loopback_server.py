@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-from desktop_app import errors
 from desktop_app.auth import loopback
 from tests.support.loopback_probe import request
 from tests.unit.desktop_app.auth.loopback_harness import CODE, STATE, callback, ok_query, uri
@@ -131,10 +130,12 @@ def test_logs_never_hold_the_code_state_or_query(
         request(port, "/callback?" + ok_query(), method="POST")
         request(port, "/callback?" + ok_query(), host="evil.example")
         callback(port, ok_query(state="wrong-" + STATE))
+        start = receiver.start_link("https://auth.example.com/oauth2/authorize?state=" + STATE)
+        request(port, start.removeprefix(f"http://127.0.0.1:{port}"))
         callback(port, ok_query())
-        with pytest.raises(errors.StateMismatch):
-            receiver.wait(5)
+        assert receiver.wait(5).code == CODE
     assert caplog.records
+    assert start.rsplit("/", 1)[1] not in caplog.text  # the start link's secret part
     for record in caplog.records:
         text = record.getMessage()
         assert CODE not in text

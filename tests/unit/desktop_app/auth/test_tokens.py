@@ -16,7 +16,7 @@ import requests
 import responses
 
 from desktop_app import errors
-from desktop_app.auth import http, tokens
+from desktop_app.auth import http, idtoken, tokens
 
 TOKEN = "https://auth.example.com/oauth2/token"
 REVOKE = "https://auth.example.com/oauth2/revoke"
@@ -109,6 +109,10 @@ def test_an_oauth_refusal_is_refused_and_only_invalid_grant_kills_the_grant(
         _json(200, {"access_token": "a", "expires_in": 0}),
         _json(200, {"access_token": "a", "expires_in": True}),
         _json(200, {"access_token": "a", "expires_in": "3600"}),
+        _json(200, {"access_token": "a", "expires_in": float("nan")}),  # json writes NaN
+        _json(200, {"access_token": "a", "expires_in": float("inf")}),
+        _json(200, {"access_token": "a", "expires_in": [3600]}),
+        {"status": 200, "body": '{"access_token": "a", "expires_at": 1e400, "expires_in": 1}'},
         {"body": requests.ConnectionError("refresh_token=r-0 failed")},
         {"body": requests.ReadTimeout("read timed out")},
     ],
@@ -124,6 +128,10 @@ def test_an_oauth_refusal_is_refused_and_only_invalid_grant_kills_the_grant(
         "zero expiry",
         "bool expiry",
         "text expiry",
+        "NaN expiry",
+        "Infinity expiry",
+        "list expiry",
+        "overflowing expires_at",
         "unreachable",
         "timeout",
     ],
@@ -175,3 +183,86 @@ def test_a_failed_revocation_says_why(
     with pytest.raises(raised) as caught:
         client.revoke(REVOKE, "r-0")
     assert str(caught.value) == text
+
+
+# -- redirects are never followed ---------------------------------------------------------
+
+ELSEWHERE = "https://elsewhere.example/oauth2/token"
+
+
+def _call(client: tokens.TokenClient, call: str) -> None:
+    if call == "exchange":
+        client.exchange(
+            TOKEN, code="the-code", redirect_uri="http://127.0.0.1:1/cb", code_verifier="v" * 43
+        )
+    elif call == "refresh":
+        client.refresh(TOKEN, "r-0")
+    else:
+        client.revoke(TOKEN, "r-0")
+
+
+@pytest.mark.parametrize("call", ["exchange", "refresh", "revoke"])
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_never_followed_and_is_transient(
+    client: tokens.TokenClient, mock: responses.RequestsMock, call: str, status: int
+) -> None:
+    """A 307/308 would make requests POST the refresh token (or the code and its
+    verifier) again, to another host, and believe its invalid_grant."""
+    mock.assert_all_requests_are_fired = False
+    mock.add(responses.POST, TOKEN, status=status, headers={"Location": ELSEWHERE + "?code=leak"})
+    elsewhere = mock.add(responses.POST, ELSEWHERE, **_json(400, {"error": "invalid_grant"}))
+    with pytest.raises(errors.NetworkError) as caught:
+        _call(client, call)
+    assert not isinstance(caught.value, tokens.Refused)
+    endpoint = "revocation endpoint" if call == "revoke" else "token endpoint"
+    assert str(caught.value) == (
+        f"the {endpoint} redirected (HTTP {status}) instead of answering; "
+        "the request was not sent on"
+    )
+    assert elsewhere.call_count == 0 and len(mock.calls) == 1
+
+
+@pytest.mark.parametrize("status", [300, 304, 399])
+def test_any_3xx_is_transient_whatever_its_body_says(
+    client: tokens.TokenClient, mock: responses.RequestsMock, status: int
+) -> None:
+    mock.add(responses.POST, TOKEN, **_json(status, {"error": "invalid_grant"}))
+    with pytest.raises(errors.NetworkError, match=f"redirected \\(HTTP {status}\\)"):
+        client.refresh(TOKEN, "r-0")
+
+
+# -- answers as large as Cognito's quotas allow, and no larger ------------------------------
+
+
+def test_an_answer_at_cognitos_quotas_is_read(
+    client: tokens.TokenClient, mock: responses.RequestsMock
+) -> None:
+    big = {
+        **OK,
+        "id_token": "i" * idtoken.MAX_TOKEN_CHARS,
+        "access_token": "a" * idtoken.MAX_TOKEN_CHARS,
+        "refresh_token": "r" * 4096,
+    }
+    mock.add(responses.POST, TOKEN, json=big)
+    assert len(json.dumps(big)) <= tokens.MAX_RESPONSE_BYTES
+    response = client.refresh(TOKEN, "r-0")
+    assert response.id_token == big["id_token"] and response.access_token == big["access_token"]
+    assert response.refresh_token == big["refresh_token"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no length"])
+@pytest.mark.parametrize("call", ["exchange", "refresh", "revoke"])
+def test_a_larger_answer_is_refused_as_transient(
+    client: tokens.TokenClient, mock: responses.RequestsMock, declared: bool, call: str
+) -> None:
+    body = json.dumps({**OK, "id_token": "i" * tokens.MAX_RESPONSE_BYTES})
+    mock.add(
+        responses.POST,
+        TOKEN,
+        body=body,
+        content_type="application/json",
+        auto_calculate_content_length=declared,
+    )
+    with pytest.raises(errors.NetworkError, match="larger than 1114112 bytes") as caught:
+        _call(client, call)
+    assert not isinstance(caught.value, tokens.Refused)

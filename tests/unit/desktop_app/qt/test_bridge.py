@@ -29,7 +29,11 @@ class ScriptedSession:
 
     def __init__(self, **scripts: list[Any]) -> None:
         self.profile = types.SimpleNamespace(
-            name="local", admin_group="Admin", api_url=None, scopes=("openid",)
+            name="local",
+            admin_group="Admin",
+            api_url=None,
+            scopes=("openid",),
+            sign_out_in_browser="end_browser_session" in scripts,
         )
         self.store = types.SimpleNamespace()
         self.identity: auth_session.Identity | None = None
@@ -61,6 +65,13 @@ class ScriptedSession:
 
     def sign_out(self, *, everywhere: bool = False) -> list[str]:
         return self._next("sign_out")
+
+    def end_browser_session(self, *, cancel: threading.Event | None = None) -> str | None:
+        answer = self._next("end_browser_session")
+        if answer == "wait-for-cancel":
+            assert cancel is not None and cancel.wait(5)
+            return "cancelled"
+        return answer  # type: ignore[no-any-return]
 
 
 def make(
@@ -158,6 +169,65 @@ def test_sign_out_reports_the_steps_that_failed(qtbot: QtBot) -> None:
         subject.sign_out(everywhere=True)
     assert out.args == [["revoking failed"]]
     assert subject.state is State.SIGNED_OUT
+
+
+def test_a_stored_session_dropped_at_restore_says_why_on_the_idle_screen(qtbot: QtBot) -> None:
+    dropped = errors.SessionExpired("your saved sign-in is no longer accepted (...)")
+    subject = make(ScriptedSession(resume=[dropped]))
+    failed: list[object] = []
+    subject.signInFailed.connect(lambda *args: failed.append(args))
+    with qtbot.waitSignal(subject.sessionEnded, timeout=TIMEOUT_MS) as ended:
+        subject.restore()
+    assert ended.args == ["Your saved sign-in is no longer accepted (...)"]
+    assert failed == [] and subject.state is State.SIGNED_OUT
+
+
+@pytest.mark.parametrize(
+    ("outcome", "said"), [(None, ""), ("the port is in use", "the port is in use")]
+)
+def test_sign_out_then_ends_the_browser_session_and_says_how_it_went(
+    qtbot: QtBot, outcome: str | None, said: str
+) -> None:
+    session = ScriptedSession(sign_in=[ALICE], sign_out=[[]], end_browser_session=[outcome])
+    subject = make(session)
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.sign_in()
+    with qtbot.waitSignal(subject.browserSignOutFinished, timeout=TIMEOUT_MS) as finished:
+        subject.sign_out()
+    assert finished.args == [said]
+    assert session.calls == ["sign_in", "sign_out", "end_browser_session"]
+    assert not subject.ending_browser_session
+
+
+def test_without_browser_sign_out_nothing_is_opened(qtbot: QtBot) -> None:
+    session = ScriptedSession(sign_in=[ALICE], sign_out=[[]])
+    subject = make(session)
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.sign_in()
+    with qtbot.waitSignal(subject.signedOut, timeout=TIMEOUT_MS):
+        subject.sign_out()
+    qtbot.wait(50)
+    assert session.calls == ["sign_in", "sign_out"]
+
+
+def test_signing_in_again_stops_waiting_for_the_browser_sign_out(qtbot: QtBot) -> None:
+    session = ScriptedSession(
+        sign_in=[ALICE, ALICE], sign_out=[[]], end_browser_session=["wait-for-cancel"]
+    )
+    subject = make(session)
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.sign_in()
+    finished: list[str] = []
+    subject.browserSignOutFinished.connect(finished.append)
+    with qtbot.waitSignal(subject.signedOut, timeout=TIMEOUT_MS):
+        subject.sign_out()
+    qtbot.waitUntil(lambda: "end_browser_session" in session.calls)
+    assert subject.ending_browser_session
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.sign_in(prompt_login=True)
+    qtbot.wait(100)
+    assert finished == []  # the cancelled wait reports nothing over the new sign-in
+    assert not subject.ending_browser_session
 
 
 def test_call_api_without_an_api_url_is_a_config_error() -> None:

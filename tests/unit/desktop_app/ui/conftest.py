@@ -21,7 +21,12 @@ WORK: dict[str, object] = {
     "client_id": "workclient",
     "redirect_uris": ["http://127.0.0.1:53682/callback"],
 }
-TEAM: dict[str, object] = {**WORK, "client_id": "teamclient"}
+TEAM: dict[str, object] = {
+    **WORK,
+    "client_id": "teamclient",
+    # Each environment its own redirect URIs: two profiles may not share one.
+    "redirect_uris": ["http://127.0.0.1:53682/callback/team"],
+}
 
 
 @pytest.fixture(autouse=True)

@@ -65,7 +65,7 @@ def test_a_new_profile_is_saved_and_load_reads_it_back(
     dialog.edits["domain"].setText("https://login.staging.example")
     dialog.edits["client_id"].setText("stagingclient")
     dialog.redirect_edit.setPlainText(
-        "http://127.0.0.1:53682/callback\n\n  http://127.0.0.1:53683/callback  \n"
+        "http://127.0.0.1:53682/callback/staging\n\n  http://127.0.0.1:53683/callback/staging  \n"
     )
     dialog.scopes_edit.setText("openid, email  aws.cognito.signin.user.admin")
     dialog.edits["api_url"].setText("https://api.staging.example")
@@ -78,8 +78,8 @@ def test_a_new_profile_is_saved_and_load_reads_it_back(
     staging = profiles["staging"]
     assert staging.issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Stag1234"
     assert staging.redirect_uris == (
-        "http://127.0.0.1:53682/callback",
-        "http://127.0.0.1:53683/callback",
+        "http://127.0.0.1:53682/callback/staging",
+        "http://127.0.0.1:53683/callback/staging",
     )
     assert staging.scopes == ("openid", "email", "aws.cognito.signin.user.admin")
     assert staging.api_url == "https://api.staging.example"

@@ -48,3 +48,18 @@ def test_every_field_is_named_for_screen_readers(qtbot: QtBot) -> None:
     names = [field.accessibleName() for field in form.fields]
     assert all(names) and "&" not in "".join(names)
     assert names[0] == "Name" and "Redirect URIs (one per line)" in names
+
+
+def test_issuer_format_and_browser_sign_out_survive_an_edit(qtbot: QtBot) -> None:
+    """Issue 16's keys: saving from the Environments dialog must not drop them."""
+    form = profile_form.ProfileForm()
+    qtbot.addWidget(form)
+    table = {**TABLE, "issuer_format": "updated", "sign_out_in_browser": False}
+    form.fill("work", table)
+    assert form.table() == ("work", table)
+    form.fill("work", TABLE)  # the defaults are left out, as config_writer writes them
+    assert form.table() == ("work", TABLE)
+    assert not form.issuer_format.currentIndex() and form.browser_sign_out.isChecked()
+    updated = "https://issuer-cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC123xyz"
+    form.fill("work", {"issuer": updated})  # the format shown follows an explicit issuer
+    assert form.issuer_format.currentData() == "updated"

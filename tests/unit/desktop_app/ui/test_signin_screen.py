@@ -54,3 +54,20 @@ def test_busy_locks_both_buttons_and_idle_clears_the_message(qtbot: QtBot) -> No
     assert shown.sign_in_button.isEnabled() and shown.message.isHidden()
     shown.set_environment("work", "https://issuer.example.com")
     assert shown.environment.text() == "Environment: work"
+
+
+def test_use_a_different_account_is_offered_when_idle_only(qtbot: QtBot) -> None:
+    screen = signin_screen.SignInScreen()
+    qtbot.addWidget(screen)
+    screen.show()
+    assert screen.different_account_button.isVisible()
+    with qtbot.waitSignal(screen.differentAccountRequested):
+        screen.different_account_button.click()
+    screen.show_waiting()
+    assert not screen.different_account_button.isVisible()
+    screen.show_busy("Signing out…")
+    assert not screen.different_account_button.isEnabled()
+    screen.show_idle("You are signed out.")
+    assert screen.different_account_button.isEnabled()
+    screen.update_message("You are signed out, in the app and in the browser.")
+    assert screen.message.text() == "You are signed out, in the app and in the browser."
