@@ -73,12 +73,23 @@ def _install_probe(window: main_window.MainWindow, probe: str) -> QtCore.QObject
         return spy
     if probe == "signed-in":
 
+        def sign_in_if_asked(*_args: object) -> None:
+            # Queued: the window shows the sign-in screen after the signal's other slots.
+            QtCore.QTimer.singleShot(0, click)
+
+        def click() -> None:
+            screen = window.sign_in_screen
+            if window.stack.currentWidget() is screen and screen.sign_in_button.isEnabled():
+                screen.sign_in_button.click()
+
         def on_ready() -> None:
             if window.bridge is None:
                 return
             window.bridge.signedIn.connect(report)
-            if window.stack.currentWidget() is window.sign_in_screen:
-                window.sign_in_screen.sign_in_button.click()
+            # A stored session that cannot be restored (revoked, another pool's) also
+            # ends on the sign-in screen: sign in then too.
+            window.bridge.sessionEnded.connect(sign_in_if_asked)
+            click()
 
         def report(_identity: object) -> None:
             import resource

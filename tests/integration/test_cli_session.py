@@ -192,3 +192,4 @@ def test_login_prompt_login_sends_prompt_login(cli_env: dict[str, str], tmp_path
     assert app_env.run_cli(env, "login", "--prompt-login").returncode == 0
     authorize = record.read_text().splitlines()[0]
     assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize).query))["prompt"] == "login"
+    assert app_env.run_cli(env, "logout", "--no-browser").returncode == 0  # the keyring is shared

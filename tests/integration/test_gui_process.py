@@ -49,3 +49,27 @@ def test_the_gui_process_signs_in_through_the_browser_and_keeps_the_session(
     # A second start restores silently: the probe's sign-in button is never needed.
     again = app_env.run_gui({**gui_env, "BROWSER": "false"}, "signed-in")
     assert again.returncode == 0, again.stderr
+
+
+_STORE_FOREIGN = """
+from desktop_app.auth import store
+kept = store.open_store("local")
+kept.save(store.StoredSession(refresh_token="r" * 40, username="someone", sub="s",
+    client_id="another-client", issuer="https://cognito-idp.eu-west-1.amazonaws.com/x",
+    saved_at=0.0))
+"""
+
+
+def test_a_stored_session_that_cannot_be_restored_says_why_and_the_probe_signs_in(
+    gui_env: dict[str, str],
+) -> None:
+    """Testers' headless runs: a leftover session of another pool is dropped with its
+    reason on the sign-in screen, and the ``signed-in`` probe then signs in."""
+    seeded = app_env.run_python(gui_env, "-c", _STORE_FOREIGN)
+    assert seeded.returncode == 0, seeded.stderr
+    done = app_env.run_gui(gui_env, "signed-in")
+    assert done.returncode == 0, done.stderr
+    assert "signed-in maxrss_kib=" in done.stdout
+    assert "stored session belongs to another app client or pool" in done.stderr
+    stored = app_env.stored_session(gui_env)
+    assert stored is not None and "another-client" not in stored
