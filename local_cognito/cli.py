@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="enable refresh-token rotation (60 s grace), as Cognito's RefreshTokenRotation",
     )
     up.add_argument(
+        "--require-pkce",
+        action="store_true",
+        help="refuse authorize requests without an S256 code_challenge (stricter than "
+        "Cognito, where PKCE is optional)",
+    )
+    up.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the endpoints as the first stdout line",
@@ -134,6 +140,7 @@ def up(args: argparse.Namespace) -> int:
         environment=args.profile,
         issuer_format=args.issuer_format,
         rotate_refresh_tokens=args.rotate_refresh_tokens,
+        require_pkce=args.require_pkce,
     )
     try:
         stand_in = server.LocalCognito(

@@ -2,8 +2,9 @@
 
 Authlib owns the grant logic (RFC 6749 code and refresh grants, RFC 7636 PKCE,
 RFC 7009 revocation); this module only supplies Cognito's rules and storage:
-exact redirect URIs, S256-only PKCE, single-use five-minute codes, scopes cut
-to the client's allowed scopes, and tokens from :mod:`local_cognito.tokens`.
+exact redirect URIs, optional S256-only PKCE (required with
+``PoolSettings.require_pkce``), single-use five-minute codes, scopes cut to
+the client's allowed scopes, and tokens from :mod:`local_cognito.tokens`.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class AuthorizationCode:
     username: str
     auth_time: int
     nonce: str | None
-    code_challenge: str
-    code_challenge_method: str
+    code_challenge: str | None  # None: the authorize request used no PKCE
+    code_challenge_method: str | None
     expires_at: float
 
     def get_redirect_uri(self) -> str:
@@ -127,17 +128,23 @@ class RefreshGrant:
 
 
 class S256Only(CodeChallenge):  # type: ignore[misc]
-    """RFC 7636, as Cognito runs it for this project: a challenge is required and
-    ``code_challenge_method`` must be ``S256`` (``plain`` is refused)."""
+    """RFC 7636 as Cognito runs it: PKCE is optional, but a request that uses it
+    states ``code_challenge_method=S256`` (``plain`` is refused) and sends the
+    ``code_challenge``; its code then needs the ``code_verifier`` at the token
+    endpoint. ``required``: the stand-in's stricter mode, where every authorize
+    request needs a challenge (and so every code a verifier)."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
-        if not data.get("code_challenge"):
+        challenge, method = data.get("code_challenge"), data.get("code_challenge_method")
+        if not challenge and not method and not self.required:
+            return  # a plain authorization code grant, as Cognito allows
+        if not challenge:
             raise InvalidRequestError("Missing 'code_challenge'")
-        if data.get("code_challenge_method") != "S256":
+        if method != "S256":
             raise InvalidRequestError("code_challenge_method must be S256")
         super().validate_code_challenge(grant, redirect_uri)
 
@@ -149,7 +156,7 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         super().__init__()
         self.pool = pool
         self.codes: dict[str, AuthorizationCode] = {}
-        self.register_grant(CodeGrant, [S256Only(required=True)])
+        self.register_grant(CodeGrant, [S256Only(required=pool.settings.require_pkce)])
         self.register_grant(RefreshTokenGrant)
         self.register_endpoint(Revocation)
 
@@ -226,8 +233,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             username=grantee.username,
             auth_time=grantee.auth_time,
             nonce=data.get("nonce"),
-            code_challenge=data["code_challenge"],
-            code_challenge_method=data["code_challenge_method"],
+            code_challenge=data.get("code_challenge") or None,
+            code_challenge_method=data.get("code_challenge_method") or None,
             expires_at=now + settings.AUTH_CODE_LIFETIME_S,
         )
 

@@ -38,6 +38,8 @@ class LoginResult:
 # Cognito's managed-login wording; one message for unknown user and bad password
 # (PreventUserExistenceErrors, the default for new pools).
 BAD_CREDENTIALS = "Incorrect username or password."
+# moto's InvalidPasswordException reads "does not confirm to"; the page says it right.
+PASSWORD_POLICY = "The provided password does not conform to the configured password policy"
 USER_DISABLED = "User is disabled."
 
 
@@ -219,6 +221,8 @@ class LocalPool:
                 self.backend._validate_password(self.id, password)
                 user.password = password
                 user.status = moto_models.UserStatus.CONFIRMED
-        except (moto_errors.InvalidPasswordException, moto_errors.CodeMismatchException) as exc:
+        except moto_errors.InvalidPasswordException:
+            return PASSWORD_POLICY
+        except moto_errors.CodeMismatchException as exc:
             return str(exc.message)
         return ""

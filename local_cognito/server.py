@@ -11,15 +11,15 @@ import ipaddress
 import logging
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug import serving
 
+from local_cognito import api_guard, seed, settings, web
 from local_cognito import pool as pool_mod
-from local_cognito import seed, settings, web
 
 log = logging.getLogger(__name__)
 # Authlib logs every issued token dict at DEBUG ("Issue token %r"); keep its
@@ -45,12 +45,17 @@ class _Dispatcher:
 
     moto's backend is not thread-safe, so requests run under one lock; the body
     is read (and capped) before the lock is taken so a slow client holds nobody up.
+    Requests for moto pass :mod:`~local_cognito.api_guard` first (no web pages),
+    and moto's CORS headers are taken off its answers.
     """
 
-    def __init__(self, login_app: Any, moto_app: Any, pool_id: str) -> None:
+    def __init__(
+        self, login_app: Any, moto_app: Any, pool_id: str, origin: Callable[[], str]
+    ) -> None:
         self._login_app = login_app
         self._moto_app = moto_app
         self._pool_id = pool_id
+        self._origin = origin  # the base URL: the one Origin moto's API accepts
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -62,10 +67,14 @@ class _Dispatcher:
             start_response("413 Content Too Large", [("Content-Type", "text/plain")])
             return [b"request body too large\n"]
         environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
-        owned = web.owns(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), self._pool_id)
-        app = self._login_app if owned else self._moto_app
+        if web.owns(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), self._pool_id):
+            with self._lock:
+                return list(self._login_app(environ, start_response))
+        reason = api_guard.refusal(environ, self._origin())
+        if reason is not None:
+            return api_guard.refuse(reason, start_response)
         with self._lock:
-            return list(app(environ, start_response))
+            return list(self._moto_app(environ, api_guard.without_cors(start_response)))
 
 
 class LocalCognito:
@@ -90,7 +99,9 @@ class LocalCognito:
         self.login.demo_users = [u.as_json() for u in self.demo_users]
         moto_app = create_backend_app("cognito-idp")
         moto_app.debug = False  # no tracebacks in responses
-        self._app = _Dispatcher(web.create_app(self.login), moto_app, self.pool.id)
+        self._app = _Dispatcher(
+            web.create_app(self.login), moto_app, self.pool.id, lambda: self.url
+        )
         self._host = host
         self._port = port
         self._server: serving.BaseWSGIServer | None = None

@@ -81,6 +81,10 @@ class PoolSettings:
     # token and the old one stays valid for the grace period only.
     rotate_refresh_tokens: bool = False
     rotation_grace_seconds: int = 60
+    # Cognito makes PKCE optional (a challenge, when sent, must be S256). True is a
+    # stricter stand-in that refuses every authorize request without a code_challenge,
+    # for proving that a client sends one (`cognito-local up --require-pkce`).
+    require_pkce: bool = False
 
     def __post_init__(self) -> None:
         if not ENVIRONMENT_NAME.match(self.environment):

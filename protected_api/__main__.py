@@ -8,7 +8,7 @@ import sys
 
 import uvicorn
 
-from protected_api import app, settings
+from protected_api import app, server, settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"protected_api: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(
-        app.create_app(config), host=args.host, port=args.port, access_log=False, log_level="info"
+        app.create_app(config),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="info",
+        **server.http_options(),  # the request-head limit (protected_api.request_limits)
     )
     return 0
 

@@ -12,6 +12,7 @@ from protected_api import (
     auth,
     cognito_admin,
     http_errors,
+    request_limits,
     settings,
     verifier,
 )
@@ -40,6 +41,9 @@ def create_app(
     auth.install(app)
     http_errors.install(app)
     admin_errors.install(app)
+    # The last added runs first: the access log sees every request, the 413s and
+    # 431s included; the limits answer before routing and the bearer check.
+    app.add_middleware(request_limits.RequestLimits, max_body_bytes=config.max_body_bytes)
     app.add_middleware(access_log.AccessLog)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: no token needed")

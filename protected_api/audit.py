@@ -8,6 +8,13 @@ written: never a token, password, Authorization header, filter value or
 Cognito message, so the line is safe to ship to any log store. Where the lines
 end up is the deployment's logging configuration (``python -m protected_api``
 logs INFO to stderr).
+
+Most fields come from the request (names from the token or the URL; for a refused
+non-admin the action is the request's path), so every field but ``time`` goes
+through :func:`protected_api.access_log.escape`, the access log's own escaping: a
+newline, a terminal escape or a U+2028 is written as ``\\n``, ``\\x1b``, ``\\u2028`` in
+the value itself, not only in the JSON text, so a tool that decodes the line
+(``jq -r``, a log viewer) cannot be made to show a second line either.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import datetime
 import json
 import logging
 from collections.abc import Callable
+
+from protected_api import access_log
 
 LOGGER_NAME = "protected_api.audit"
 
@@ -37,20 +46,25 @@ def record(
     group: str | None = None,
     now: Callable[[], datetime.datetime] = _utc_now,
 ) -> str:
-    """Write one audit line and return it."""
+    """Write one audit line and return it (see the module docstring for its fields)."""
+    fields = {
+        "request_id": request_id,
+        "actor_sub": actor_sub,
+        "actor_username": actor_username,
+        "action": action,
+        "target": target,
+        "group": group,
+        "result": result,
+    }
     line = json.dumps(
         {
             "time": now().astimezone(datetime.UTC).isoformat(timespec="milliseconds"),
-            "request_id": request_id,
-            "actor_sub": actor_sub,
-            "actor_username": actor_username,
-            "action": action,
-            "target": target,
-            "group": group,
-            "result": result,
+            **{
+                name: None if value is None else access_log.escape(value)
+                for name, value in fields.items()
+            },
         },
-        # ASCII-only JSON: a username with a newline or a terminal escape
-        # stays inside its string and cannot forge a second line.
+        # ASCII-only JSON on top: the line itself is plain ASCII whatever the names.
         ensure_ascii=True,
         separators=(",", ":"),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -22,7 +23,11 @@ from protected_api import errors, verifier
 
 log = logging.getLogger(__name__)
 
-MAX_AUTHORIZATION_BYTES = 10 * 1024  # "Bearer " + the largest plausible token
+# "Bearer", a space and the longest token the verifier takes (sized from Cognito's
+# quotas, see verifier.MAX_TOKEN_CHARS), with room for stray spaces; longer is refused
+# before any parsing. The server refuses a far longer request head itself
+# (protected_api.request_limits.MAX_REQUEST_HEAD_BYTES).
+MAX_AUTHORIZATION_BYTES = len("Bearer ") + verifier.MAX_TOKEN_CHARS + 64
 REALM = "protected_api"
 
 
@@ -41,7 +46,6 @@ class Principal:
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
-        auth_time = claims.get("auth_time")
         return cls(
             sub=str(claims["sub"]),
             username=str(claims.get("username", claims["sub"])),
@@ -50,8 +54,16 @@ class Principal:
             scopes=tuple(str(claims.get("scope", "")).split()),
             expires_at=int(claims["exp"]),
             issued_at=int(claims["iat"]),
-            auth_time=int(auth_time) if isinstance(auth_time, int) else None,
+            auth_time=_whole_seconds(claims.get("auth_time")),
         )
+
+
+def _whole_seconds(value: object) -> int | None:
+    """A time claim as whole seconds; ``None`` for anything but a finite number (the
+    verifier refuses a token that holds anything else)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return int(value)
+    return None
 
 
 class AuthError(Exception):
@@ -64,7 +76,9 @@ class AuthError(Exception):
         self.message = message
 
 
-def _bearer(request: fastapi.Request) -> str:
+def bearer_token(request: fastapi.Request) -> str:
+    """The token of ``Authorization: Bearer ...`` (RFC 6750 2.1); refused in the query
+    string, where logs and Referer would keep it (2.3)."""
     if "access_token" in request.query_params:
         raise AuthError(400, "invalid_request", "send the token in the Authorization header")
     header = request.headers.get("authorization")
@@ -86,7 +100,7 @@ async def principal(request: fastapi.Request) -> Principal:
     right here; only a JWKS fetch (network I/O) goes to the thread pool, so the
     event loop never blocks and the common case skips a thread hop.
     """
-    token = _bearer(request)
+    token = bearer_token(request)
     check: verifier.TokenVerifier = request.app.state.verifier
     try:
         if check.ready_for(token):

@@ -102,14 +102,35 @@ class CognitoAdmin:
             user = self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
         attributes = _attributes(user["UserAttributes"])
         summary = _summary(user, attributes)
-        groups = self._groups_of(summary.username)
+        groups = self.groups_of(summary.username)
         return admin_schema.UserDetail(**summary.model_dump(), attributes=attributes, groups=groups)
 
-    def _groups_of(self, username: str) -> list[str]:
+    def groups_of(self, username: str) -> list[str]:
+        """AdminListGroupsForUser, every page: the groups ``username`` is in now."""
         pages = self._pages(
             "AdminListGroupsForUser", self.client.admin_list_groups_for_user, Username=username
         )
         return [g["GroupName"] for page in pages for g in page["Groups"] if "GroupName" in g]
+
+    def token_holder(self, access_token: str) -> admin_schema.UserSummary | None:
+        """GetUser with a caller's own access token: the account it names, or None when
+        Cognito no longer honours the token (signed out everywhere, revoked, the account
+        disabled or deleted).
+
+        Token-authorized: Cognito evaluates no IAM policy for it, and needs the token's
+        ``aws.cognito.signin.user.admin`` scope. The answer has no ``Enabled`` or status:
+        only the username and attributes are meaningful here.
+        """
+        try:
+            with cognito_errors.mapped("GetUser"):
+                user = self.client.get_user(AccessToken=access_token)
+        except admin_errors.AdminError as exc:
+            # NotAuthorizedException (409 invalid_state) and UserNotFoundException (404):
+            # the token is dead; anything else (throttled, unavailable) is no answer.
+            if exc.status in (404, 409):
+                return None
+            raise
+        return _summary(user, _attributes(user["UserAttributes"]))
 
     def _pages(self, operation: str, call: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
         """Every page of a ``NextToken``-paged call, at the largest page size."""
@@ -236,6 +257,15 @@ class CognitoAdmin:
             )
             for page in self._pages("ListGroups", self.client.list_groups)
             for group in page["Groups"]
+        ]
+
+    def all_group_members(self, group: str) -> list[admin_schema.UserSummary]:
+        """Every member of ``group`` (ListUsersInGroup, every page)."""
+        pages = self._pages("ListUsersInGroup", self.client.list_users_in_group, GroupName=group)
+        return [
+            _summary(u, _attributes(u.get("Attributes", [])))
+            for page in pages
+            for u in page["Users"]
         ]
 
     def _count_members(self, group: str) -> int:

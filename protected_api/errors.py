@@ -14,7 +14,8 @@ class JwtInvalidError(Exception):
 
 
 class JwtParseError(JwtInvalidError):
-    """Not a compact JWS of three base64url parts with JSON header and payload."""
+    """Not a compact JWS of three base64url parts with a strict-JSON header and payload,
+    or a claim of another type than Cognito writes (a ``sub`` that is not a string...)."""
 
 
 class JwtTooLargeError(JwtInvalidError):

@@ -3,7 +3,8 @@
 FastAPI's defaults answer ``{"detail": ...}`` and echo the rejected input in
 422s; the input may be bytes that are not UTF-8, a NaN, a lone surrogate or a
 megabyte string, any of which turned the 422 into a 500, and echoing it helps
-nobody. Error answers are never cached.
+nobody. Error answers are never cached. :func:`body` gives the same shape to code
+that answers before FastAPI sees the request (:mod:`protected_api.request_limits`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ _CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    431: "too_large",
 }
+
+
+def body(status: int, message: str) -> dict[str, str]:
+    """The API's error body for ``status``: ``{"error": code, "message": message}``."""
+    return {"error": _CODES.get(status, "http_error"), "message": message}
 
 
 def install(app: fastapi.FastAPI) -> None:
@@ -29,8 +36,9 @@ def install(app: fastapi.FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request: fastapi.Request, exc: HTTPException) -> fastapi.Response:
         headers = {**(exc.headers or {}), "Cache-Control": "no-store"}
-        body = {"error": _CODES.get(exc.status_code, "http_error"), "message": str(exc.detail)}
-        return fastapi.responses.JSONResponse(body, status_code=exc.status_code, headers=headers)
+        return fastapi.responses.JSONResponse(
+            body(exc.status_code, str(exc.detail)), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(fastapi.exceptions.RequestValidationError)
     async def _invalid_request(
@@ -44,9 +52,9 @@ def install(app: fastapi.FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        body = {"error": "invalid_request", "message": "the request is not valid", "detail": detail}
+        document = {**body(400, "the request is not valid"), "detail": detail}
         return fastapi.Response(
-            json.dumps(body, ensure_ascii=True),
+            json.dumps(document, ensure_ascii=True),
             status_code=422,
             media_type="application/json",
             headers={"Cache-Control": "no-store"},

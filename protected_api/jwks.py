@@ -9,13 +9,14 @@ Behaviour follows aws-jwt-verify's ``SimpleJwksCache`` (src/jwk.ts):
 * every fetch has connect/read timeouts, an overall deadline and a body-size cap,
   so an unreachable, slow, huge or garbage JWKS fails closed in bounded time.
 
-Keys come only from this URL, never from a token's ``jku``/``jwk``/``x5u`` header.
+Keys come only from this URL, never from a token's ``jku``/``jwk``/``x5u`` header,
+and the document must be strict JSON (:mod:`protected_api.strict_json`), as the
+tokens it verifies must.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import logging
 import threading
 import time
@@ -27,7 +28,7 @@ import urllib3
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from protected_api import errors
+from protected_api import errors, strict_json
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,10 @@ class JwksCache:
 def parse_jwks(body: bytes) -> dict[str, rsa.RSAPublicKey]:
     """RS256 signing keys by ``kid``; ``JwksUnavailableError`` if there are none."""
     try:
-        document: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.JwksUnavailableError("JWKS is not JSON") from None
+        document: Any = strict_json.loads(body)
+    except ValueError as exc:
+        # strict_json's reasons are fixed sentences, never part of the document.
+        raise errors.JwksUnavailableError(f"JWKS is not strict JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise errors.JwksUnavailableError("JWKS has no 'keys' list")
     keys: dict[str, rsa.RSAPublicKey] = {}

@@ -14,7 +14,11 @@ role; there is no secret to configure.
 
 Mangum turns the API Gateway event into an ASGI request and the response back
 into the event API Gateway expects; the ``$default`` stage serves at the root,
-so paths reach FastAPI unchanged.
+so paths reach FastAPI unchanged. The app's request limits hold here too
+(:mod:`protected_api.request_limits`: the event's body arrives whole and is counted,
+``Content-Length`` or not); API Gateway's own quotas act first (10 MB of payload;
+for HTTP APIs, 10,240 bytes of request line and headers together, which a token at
+Cognito's quotas can exceed, see docs/protected-api.md, "Token size").
 
 Logging is the runtime's: it sends the root logger to CloudWatch Logs at the level
 the function's ``LoggingConfig`` sets (INFO in the template, so the access and

@@ -4,12 +4,21 @@
 |---|---|
 | ``COGNITO_USER_POOL_ID`` | e.g. ``eu-west-1_AbCdEfGhI`` (or give ``COGNITO_ISSUER``) |
 | ``COGNITO_REGION`` | optional; must match the pool id's prefix |
-| ``COGNITO_ISSUER`` | optional; must match the pool id if both are given |
+| ``COGNITO_ISSUER`` | optional; the pool's issuer, in either format (below) |
 | ``COGNITO_CLIENT_IDS`` | required: comma-separated app clients whose tokens are accepted |
 | ``COGNITO_JWKS_URL`` | optional override of ``{issuer}/.well-known/jwks.json`` (local pools) |
 | ``COGNITO_IDP_ENDPOINT_URL`` | optional boto3 ``endpoint_url`` for ``cognito-idp`` (local pools) |
 | ``ADMIN_GROUP`` | group whose members may use ``/admin``; default ``Admin`` |
 | ``JWT_LEEWAY_SECONDS`` | clock-skew allowance for ``exp``/``iat``/``nbf``; default 5 |
+| ``MAX_BODY_BYTES`` | largest request body; default 65536 (64 KiB), 1024..10485760 |
+| ``REQUIRE_SCOPES`` | optional resource server id (``cognito-desktop-api``): then ``/me`` and |
+| | ``/items`` need its ``read`` scope, ``/admin`` its ``admin`` scope too |
+
+A pool has two possible issuers, derived from its id: classic
+``https://cognito-idp.{region}.amazonaws.com/{poolId}`` (the default) and updated
+``https://issuer-cognito-idp.{region}.amazonaws.com/{poolId}`` (the pool's
+``IssuerConfiguration``). ``COGNITO_ISSUER`` picks one of them (anything else is
+refused); tokens must carry exactly the one chosen.
 
 AWS credentials for the admin calls come from boto3's usual chain (an IAM role
 in production); they live with the API, never on a desktop.
@@ -22,8 +31,9 @@ import os
 import re
 from collections.abc import Mapping
 
-from protected_api import verifier
+from protected_api import request_limits, verifier
 
+_RESOURCE_SERVER = re.compile(r"^[A-Za-z0-9._:/-]{1,200}$")
 _GROUP = re.compile(r"^[\w+=,.@-]{1,128}$")  # Cognito's GroupName pattern (\p{L}... simplified)
 
 
@@ -41,6 +51,8 @@ class Settings:
     idp_endpoint_url: str | None = None
     admin_group: str = "Admin"
     leeway_seconds: float = 5.0
+    max_body_bytes: int = request_limits.DEFAULT_MAX_BODY_BYTES
+    require_scopes: str | None = None  # a resource server identifier: its scopes are required
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -50,16 +62,21 @@ class Settings:
 
         pool_id = get("COGNITO_USER_POOL_ID")
         issuer = get("COGNITO_ISSUER")
+        against = "COGNITO_USER_POOL_ID" if pool_id is not None else "its pool id"
         if pool_id is None:
             if issuer is None:
                 raise SettingsError("set COGNITO_USER_POOL_ID (or COGNITO_ISSUER)")
             pool_id = issuer.rstrip("/").rsplit("/", 1)[-1]
         try:
-            derived = verifier.issuer_for(pool_id, get("COGNITO_REGION"))
+            derived = verifier.issuers_for(pool_id, get("COGNITO_REGION"))
         except ValueError as exc:
             raise SettingsError(f"COGNITO_USER_POOL_ID/COGNITO_REGION: {exc}") from None
-        if issuer is not None and issuer != derived:
-            raise SettingsError("COGNITO_ISSUER does not match COGNITO_USER_POOL_ID")
+        if issuer is not None and issuer not in derived:
+            # The two issuers are public URLs; naming them says what to write.
+            raise SettingsError(
+                f"COGNITO_ISSUER does not match {against}: it must be " + " or ".join(derived)
+            )
+        issuer = issuer or derived[0]
         clients = tuple(
             c.strip() for c in (get("COGNITO_CLIENT_IDS") or "").split(",") if c.strip()
         )
@@ -75,14 +92,16 @@ class Settings:
         if not 0 <= leeway <= 300:
             raise SettingsError("JWT_LEEWAY_SECONDS must be 0..300")
         return cls(
-            issuer=derived,
+            issuer=issuer,
             client_ids=clients,
             user_pool_id=pool_id,
             region=pool_id.split("_", 1)[0],
-            jwks_url=get("COGNITO_JWKS_URL") or f"{derived}/.well-known/jwks.json",
+            jwks_url=get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
             idp_endpoint_url=get("COGNITO_IDP_ENDPOINT_URL"),
             admin_group=group,
             leeway_seconds=leeway,
+            max_body_bytes=_max_body_bytes(get("MAX_BODY_BYTES")),
+            require_scopes=_resource_server(get("REQUIRE_SCOPES")),
         )
 
     def access_verifier(self) -> verifier.CognitoJwtVerifier:
@@ -94,3 +113,24 @@ class Settings:
             jwks_url=self.jwks_url,
             leeway_seconds=self.leeway_seconds,
         )
+
+
+def _resource_server(value: str | None) -> str | None:
+    """``REQUIRE_SCOPES``: the template's ``ApiIdentifier`` shape, or unset (not required)."""
+    if value is not None and not _RESOURCE_SERVER.match(value):
+        raise SettingsError(
+            "REQUIRE_SCOPES must be the resource server identifier "
+            "(1-200 letters, digits or . _ : / -), e.g. cognito-desktop-api"
+        )
+    return value
+
+
+def _max_body_bytes(value: str | None) -> int:
+    low, high = request_limits.MIN_MAX_BODY_BYTES, request_limits.MAX_MAX_BODY_BYTES
+    if value is None:
+        return request_limits.DEFAULT_MAX_BODY_BYTES
+    if not value.isascii() or not value.isdigit():
+        raise SettingsError("MAX_BODY_BYTES must be a whole number of bytes")
+    if len(value) > len(str(high)) or not low <= int(value) <= high:
+        raise SettingsError(f"MAX_BODY_BYTES must be {low}..{high}")
+    return int(value)

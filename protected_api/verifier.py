@@ -6,10 +6,12 @@ and ``token_use`` have no defaults, so every check is either configured or
 explicitly disabled with ``None``.
 
 Checks, in order (each failure raises its own class from :mod:`protected_api.errors`):
-size and shape; header ``alg`` is RS256 and ``kid`` is a string; the key for
-``kid`` from the pool's JWKS; the RS256 signature; required claims; ``iss``
-exactly; ``exp``, ``nbf`` and ``iat`` against the clock with a small leeway;
-``token_use``; ``client_id`` (access) or ``aud`` (ID); then scopes and groups.
+size (before any decoding, :data:`MAX_TOKEN_CHARS`) and shape, header and payload
+strict JSON (:mod:`protected_api.strict_json`); header ``alg`` is RS256 and ``kid``
+is a string; the key for ``kid`` from the pool's JWKS; the RS256 signature; required
+claims, and every claim the API reads of the type Cognito gives it; ``iss`` exactly;
+``exp``, ``nbf`` and ``iat`` against the clock with a small leeway; ``token_use``;
+``client_id`` (access) or ``aud`` (ID); then scopes and groups.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import json
 import math
 import re
 import time
@@ -26,25 +27,61 @@ from typing import Any, Literal, Protocol
 
 from jwt.algorithms import RSAAlgorithm
 
-from protected_api import errors, jwks, signature_memo
+from protected_api import errors, jwks, signature_memo, strict_json
 
 TokenUse = Literal["access", "id"]
-MAX_TOKEN_BYTES = 8 * 1024  # Cognito access tokens are ~1 KB; ID tokens a few KB
+IssuerFormat = Literal["classic", "updated"]
+
+#: Longest token accepted, in characters (base64url is ASCII: characters are bytes);
+#: checked before anything is decoded. Sized from Cognito's quotas for what an access
+#: token carries, every non-ASCII character written as a 6-byte ``\uXXXX`` escape (as
+#: Python's json writes it; raw UTF-8 is at most 3 bytes a UTF-16 unit). That assumes
+#: Cognito counts its 128-character limits in UTF-16 units, as Java strings do (not
+#: verified): a character outside the BMP is then two units and two escapes.
+#:   cognito:groups  100 groups * (128 * 6 + 2 quotes + comma)          = 77,100
+#:   scope           50 scopes (AllowedOAuthScopes) * (256 + space)     = 12,850
+#:   username        128 * 6                                            =    768
+#:   client_id (128), iss (<= 120), sub, jti, origin_jti, event_id
+#:   (36 each), times, token_use, version, names and punctuation        <   900
+#:                                                                      < 91,620 bytes,
+#: base64url 4/3 of that < 122,160 characters, plus the header (< 140) and an RS256
+#: signature (342 for Cognito's 2,048-bit keys, 683 for 4,096): < 123,000. With raw
+#: 3-byte UTF-8 instead it is ~71,300; with ASCII names (a user in 100 groups of 128
+#: characters, a few scopes) ~19,300. 128 KiB (131,072) holds the worst case; a longer
+#: string is no Cognito access token and costs one length check. Claims that a
+#: pre-token-generation trigger adds are not in the sum: they must fit in the headroom.
+MAX_TOKEN_CHARS = 128 * 1024
+ISSUER_HOSTS: dict[IssuerFormat, str] = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _REQUIRED = ("exp", "iat", "iss", "sub", "token_use")
+# Claims read as text, when present (sub and token_use always are): a number, list or
+# object where Cognito writes a string is a token no Cognito pool issued.
+_STRING_CLAIMS = ("sub", "token_use", "jti", "client_id", "username", "scope")
+# Claims read as times, when present (exp and iat always are).
+_TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 # PyJWT's RS256 primitive (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 3.3).
 _RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)
 
 
-def issuer_for(user_pool_id: str, region: str | None = None) -> str:
-    """``https://cognito-idp.{region}.amazonaws.com/{poolId}``; region from the id if omitted."""
+def issuer_for(
+    user_pool_id: str, region: str | None = None, issuer_format: IssuerFormat = "classic"
+) -> str:
+    """The pool's issuer: ``https://cognito-idp.{region}.amazonaws.com/{poolId}``
+    (classic) or ``https://issuer-cognito-idp.{region}.amazonaws.com/{poolId}``
+    (updated, the pool's ``IssuerConfiguration``); region from the id if omitted."""
     match = _POOL_ID.match(user_pool_id)
     if match is None:
         raise ValueError(f"not a Cognito user pool id: {user_pool_id!r}")
     if region is not None and region != match["region"]:
         raise ValueError(f"region {region!r} does not match user pool id {user_pool_id!r}")
-    return f"https://cognito-idp.{match['region']}.amazonaws.com/{user_pool_id}"
+    host = ISSUER_HOSTS[issuer_format]
+    return f"https://{host}.{match['region']}.amazonaws.com/{user_pool_id}"
+
+
+def issuers_for(user_pool_id: str, region: str | None = None) -> tuple[str, ...]:
+    """Every issuer the pool can have, one per format (classic first)."""
+    return tuple(issuer_for(user_pool_id, region, name) for name in ISSUER_HOSTS)
 
 
 class TokenVerifier(Protocol):
@@ -101,13 +138,15 @@ class CognitoJwtVerifier:
     ) -> CognitoJwtVerifier:
         """Build from the pool: ``user_pool_id`` (+ ``region``) or ``issuer``.
 
-        ``jwks_url`` overrides ``{issuer}/.well-known/jwks.json`` (for a local pool);
+        With both, ``issuer`` must be one of the pool's issuers (classic or updated
+        format); with the pool alone, the classic one is checked. ``jwks_url``
+        overrides ``{issuer}/.well-known/jwks.json`` (for a local pool);
         ``client_ids=None`` and ``token_use=None`` switch those checks off, on purpose.
         """
-        derived = issuer_for(user_pool_id, region) if user_pool_id else None
-        if derived and issuer and derived != issuer:
+        derived = issuers_for(user_pool_id, region) if user_pool_id else ()
+        if derived and issuer and issuer not in derived:
             raise ValueError("issuer does not match user_pool_id")
-        chosen = issuer or derived
+        chosen = issuer or (derived[0] if derived else None)
         if not chosen:
             raise ValueError("give user_pool_id (and region) or issuer")
         cache = jwks_cache or jwks.JwksCache(jwks_url or f"{chosen}/.well-known/jwks.json")
@@ -129,17 +168,25 @@ class CognitoJwtVerifier:
         True also for tokens that will fail before any key is needed (malformed);
         false only when the token's ``kid`` is not cached yet.
         """
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+            return True
         if self._memo.get(token, self.jwks_cache) is not None:
             return True
         try:
             header = _json_object(_b64decode(token.split(".", 1)[0]), "header")
-        except (errors.JwtInvalidError, AttributeError):
+        except errors.JwtInvalidError:
             return True
         kid = header.get("kid")
         return not isinstance(kid, str) or self.jwks_cache.peek(kid) is not None
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims if every configured check passes; else an error."""
+        # Before anything else, the memo's hashing included: an absurd size costs one
+        # length check.
+        if not isinstance(token, str):
+            raise errors.JwtParseError("token is not a string")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise errors.JwtTooLargeError("token too large")
         remembered = self._memo.get(token, self.jwks_cache)
         if remembered is not None:
             claims = dict(remembered)
@@ -166,15 +213,11 @@ class CognitoJwtVerifier:
         for name in _REQUIRED:
             if name not in claims:
                 raise errors.JwtMissingClaimError(f"missing claim {name}")
+        _check_claim_types(claims)
         if claims["iss"] != self.issuer:
             raise errors.JwtInvalidIssuerError("issuer not accepted")
         now, leeway = self.now(), self.leeway_seconds
         exp, iat, nbf = claims["exp"], claims["iat"], claims.get("nbf", claims["iat"])
-        if not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in (exp, iat, nbf)
-        ):
-            raise errors.JwtParseError("exp, iat and nbf must be numbers")
         if now >= exp + leeway:
             raise errors.JwtExpiredError("token expired")
         if iat > now + leeway or nbf > now + leeway:
@@ -195,6 +238,31 @@ class CognitoJwtVerifier:
             raise errors.JwtInvalidGroupError("required group missing")
 
 
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """Refuse a claim the API reads that is not of the type Cognito writes.
+
+    Strings for :data:`_STRING_CLAIMS`; finite numbers, not booleans, for
+    :data:`_TIME_CLAIMS` (``NaN`` never compares, so a NaN ``exp`` would never
+    expire; strict JSON already refuses it, this holds for any caller's claims);
+    ``cognito:groups`` a list of strings. The message names the claim, never its value.
+    """
+    for name in _STRING_CLAIMS:
+        if name in claims and not isinstance(claims[name], str):
+            raise errors.JwtParseError(f"claim {name} must be a string")
+    for name in _TIME_CLAIMS:
+        if name in claims:
+            value = claims[name]
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+            ):
+                raise errors.JwtParseError(f"claim {name} must be a number")
+    groups = claims.get("cognito:groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise errors.JwtParseError("claim cognito:groups must be a list of strings")
+
+
 def _parse(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """(header, payload, signing input, signature) of a compact JWS, strictly.
 
@@ -202,10 +270,9 @@ def _parse(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     re-check every character of all three segments: that was two thirds of the
     verifier's time. The charset is checked once by a regex; the segments must
     be canonical base64url (re-encoding gives them back), so one token has one
-    spelling; header and payload must be JSON objects.
+    spelling; header and payload must be strict JSON objects
+    (:mod:`protected_api.strict_json`). The caller has checked the size.
     """
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
-        raise errors.JwtTooLargeError("token too large")
     if not _COMPACT_JWS.match(token):
         raise errors.JwtParseError("not a compact JWS")
     header_b64, payload_b64, signature_b64 = token.split(".")
@@ -227,16 +294,18 @@ def _b64decode(segment: str) -> bytes:
 
 def _json_object(raw: bytes, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise errors.JwtParseError(f"{name} is not JSON") from None
+        value = strict_json.loads(raw)
+    except ValueError as exc:
+        # strict_json's reasons are fixed sentences that never quote the document.
+        raise errors.JwtParseError(f"{name} is not strict JSON: {exc}") from None
     if not isinstance(value, dict):
         raise errors.JwtParseError(f"{name} is not a JSON object")
     return value
 
 
 def groups_of(claims: dict[str, Any]) -> tuple[str, ...]:
-    """``cognito:groups`` as a tuple of exact names (anything malformed is no groups)."""
+    """``cognito:groups`` as a tuple of exact names (anything malformed is no groups;
+    :meth:`CognitoJwtVerifier.verify` already refuses a token that holds such)."""
     groups = claims.get("cognito:groups")
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         return ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol, get_args
@@ -34,8 +35,11 @@ _Offered = Literal[
 SearchAttribute = Literal[_Offered, "given_name", "family_name"]
 SEARCH_ATTRIBUTES: tuple[SearchAttribute, ...] = get_args(_Offered)
 Match = Literal["exact", "prefix"]
-# What Cognito accepts as a user or group name; checked before a path is built.
-_NAME = re.compile(r"^[\w.@+=,-]{1,128}$")
+# What Cognito accepts as a user or group name, [\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128} (the
+# Username and GroupName patterns of its API reference): any letter, mark, symbol,
+# digit or punctuation, "/", "%", "?", "#" and ".." included; no space or control.
+MAX_NAME = 128
+_NAME_CATEGORIES = frozenset("LMSNP")  # the first letter of a Unicode general category
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -106,10 +110,14 @@ class Search:
 
 
 def check_name(value: str, what: str = "username") -> str:
-    """``value`` if it is a valid Cognito user or group name, else ``ValueError``."""
-    if not _NAME.match(value):
+    """``value`` if it is a valid Cognito user or group name, else ``ValueError`` (saying
+    what and how long, never the value)."""
+    if not 1 <= len(value) <= MAX_NAME or any(
+        unicodedata.category(ch)[0] not in _NAME_CATEGORIES for ch in value
+    ):
         raise ValueError(
-            f"{what} must be 1 to 128 letters, digits or . _ @ + = , - (got {len(value)} chars)"
+            f"{what} must be 1 to {MAX_NAME} letters, digits, symbols or punctuation, "
+            f"without spaces (got {len(value)} chars)"
         )
     return value
 
@@ -121,9 +129,20 @@ def check_email(value: str) -> str:
     return value
 
 
+def _segment(name: str) -> str:
+    """A name as one path segment: every character but letters, digits and ``_.-~``
+    percent-encoded, ``/`` too, so the API routes it as one name (it matches on the raw
+    path, each segment decoded once).
+
+    ``.`` is encoded as well: urllib3 resolves a ``.`` or ``..`` segment before sending
+    (``/admin/users/../disable`` would go out as ``/admin/disable``). requests decodes
+    ``%2E`` again after that step, so the name arrives as it is, and the API does not
+    resolve dot segments."""
+    return urllib.parse.quote(name, safe="").replace(".", "%2E")
+
+
 def _user_path(username: str, *rest: str) -> str:
-    parts = [urllib.parse.quote(check_name(username), safe="")]
-    parts += [urllib.parse.quote(p, safe="") for p in rest]
+    parts = [_segment(check_name(username)), *(_segment(p) for p in rest)]
     return "/admin/users/" + "/".join(parts)
 
 
@@ -155,7 +174,7 @@ def group_members(
     params: dict[str, Any] = {"limit": limit}
     if next_token is not None:
         params["pagination_token"] = next_token
-    path = "/admin/groups/" + urllib.parse.quote(check_name(group, "group"), safe="") + "/members"
+    path = "/admin/groups/" + _segment(check_name(group, "group")) + "/members"
     return _user_page(api.get_json(path, params))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as _json
 import logging
 from typing import Any, Protocol
 
@@ -63,18 +64,29 @@ class ApiClient:
         self, method: str, path: str, token: str, json: Any, params: dict[str, Any] | None
     ) -> requests.Response:
         try:
+            headers = {"Authorization": f"Bearer {token}"}
+            if json is not None:
+                headers["Content-Type"] = "application/json"
             return self._http.request(
                 method,
                 self.base_url + path,
-                json=json,
+                data=None if json is None else encode_json(json),
                 params=params,
-                headers={"Authorization": f"Bearer {token}"},
+                headers=headers,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
             raise errors.NetworkError(
                 f"the API at {self.base_url} did not answer ({type(exc).__name__})"
             ) from None
+
+
+def encode_json(body: Any) -> bytes:
+    """A request body as compact UTF-8 JSON, nothing escaped: what the API's body limit
+    (64 KiB, ``protected_api.request_limits``) is sized for. ``requests``' own ``json=``
+    writes every non-ASCII character as a 6-byte ``\\uXXXX``, which would double the
+    largest invitation. NaN and infinities are refused (not JSON)."""
+    return _json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _code(response: requests.Response) -> str | None:

@@ -173,9 +173,29 @@ def admin_failure(exc: BaseException) -> str:
         return _translate("Admin", "Unexpected error ({name}).").format(name=type(exc).__name__)
     code, status = exc.code, exc.status
     if status == 403:
-        return _translate("Admin", "You are not allowed to do this (admin group required).")
+        # The API asked Cognito before a change: say what it found, not only "no".
+        revoked = {
+            "admin_removed": _translate(
+                "Admin", "Your admin rights were removed: you are no longer in the admin group."
+            ),
+            "account_disabled": _translate("Admin", "Your account is disabled."),
+            "account_deleted": _translate("Admin", "Your account no longer exists."),
+            "signed_out": _translate(
+                "Admin", "Your session was ended (signed out everywhere); sign in again."
+            ),
+        }
+        return revoked.get(
+            code or "",
+            _translate("Admin", "You are not allowed to do this (admin group required)."),
+        )
     if code == "self_lockout":
         return exc.message[:1].upper() + exc.message[1:] + "."
+    if code == "last_admin":
+        return _translate(
+            "Admin",
+            "Not done: this would leave the pool without an enabled admin. "
+            "Make another user an admin first.",
+        )
     if status == 404:
         return _translate("Admin", "That user (or group) no longer exists; the list was refreshed.")
     if code == "already_exists" or (status == 409 and code == "conflict"):

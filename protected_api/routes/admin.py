@@ -1,17 +1,24 @@
 """``/admin``: user and group management for members of the admin group, from one table.
 
 Every route needs a valid access token of a member of ``settings.admin_group``
-(read at request time), calls Cognito through the
+(read at request time; with the ``admin`` scope too when the settings require
+scopes, :mod:`protected_api.scopes`), calls Cognito through the
 :class:`~protected_api.cognito_admin.CognitoAdmin` at ``app.state.admin``, and
 writes exactly one audit line (:mod:`protected_api.audit`), reads included.
 Responses carry ``Cache-Control: no-store`` (and, from
 :mod:`protected_api.access_log`, ``X-Request-ID``).
 
+Every change (a route that is not a GET) first asks Cognito whether the caller is
+still an enabled admin with a live session (:mod:`protected_api.live_authority`):
+the token says who they were at sign-in, not who they are now.
+
 The routes are the rows of :data:`ROUTES`: method, path, the adapter call, the
-audit action, the status code and the self-lockout guard
+audit action, the status code and the lockout guard
 (:mod:`protected_api.self_lockout`); :func:`_register` turns each row into a
-FastAPI route, so what happens around the call (the admin check, the guard, the
-audit line) is written once.
+FastAPI route, so what happens around the call (the admin check, the live check,
+the guard, the audit line) is written once. Path parameters are matched on the
+raw path (:mod:`protected_api.routes.exact_path`), so ``{username}`` is exactly the
+name the client quoted, whatever it holds.
 
 Errors: request validation is FastAPI's 422; Cognito failures and refusals are
 :class:`~protected_api.admin_errors.AdminError`, answered as
@@ -35,9 +42,12 @@ from protected_api import (
     audit,
     auth,
     cognito_admin,
+    live_authority,
+    scopes,
     self_lockout,
     user_search,
 )
+from protected_api.routes import exact_path
 
 Adapter = cognito_admin.CognitoAdmin
 
@@ -95,6 +105,12 @@ class AdminRoute:
         """The route's parameters: those of :attr:`call` after the adapter."""
         return tuple(inspect.signature(self.call).parameters)[1:]
 
+    @property
+    def changes(self) -> bool:
+        """Whether the route changes the pool (anything but a GET): such a route acts only
+        for a caller Cognito still takes as an admin (:mod:`protected_api.live_authority`)."""
+        return self.method != "GET"
+
 
 ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute(
@@ -131,7 +147,8 @@ ROUTES: tuple[AdminRoute, ...] = (
         Adapter.delete_user,
         "delete_user",
         "Delete a user",
-        "204; 409 ``self_lockout`` for the caller's own account.",
+        "204; 409 ``self_lockout`` for the caller's own account, ``last_admin`` for the "
+        "last enabled admin.",
         status_code=204,
         guard=self_lockout.DELETE,
     ),
@@ -160,7 +177,8 @@ ROUTES: tuple[AdminRoute, ...] = (
         Adapter.disable_user,
         "disable_user",
         "Disable a user (sign-in and refresh stop working)",
-        "204; 409 ``self_lockout`` for the caller's own account.",
+        "204; 409 ``self_lockout`` for the caller's own account, ``last_admin`` for the "
+        "last enabled admin.",
         status_code=204,
         guard=self_lockout.DISABLE,
     ),
@@ -198,7 +216,8 @@ ROUTES: tuple[AdminRoute, ...] = (
         Adapter.remove_from_group,
         "remove_from_group",
         "Remove a user from a group",
-        "204; 409 ``self_lockout`` for the admin group on the caller's own account.",
+        "204; 409 ``self_lockout`` for the admin group on the caller's own account, "
+        "``last_admin`` for the last enabled admin.",
         status_code=204,
         guard=self_lockout.REMOVE_ADMIN_GROUP,
     ),
@@ -239,26 +258,35 @@ def audit_subject(parameters: Mapping[str, Any]) -> tuple[str | None, str | None
 
 @dataclasses.dataclass(frozen=True)
 class Caller:
-    """An admin request: who asks, the adapter to use, and the request id for the audit."""
+    """An admin request: who asks (and the bearer token they asked with, for the live
+    check), the adapter to use, and the request id for the audit."""
 
     principal: auth.Principal
     admin: Adapter
     admin_group: str
     request_id: str
+    access_token: str = dataclasses.field(default="", repr=False)
 
     def perform(self, route: AdminRoute, parameters: dict[str, Any]) -> Any:
-        """Check ``route``'s guard, make its call, and write its one audit line,
-        whatever the outcome."""
+        """For a change, confirm the caller is still an admin and check ``route``'s
+        guard; make its call; write its one audit line, whatever the outcome."""
         target, group = audit_subject(parameters)
         result = "error"
         try:
+            if route.changes:
+                live_authority.confirm(
+                    self.principal,
+                    self.admin,
+                    admin_group=self.admin_group,
+                    access_token=self.access_token,
+                )
             if route.guard is not None:
                 route.guard.check(
                     self.principal,
                     parameters["username"],
                     group=parameters.get("group"),
                     admin_group=self.admin_group,
-                    find_user=self.admin.find_user,
+                    directory=self.admin,
                 )
             value = route.call(self.admin, **parameters)
             result = "ok"
@@ -295,9 +323,11 @@ async def _caller(
     user: auth.CurrentUser,
     request_id: Annotated[str, fastapi.Depends(_request_id)],
 ) -> Caller:
-    group: str = request.app.state.settings.admin_group
+    config = request.app.state.settings
+    group: str = config.admin_group
     try:
         auth.require_group(group)(user)
+        scopes.check(user, config, scopes.ADMIN)
     except auth.AuthError:
         # A signed-in non-admin probing admin routes is worth an audit line too.
         audit.record(
@@ -309,7 +339,10 @@ async def _caller(
             request_id=request_id,
         )
         raise
-    return Caller(user, request.app.state.admin, group, request_id)
+    # The token itself, for GetUser (live_authority); the principal dependency has
+    # already read and verified it from the same header.
+    token = auth.bearer_token(request)
+    return Caller(user, request.app.state.admin, group, request_id, token)
 
 
 def _parameter(
@@ -376,6 +409,7 @@ def _register(router: fastapi.APIRouter, route: AdminRoute) -> None:
 
 router = fastapi.APIRouter(
     tags=["admin"],
+    route_class=exact_path.ExactPathRoute,
     dependencies=[fastapi.Depends(_request_id)],
     responses=admin_schema.ERROR_RESPONSES,
 )

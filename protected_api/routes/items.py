@@ -14,9 +14,12 @@ from typing import Annotated
 import fastapi
 import pydantic
 
-from protected_api import auth
+from protected_api import auth, scopes
 
-router = fastapi.APIRouter(tags=["user"])
+# The resource server's read scope, when the settings require scopes.
+router = fastapi.APIRouter(
+    tags=["user"], dependencies=[fastapi.Depends(scopes.require(scopes.READ))]
+)
 TOTAL_ITEMS = 137
 MAX_LIMIT = 100
 _EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import fastapi
 import pydantic
 
-from protected_api import auth
+from protected_api import auth, scopes
 
-router = fastapi.APIRouter(tags=["user"])
+# The resource server's read scope, when the settings require scopes.
+router = fastapi.APIRouter(
+    tags=["user"], dependencies=[fastapi.Depends(scopes.require(scopes.READ))]
+)
 
 
 class Me(pydantic.BaseModel):

@@ -6,6 +6,7 @@ tests/security and tests/e2e import these fixtures rather than copying them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,11 @@ def pool_settings_on(ports: list[int]) -> settings.PoolSettings:
 def stand_in(
     fake_clock: clock.FakeClock, pool_settings: settings.PoolSettings
 ) -> Iterator[server.LocalCognito]:
-    with server.LocalCognito(port=0, now=fake_clock, config=pool_settings) as running:
+    """The stand-in on ``pool_settings``, always in strict PKCE mode (``require_pkce``),
+    whatever a module's ``pool_settings`` says: every sign-in in these suites proves that
+    the app sends PKCE. A test of Cognito's default (PKCE optional) starts its own."""
+    config = dataclasses.replace(pool_settings, require_pkce=True)
+    with server.LocalCognito(port=0, now=fake_clock, config=config) as running:
         yield running
 
 

@@ -15,7 +15,7 @@ from desktop_app import errors
 from desktop_app.api import admin, client
 from desktop_app.auth import http
 from desktop_app.qt import messages
-from local_cognito import server
+from local_cognito import seed, server
 from protected_api import server as api_server
 from tests.integration.conftest import admin_tokens
 
@@ -225,6 +225,59 @@ def test_self_lockout_is_refused_with_the_reason(
     assert (error.status, error.code) == (409, "self_lockout")
     assert messages.admin_failure(error) == (
         f"You cannot {what} your own account; ask another admin."
+    )
+    assert admin.get_user(as_admin, "admin").enabled
+
+
+# -- any valid Cognito username -------------------------------------------------------------
+
+CORPUS = ["mallory/x", "a%2Fb", "what?", "#hash", "Ünïcødé", "..", ".", "alice/groups/Staff"]
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_every_valid_username_can_be_managed_from_the_app(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito, name: str
+) -> None:
+    for group in ("Staff", "ops/team"):
+        idp.create_group(UserPoolId=stand_in.pool.id, GroupName=group)
+    created = admin.invite_user(as_admin, name, "corpus@example.com", groups=["ops/team"])
+    assert created.username == name
+    assert admin.get_user(as_admin, name).groups == ("ops/team",)
+    admin.disable_user(as_admin, name)
+    assert admin.get_user(as_admin, name).enabled is False
+    admin.enable_user(as_admin, name)
+    admin.add_to_group(as_admin, name, "Staff")
+    assert sorted(admin.get_user(as_admin, name).groups) == ["Staff", "ops/team"]
+    assert [u.username for u in admin.group_members(as_admin, "ops/team").users] == [name]
+    admin.remove_from_group(as_admin, name, "ops/team")
+    admin.resend_invitation(as_admin, name)
+    assert admin.get_user(as_admin, name).groups == ("Staff",)
+    admin.delete_user(as_admin, name)
+    assert refused(lambda: admin.get_user(as_admin, name)).status == 404
+    # Nobody else was touched (alice of "alice/groups/Staff" least of all).
+    alice = admin.get_user(as_admin, "alice")
+    assert alice.enabled and alice.groups == ()
+
+
+def test_a_name_cognito_refuses_is_refused_before_sending(as_admin: client.ApiClient) -> None:
+    with pytest.raises(ValueError, match="username must be 1 to 128"):
+        admin.invite_user(as_admin, "with space", "ws@example.com")
+
+
+# -- an admin who lost their rights ----------------------------------------------------------
+
+
+def test_a_demoted_admin_reads_why_their_change_was_refused(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    seed.add_user(stand_in.pool, "root", "Root-Passw0rd!", "root@example.com", groups=("Admin",))
+    as_root = client_for(idp, stand_in, api, "root", "Root-Passw0rd!")
+    admin.remove_from_group(as_admin, "root", "Admin")
+    error = refused(lambda: admin.disable_user(as_root, "admin"))
+    assert (error.status, error.code) == (403, "admin_removed")
+    assert messages.is_forbidden(error)
+    assert messages.admin_failure(error) == (
+        "Your admin rights were removed: you are no longer in the admin group."
     )
     assert admin.get_user(as_admin, "admin").enabled
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -235,6 +236,201 @@ def test_admin_may_lock_out_another_admin(call: Admin) -> None:
     assert call("PUT", "/users/alice/groups/Admin").status_code == 204
     assert call("DELETE", "/users/alice/groups/Admin").status_code == 204
     assert call("POST", "/users/alice/disable").status_code == 204
+
+
+# Live authority: what Cognito says now, not what the token said at sign-in
+
+ROOT_PASSWORD = "Root-Passw0rd!"
+
+
+def second_admin(stand_in: server.LocalCognito, api: api_server.ApiServer, idp: Any) -> Admin:
+    """A second admin, root, signed in (the token keeps saying "Admin" until it expires)."""
+    seed.add_user(stand_in.pool, "root", ROOT_PASSWORD, "root@example.com", groups=("Admin",))
+    return Admin(api, admin_tokens(idp, stand_in, "root", ROOT_PASSWORD)["AccessToken"])
+
+
+@pytest.mark.parametrize(
+    ("how", "code", "message"),
+    [
+        (
+            ("DELETE", "/users/root/groups/Admin"),
+            "admin_removed",
+            "your admin rights were removed: you are no longer in the Admin group",
+        ),
+        (("POST", "/users/root/disable"), "account_disabled", "your account is disabled"),
+        (
+            ("POST", "/users/root/sign-out"),
+            "signed_out",
+            "your session was ended (signed out everywhere); sign in again",
+        ),
+    ],
+    ids=["demoted", "disabled", "signed-out"],
+)
+def test_an_admin_who_lost_their_rights_cannot_use_the_token_they_still_hold(
+    call: Admin,
+    api: api_server.ApiServer,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    how: tuple[str, str],
+    code: str,
+    message: str,
+) -> None:
+    root = second_admin(stand_in, api, idp)
+    assert root("POST", "/users/alice/enable").status_code == 204  # an admin, for now
+    assert call(*how).status_code == 204
+    for method, path in [
+        ("POST", "/users/admin/disable"),
+        ("DELETE", "/users/admin/groups/Admin"),
+        ("DELETE", "/users/admin"),
+        ("POST", "/users/alice/disable"),
+        ("POST", "/users"),
+    ]:
+        kwargs: dict[str, Any] = {}
+        if path == "/users":
+            kwargs["json"] = {"username": "eve", "email": "eve@example.com"}
+        refused = root(method, path, **kwargs)
+        assert refused.status_code == 403, (method, path, refused.text)
+        assert refused.json() == {"error": code, "message": message}
+    after = call.user("admin")
+    assert after["enabled"] is True and after["groups"] == ["Admin"]
+    assert call.user("alice")["enabled"] is True
+    assert call("GET", "/users/eve").status_code == 404
+    # Reads stay stateless: the token still reads until it expires (documented).
+    assert root("GET", "/users/alice").status_code == 200
+
+
+def test_a_reinstated_admin_may_act_again(
+    call: Admin, api: api_server.ApiServer, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    root = second_admin(stand_in, api, idp)
+    assert call("DELETE", "/users/root/groups/Admin").status_code == 204
+    assert root("POST", "/users/alice/disable").status_code == 403
+    assert call("PUT", "/users/root/groups/Admin").status_code == 204
+    assert root("POST", "/users/alice/disable").status_code == 204  # no cache held it back
+
+
+# The last admin
+
+
+class RaceAfterLiveCheck:
+    """The API's adapter, with another admin's request landing right after the caller's
+    live check: ``change`` runs once, when the caller's groups have been read."""
+
+    def __init__(self, adapter: Any, change: Any) -> None:
+        self._adapter = adapter
+        self._change = change
+
+    def groups_of(self, username: str) -> list[str]:
+        groups: list[str] = self._adapter.groups_of(username)
+        change, self._change = self._change, None
+        if change is not None:
+            change()
+        return groups
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapter, name)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "what"),
+    [
+        ("POST", "/users/root/disable", "disable"),
+        ("DELETE", "/users/root", "delete"),
+        ("DELETE", "/users/root/groups/Admin", "remove group Admin from"),
+    ],
+)
+def test_the_pool_never_loses_its_last_enabled_admin(
+    call: Admin,
+    api: api_server.ApiServer,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    method: str,
+    path: str,
+    what: str,
+) -> None:
+    second_admin(stand_in, api, idp)
+    # admin acts on root while root's own request disables admin: both passed the live
+    # check, so only the count can keep the pool from losing both.
+    adapter = api.app.state.admin
+
+    def roots_request() -> None:
+        idp.admin_disable_user(UserPoolId=stand_in.pool.id, Username="admin")
+
+    api.app.state.admin = RaceAfterLiveCheck(adapter, roots_request)
+    try:
+        refused = call(method, path)
+    finally:
+        api.app.state.admin = adapter
+    assert refused.status_code == 409, refused.text
+    assert refused.json() == {
+        "error": "last_admin",
+        "message": f"you cannot {what} root: this would leave the pool without an enabled admin",
+    }
+    root = stand_in.pool.pool.users["root"]
+    assert root.enabled and {g.group_name for g in root.groups} == {"Admin"}
+
+
+# Every valid Cognito username, and nothing but the user named
+
+CORPUS = ["mallory/x", "a%2Fb", "what?", "#hash", "Ünïcødé", "..", "alice/groups/Staff"]
+
+
+def quoted(name: str) -> str:
+    """As the app quotes a name (desktop_app.api.admin): "." too, or urllib3 would
+    resolve ".." before sending."""
+    return urllib.parse.quote(name, safe="").replace(".", "%2E")
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_every_valid_username_can_be_managed(
+    call: Admin, idp: Any, stand_in: server.LocalCognito, name: str
+) -> None:
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="Staff")
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="ops/team")
+    user = f"/users/{quoted(name)}"
+    created = call("POST", "/users", json={"username": name, "email": "corpus@example.com"})
+    assert created.status_code == 201, created.text
+    assert created.json()["username"] == name
+    assert call.user(quoted(name))["username"] == name
+    assert call("POST", f"{user}/disable").status_code == 204
+    assert call.user(quoted(name))["enabled"] is False
+    assert call("POST", f"{user}/enable").status_code == 204
+    assert call.user(quoted(name))["enabled"] is True
+    for group in ("Staff", "ops/team"):
+        assert call("PUT", f"{user}/groups/{quoted(group)}").status_code == 204
+    assert sorted(call.user(quoted(name))["groups"]) == ["Staff", "ops/team"]
+    members = call("GET", f"/groups/{quoted('ops/team')}/members").json()["users"]
+    assert [u["username"] for u in members] == [name]
+    assert call("DELETE", f"{user}/groups/Staff").status_code == 204
+    assert call.user(quoted(name))["groups"] == ["ops/team"]
+    assert call("DELETE", user).status_code == 204
+    assert call("GET", user).status_code == 404
+    # Nobody else was touched.
+    assert call.user("alice")["enabled"] is True and call.user("alice")["groups"] == []
+
+
+def test_a_username_cognito_refuses_is_refused_at_creation(call: Admin) -> None:
+    refused = call("POST", "/users", json={"username": "with space", "email": "ws@example.com"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "username"]
+    assert call("GET", "/users/with%20space").status_code == 422
+
+
+def test_a_quoted_slash_never_reaches_another_user(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    idp.create_group(UserPoolId=stand_in.pool.id, GroupName="Staff")
+    assert call("PUT", "/users/alice/groups/Staff").status_code == 204
+    # Before, Starlette decoded %2F first and this removed alice from Staff.
+    attack = call("DELETE", "/users/alice%2Fgroups%2FStaff")
+    assert attack.status_code == 404, attack.text  # no user has that name
+    assert call.user("alice")["groups"] == ["Staff"]
+    # Once such a user exists, the same request deletes exactly them.
+    body = {"username": "alice/groups/Staff", "email": "odd@example.com"}
+    assert call("POST", "/users", json=body).status_code == 201
+    assert call("DELETE", "/users/alice%2Fgroups%2FStaff").status_code == 204
+    assert "alice/groups/Staff" not in stand_in.pool.pool.users
+    assert call.user("alice")["groups"] == ["Staff"]
 
 
 # Listing

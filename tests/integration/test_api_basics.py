@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from local_cognito import server
+from local_cognito import cli, server
+from local_cognito import settings as local_settings
+from protected_api import app as api_app
 from protected_api import server as api_server
-from tests.integration.conftest import admin_tokens
+from protected_api import settings as api_settings
+from tests.integration.conftest import admin_tokens, idp_client
+from tests.support import app_env
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 10
@@ -87,3 +93,79 @@ def test_access_log_never_has_the_query_string(
     response = requests.get(f"{api.url}/me?access_token=secret-value", timeout=TIMEOUT)
     assert response.status_code == 400  # tokens in the query string are refused
     assert "secret-value" not in caplog.text
+
+
+def test_a_path_with_a_newline_cannot_forge_an_access_log_line(
+    api: api_server.ApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="protected_api.access")
+    forged = "GET /admin/users 200 0.1ms 0123456789abcdef0123456789abcdef"
+    response = requests.get(f"{api.url}/me%0A{urllib.parse.quote(forged)}%1B[2J", timeout=TIMEOUT)
+    assert response.status_code == 404
+    [line] = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "protected_api.access" and r.getMessage().startswith("GET /me")
+    ]
+    assert line.splitlines() == [line] and "\x1b" not in line
+    assert line.startswith(f"GET /me\\n{forged}\\x1b[2J 404 ")
+
+
+# -- the updated issuer format (cognito-local up --issuer-format updated) ---------------
+
+
+@pytest.fixture
+def updated_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[server.LocalCognito]:
+    """A pool whose tokens carry the updated issuer, on the real clock (the API that
+    ``cognito-local up`` starts checks times against it)."""
+    # cognito-local sets dummy keys with setdefault; these are undone after the test.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    config = local_settings.PoolSettings(issuer_format="updated")
+    with server.LocalCognito(port=0, config=config) as running:
+        yield running
+
+
+def test_the_api_cognito_local_starts_for_an_updated_issuer_pool_accepts_its_tokens(
+    updated_pool: server.LocalCognito,
+) -> None:
+    issuer = updated_pool.info()["issuer"]
+    assert issuer.startswith("https://issuer-cognito-idp.")
+    api = cli._start_api(updated_pool, "127.0.0.1", 0)  # as `up --issuer-format updated`
+    try:
+        assert api.app.state.settings.issuer == issuer
+        idp = idp_client(updated_pool.url, updated_pool.pool.settings.region)
+        token = admin_tokens(idp, updated_pool, "admin", app_env.password("admin"))
+        response = requests.get(
+            f"{api.url}/me",
+            headers={"Authorization": f"Bearer {token['AccessToken']}"},
+            timeout=TIMEOUT,
+        )
+    finally:
+        api.stop()
+    assert response.status_code == 200, response.text
+    assert (response.json()["username"], response.json()["is_admin"]) == ("admin", True)
+
+
+def test_an_api_expecting_the_classic_issuer_refuses_the_updated_pools_tokens(
+    updated_pool: server.LocalCognito,
+) -> None:
+    info = updated_pool.info()
+    classic = api_settings.Settings.from_env(
+        {
+            "COGNITO_USER_POOL_ID": info["user_pool_id"],
+            "COGNITO_CLIENT_IDS": info["client_id"],
+            "COGNITO_JWKS_URL": info["jwks_url"],
+            "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
+        }
+    )
+    assert classic.issuer.startswith("https://cognito-idp.")
+    idp = idp_client(updated_pool.url, updated_pool.pool.settings.region)
+    token = admin_tokens(idp, updated_pool, "admin", app_env.password("admin"))
+    with api_server.ApiServer(api_app.create_app(classic)) as api:
+        response = requests.get(
+            f"{api.url}/me",
+            headers={"Authorization": f"Bearer {token['AccessToken']}"},
+            timeout=TIMEOUT,
+        )
+    assert response.status_code == 401

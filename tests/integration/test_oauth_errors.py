@@ -158,7 +158,6 @@ def test_unknown_client_is_refused_everywhere(
         ("plain", "plain"),  # plain PKCE is refused
         ("present", None),  # the method must be stated, and be S256
         (None, "S256"),  # the challenge itself is required
-        (None, None),  # PKCE is required
     ],
 )
 def test_pkce_must_be_s256(
@@ -176,6 +175,26 @@ def test_pkce_must_be_s256(
     params = callback_params(location)
     assert params["error"] == "invalid_request"
     assert params["state"] == auth_request.state
+    assert "code" not in params
+
+
+@pytest.mark.parametrize("entry", ["/oauth2/authorize", "/login"])
+def test_strict_mode_refuses_an_authorize_request_without_code_challenge(
+    stand_in: server.LocalCognito,
+    browser: ScriptedBrowser,
+    auth_request: AuthRequest,
+    entry: str,
+) -> None:
+    # The project's stand-in runs with require_pkce (Cognito's own default is optional),
+    # so every sign-in in these suites proves the app sends PKCE.
+    assert stand_in.pool.settings.require_pkce
+    auth_request.challenge, auth_request.method = "", None
+    response = browser.get(entry, params=auth_request.params())
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT_URI + "?")
+    params = callback_params(location)
+    assert (params["error"], params["state"]) == ("invalid_request", auth_request.state)
     assert "code" not in params
 
 

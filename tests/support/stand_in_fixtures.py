@@ -21,5 +21,7 @@ def fake_clock() -> clock.FakeClock:
 
 @pytest.fixture
 def pool_settings() -> settings.PoolSettings:
-    """Cognito's defaults; override in a test module for another pool."""
-    return settings.PoolSettings()
+    """Cognito's defaults, except that PKCE is required (``require_pkce``, the stand-in's
+    strict mode): the project's own tests thereby prove that the app sends it. Override
+    in a test module for another pool."""
+    return settings.PoolSettings(require_pkce=True)

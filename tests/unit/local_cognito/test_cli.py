@@ -27,7 +27,21 @@ def test_up_defaults_to_the_documented_ports_and_a_profile() -> None:
     assert cli.DEFAULT_API_PORT == settings.DEFAULT_PORT + 1
     assert (args.users, args.json, args.no_api, args.no_profile) == (0, False, False, False)
     assert args.rotate_refresh_tokens is False
+    assert args.require_pkce is False  # Cognito's default: PKCE optional
     assert (args.profile, args.issuer_format) == ("local", "classic")
+
+
+def test_require_pkce_makes_the_pool_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[settings.PoolSettings] = []
+
+    def stop_at_the_pool(**kwargs: Any) -> server.LocalCognito:
+        made.append(kwargs["config"])
+        raise ValueError("enough")
+
+    monkeypatch.setattr(server, "LocalCognito", stop_at_the_pool)
+    assert cli.up(up_args("--require-pkce", "--no-profile")) == 1
+    assert cli.up(up_args("--no-profile")) == 1
+    assert [config.require_pkce for config in made] == [True, False]
 
 
 def test_up_takes_a_profile_name_and_an_issuer_format() -> None:

@@ -143,10 +143,61 @@ def test_a_code_lives_five_minutes(
     assert exchange(client, auth_request, callback).json == {"error": "invalid_grant"}
 
 
+def without_pkce(request: AuthRequest) -> AuthRequest:
+    """``request`` as a client that does not use PKCE sends it."""
+    request.challenge, request.method = "", None
+    return request
+
+
 @pytest.mark.parametrize(
     ("method", "challenge"), [("plain", None), (None, ""), ("S256", "")], ids=str
 )
-def test_pkce_s256_is_required(
+def test_pkce_s256_is_required_in_strict_mode(
+    client: FlaskClient,
+    auth_request: AuthRequest,
+    demo_pool: pool_mod.LocalPool,
+    method: str | None,
+    challenge: str | None,
+) -> None:
+    assert demo_pool.settings.require_pkce  # the shared fixture's pool is strict
+    auth_request.method = method
+    if challenge is not None:
+        auth_request.challenge = challenge
+    elif method == "plain":
+        auth_request.challenge = auth_request.verifier
+    answer = client.get("/oauth2/authorize", query_string=auth_request.params())
+    assert answer.status_code == 302
+    assert callback_params(answer.headers["Location"])["error"] == "invalid_request"
+
+
+COGNITO_DEFAULT = pytest.mark.parametrize("pool_settings", [settings.PoolSettings()])
+
+
+@COGNITO_DEFAULT
+def test_by_default_pkce_is_optional_as_on_cognito(
+    client: FlaskClient, auth_request: AuthRequest
+) -> None:
+    callback = sign_in(client, without_pkce(auth_request))
+    answer = exchange(client, auth_request, callback, code_verifier="")
+    assert answer.status_code == 200, answer.json
+    assert {"access_token", "id_token", "refresh_token"} <= set(answer.json)
+
+
+@COGNITO_DEFAULT
+def test_by_default_a_verifier_for_a_code_without_a_challenge_is_refused(
+    client: FlaskClient, auth_request: AuthRequest
+) -> None:
+    # RFC 9700 section 4.8 (Authlib's rule; Cognito's page does not say either way).
+    callback = sign_in(client, without_pkce(auth_request))
+    answer = exchange(client, auth_request, callback, code_verifier="v" * 43)
+    assert answer.json == {"error": "invalid_request"}
+
+
+@COGNITO_DEFAULT
+@pytest.mark.parametrize(
+    ("method", "challenge"), [("plain", None), ("S256", ""), (None, None)], ids=str
+)
+def test_by_default_a_challenge_sent_must_be_s256(
     client: FlaskClient, auth_request: AuthRequest, method: str | None, challenge: str | None
 ) -> None:
     auth_request.method = method
@@ -157,6 +208,17 @@ def test_pkce_s256_is_required(
     answer = client.get("/oauth2/authorize", query_string=auth_request.params())
     assert answer.status_code == 302
     assert callback_params(answer.headers["Location"])["error"] == "invalid_request"
+
+
+@COGNITO_DEFAULT
+def test_by_default_a_code_issued_for_a_challenge_needs_its_verifier(
+    client: FlaskClient, auth_request: AuthRequest
+) -> None:
+    callback = sign_in(client, auth_request)
+    missing = exchange(client, auth_request, callback, code_verifier="")
+    assert missing.json == {"error": "invalid_request"}
+    again = client.get("/oauth2/authorize", query_string=auth_request.params())  # the session
+    assert exchange(client, auth_request, again.headers["Location"]).status_code == 200
 
 
 def test_the_refresh_grant_reissues_the_sessions_scopes(

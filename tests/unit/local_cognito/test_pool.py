@@ -121,7 +121,7 @@ def test_a_new_password_must_meet_the_policy_then_confirms_the_user(
     demo_pool: pool_mod.LocalPool,
 ) -> None:
     refused = demo_pool.set_new_password("newbie", "short")
-    assert refused == "The provided password does not confirm to the configured password policy"
+    assert refused == "The provided password does not conform to the configured password policy"
     assert demo_pool.pool.users["newbie"].status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD
     assert demo_pool.set_new_password("newbie", "Chosen-Passw0rd!") == ""
     user = demo_pool.pool.users["newbie"]

@@ -4,6 +4,7 @@ quiet request logs, and start/stop on a real port."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import socket
 from typing import Any
@@ -15,6 +16,11 @@ from local_cognito import server
 
 MOTO_ANSWER = [b"moto"]
 LOGIN_ANSWER = [b"login"]
+ORIGIN = "http://127.0.0.1:9229"
+API_HEADERS = {
+    "HTTP_HOST": "127.0.0.1:9229",
+    "HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.ListUsers",
+}
 
 
 @pytest.mark.parametrize(
@@ -47,37 +53,98 @@ class Recorder:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         self.seen.append((environ["PATH_INFO"], environ["wsgi.input"].read()))
-        start_response("200 OK", [])
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/plain"), ("Access-Control-Allow-Origin", "http://evil")],
+        )
         return self.body
 
 
+def dispatcher_for(login: Recorder, moto: Recorder) -> server._Dispatcher:
+    return server._Dispatcher(login, moto, "POOL", lambda: ORIGIN)
+
+
 def call(
-    dispatcher: server._Dispatcher, method: str, path: str, body: bytes = b"", length: str = ""
+    dispatcher: server._Dispatcher,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    length: str = "",
+    headers: dict[str, str] | None = None,
 ) -> tuple[str, list[bytes]]:
-    statuses: list[str] = []
+    status, _, answer = call_with_headers(dispatcher, method, path, body, length, headers)
+    return status, answer
+
+
+def call_with_headers(
+    dispatcher: server._Dispatcher,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    length: str = "",
+    headers: dict[str, str] | None = None,
+) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """``headers`` in WSGI's names (``HTTP_HOST``...)."""
+    started: list[tuple[str, list[tuple[str, str]]]] = []
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "CONTENT_LENGTH": length or str(len(body)),
         "wsgi.input": io.BytesIO(body),
+        **(headers or {}),
     }
-    answer = dispatcher(environ, lambda status, headers: statuses.append(status))
-    return statuses[0], list(answer)
+    answer = list(dispatcher(environ, lambda status, sent: started.append((status, sent))))
+    return started[0][0], started[0][1], answer
 
 
 def test_the_dispatcher_routes_by_path_and_reads_the_body_first() -> None:
     login, moto = Recorder(LOGIN_ANSWER), Recorder(MOTO_ANSWER)
-    dispatcher = server._Dispatcher(login, moto, "POOL")
+    dispatcher = dispatcher_for(login, moto)
     assert call(dispatcher, "POST", "/oauth2/token", b"grant_type=x") == ("200 OK", LOGIN_ANSWER)
-    assert call(dispatcher, "POST", "/", b'{"UserPoolId": "POOL"}') == ("200 OK", MOTO_ANSWER)
+    assert call(dispatcher, "POST", "/", b'{"UserPoolId": "POOL"}', headers=API_HEADERS) == (
+        "200 OK",
+        MOTO_ANSWER,
+    )
     assert login.seen == [("/oauth2/token", b"grant_type=x")]
     assert moto.seen == [("/", b'{"UserPoolId": "POOL"}')]
+
+
+def test_moto_answers_lose_their_cors_headers_and_managed_login_keeps_its_own() -> None:
+    login, moto = Recorder(LOGIN_ANSWER), Recorder(MOTO_ANSWER)
+    dispatcher = dispatcher_for(login, moto)
+    _, sent, _ = call_with_headers(dispatcher, "POST", "/", b"{}", headers=API_HEADERS)
+    assert sent == [("Content-Type", "text/plain")]
+    _, sent, _ = call_with_headers(dispatcher, "POST", "/oauth2/token", b"")
+    assert ("Access-Control-Allow-Origin", "http://evil") in sent  # not moto's: untouched
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("POST", {**API_HEADERS, "HTTP_ORIGIN": "http://evil.example"}),
+        ("POST", {**API_HEADERS, "HTTP_HOST": "evil.example:9229"}),
+        ("POST", {"HTTP_HOST": "127.0.0.1:9229"}),  # a "simple" POST, no X-Amz-Target
+        ("OPTIONS", {**API_HEADERS, "HTTP_ORIGIN": "http://evil.example"}),
+    ],
+    ids=["origin", "host", "no-target", "preflight"],
+)
+def test_the_dispatcher_keeps_web_pages_away_from_moto(
+    method: str, headers: dict[str, str]
+) -> None:
+    login, moto = Recorder(LOGIN_ANSWER), Recorder(MOTO_ANSWER)
+    status, sent, body = call_with_headers(
+        dispatcher_for(login, moto), method, "/", headers=headers
+    )
+    assert status == "403 Forbidden"
+    assert json.loads(b"".join(body))["__type"] == "AccessDeniedException"
+    assert not [k for k, _ in sent if k.lower().startswith("access-control-")]
+    assert moto.seen == login.seen == []
 
 
 @pytest.mark.parametrize("length", [str(server.MAX_BODY_BYTES + 1), "-1", "lots"])
 def test_a_body_too_large_or_unreadable_is_refused_before_any_app(length: str) -> None:
     login, moto = Recorder(LOGIN_ANSWER), Recorder(MOTO_ANSWER)
-    status, body = call(server._Dispatcher(login, moto, "POOL"), "POST", "/", length=length)
+    status, body = call(dispatcher_for(login, moto), "POST", "/", length=length)
     assert status == "413 Content Too Large" and body == [b"request body too large\n"]
     assert login.seen == moto.seen == []
 

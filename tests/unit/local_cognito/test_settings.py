@@ -51,6 +51,7 @@ def test_defaults_are_a_public_native_app_client() -> None:
         30,
     )
     assert settings.DEFAULTS.rotate_refresh_tokens is False
+    assert settings.DEFAULTS.require_pkce is False  # PKCE is optional on Cognito
 
 
 @pytest.mark.parametrize("grace", [0, settings.MAX_ROTATION_GRACE_S])

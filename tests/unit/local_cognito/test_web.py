@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 from flask.testing import FlaskClient
 
@@ -249,6 +250,31 @@ def test_discovery_reports_the_updated_issuer(
     assert document["issuer"] == (
         f"https://issuer-cognito-idp.us-east-1.amazonaws.com/{demo_pool.id}"
     )
+
+
+@pytest.mark.parametrize(
+    "pool_settings",
+    [settings.PoolSettings(issuer_format=f) for f in ("classic", "updated")],
+    ids=["classic", "updated"],
+)
+def test_discovery_and_the_tokens_name_the_same_issuer(
+    client: FlaskClient, auth_request: AuthRequest, demo_pool: pool_mod.LocalPool
+) -> None:
+    issuer = client.get(f"/{demo_pool.id}/.well-known/openid-configuration").json["issuer"]
+    expected = settings.issuer_url("us-east-1", demo_pool.id, demo_pool.settings.issuer_format)
+    assert issuer == expected
+    answer = client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": demo_pool.client_id,
+            "code": callback_params(sign_in(client, auth_request))["code"],
+            "redirect_uri": auth_request.redirect_uri,
+            "code_verifier": auth_request.verifier,
+        },
+    ).json
+    for name in ("access_token", "id_token"):
+        assert jwt.decode(answer[name], options={"verify_signature": False})["iss"] == issuer
 
 
 def test_prompt_login_shows_the_form_despite_a_session(

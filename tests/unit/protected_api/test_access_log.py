@@ -94,3 +94,54 @@ def test_a_request_that_crashes_is_logged_as_500(caplog: pytest.LogCaptureFixtur
         stubs.run_async(access_log.AccessLog(crash)(scope, None, None))  # type: ignore[arg-type]
     [line] = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
     assert line.startswith("POST /admin/users 500 ")
+
+
+# -- lines that cannot be forged ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("/me", "/me"),
+        ("/admin/users/zo\u00eb/\u65e5\u672c", "/admin/users/zo\u00eb/\u65e5\u672c"),  # readable
+        ("a\nb", "a\\nb"),
+        ("a\r\nb", "a\\r\\nb"),
+        ("a\tb", "a\\tb"),
+        ("\x1b[2J\x1b]0;title\x07", "\\x1b[2J\\x1b]0;title\\x07"),
+        ("\x00\x0b\x0c\x1c\x1d\x1e\x1f\x7f", "\\x00\\x0b\\x0c\\x1c\\x1d\\x1e\\x1f\\x7f"),
+        ("\x85\x9b", "\\x85\\x9b"),  # C1: NEL, CSI
+        ("a\u2028b\u2029c", "a\\u2028b\\u2029c"),
+        ("\u202eevil\u202c", "\\u202eevil\\u202c"),  # bidirectional controls
+        ("\u2066x\u2069 \u200f\u061c", "\\u2066x\\u2069 \\u200f\\u061c"),
+        ("\ud800", "\\ud800"),  # a lone surrogate: not even encodable
+        ("a\\nb", "a\\\\nb"),  # a real backslash stays apart from the escapes
+    ],
+    ids=repr,
+)
+def test_escape_writes_every_line_breaking_or_terminal_character_as_an_escape(
+    text: str, escaped: str
+) -> None:
+    assert access_log.escape(text) == escaped
+    assert len(access_log.escape(text).splitlines()) <= 1
+    access_log.escape(text).encode("utf-8")  # whatever went in, it can be written
+
+
+def test_a_path_with_a_newline_cannot_forge_a_second_access_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="protected_api.access")
+    # What uvicorn puts in the scope for GET /me%0AGET%20/admin/users%20200%200.1ms%20abc
+    forged = "/me\nGET /admin/users 200 0.1ms abc"
+    serve({"type": "http", "method": "GET", "path": forged, "headers": []}, status=401)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
+    assert line.splitlines() == [line]
+    assert re.fullmatch(
+        r"GET /me\\nGET /admin/users 200 0\.1ms abc 401 \d+\.\dms [0-9a-f]{32}", line
+    )
+
+
+def test_a_method_is_escaped_too(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="protected_api.access")
+    serve({"type": "http", "method": "GET\r\nX", "path": "/", "headers": []})
+    [line] = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
+    assert line.startswith("GET\\r\\nX / 204 ")

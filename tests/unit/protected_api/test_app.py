@@ -1,7 +1,9 @@
-"""create_app wires the parts: every area's routes, the error handlers, the access log."""
+"""create_app wires the parts: every area's routes, the error handlers, the access log
+and the body limit."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ import pytest
 import requests
 
 from protected_api import app as api_app
-from protected_api import cognito_admin
+from protected_api import cognito_admin, request_limits
 from protected_api import server as api_server
 from tests.unit.protected_api import stubs
 
@@ -50,6 +52,48 @@ def test_every_area_and_handler_is_installed(
     headers = stubs.bearer(token) if token else {}
     response = requests.get(api.url + path, headers=headers, timeout=stubs.TIMEOUT)
     assert (response.status_code, response.json()["error"]) == (status, error)
+
+
+@pytest.mark.parametrize("token", [None, "t"], ids=["no-token", "signed-in"])
+def test_a_body_over_the_limit_is_refused_before_routing_and_authentication(
+    api: api_server.ApiServer, caplog: pytest.LogCaptureFixture, token: str | None
+) -> None:
+    caplog.set_level(logging.INFO, logger="protected_api.access")
+    headers = stubs.bearer(token) if token else {}
+    big = b"x" * (request_limits.DEFAULT_MAX_BODY_BYTES + 1)
+    for path in ("/admin/users", "/me", "/nowhere"):  # a body route, a GET route, no route
+        response = requests.post(api.url + path, data=big, headers=headers, timeout=stubs.TIMEOUT)
+        assert (response.status_code, response.json()["error"]) == (413, "too_large")
+        assert response.headers["X-Request-ID"]  # the access log wraps the limit
+    lines = [r.getMessage() for r in caplog.records if r.name == "protected_api.access"]
+    assert [line.split()[:3] for line in lines[-3:]] == [
+        ["POST", "/admin/users", "413"],
+        ["POST", "/me", "413"],
+        ["POST", "/nowhere", "413"],
+    ]
+
+
+def test_a_head_over_the_limit_is_refused_before_routing(api: api_server.ApiServer) -> None:
+    filler = "f" * request_limits.MAX_REQUEST_HEAD_BYTES
+    response = requests.get(
+        f"{api.url}/healthz", headers={"X-Filler": filler}, timeout=stubs.TIMEOUT
+    )
+    assert response.status_code == 431
+    assert response.json() == {
+        "error": "too_large",
+        "message": "the request line and headers are larger than "
+        f"{request_limits.MAX_REQUEST_HEAD_BYTES} bytes",
+    }
+
+
+def test_the_body_limit_comes_from_the_settings() -> None:
+    config = dataclasses.replace(stubs.settings_for(), max_body_bytes=1024)
+    unused: Any = object()
+    app = api_app.create_app(config, token_verifier=stubs.TokenTable({}), admin_client=unused)
+    with api_server.ApiServer(app) as running:
+        refused = requests.post(f"{running.url}/me", data=b"x" * 1025, timeout=stubs.TIMEOUT)
+        taken = requests.post(f"{running.url}/me", data=b"x" * 1024, timeout=stubs.TIMEOUT)
+    assert (refused.status_code, taken.status_code) == (413, 405)
 
 
 def test_the_adapter_and_verifier_come_from_the_settings_by_default(aws_credentials: None) -> None:

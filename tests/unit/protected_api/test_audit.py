@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from protected_api import audit
+from protected_api import access_log, audit
 
 FIXED = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
 
@@ -27,24 +27,40 @@ def record(**changes: str | None) -> str:
 
 
 def test_audit_line_shape() -> None:
-    line = record(target="bob\nforged")
-    assert "\n" not in line
+    line = record(target="bob")
     assert json.loads(line) == {
         "time": "2026-01-02T03:04:05.678+00:00",
         "request_id": "r-1",
         "actor_sub": "s-1",
         "actor_username": "admin",
         "action": "disable_user",
-        "target": "bob\nforged",
+        "target": "bob",
         "group": None,
         "result": "ok",
     }
 
 
 def test_the_line_is_ascii_whatever_the_names() -> None:
-    line = record(actor_username="ädmin\x1b[2J", target="\u2028bob")
+    line = record(actor_username="\u00e4dmin", target="\u65e5\u672c")
     assert line.isascii()
-    assert json.loads(line)["actor_username"] == "ädmin\x1b[2J"
+    assert json.loads(line)["actor_username"] == "\u00e4dmin"  # readable once decoded
+    assert json.loads(line)["target"] == "\u65e5\u672c"
+
+
+@pytest.mark.parametrize(
+    "field", ["actor_username", "target", "group", "action", "actor_sub", "request_id"]
+)
+def test_no_field_can_forge_a_line_even_once_decoded(field: str) -> None:
+    """A path with %0A (a refused non-admin's action is ``METHOD /path``), a name with
+    a terminal escape: escaped in the value itself, as the access log escapes them, so
+    ``jq -r`` or a log viewer that decodes the JSON shows one line too."""
+    forged = 'x\n{"time":"2026-01-02T03:04:05.678+00:00","result":"ok"}\r\x1b[2J\u2028\x85'
+    line = record(**{field: forged})
+    assert line.isascii() and line.splitlines() == [line]
+    value = json.loads(line)[field]
+    assert value == access_log.escape(forged)
+    assert value.splitlines() == [value]
+    assert not any(c in value for c in "\r\n\x1b\u2028\x85")
 
 
 def test_local_times_are_written_in_utc() -> None:

@@ -12,6 +12,7 @@ import requests
 
 from protected_api import auth, errors
 from protected_api import server as api_server
+from protected_api import verifier as verifier_mod
 from tests.unit.protected_api import stubs
 
 REALM = 'Bearer realm="protected_api"'
@@ -157,6 +158,33 @@ def test_the_401_says_nothing_about_which_check_failed(api: api_server.ApiServer
     assert "Expired" not in bodies.pop()
 
 
+@pytest.mark.parametrize(
+    "length",
+    [
+        pytest.param(17_500, id="100-groups-of-128-characters"),
+        pytest.param(verifier_mod.MAX_TOKEN_CHARS, id="the-largest-token"),
+    ],
+)
+def test_a_token_as_large_as_cognitos_quotas_allow_reaches_the_verifier(
+    api: api_server.ApiServer, verifier: Verifier, length: int
+) -> None:
+    """Over real HTTP: neither the server nor the header check stops it first."""
+    verifier.threads.clear()
+    response = get(api, "/who", stubs.bearer("t" * length))
+    assert response.status_code == 200, response.text
+    assert len(verifier.threads) == 1
+
+
+def test_the_header_limit_is_the_longest_token_and_its_scheme(api: api_server.ApiServer) -> None:
+    longest = "Bearer " + "t" * verifier_mod.MAX_TOKEN_CHARS
+    assert len(longest) <= auth.MAX_AUTHORIZATION_BYTES
+    assert get(api, "/who", {"Authorization": longest}).status_code == 200
+    at_limit = "Bearer " + "t" * (auth.MAX_AUTHORIZATION_BYTES - len("Bearer "))
+    assert get(api, "/who", {"Authorization": at_limit}).status_code == 200
+    refused = get(api, "/who", {"Authorization": at_limit + "t"})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_request")
+
+
 def test_the_scheme_is_case_insensitive(api: api_server.ApiServer) -> None:
     assert get(api, "/who", {"Authorization": "bearer good"}).json() == {"username": "alice"}
 
@@ -192,6 +220,11 @@ def test_a_principal_is_read_from_the_claims() -> None:
         claims["iat"],
         1700000000,
     )
+
+
+def test_a_principal_reads_a_fractional_auth_time_as_whole_seconds() -> None:
+    claims = {**stubs.claims("alice"), "auth_time": 1700000000.75}
+    assert auth.Principal.from_claims(claims).auth_time == 1700000000
 
 
 def test_a_principal_without_optional_claims() -> None:

@@ -63,6 +63,8 @@ def from_settings(endpoint: str) -> cognito_admin.CognitoAdmin:
         ("admin_remove_user_from_group", lambda a: a.remove_from_group("bob", "Editors")),
         ("list_groups", lambda a: a.list_groups()),
         ("list_users_in_group", lambda a: a.list_group_members("Editors")),
+        ("list_users_in_group", lambda a: a.all_group_members("Admin")),
+        ("admin_list_groups_for_user", lambda a: a.groups_of("bob")),
     ],
 )
 def test_every_call_answers_a_cognito_error_as_an_admin_error(
@@ -125,6 +127,58 @@ def test_get_user_follows_every_page_of_groups(stubbed: Stubbed) -> None:
     detail = adapter.get_user("bob")
     assert detail.groups == ["A", "B"]
     assert detail.attributes == {"sub": "s-bob", "email": "bob@example.com", "name": "Bob"}
+
+
+def test_all_group_members_follows_every_page(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    alice = {**BOB, "Username": "alice", "Enabled": True}
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": [BOB], "NextToken": "n2"},
+        {"UserPoolId": POOL_ID, "GroupName": "Admin", "Limit": 60},
+    )
+    stubber.add_response(
+        "list_users_in_group",
+        {"Users": [alice]},
+        {"UserPoolId": POOL_ID, "GroupName": "Admin", "Limit": 60, "NextToken": "n2"},
+    )
+    members = adapter.all_group_members("Admin")
+    assert [(m.username, m.enabled) for m in members] == [("bob", False), ("alice", True)]
+
+
+def test_token_holder_asks_get_user_with_the_token(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    stubber.add_response(
+        "get_user",
+        {"Username": "bob", "UserAttributes": BOB["Attributes"]},
+        {"AccessToken": "the-token"},
+    )
+    holder = adapter.token_holder("the-token")
+    assert holder is not None and (holder.username, holder.sub) == ("bob", "s-bob")
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("NotAuthorizedException", "Access Token has been revoked"),
+        ("NotAuthorizedException", "User is disabled."),
+        ("UserNotFoundException", "User does not exist."),
+    ],
+)
+def test_token_holder_is_none_for_a_token_cognito_no_longer_honours(
+    stubbed: Stubbed, code: str, message: str
+) -> None:
+    adapter, stubber = stubbed
+    stubber.add_client_error("get_user", code, message)
+    assert adapter.token_holder("the-token") is None
+
+
+def test_token_holder_passes_on_a_failure_that_is_no_answer(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    stubber.add_client_error("get_user", "InternalErrorException", "oops", http_status_code=500)
+    with pytest.raises(admin_errors.AdminError) as caught:
+        adapter.token_holder("the-token")
+    assert caught.value.status == 503
 
 
 def test_resend_invitation_asks_for_a_resend_by_email(stubbed: Stubbed) -> None:

@@ -44,6 +44,7 @@ def api() -> Iterator[api_server.ApiServer]:
         (413, "too_large"),
         (415, "unsupported_media_type"),
         (418, "http_error"),
+        (431, "too_large"),
     ],
 )
 def test_http_errors_have_a_code_and_keep_their_headers(
@@ -54,6 +55,12 @@ def test_http_errors_have_a_code_and_keep_their_headers(
     assert response.json() == {"error": error, "message": f"status {status}"}
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Why"] == "test"
+
+
+def test_answers_made_before_fastapi_use_the_same_shape() -> None:
+    assert http_errors.body(413, "too big") == {"error": "too_large", "message": "too big"}
+    assert http_errors.body(400, "bad") == {"error": "invalid_request", "message": "bad"}
+    assert http_errors.body(599, "odd") == {"error": "http_error", "message": "odd"}
 
 
 def test_routing_errors_use_the_same_body(api: api_server.ApiServer) -> None:

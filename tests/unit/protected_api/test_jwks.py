@@ -480,6 +480,22 @@ def test_jwks_without_a_usable_rs256_key_is_unavailable(document: Any) -> None:
         jwks.parse_jwks(json.dumps(document).encode())
 
 
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        pytest.param(lambda body: b"\xef\xbb\xbf" + body, id="bom"),
+        pytest.param(lambda body: body[:-1] + b', "keys": []}', id="duplicate-keys"),
+        pytest.param(lambda body: body[:-1] + b', "x": NaN}', id="nan"),
+        pytest.param(lambda body: body.decode().encode("utf-16"), id="utf-16"),
+    ],
+)
+def test_a_jwks_that_is_not_strict_json_is_unavailable(k1: dict[str, Any], wrap: Any) -> None:
+    body = json.dumps({"keys": [k1]}).encode()
+    assert set(jwks.parse_jwks(body)) == {"kid-1"}
+    with pytest.raises(errors.JwksUnavailableError, match="not strict JSON"):
+        jwks.parse_jwks(wrap(body))
+
+
 def test_unusable_entries_are_skipped_next_to_a_good_key(k1: dict[str, Any]) -> None:
     document = {
         "keys": [

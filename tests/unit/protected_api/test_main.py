@@ -8,6 +8,7 @@ import pytest
 import uvicorn
 
 from protected_api import __main__ as main_module
+from protected_api import request_limits, server
 
 
 @pytest.fixture
@@ -36,4 +37,11 @@ def test_it_serves_without_uvicorns_access_log(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     assert main_module.main(["--port", "8123"]) == 0
     [options] = served
-    assert options == {"host": "127.0.0.1", "port": 8123, "access_log": False, "log_level": "info"}
+    assert options == {
+        "host": "127.0.0.1",
+        "port": 8123,
+        "access_log": False,
+        "log_level": "info",
+        **server.http_options(),  # `python -m protected_api` bounds the request head too
+    }
+    assert options["h11_max_incomplete_event_size"] == request_limits.MAX_REQUEST_HEAD_BYTES

@@ -8,6 +8,7 @@ from protected_api import settings
 
 POOL = "eu-west-1_AbCdEfGhI"
 ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
+UPDATED_ISSUER = f"https://issuer-cognito-idp.eu-west-1.amazonaws.com/{POOL}"
 MINIMAL = {"COGNITO_USER_POOL_ID": POOL, "COGNITO_CLIENT_IDS": "app-1"}
 
 
@@ -22,6 +23,7 @@ def test_a_pool_and_a_client_are_enough() -> None:
         idp_endpoint_url=None,
         admin_group="Admin",
         leeway_seconds=5.0,
+        max_body_bytes=64 * 1024,
     )
 
 
@@ -35,6 +37,7 @@ def test_every_variable_is_read_and_trimmed() -> None:
             "COGNITO_IDP_ENDPOINT_URL": "http://127.0.0.1:9229",
             "ADMIN_GROUP": "Ops.Team@x",
             "JWT_LEEWAY_SECONDS": "0",
+            "MAX_BODY_BYTES": " 2048 ",
         }
     )
     assert (config.user_pool_id, config.issuer) == (POOL, ISSUER)
@@ -42,6 +45,7 @@ def test_every_variable_is_read_and_trimmed() -> None:
     assert config.jwks_url == "http://127.0.0.1:9229/jwks.json"
     assert config.idp_endpoint_url == "http://127.0.0.1:9229"
     assert (config.admin_group, config.leeway_seconds) == ("Ops.Team@x", 0.0)
+    assert config.max_body_bytes == 2048
 
 
 @pytest.mark.parametrize(
@@ -57,6 +61,13 @@ def test_every_variable_is_read_and_trimmed() -> None:
         ({"JWT_LEEWAY_SECONDS": "five"}, "JWT_LEEWAY_SECONDS"),
         ({"JWT_LEEWAY_SECONDS": "301"}, "JWT_LEEWAY_SECONDS"),
         ({"JWT_LEEWAY_SECONDS": "-1"}, "JWT_LEEWAY_SECONDS"),
+        ({"MAX_BODY_BYTES": "64k"}, "MAX_BODY_BYTES must be a whole number"),
+        ({"MAX_BODY_BYTES": "1e5"}, "MAX_BODY_BYTES must be a whole number"),
+        ({"MAX_BODY_BYTES": "-1"}, "MAX_BODY_BYTES must be a whole number"),
+        ({"MAX_BODY_BYTES": "\u0661\u0662\u0663\u0664"}, "MAX_BODY_BYTES must be a whole"),
+        ({"MAX_BODY_BYTES": "1023"}, "MAX_BODY_BYTES must be 1024..10485760"),
+        ({"MAX_BODY_BYTES": "10485761"}, "MAX_BODY_BYTES must be 1024..10485760"),
+        ({"MAX_BODY_BYTES": "9" * 5000}, "MAX_BODY_BYTES must be 1024..10485760"),
     ],
 )
 def test_a_bad_setting_is_refused_by_name(changes: dict[str, str], names: str) -> None:
@@ -73,3 +84,52 @@ def test_the_verifier_takes_access_tokens_of_the_configured_clients() -> None:
     assert check.client_ids == frozenset({"app-1", "app-2"})
     assert check.jwks_cache.url == config.jwks_url
     assert check.jwks_cache.fetches == 0
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        pytest.param({**MINIMAL, "COGNITO_ISSUER": UPDATED_ISSUER}, id="with-the-pool-id"),
+        pytest.param({"COGNITO_ISSUER": UPDATED_ISSUER, "COGNITO_CLIENT_IDS": "app-1"}, id="alone"),
+        pytest.param(
+            {**MINIMAL, "COGNITO_ISSUER": UPDATED_ISSUER, "COGNITO_REGION": "eu-west-1"},
+            id="with-the-region",
+        ),
+    ],
+)
+def test_the_updated_issuer_format_is_taken_and_checked(environ: dict[str, str]) -> None:
+    """What ``cognito-local up --issuer-format updated`` passes, and a pool whose
+    IssuerConfiguration is UPDATED needs."""
+    config = settings.Settings.from_env(environ)
+    assert (config.issuer, config.user_pool_id, config.region) == (
+        UPDATED_ISSUER,
+        POOL,
+        "eu-west-1",
+    )
+    assert config.jwks_url == f"{UPDATED_ISSUER}/.well-known/jwks.json"
+    assert config.access_verifier().issuer == UPDATED_ISSUER
+
+
+@pytest.mark.parametrize(
+    ("environ", "against"),
+    [
+        (
+            {**MINIMAL, "COGNITO_ISSUER": UPDATED_ISSUER.replace("AbCd", "X")},
+            "COGNITO_USER_POOL_ID",
+        ),
+        ({**MINIMAL, "COGNITO_ISSUER": ISSUER.replace("//", "//x")}, "COGNITO_USER_POOL_ID"),
+        ({**MINIMAL, "COGNITO_ISSUER": f"{UPDATED_ISSUER}/"}, "COGNITO_USER_POOL_ID"),
+        (
+            {"COGNITO_ISSUER": f"https://example.com/{POOL}", "COGNITO_CLIENT_IDS": "a"},
+            "its pool id",
+        ),
+    ],
+)
+def test_an_issuer_of_neither_format_is_refused_naming_both(
+    environ: dict[str, str], against: str
+) -> None:
+    with pytest.raises(settings.SettingsError) as refused:
+        settings.Settings.from_env(environ)
+    message = str(refused.value)
+    assert message.startswith(f"COGNITO_ISSUER does not match {against}")
+    assert f"it must be {ISSUER} or {UPDATED_ISSUER}" in message

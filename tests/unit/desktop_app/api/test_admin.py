@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import urllib.parse
 from typing import Any
 
@@ -253,7 +254,7 @@ def test_invite_user_leaves_out_an_empty_name(
     [
         ({"username": "with space", "email": "a@example.com"}, "username must be"),
         ({"username": "carol", "email": "nope"}, "not an email"),
-        ({"username": "carol", "email": "a@example.com", "groups": ["a/b"]}, "group must be"),
+        ({"username": "carol", "email": "a@example.com", "groups": ["a b"]}, "group must be"),
     ],
 )
 def test_invite_user_checks_before_sending(
@@ -299,8 +300,8 @@ def test_each_action_calls_its_route(
     assert mock.calls[0].request.path_url == path
 
 
-@pytest.mark.parametrize("name", ["", "a/b", "../admin", "a b", "x" * 129, "tab\t", "é/x"])
-def test_a_name_that_could_change_the_path_is_refused_before_sending(
+@pytest.mark.parametrize("name", ["", "a b", "with space", "x" * 129, "tab\t", "nl\n", "\u200b"])
+def test_a_name_cognito_would_refuse_is_refused_before_sending(
     mock: responses.RequestsMock, api: client.ApiClient, name: str
 ) -> None:
     for call in (
@@ -312,6 +313,47 @@ def test_a_name_that_could_change_the_path_is_refused_before_sending(
         with pytest.raises(ValueError, match="must be 1 to 128"):
             call()
     assert len(mock.calls) == 0
+
+
+# Cognito's names may hold "/", "%", "?", "#"...: each is quoted into one path segment.
+CORPUS = [
+    ("mallory/x", "mallory%2Fx"),
+    ("a%2Fb", "a%252Fb"),
+    ("what?", "what%3F"),
+    ("#hash", "%23hash"),
+    ("Ünïcødé", "%C3%9Cn%C3%AFc%C3%B8d%C3%A9"),
+    ("alice/groups/Staff", "alice%2Fgroups%2FStaff"),
+    ("../admin", "..%2Fadmin"),
+    ("é/x", "%C3%A9%2Fx"),
+]
+
+
+@pytest.mark.parametrize("name", [".", "..", "...", "../.."])
+def test_a_dot_name_is_not_resolved_on_the_way_out(
+    mock: responses.RequestsMock, api: client.ApiClient, name: str
+) -> None:
+    # Unquoted, urllib3 would send /admin/users/../disable as /admin/disable.
+    mock.add("POST", re.compile(r".*"), status=204)
+    admin.disable_user(api, name)
+    segment = name.replace("/", "%2F")
+    assert mock.calls[0].request.path_url == f"/admin/users/{segment}/disable"
+
+
+@pytest.mark.parametrize(("name", "segment"), CORPUS)
+def test_every_cognito_name_is_one_quoted_segment(
+    mock: responses.RequestsMock, api: client.ApiClient, name: str, segment: str
+) -> None:
+    mock.add("DELETE", f"{API}/admin/users/{segment}", status=204)
+    mock.add("PUT", f"{API}/admin/users/{segment}/groups/{segment}", status=204)
+    mock.add("POST", f"{API}/admin/users/{segment}/disable", status=204)
+    admin.delete_user(api, name)
+    admin.add_to_group(api, name, name)
+    admin.disable_user(api, name)
+    assert [c.request.path_url for c in mock.calls] == [
+        f"/admin/users/{segment}",
+        f"/admin/users/{segment}/groups/{segment}",
+        f"/admin/users/{segment}/disable",
+    ]
 
 
 def test_an_api_error_comes_through_with_its_code(
@@ -331,14 +373,17 @@ def test_an_api_error_comes_through_with_its_code(
 # -- checks --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["alice", "a.b_c-d", "a+b@c.d", "x=y,z", "Ünï", "x" * 128])
+@pytest.mark.parametrize(
+    "name",
+    ["alice", "a.b_c-d", "a+b@c.d", "x=y,z", "Ünï", "x" * 128, "a/b", "..", "%", "?#", "€$"],
+)
 def test_check_name_accepts_cognito_names(name: str) -> None:
     assert admin.check_name(name) == name
 
 
 def test_check_name_says_what_and_how_long_but_not_the_value() -> None:
     with pytest.raises(ValueError, match=r"^group must be .* \(got 9 chars\)$") as caught:
-        admin.check_name("bad/SECRT", "group")
+        admin.check_name("bad SECRT", "group")
     assert "SECRT" not in str(caught.value)
 
 

@@ -214,3 +214,36 @@ def test_the_default_session_has_a_timeout(
     client.ApiClient(API, tokens).request("GET", "/me")
     sent: Any = mock.calls[0].request  # responses adds req_kwargs to the request it saw
     assert sent.req_kwargs["timeout"] == http.TIMEOUT
+
+
+def test_bodies_go_out_as_compact_utf8_json_sized_for_the_apis_limit(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    """The largest invitation Cognito's limits allow, in non-ASCII letters, fits the API's
+    default 64 KiB body limit as the app sends it (issue 17); escaped it would not."""
+    sent: list[requests.PreparedRequest] = []
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        sent.append(request)
+        return 201, {}, "{}"
+
+    mock.add_callback(responses.POST, f"{API}/admin/users", callback=answer)
+    invitation = {
+        "username": "ü" * 128,
+        "email": "a" * 64 + "@" + "b" * 185 + ".com",
+        "name": "名" * 2048,
+        "groups": [f"{i:03d}" + "グ" * 125 for i in range(100)],
+    }
+    api.request("POST", "/admin/users", json=invitation)
+    (request,) = sent
+    body = request.body
+    assert isinstance(body, bytes)
+    assert request.headers["Content-Type"] == "application/json"
+    assert json.loads(body) == invitation
+    assert b"\\u" not in body and b", " not in body
+    assert len(body) < 64 * 1024 < len(json.dumps(invitation).encode())
+
+
+def test_a_body_that_is_not_json_is_refused_before_sending(api: client.ApiClient) -> None:
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        api.request("POST", "/admin/users", json={"n": float("nan")})

@@ -133,7 +133,8 @@ def test_any_exception_is_a_step_failure_with_a_plain_message(
     assert seen.finished == [(0, 4, False)]
     assert seen.messages() == [
         "The API could not be reached. Check the connection and try again.",
-        "username must be 1 to 128 letters, digits or . _ @ + = , - (got 8 chars)",
+        "username must be 1 to 128 letters, digits, symbols or punctuation, without spaces "
+        "(got 8 chars)",
         "Unexpected error (KeyError).",
         "Cognito is throttling requests; wait a moment and retry.",
     ]

@@ -151,6 +151,38 @@ def test_for_an_admin_forbidden_wins_over_the_code() -> None:
     assert "not allowed" in messages.admin_failure(api_error(403, "self_lockout", "x"))
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "admin_removed",
+            "Your admin rights were removed: you are no longer in the admin group.",
+        ),
+        ("account_disabled", "Your account is disabled."),
+        ("account_deleted", "Your account no longer exists."),
+        ("signed_out", "Your session was ended (signed out everywhere); sign in again."),
+    ],
+)
+def test_a_change_refused_because_the_admin_lost_their_rights_says_why(
+    code: str, expected: str
+) -> None:
+    exc = api_error(403, code, "your admin rights were removed: " + SECRET)
+    assert messages.admin_failure(exc) == expected
+    assert messages.is_forbidden(exc)
+
+
+def test_the_last_admin_is_worded() -> None:
+    exc = api_error(
+        409,
+        "last_admin",
+        "you cannot disable bob: this would leave the pool without an enabled admin",
+    )
+    assert messages.admin_failure(exc) == (
+        "Not done: this would leave the pool without an enabled admin. "
+        "Make another user an admin first."
+    )
+
+
 def test_admin_sentences_are_filled_in_and_none_is_empty() -> None:
     assert messages.admin_text("{user} is disabled.", user="alice") == "alice is disabled."
     assert messages.admin_text(None) == ""

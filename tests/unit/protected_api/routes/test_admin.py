@@ -1,7 +1,8 @@
-"""``/admin`` over real HTTP: every row of the route table, the guard, the audit line.
+"""``/admin`` over real HTTP: every row of the route table, the live check, the guards,
+the audit line, and names that hold a ``/``.
 
-The API runs in-process (``ApiServer``) with a verifier that knows two tokens
-(an admin's and a plain user's) and the real adapter on a boto3 client whose
+The API runs in-process (``ApiServer``) with a verifier that knows a few tokens
+(admins' and a plain user's) and the real adapter on a boto3 client whose
 answers botocore's ``Stubber`` gives: a route that makes a call it should not,
 or with other parameters, fails the request, and every answer queued must be
 used. The 429 and 503 answers come from the real client against a loopback
@@ -14,6 +15,7 @@ import dataclasses
 import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +24,14 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
-from protected_api import admin_errors, audit, auth, cognito_admin, cognito_errors
+from protected_api import (
+    admin_errors,
+    audit,
+    auth,
+    cognito_admin,
+    cognito_errors,
+    live_authority,
+)
 from protected_api import app as api_app
 from protected_api import server as api_server
 from protected_api.routes import admin
@@ -30,10 +39,48 @@ from tests.unit.protected_api import stubs
 
 P = stubs.POOL_ID
 ME = stubs.claims("admin", "Admin", sub="s-admin")
-TOKENS = {"admin-token": ME, "user-token": stubs.claims("alice", "Editors")}
+# The same admin with the scope that lets Cognito's GetUser take their token.
+ME_SCOPED = {**ME, "scope": f"openid {live_authority.SIGN_IN_SCOPE}"}
+TOKENS = {
+    "admin-token": ME,
+    "scoped-token": ME_SCOPED,
+    "user-token": stubs.claims("alice", "Editors"),
+}
 BOB_SUB = [{"Name": "sub", "Value": "s-bob"}]
 BOB = {"Username": "bob", "Attributes": BOB_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
 GET_BOB = ("admin_get_user", {"Username": "bob", "UserAttributes": BOB_SUB}, None)
+ADMIN_SUB = [{"Name": "sub", "Value": "s-admin"}]
+ADMIN = {"Username": "admin", "Attributes": ADMIN_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
+Call = tuple[str, dict[str, Any], dict[str, Any] | None]
+
+
+def my_account(*, enabled: bool = True, sub: str = "s-admin") -> Call:
+    """AdminGetUser on the caller: their account as Cognito has it now."""
+    answer = {"Username": "admin", "UserAttributes": [{"Name": "sub", "Value": sub}]}
+    return "admin_get_user", {**answer, "Enabled": enabled}, {"UserPoolId": P, "Username": "admin"}
+
+
+def my_groups(*groups: str) -> Call:
+    """AdminListGroupsForUser on the caller."""
+    answer = {"Groups": [{"GroupName": g} for g in groups]}
+    return "admin_list_groups_for_user", answer, {"UserPoolId": P, "Username": "admin", "Limit": 60}
+
+
+# The live check before every change: the caller's account, then their groups.
+LIVE = [my_account(), my_groups("Admin", "Editors")]
+
+
+def admins(*users: dict[str, Any]) -> Call:
+    """ListUsersInGroup on the admin group (the last-admin rule)."""
+    return (
+        "list_users_in_group",
+        {"Users": list(users)},
+        {"UserPoolId": P, "GroupName": "Admin", "Limit": 60},
+    )
+
+
+# The caller and bob, both enabled admins: taking one away leaves one.
+TWO_ADMINS = admins(ADMIN, BOB)
 
 
 def on_bob(operation: str, **extra: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -62,27 +109,34 @@ CASES = {
     ),
     "create_user": Case(
         "/users",
-        [("admin_create_user", {"User": BOB}, None)],
+        [*LIVE, ("admin_create_user", {"User": BOB}, None)],
         body={"username": "bob", "email": "bob@example.com"},
     ),
     "get_user": Case("/users/bob", [GET_BOB, ("admin_list_groups_for_user", {"Groups": []}, None)]),
-    "delete_user": Case("/users/bob", [GET_BOB, on_bob("admin_delete_user")]),
+    "delete_user": Case("/users/bob", [*LIVE, GET_BOB, TWO_ADMINS, on_bob("admin_delete_user")]),
     "resend_invitation": Case(
         "/users/bob/resend-invitation",
-        [on_bob("admin_create_user", MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"])],
+        [
+            *LIVE,
+            on_bob("admin_create_user", MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]),
+        ],
     ),
-    "enable_user": Case("/users/bob/enable", [on_bob("admin_enable_user")]),
-    "disable_user": Case("/users/bob/disable", [GET_BOB, on_bob("admin_disable_user")]),
-    "reset_password": Case("/users/bob/reset-password", [on_bob("admin_reset_user_password")]),
-    "global_sign_out": Case("/users/bob/sign-out", [on_bob("admin_user_global_sign_out")]),
+    "enable_user": Case("/users/bob/enable", [*LIVE, on_bob("admin_enable_user")]),
+    "disable_user": Case(
+        "/users/bob/disable", [*LIVE, GET_BOB, TWO_ADMINS, on_bob("admin_disable_user")]
+    ),
+    "reset_password": Case(
+        "/users/bob/reset-password", [*LIVE, on_bob("admin_reset_user_password")]
+    ),
+    "global_sign_out": Case("/users/bob/sign-out", [*LIVE, on_bob("admin_user_global_sign_out")]),
     "add_to_group": Case(
         "/users/bob/groups/Editors",
-        [on_bob("admin_add_user_to_group", GroupName="Editors")],
+        [*LIVE, on_bob("admin_add_user_to_group", GroupName="Editors")],
         group="Editors",
     ),
     "remove_from_group": Case(
         "/users/bob/groups/Admin",
-        [GET_BOB, on_bob("admin_remove_user_from_group", GroupName="Admin")],
+        [*LIVE, GET_BOB, TWO_ADMINS, on_bob("admin_remove_user_from_group", GroupName="Admin")],
         group="Admin",
     ),
     "list_groups": Case(
@@ -172,7 +226,7 @@ def test_every_route_makes_its_call_and_writes_one_audit_line(
     assert line["request_id"] == response.headers["X-Request-ID"]
 
 
-# The guard
+# The guards
 
 
 @pytest.mark.parametrize(
@@ -183,9 +237,16 @@ def test_every_route_makes_its_call_and_writes_one_audit_line(
         ("DELETE", "/users/admin/groups/Admin", "remove group Admin from"),
     ],
 )
-def test_self_lockout_is_refused_before_any_cognito_call(
-    api: api_server.ApiServer, audit_lines: list[dict[str, Any]], method: str, path: str, what: str
+def test_self_lockout_is_refused_after_the_live_check_only(
+    api: api_server.ApiServer,
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
+    audit_lines: list[dict[str, Any]],
+    method: str,
+    path: str,
+    what: str,
 ) -> None:
+    for operation, answer, expected in LIVE:
+        stubbed[1].add_response(operation, answer, expected)
     response = call(api, method, path)
     assert response.status_code == 409
     assert response.json() == {
@@ -199,6 +260,8 @@ def test_an_alias_of_the_caller_is_the_caller(
     api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
 ) -> None:
     me = {"Username": "admin", "UserAttributes": [{"Name": "sub", "Value": "s-admin"}]}
+    for operation, answer, expected in LIVE:
+        stubbed[1].add_response(operation, answer, expected)
     stubbed[1].add_response(
         "admin_get_user", me, {"UserPoolId": P, "Username": "admin@example.com"}
     )
@@ -208,12 +271,158 @@ def test_an_alias_of_the_caller_is_the_caller(
 def test_leaving_another_group_is_allowed(
     api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
 ) -> None:
+    for operation, answer, expected in LIVE:
+        stubbed[1].add_response(operation, answer, expected)
     stubbed[1].add_response(
         "admin_remove_user_from_group",
         {},
         {"UserPoolId": P, "Username": "admin", "GroupName": "Editors"},
     )
     assert call(api, "DELETE", "/users/admin/groups/Editors").status_code == 204
+
+
+# Live authority: before a change, Cognito says whether the caller is still an admin
+
+
+def queue(stubbed: tuple[cognito_admin.CognitoAdmin, Stubber], *calls: Call) -> None:
+    for operation, answer, expected in calls:
+        stubbed[1].add_response(operation, answer, expected)
+
+
+@pytest.mark.parametrize(
+    ("calls", "code"),
+    [
+        ([my_account(), my_groups("Editors")], "admin_removed"),
+        ([my_account(enabled=False)], "account_disabled"),
+        ([my_account(sub="s-new-account")], "account_deleted"),
+    ],
+    ids=["demoted", "disabled", "username-reused"],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/users/bob/disable"), ("DELETE", "/users/bob"), ("PUT", "/users/bob/groups/Admin")],
+)
+def test_a_change_is_refused_when_cognito_no_longer_takes_the_caller_as_an_admin(
+    api: api_server.ApiServer,
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
+    audit_lines: list[dict[str, Any]],
+    calls: list[Call],
+    code: str,
+    method: str,
+    path: str,
+) -> None:
+    queue(stubbed, *calls)  # and nothing after: the change itself is never asked for
+    response = call(api, method, path)
+    assert response.status_code == 403, response.text
+    assert response.json()["error"] == code
+    assert response.headers["Cache-Control"] == "no-store"
+    assert [line["result"] for line in audit_lines] == [code]
+
+
+def test_a_deleted_caller_is_refused(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    stubbed[1].add_client_error("admin_get_user", "UserNotFoundException", "User does not exist.")
+    response = call(api, "POST", "/users/bob/enable")
+    assert (response.status_code, response.json()["error"]) == (403, "account_deleted")
+
+
+def test_with_the_sign_in_scope_the_callers_own_token_is_checked(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    holder = {"Username": "admin", "UserAttributes": ADMIN_SUB}
+    queue(
+        stubbed,
+        ("get_user", holder, {"AccessToken": "scoped-token"}),
+        my_groups("Admin"),
+        on_bob("admin_enable_user"),
+    )
+    assert call(api, "POST", "/users/bob/enable", token="scoped-token").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("account", "code"),
+    [(my_account(), "signed_out"), (my_account(enabled=False), "account_disabled")],
+    ids=["signed-out", "disabled"],
+)
+def test_a_token_cognito_revoked_is_refused_with_the_reason(
+    api: api_server.ApiServer,
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
+    account: Call,
+    code: str,
+) -> None:
+    stubbed[1].add_client_error(
+        "get_user", "NotAuthorizedException", "Access Token has been revoked"
+    )
+    queue(stubbed, account)
+    response = call(api, "POST", "/users/bob/enable", token="scoped-token")
+    assert (response.status_code, response.json()["error"]) == (403, code)
+
+
+# The last admin
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/users/bob/disable"),
+        ("DELETE", "/users/bob"),
+        ("DELETE", "/users/bob/groups/Admin"),
+    ],
+)
+def test_the_last_enabled_admin_is_kept(
+    api: api_server.ApiServer,
+    stubbed: tuple[cognito_admin.CognitoAdmin, Stubber],
+    audit_lines: list[dict[str, Any]],
+    method: str,
+    path: str,
+) -> None:
+    # The caller passed the live check, then was disabled by bob's own request: bob is
+    # the one enabled admin left, and taking him away would leave none.
+    queue(stubbed, *LIVE, GET_BOB, admins({**ADMIN, "Enabled": False}, BOB))
+    response = call(api, method, path)
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["error"] == "last_admin"
+    assert body["message"].endswith("this would leave the pool without an enabled admin")
+    assert [line["result"] for line in audit_lines] == ["last_admin"]
+
+
+# Names with a "/": the raw path decides
+
+
+def test_a_quoted_slash_names_one_user_and_never_moves_the_request(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    name = "alice/groups/Staff"
+    target = {"Username": name, "UserAttributes": [{"Name": "sub", "Value": "s-x"}]}
+    queue(
+        stubbed,
+        *LIVE,
+        ("admin_get_user", target, {"UserPoolId": P, "Username": name}),
+        TWO_ADMINS,
+        # The user named, deleted; not alice taken out of Staff.
+        ("admin_delete_user", {}, {"UserPoolId": P, "Username": name}),
+    )
+    response = call(api, "DELETE", "/users/alice%2Fgroups%2FStaff")
+    assert response.status_code == 204, response.text
+
+
+@pytest.mark.parametrize("name", ["mallory/x", "a%2Fb", "what?", "#hash", "Ünïcødé", "%"])
+def test_every_valid_name_reaches_cognito_unchanged(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber], name: str
+) -> None:
+    quoted = urllib.parse.quote(name, safe="")
+    queue(
+        stubbed,
+        ("admin_get_user", {"Username": name, "UserAttributes": BOB_SUB}, None),
+        ("admin_list_groups_for_user", {"Groups": []}, None),
+        *LIVE,
+        ("admin_add_user_to_group", {}, {"UserPoolId": P, "Username": name, "GroupName": name}),
+    )
+    got = call(api, "GET", f"/users/{quoted}")
+    assert (got.status_code, got.json()["username"]) == (200, name)
+    assert call(api, "PUT", f"/users/{quoted}/groups/{quoted}").status_code == 204
 
 
 # Refusals
@@ -314,7 +523,8 @@ def test_without_the_access_log_the_audit_line_still_has_a_request_id(
     auth.install(app)
     admin_errors.install(app)
     app.include_router(admin.router, prefix="/admin")
-    stubbed[1].add_response(*on_bob("admin_enable_user"))
+    for operation, answer, expected in [*LIVE, on_bob("admin_enable_user")]:
+        stubbed[1].add_response(operation, answer, expected)
     with api_server.ApiServer(app) as running:
         response = call(running, "POST", "/users/bob/enable")
     assert response.status_code == 204
