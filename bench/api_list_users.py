@@ -16,15 +16,21 @@ both alike, and every page is timed on its own. For context, GET ``/healthz`` on
 API (no token, no Cognito call) gives the cost of the extra HTTP hop alone. Every pass
 must list each user exactly once on both paths, or the run fails.
 
+What a *change* costs (issue 17: before acting, the API confirms with Cognito that the
+caller is still an enabled admin, two calls) is timed too, with no goal stated: POST
+``/admin/users/{u}/disable`` then ``/enable`` through the API against boto3's
+``admin_disable_user`` / ``admin_enable_user``, interleaved, on a synthetic user.
+
 Run: ``python -m bench.api_list_users [--quick]``.
 """
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import requests
@@ -34,6 +40,7 @@ from bench import _common as common
 USERS = 2_000
 PAGE_SIZE = 60
 MAX_PAGES = 1_000  # a runaway pagination loop stops here
+CHANGE_TARGET = "user00001"  # a synthetic user the change timings disable and enable
 USERNAME = "admin"
 PASSWORD = "Admin-Passw0rd!"
 GOAL = 1.3  # median API page at most this many times the median direct page
@@ -66,6 +73,31 @@ def api_pages(http: requests.Session, api_url: str, access_token: str) -> Iterat
         if not token:
             return
     raise RuntimeError(f"GET /admin/users did not finish within {MAX_PAGES} pages")
+
+
+def change_pairs(
+    http: requests.Session, api_url: str, access_token: str, idp: Any, pool_id: str, count: int
+) -> tuple[list[float], list[float]]:
+    """``count`` disable-then-enable pairs through the API and directly, interleaved:
+    seconds per change on each path."""
+    headers = {"Authorization": f"Bearer {access_token}"}
+    via_api: list[float] = []
+    direct: list[float] = []
+
+    def api(action: str) -> None:
+        url = f"{api_url}/admin/users/{CHANGE_TARGET}/{action}"
+        http.post(url, headers=headers, timeout=common.TIMEOUT_S).raise_for_status()
+
+    def boto(action: str) -> None:
+        call = idp.admin_disable_user if action == "disable" else idp.admin_enable_user
+        call(UserPoolId=pool_id, Username=CHANGE_TARGET)
+
+    order: list[tuple[Callable[[str], None], list[float]]] = [(api, via_api), (boto, direct)]
+    for i in range(count):
+        for run, samples in order if i % 2 == 0 else order[::-1]:
+            for action in ("disable", "enable"):
+                samples.append(common.timed(functools.partial(run, action)))
+    return via_api, direct
 
 
 def interleaved(first: Iterator[Page], second: Iterator[Page]) -> tuple[list[Page], list[Page]]:
@@ -136,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"({len(set(names))} distinct); the pool holds {len(expected)}"
                     )
             page_count = len(direct)
+        change_api_s, change_direct_s = change_pairs(
+            http, api_url, token, idp, pool_id, 5 if args.quick else 50
+        )
 
     api_stats = common.Stats.of(api_s)
     direct_stats = common.Stats.of(direct_s)
@@ -187,6 +222,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
     )
 
+    change_api = common.Stats.of(change_api_s)
+    change_direct = common.Stats.of(change_direct_s)
+    common.print_table(
+        ["change (disable or enable)", *common.STATS_HEADER],
+        [
+            common.stats_row("API POST (live admin check + the call)", change_api),
+            common.stats_row("baseline: boto3 admin_disable/enable_user", change_direct),
+        ],
+    )
+    common.record(
+        "admin change via API (median)",
+        change_api.median * 1000,
+        change_direct.median * 1000,
+        unit="ms",
+        baseline_name="direct boto3 AdminDisableUser/AdminEnableUser",
+        target=None,
+        passed=None,
+    )
     common.record(
         "admin list-users page via API (median)",
         api_stats.median * 1000,
