@@ -73,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
         "Cognito, where PKCE is optional)",
     )
     up.add_argument(
+        "--mfa",
+        choices=[m.lower() for m in settings.MFA_MODES],
+        default="optional",
+        help="the pool's MFA (TOTP): off, optional (default: users may enrol) or on "
+        "(every user enrols an authenticator at first sign-in)",
+    )
+    up.add_argument(
+        "--no-self-sign-up",
+        action="store_true",
+        help="only admins create users (no 'Sign up' in managed login, SignUp refused)",
+    )
+    up.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the endpoints as the first stdout line",
@@ -141,6 +153,8 @@ def up(args: argparse.Namespace) -> int:
         issuer_format=args.issuer_format,
         rotate_refresh_tokens=args.rotate_refresh_tokens,
         require_pkce=args.require_pkce,
+        mfa=args.mfa.upper(),
+        self_sign_up=not args.no_self_sign_up,
     )
     try:
         stand_in = server.LocalCognito(
@@ -253,6 +267,14 @@ def _human(info: dict[str, Any]) -> str:
     for user in info["demo_users"]:
         groups = f" [{', '.join(user['groups'])}]" if user["groups"] else ""
         lines.append(f"    {user['username']:<8} {user['password']:<18}{groups}  {user['note']}")
+    secrets = [u for u in info["demo_users"] if u.get("totp_secret")]
+    for user in secrets:
+        lines.append(f"    TOTP secret of {user['username']}: {user['totp_secret']}")
+    lines += [
+        "",
+        f"  MFA (TOTP)        {info.get('mfa', 'OPTIONAL').lower()};  self sign-up "
+        f"{'on' if info.get('self_sign_up') else 'off'}",
+    ]
     if info.get("profile"):
         lines += [
             "",

@@ -7,20 +7,23 @@ the token patches go on each pool object.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 import string
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import jwt
 from moto.cognitoidp import exceptions as moto_errors
 from moto.cognitoidp import models as moto_models
 from moto.cognitoidp import responses as moto_responses
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 
-from local_cognito import tokens
+from local_cognito import lifecycle, tokens
 
 log = logging.getLogger(__name__)
 _install_lock = threading.Lock()
@@ -31,9 +34,11 @@ class PoolHooks(Protocol):
     """What a stand-in pool supplies to the patched backend."""
 
     tokens: tokens.TokenService
+    accounts: lifecycle.Accounts
+    pool: Any  # moto's CognitoIdpUserPool
+    backend: Any  # moto's backend holding the pool (and its auth-challenge sessions)
 
     def send_invitation(self, user: Any, temporary_password: str) -> None: ...
-    def send_reset_code(self, user: Any, code: str) -> None: ...
 
 
 class UnsupportedUserStateException(JsonRESTError):  # noqa: N818 - Cognito's error name
@@ -53,11 +58,6 @@ def generate_temporary_password(length: int = 14) -> str:
         j = secrets.randbelow(i + 1)
         chars[i], chars[j] = chars[j], chars[i]
     return "".join(chars)
-
-
-def generate_code() -> str:
-    """A six-digit verification code, as Cognito emails."""
-    return f"{secrets.randbelow(1_000_000):06d}"
 
 
 def register(pool: Any, hooks: PoolHooks) -> None:
@@ -116,9 +116,10 @@ def _install_backend_patches(backend: Any) -> None:
             return
         _patch_admin_create_user(backend)
         _patch_admin_reset_user_password(backend)
-        _patch_forgot_password(backend)
         _patch_refresh_client_check(backend)
+        _patch_password_sign_in(backend)
         _add_revoke_token()
+        _route_lifecycle_actions()
         backend._local_cognito_patched = True
 
 
@@ -168,63 +169,9 @@ def _patch_admin_reset_user_password(backend: Any) -> None:
         original(user_pool_id, username)
         hooks = _pools.get(user_pool_id)
         if hooks is not None:
-            user = backend.admin_get_user(user_pool_id, username)
-            user.confirmation_code = generate_code()
-            hooks.send_reset_code(user, user.confirmation_code)
+            hooks.accounts.start_reset(backend.admin_get_user(user_pool_id, username).username)
 
     backend.admin_reset_user_password = admin_reset_user_password
-
-
-def _patch_forgot_password(backend: Any) -> None:
-    original: Callable[..., Any] = backend.forgot_password
-
-    def forgot_password(client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
-        for pool_id in _pools:
-            pool = backend.user_pools.get(pool_id)
-            user = pool._get_user(username) if pool and client_id in pool.clients else None
-            if user is not None and user.status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD:
-                # Cognito: an invited user must sign in with the temporary password.
-                raise moto_errors.NotAuthorizedError(
-                    "User password cannot be reset in the current state."
-                )
-        code, details = original(client_id, username)
-        for pool_id, hooks in _pools.items():
-            pool = backend.user_pools.get(pool_id)
-            user = pool._get_user(username) if pool and client_id in pool.clients else None
-            if user is not None:
-                user.confirmation_code = generate_code()
-                hooks.send_reset_code(user, user.confirmation_code)
-                return None, details  # no moto-only response header carrying the code
-        return code, details
-
-    def confirm_forgot_password(
-        client_id: str, username: str, password: str, confirmation_code: str
-    ) -> None:
-        for pool_id in _pools:
-            pool = backend.user_pools.get(pool_id)
-            user = pool._get_user(username) if pool and client_id in pool.clients else None
-            if user is not None:
-                # moto accepts any code lacking its "moto-confirmation-code:" prefix.
-                confirm_reset(backend, pool, user, confirmation_code, password)
-                return
-        original_confirm(client_id, username, password, confirmation_code)
-
-    original_confirm: Callable[..., Any] = backend.confirm_forgot_password
-    backend.forgot_password = forgot_password
-    backend.confirm_forgot_password = confirm_forgot_password
-
-
-def confirm_reset(backend: Any, pool: Any, user: Any, code: str, password: str) -> None:
-    """Set a new password with an emailed code, as ConfirmForgotPassword does."""
-    expected = user.confirmation_code
-    if not expected or not secrets.compare_digest(code.encode(), str(expected).encode()):
-        raise moto_errors.CodeMismatchException(
-            "Invalid verification code provided, please try again."
-        )
-    backend._validate_password(pool.id, password)
-    user.password = password
-    user.confirmation_code = None
-    user.status = moto_models.UserStatus.CONFIRMED
 
 
 def _patch_refresh_client_check(backend: Any) -> None:
@@ -255,6 +202,63 @@ def _patch_refresh_client_check(backend: Any) -> None:
     backend.initiate_auth = initiate_auth
 
 
+def _patch_password_sign_in(backend: Any) -> None:
+    """A password sign-in through the API meets the stand-in's account rules.
+
+    moto's admin flows sign an UNCONFIRMED user in (Cognito: UserNotConfirmedException),
+    ask for a TOTP code only when TOTP is the *preferred* MFA (Cognito: whenever it is
+    activated), and never ask an unenrolled user of a pool that requires MFA to set it
+    up (Cognito: MFA_SETUP).
+    """
+    original_admin: Callable[..., Any] = backend.admin_initiate_auth
+    original_user: Callable[..., Any] = backend.initiate_auth
+
+    def challenge(hooks: PoolHooks | None, params: dict[str, str] | None) -> Any:
+        if hooks is None:
+            return None
+        username, password = (params or {}).get("USERNAME"), (params or {}).get("PASSWORD")
+        user = hooks.pool._get_user(username or "")
+        if (
+            user is None
+            or not user.enabled
+            or user.password is None
+            or not hmac.compare_digest(str(user.password).encode(), (password or "").encode())
+        ):
+            return None  # moto refuses these
+        if user.status == moto_models.UserStatus.UNCONFIRMED:
+            raise moto_errors.UserNotConfirmedException("User is not confirmed.")
+        if user.status != moto_models.UserStatus.CONFIRMED:
+            return None  # moto's NEW_PASSWORD_REQUIRED
+        if hooks.accounts.totp_enabled(user.username):
+            name, parameters = "SOFTWARE_TOKEN_MFA", {}
+        elif hooks.accounts.needs_mfa_setup(user.username):
+            name, parameters = "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+        else:
+            return None
+        session = str(uuid.uuid4())
+        backend.sessions[session] = (user.username, hooks.pool)
+        return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
+
+    def admin_initiate_auth(
+        user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> Any:
+        if auth_flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            early = challenge(_pools.get(user_pool_id), auth_parameters)
+            if early is not None:
+                return early
+        return original_admin(user_pool_id, client_id, auth_flow, auth_parameters)
+
+    def initiate_auth(client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
+        if auth_flow == "USER_PASSWORD_AUTH":
+            early = challenge(_hooks_by_client(client_id), auth_parameters)
+            if early is not None:
+                return early
+        return original_user(client_id, auth_flow, auth_parameters)
+
+    backend.admin_initiate_auth = admin_initiate_auth
+    backend.initiate_auth = initiate_auth
+
+
 def _add_revoke_token() -> None:
     """The cognito-idp ``RevokeToken`` action, missing from moto."""
     if hasattr(moto_responses.CognitoIdpResponse, "revoke_token"):
@@ -274,3 +278,212 @@ def _add_revoke_token() -> None:
 
     # moto dispatches an action to the response method of the same snake_case name.
     setattr(moto_responses.CognitoIdpResponse, "revoke_token", revoke_token)  # noqa: B010
+
+
+# -- the account lifecycle (lifecycle.Accounts) behind the cognito-idp API -------------
+#
+# moto answers these actions from its region-agnostic backend and mostly accepts any
+# code, so they are replaced at the response layer: for a stand-in pool the action is
+# answered by its Accounts, for any other pool by moto as before.
+
+
+def _hooks_by_client(client_id: str | None) -> PoolHooks | None:
+    return next((h for h in _pools.values() if client_id and client_id in h.pool.clients), None)
+
+
+def _hooks_by_token(access_token: str | None) -> tuple[PoolHooks, str] | None:
+    """The pool and username of a stand-in access token with the user-admin scope.
+
+    Cognito's user-facing API asks for ``aws.cognito.signin.user.admin`` on the token.
+    """
+    for hooks in _pools.values():
+        if access_token and access_token in hooks.pool.access_tokens:
+            try:
+                claims = hooks.tokens.verify_access_token(access_token)
+            except jwt.InvalidTokenError:
+                raise moto_errors.NotAuthorizedError("Invalid Access Token") from None
+            if tokens.ADMIN_SCOPE not in str(claims.get("scope", "")).split():
+                raise moto_errors.NotAuthorizedError("Access Token does not have required scopes")
+            return hooks, str(claims["username"])
+    return None
+
+
+def _hooks_by_session(session: str | None) -> tuple[PoolHooks, str] | None:
+    """The pool and username of a live auth-challenge session of a stand-in pool."""
+    for hooks in _pools.values():
+        found = hooks.backend.sessions.get(session or "")  # moto: (username, pool)
+        if found is not None and found[1] is hooks.pool:
+            return hooks, _username(hooks, found[0])
+    return None
+
+
+def _username(hooks: PoolHooks, given: str | None) -> str:
+    """A Username parameter as the pool knows it (usernames or a verified email alias)."""
+    user = hooks.accounts.find(given or "")
+    return str(user.username) if user is not None else (given or "")
+
+
+def _flag(settings: Any, name: str) -> bool | None:
+    return None if not settings or name not in settings else bool(settings[name])
+
+
+def _route_lifecycle_actions() -> None:
+    response_class: Any = moto_responses.CognitoIdpResponse
+    if getattr(response_class, "_local_cognito_lifecycle", False):
+        return
+
+    def override(action: str) -> Callable[[Callable[[Any], Any]], None]:
+        original: Callable[[Any], Any] | None = getattr(response_class, action, None)
+
+        def install(ours: Callable[[Any], Any]) -> None:
+            def method(self: Any) -> Any:
+                answer = ours(self)
+                if answer is not None:
+                    return answer
+                if original is None:  # an action moto lacks, asked of another pool
+                    raise moto_errors.InvalidParameterException(f"{action} is not supported")
+                return original(self)
+
+            setattr(response_class, action, method)
+
+        return install
+
+    @override("sign_up")
+    def sign_up(self: Any) -> Any:
+        hooks = _hooks_by_client(self._get_param("ClientId"))
+        if hooks is None:
+            return None
+        attributes = {a["Name"]: a["Value"] for a in self._get_param("UserAttributes") or []}
+        user = hooks.accounts.sign_up(
+            self._get_param("Username") or "", self._get_param("Password") or "", attributes
+        )
+        details = hooks.accounts.delivery_of(user)
+        return ActionResult(
+            {"UserConfirmed": False, "UserSub": user.id, "CodeDeliveryDetails": details}
+        )
+
+    @override("confirm_sign_up")
+    def confirm_sign_up(self: Any) -> Any:
+        hooks = _hooks_by_client(self._get_param("ClientId"))
+        if hooks is None:
+            return None
+        hooks.accounts.confirm_sign_up(
+            self._get_param("Username") or "",
+            self._get_param("ConfirmationCode") or "",
+            bool(self._get_param("ForceAliasCreation")),
+        )
+        return EmptyResult()
+
+    @override("resend_confirmation_code")
+    def resend_confirmation_code(self: Any) -> Any:
+        hooks = _hooks_by_client(self._get_param("ClientId"))
+        if hooks is None:
+            raise moto_errors.ResourceNotFoundError(self._get_param("ClientId"))
+        details = hooks.accounts.resend_confirmation_code(self._get_param("Username") or "")
+        return ActionResult({"CodeDeliveryDetails": details})
+
+    @override("admin_confirm_sign_up")
+    def admin_confirm_sign_up(self: Any) -> Any:
+        hooks = _pools.get(self._get_param("UserPoolId") or "")
+        if hooks is None:
+            return None
+        hooks.accounts.admin_confirm_sign_up(_username(hooks, self._get_param("Username")))
+        return EmptyResult()
+
+    @override("forgot_password")
+    def forgot_password(self: Any) -> Any:
+        hooks = _hooks_by_client(self._get_param("ClientId"))
+        if hooks is None:
+            return None
+        details = hooks.accounts.forgot_password(self._get_param("Username") or "")
+        return ActionResult({"CodeDeliveryDetails": details})
+
+    @override("confirm_forgot_password")
+    def confirm_forgot_password(self: Any) -> Any:
+        hooks = _hooks_by_client(self._get_param("ClientId"))
+        if hooks is None:
+            return None
+        hooks.accounts.confirm_forgot_password(
+            self._get_param("Username") or "",
+            self._get_param("ConfirmationCode") or "",
+            self._get_param("Password") or "",
+        )
+        return EmptyResult()
+
+    # With an access token (a signed-in user enrols) or with the Session of an MFA_SETUP
+    # challenge (a sign-in in a pool that requires MFA enrols first).
+
+    @override("associate_software_token")
+    def associate_software_token(self: Any) -> Any:
+        session = self._get_param("Session")
+        found = _hooks_by_token(self._get_param("AccessToken")) or _hooks_by_session(session)
+        if found is None:
+            return None  # another pool's
+        hooks, username = found
+        answer = {"SecretCode": hooks.accounts.associate_software_token(username)}
+        return ActionResult({**answer, "Session": session} if session else answer)
+
+    @override("verify_software_token")
+    def verify_software_token(self: Any) -> Any:
+        session = self._get_param("Session")
+        found = _hooks_by_token(self._get_param("AccessToken")) or _hooks_by_session(session)
+        if found is None:
+            return None
+        hooks, username = found
+        hooks.accounts.verify_software_token(username, self._get_param("UserCode") or "")
+        answer = {"Status": "SUCCESS"}
+        return ActionResult({**answer, "Session": session} if session else answer)
+
+    def set_preference(hooks: PoolHooks, username: str, settings: Any) -> None:
+        enabled = _flag(settings, "Enabled")
+        if enabled is not None:
+            preferred = bool(_flag(settings, "PreferredMfa"))
+            hooks.accounts.set_totp_preference(username, enabled, preferred and enabled)
+
+    @override("set_user_mfa_preference")
+    def set_user_mfa_preference(self: Any) -> Any:
+        found = _hooks_by_token(self._get_param("AccessToken"))
+        if found is None:
+            return None
+        hooks, username = found
+        set_preference(hooks, username, self._get_param("SoftwareTokenMfaSettings"))
+        return EmptyResult()
+
+    @override("admin_set_user_mfa_preference")
+    def admin_set_user_mfa_preference(self: Any) -> Any:
+        hooks = _pools.get(self._get_param("UserPoolId") or "")
+        if hooks is None:
+            return None
+        username = _username(hooks, self._get_param("Username"))
+        if hooks.pool._get_user(username) is None:
+            raise moto_errors.UserNotFoundError("User does not exist.")
+        set_preference(hooks, username, self._get_param("SoftwareTokenMfaSettings"))
+        return EmptyResult()
+
+    def check_mfa_answer(self: Any) -> None:
+        """A SOFTWARE_TOKEN_MFA answer is checked against the secret of the user whose
+        password began the session (moto signs in whoever USERNAME names); an MFA_SETUP
+        answer needs a verified authenticator, which it turns on."""
+        challenge = self._get_param("ChallengeName")
+        if challenge not in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):
+            return
+        found = _hooks_by_session(self._get_param("Session"))
+        if found is None:
+            return  # another pool's, or no live session: moto refuses it
+        hooks, username = found
+        answers = self._get_param("ChallengeResponses") or {}
+        if _username(hooks, answers.get("USERNAME")) != username:
+            raise moto_errors.NotAuthorizedError("Invalid session for the user.")
+        if challenge == "MFA_SETUP":
+            hooks.accounts.set_totp_preference(username, True, True)
+        else:
+            hooks.accounts.check_mfa_code(username, answers.get("SOFTWARE_TOKEN_MFA_CODE") or "")
+
+    for action in ("respond_to_auth_challenge", "admin_respond_to_auth_challenge"):
+
+        @override(action)
+        def respond(self: Any) -> Any:
+            check_mfa_answer(self)
+            return None  # moto answers the rest (it accepts any code once checked here)
+
+    response_class._local_cognito_lifecycle = True

@@ -12,9 +12,10 @@ from typing import Any
 
 from moto.cognitoidp import exceptions as moto_errors
 from moto.cognitoidp import models as moto_models
+from moto.core.exceptions import JsonRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from local_cognito import keys, moto_gaps, outbox, settings, tokens
+from local_cognito import keys, lifecycle, moto_gaps, outbox, settings, tokens
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ class LoginOutcome(enum.Enum):
     SIGNED_IN = "signed_in"
     NEW_PASSWORD_REQUIRED = "new_password_required"
     RESET_REQUIRED = "reset_required"  # RESET_REQUIRED: emailed code + new password
+    NOT_CONFIRMED = "not_confirmed"  # UNCONFIRMED: the sign-up code, then signed in
+    MFA_SETUP = "mfa_setup"  # MFA required and no authenticator yet: enrol one
+    MFA_REQUIRED = "mfa_required"  # TOTP on: a code from the authenticator
     FAILED = "failed"
 
 
@@ -65,8 +69,17 @@ class LocalPool:
                 "IssuerConfiguration": {
                     "Type": "UPDATED" if config.issuer_format == "updated" else "ORIGINAL"
                 },
+                "MfaConfiguration": config.mfa,
+                "VerificationMessageTemplate": {
+                    "DefaultEmailOption": "CONFIRM_WITH_CODE",
+                    "EmailSubject": "Your verification code",
+                    "EmailMessage": "Your verification code is {####}.",
+                },
+                "AccountRecoverySetting": {
+                    "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+                },
                 "AdminCreateUserConfig": {
-                    "AllowAdminCreateUserOnly": True,
+                    "AllowAdminCreateUserOnly": not config.self_sign_up,
                     "InviteMessageTemplate": {
                         "EmailSubject": "Your temporary password",
                         "EmailMessage": (
@@ -77,6 +90,8 @@ class LocalPool:
             },
         )
         self._use_cognito_style_id()
+        if config.mfa != "OFF":
+            self.pool.token_mfa_config = {"Enabled": True}  # TOTP; the stand-in has no SMS
         client_config: dict[str, Any] = {  # moto annotates this dict[str, str]; it is not
             "ClientName": config.client_name,
             "CallbackURLs": list(config.callback_urls),
@@ -105,6 +120,7 @@ class LocalPool:
         self.key = keys.SigningKey()
         self.tokens = tokens.TokenService(self.pool, self.key, now, config.issuer_format)
         self.outbox = outbox.Outbox(now)
+        self.accounts = lifecycle.Accounts(self)
         moto_gaps.register(self.pool, self)
 
     def _use_cognito_style_id(self) -> None:
@@ -152,27 +168,6 @@ class LocalPool:
             temporary_password=temporary_password,
         )
 
-    def send_reset_code(self, user: Any, code: str) -> None:
-        email = user.attribute_lookup.get("email")
-        if not email:
-            log.info("reset code for %s not sent: user has no email", user.username)
-            return
-        self.outbox.send(
-            kind="password_reset",
-            to=email,
-            username=user.username,
-            subject="Your verification code",
-            body=f"Your verification code is {code}.",
-            code=code,
-        )
-
-    def ensure_reset_code(self, username: str) -> None:
-        """Email a reset code to a RESET_REQUIRED user unless one is pending."""
-        user = self.pool._get_user(username)
-        if user is not None and not user.confirmation_code:
-            user.confirmation_code = moto_gaps.generate_code()
-            self.send_reset_code(user, user.confirmation_code)
-
     # -- managed login ----------------------------------------------------------------
 
     def find_user(self, login: str) -> Any | None:
@@ -204,7 +199,19 @@ class LocalPool:
             return LoginResult(LoginOutcome.FAILED, message=USER_DISABLED)
         if user.status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD:
             return LoginResult(LoginOutcome.NEW_PASSWORD_REQUIRED, user.username)
-        return LoginResult(LoginOutcome.SIGNED_IN, user.username)
+        if user.status == moto_models.UserStatus.UNCONFIRMED:
+            # Managed login sends a new code and asks for it (UserNotConfirmedException).
+            self.accounts.resend_confirmation_code(user.username)
+            return LoginResult(LoginOutcome.NOT_CONFIRMED, user.username)
+        return self.after_password(user.username)
+
+    def after_password(self, username: str) -> LoginResult:
+        """The step after a good password (or a new one): MFA if the user or pool needs it."""
+        if self.accounts.totp_enabled(username):
+            return LoginResult(LoginOutcome.MFA_REQUIRED, username)
+        if self.accounts.needs_mfa_setup(username):
+            return LoginResult(LoginOutcome.MFA_SETUP, username)
+        return LoginResult(LoginOutcome.SIGNED_IN, username)
 
     def set_new_password(self, username: str, password: str, code: str | None = None) -> str:
         """Finish a NEW_PASSWORD_REQUIRED (no code) or RESET_REQUIRED (code) challenge.
@@ -216,13 +223,13 @@ class LocalPool:
             return USER_DISABLED
         try:
             if code is not None:
-                moto_gaps.confirm_reset(self.backend, self.pool, user, code, password)
+                self.accounts.confirm_forgot_password(username, code, password)
             else:
                 self.backend._validate_password(self.id, password)
                 user.password = password
                 user.status = moto_models.UserStatus.CONFIRMED
         except moto_errors.InvalidPasswordException:
             return PASSWORD_POLICY
-        except moto_errors.CodeMismatchException as exc:
+        except JsonRESTError as exc:
             return str(exc.message)
         return ""

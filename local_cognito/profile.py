@@ -51,6 +51,9 @@ def profile_values(info: Mapping[str, Any]) -> dict[str, Any]:
         "scopes": list(info["scopes"]),
         "logout_uri": info["logout_urls"][0],
         "admin_group": "Admin",
+        # Managed login's "Sign up" and "Forgot your password?": the app offers both.
+        "self_sign_up": bool(info.get("self_sign_up", False)),
+        "password_reset": True,
     }
     if info.get("issuer_format", "classic") != "classic":
         # The app derives the issuer from the pool id in this format.
@@ -67,10 +70,12 @@ def _toml_string(value: object) -> str:
 
 
 def render(values: Mapping[str, Any], name: str = PROFILE) -> str:
-    """One ``[profiles.NAME]`` table of string and list-of-string values."""
+    """One ``[profiles.NAME]`` table of string, boolean and list-of-string values."""
     lines = [f"[profiles.{name}]"]
     for key, value in values.items():
-        if isinstance(value, list):
+        if isinstance(value, bool):
+            rendered = "true" if value else "false"
+        elif isinstance(value, list):
             rendered = "[" + ", ".join(_toml_string(v) for v in value) + "]"
         else:
             rendered = _toml_string(value)

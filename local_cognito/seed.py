@@ -17,6 +17,9 @@ from local_cognito import pool as pool_mod
 from local_cognito import settings
 
 SYNTHETIC_PASSWORD = "Synthetic-Passw0rd!"
+# The TOTP demo user's authenticator secret: fixed, like the demo passwords, so a tester
+# adds it to an authenticator app once (or computes codes with local_cognito.totp).
+DEMO_TOTP_SECRET = "DEMOTOTPSECRETFORCOGNITOLOCAL234"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +33,7 @@ class DemoUser:
     status: str = "CONFIRMED"
     enabled: bool = True
     note: str = ""
+    totp_secret: str | None = None  # enrolled in TOTP MFA with this secret
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +44,7 @@ class DemoUser:
             "status": self.status,
             "enabled": self.enabled,
             "note": self.note,
+            "totp_secret": self.totp_secret,
         }
 
 
@@ -58,6 +63,13 @@ DEMO_USERS = (
         "newbie@example.com",
         status="FORCE_CHANGE_PASSWORD",
         note="invited; must choose a new password at first sign-in",
+    ),
+    DemoUser(
+        "tom",
+        "Tom-Passw0rd!",
+        "tom@example.com",
+        note="TOTP MFA on; codes from the secret printed below",
+        totp_secret=DEMO_TOTP_SECRET,
     ),
     DemoUser(
         "dora",
@@ -121,6 +133,8 @@ def seed_demo(pool: pool_mod.LocalPool) -> list[DemoUser]:
         )
         if demo.status == "FORCE_CHANGE_PASSWORD":
             pool.send_invitation(user, demo.password)
+        if demo.totp_secret:
+            pool.accounts.enrol(demo.username, demo.totp_secret)
     return list(DEMO_USERS)
 
 

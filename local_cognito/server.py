@@ -176,6 +176,8 @@ class LocalCognito:
             "callback_urls": list(self.pool.settings.callback_urls),
             "logout_urls": list(self.pool.settings.logout_urls),
             "scopes": list(self.pool.settings.scopes),
+            "mfa": self.pool.settings.mfa,
+            "self_sign_up": self.pool.settings.self_sign_up,
             "api_url": None,
             "outbox_url": f"{self.url}/outbox",
             "demo_users": [u.as_json() for u in self.demo_users],

@@ -30,6 +30,10 @@ ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Cognito's issuer formats (IssuerConfigurationType): the host of the pool's issuer.
 ISSUER_HOSTS = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
 
+MFA_MODES = ("OFF", "OPTIONAL", "ON")  # the pool's MfaConfiguration
+# The issuer an authenticator app shows next to the account (otpauth:// "issuer").
+TOTP_ISSUER = "cognito-local"
+
 AUTH_CODE_LIFETIME_S = 300  # Cognito: codes are single-use and live 5 minutes.
 LOGIN_SESSION_LIFETIME_S = 3600  # Cognito's managed-login cookie lasts one hour.
 CHALLENGE_LIFETIME_S = 180  # Cognito: an auth-challenge session lasts 3 minutes.
@@ -85,12 +89,20 @@ class PoolSettings:
     # stricter stand-in that refuses every authorize request without a code_challenge,
     # for proving that a client sends one (`cognito-local up --require-pkce`).
     require_pkce: bool = False
+    # MfaConfiguration: "OFF", "OPTIONAL" (users may enrol TOTP) or "ON" (every user
+    # enrols at first sign-in). TOTP only; the stand-in sends no SMS.
+    mfa: str = "OPTIONAL"
+    # Self-registration (AdminCreateUserConfig.AllowAdminCreateUserOnly = not this):
+    # managed login's "Sign up" and the SignUp API.
+    self_sign_up: bool = True
 
     def __post_init__(self) -> None:
         if not ENVIRONMENT_NAME.match(self.environment):
             raise ValueError(
                 f"environment {self.environment!r} must be 1-64 letters, digits, - or _"
             )
+        if self.mfa not in MFA_MODES:
+            raise ValueError(f"mfa must be one of {', '.join(MFA_MODES)}, not {self.mfa!r}")
         if self.issuer_format not in ISSUER_HOSTS:
             raise ValueError(
                 f'issuer_format must be "classic" or "updated", not {self.issuer_format!r}'

@@ -7,6 +7,7 @@ pages; see docs/local-cognito.md for what is and is not emulated.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hmac
 import logging
 import secrets
@@ -18,9 +19,12 @@ import flask
 import jwt
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidClientError
+from markupsafe import Markup
+from moto.cognitoidp import exceptions as moto_errors
+from moto.core.exceptions import JsonRESTError
 from werkzeug.wrappers import Response
 
-from local_cognito import oauth, settings, tokens
+from local_cognito import lifecycle, oauth, qr, settings, tokens, totp
 from local_cognito import pool as pool_mod
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,14 @@ _PAGE_HEADERS = {
 }
 
 
+# The pages' own sentences (Cognito's API messages live in lifecycle.py).
+SESSION_EXPIRED = "Your session expired. Please sign in again."
+PASSWORDS_DIFFER = "Passwords do not match."
+CODE_SENT = "We emailed you a code. Enter it below."
+ACCOUNT_CONFIRMED = "Your account is confirmed. Sign in to continue."
+USERNAME_REQUIRED = "Enter your username or email."
+
+
 @dataclasses.dataclass
 class LoginSession:
     username: str
@@ -43,13 +55,42 @@ class LoginSession:
     expires_at: float
 
 
+class Step(enum.Enum):
+    """What a pending managed-login page waits for (its form's hidden ``challenge``)."""
+
+    NEW_PASSWORD = "new_password"  # NEW_PASSWORD_REQUIRED: a temporary password's end
+    RESET = "reset"  # RESET_REQUIRED: the emailed code and a new password
+    CONFIRM_SIGN_UP = "confirm_sign_up"  # the sign-up code, then signed in
+    FORGOT_PASSWORD = "forgot_password"  # the reset code and a new password, then signed in
+    MFA = "mfa"  # SOFTWARE_TOKEN_MFA: a code from the authenticator
+    MFA_SETUP = "mfa_setup"  # MFA_SETUP: scan the secret, then a first code
+
+
+# How long each page's state lasts: Cognito's 3-minute auth session for the sign-in
+# challenges; the emailed-code pages last as long as a login session.
+_STEP_LIFETIME_S = {
+    Step.NEW_PASSWORD: settings.CHALLENGE_LIFETIME_S,
+    Step.RESET: settings.CHALLENGE_LIFETIME_S,
+    Step.MFA: settings.CHALLENGE_LIFETIME_S,
+    Step.MFA_SETUP: settings.CHALLENGE_LIFETIME_S,
+    Step.CONFIRM_SIGN_UP: settings.LOGIN_SESSION_LIFETIME_S,
+    Step.FORGOT_PASSWORD: settings.LOGIN_SESSION_LIFETIME_S,
+}
+MAX_MFA_ATTEMPTS = 5  # wrong authenticator codes before the sign-in starts over
+
+
 @dataclasses.dataclass
 class Challenge:
-    """A NEW_PASSWORD_REQUIRED or password-reset step waiting for the user."""
+    """A step of a sign-in, sign-up or recovery waiting for the user."""
 
     username: str
-    needs_code: bool
+    step: Step
     expires_at: float
+    attempts: int = 0
+
+    @property
+    def needs_code(self) -> bool:
+        return self.step is Step.RESET
 
 
 class ManagedLogin:
@@ -86,13 +127,19 @@ class ManagedLogin:
         self.sessions[sid] = found
         return sid, found
 
-    def start_challenge(self, username: str, needs_code: bool) -> str:
+    def start_challenge(self, username: str, step: Step) -> str:
         self._forget_expired()
         cid = secrets.token_urlsafe(32)
-        self.challenges[cid] = Challenge(
-            username, needs_code, self.pool.now() + settings.CHALLENGE_LIFETIME_S
-        )
+        self.challenges[cid] = Challenge(username, step, self.pool.now() + _STEP_LIFETIME_S[step])
         return cid
+
+    def challenge(self, cid: str, *steps: Step) -> Challenge | None:
+        """A live pending step of one of these kinds, else None (and forgotten)."""
+        found = self.challenges.get(cid)
+        if found is None or found.step not in steps or self.pool.now() >= found.expires_at:
+            self.challenges.pop(cid, None)
+            return None
+        return found
 
     def discovery(self) -> dict[str, Any]:
         base = self.base_url()
@@ -159,31 +206,93 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             )
         return response
 
-    def login_form(message: str = "", status: int = 200) -> Response:
-        csrf = flask.request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    def csrf_token() -> str:
+        return flask.request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+    def form_page(template: str, status: int = 200, **context: Any) -> Response:
+        """A page with a form: the CSRF cookie set, the authorize query kept in links."""
+        csrf = csrf_token()
         response = page(
-            "login.html",
+            template,
             status,
-            message=message,
             csrf=csrf,
-            action="/login?" + _query(),
-            login_hint=flask.request.args.get("login_hint", ""),
-            demo_users=login.demo_users,
+            query=_query(),
+            self_sign_up=pool.accounts.self_sign_up,
+            **context,
         )
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict")
         return response
 
-    def challenge_form(cid: str, challenge: Any, message: str = "") -> Response:
+    def csrf_ok() -> bool:
         csrf = flask.request.cookies.get(CSRF_COOKIE, "")
-        return page(
-            "new_password.html",
+        return bool(csrf) and hmac.compare_digest(csrf, flask.request.form.get("_csrf", ""))
+
+    def login_form(message: str = "", status: int = 200, notice: str = "") -> Response:
+        return form_page(
+            "login.html",
+            status,
             message=message,
-            csrf=csrf,
-            challenge=cid,
-            needs_code=challenge.needs_code,
-            username=challenge.username,
+            notice=notice,
             action="/login?" + _query(),
+            login_hint=flask.request.args.get("login_hint", ""),
+            demo_users=login.demo_users,
         )
+
+    def step_page(cid: str, challenge: Challenge, message: str = "", notice: str = "") -> Response:
+        """The page for a pending step (its form posts the challenge id back)."""
+        common: dict[str, Any] = {
+            "message": message,
+            "notice": notice,
+            "challenge": cid,
+            "username": challenge.username,
+        }
+        if challenge.step in (Step.NEW_PASSWORD, Step.RESET):
+            return form_page(
+                "new_password.html",
+                needs_code=challenge.needs_code,
+                action="/login?" + _query(),
+                **common,
+            )
+        if challenge.step is Step.CONFIRM_SIGN_UP:
+            return form_page("confirm.html", action="/confirm?" + _query(), **common)
+        if challenge.step is Step.FORGOT_PASSWORD:
+            return form_page(
+                "confirm_forgot_password.html",
+                action="/confirmforgotPassword?" + _query(),
+                **common,
+            )
+        if challenge.step is Step.MFA:
+            return form_page("mfa_code.html", action="/login?" + _query(), **common)
+        secret = pool.accounts.pending_secret(challenge.username) or ""
+        uri = totp.provisioning_uri(secret, challenge.username, settings.TOTP_ISSUER)
+        return form_page(
+            "mfa_setup.html",
+            action="/login?" + _query(),
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            qr_svg=Markup(qr.svg(uri)),  # noqa: S704 - drawn by qr.svg from our own data
+            **common,
+        )
+
+    def start_step(username: str, step: Step, notice: str = "") -> Response:
+        """Begin a pending step for ``username`` and show its page."""
+        cid = login.start_challenge(username, step)
+        return step_page(cid, login.challenges[cid], notice=notice)
+
+    def next_after_password(grant: Any, result: pool_mod.LoginResult) -> Response:
+        """Signed in, or the MFA page the user or pool needs first."""
+        assert result.username is not None
+        if result.outcome is pool_mod.LoginOutcome.SIGNED_IN:
+            sid, session = login.start_session(result.username)
+            return issue_code(grant, session, sid)
+        if result.outcome is pool_mod.LoginOutcome.MFA_REQUIRED:
+            return start_step(result.username, Step.MFA)
+        pool.accounts.associate_software_token(result.username)
+        return start_step(result.username, Step.MFA_SETUP)
+
+    def failure_message(exc: JsonRESTError) -> str:
+        if isinstance(exc, moto_errors.InvalidPasswordException):
+            return pool_mod.PASSWORD_POLICY
+        return str(exc.message)
 
     @app.get("/oauth2/authorize")
     def authorize() -> Response:
@@ -206,40 +315,216 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         if failure is not None:
             return failure
         form = flask.request.form
-        csrf = flask.request.cookies.get(CSRF_COOKIE, "")
-        if not csrf or not hmac.compare_digest(csrf, form.get("_csrf", "")):
-            return login_form("Your session expired. Please sign in again.", 400)
+        if not csrf_ok():
+            return login_form(SESSION_EXPIRED, 400)
         if "challenge" in form:
             return answer_challenge(grant, form)
         result = pool.authenticate(form.get("username", ""), form.get("password", ""))
         if result.outcome is pool_mod.LoginOutcome.FAILED:
             return login_form(result.message, 400)
         assert result.username is not None
-        if result.outcome is pool_mod.LoginOutcome.SIGNED_IN:
-            sid, session = login.start_session(result.username)
-            return issue_code(grant, session, sid)
-        needs_code = result.outcome is pool_mod.LoginOutcome.RESET_REQUIRED
-        if needs_code:
-            pool.ensure_reset_code(result.username)
-        cid = login.start_challenge(result.username, needs_code)
-        return challenge_form(cid, login.challenges[cid])
+        if result.outcome is pool_mod.LoginOutcome.NOT_CONFIRMED:
+            return start_step(result.username, Step.CONFIRM_SIGN_UP, notice=CODE_SENT)
+        if result.outcome is pool_mod.LoginOutcome.NEW_PASSWORD_REQUIRED:
+            return start_step(result.username, Step.NEW_PASSWORD)
+        if result.outcome is pool_mod.LoginOutcome.RESET_REQUIRED:
+            pool.accounts.ensure_reset_code(result.username)
+            return start_step(result.username, Step.RESET)
+        return next_after_password(grant, result)
 
     def answer_challenge(grant: Any, form: Any) -> Response:
         cid = form.get("challenge", "")
-        challenge = login.challenges.get(cid)
-        if challenge is None or pool.now() >= challenge.expires_at:
-            login.challenges.pop(cid, None)
-            return login_form("Your session expired. Please sign in again.", 400)
+        challenge = login.challenge(cid, Step.NEW_PASSWORD, Step.RESET, Step.MFA, Step.MFA_SETUP)
+        if challenge is None:
+            return login_form(SESSION_EXPIRED, 400)
+        if challenge.step in (Step.MFA, Step.MFA_SETUP):
+            return answer_mfa(grant, cid, challenge, form.get("code", ""))
         password = form.get("new_password", "")
         if password != form.get("confirm_password", ""):
-            return challenge_form(cid, challenge, "Passwords do not match.")
+            return step_page(cid, challenge, PASSWORDS_DIFFER)
         code = form.get("code", "").strip() if challenge.needs_code else None
         message = pool.set_new_password(challenge.username, password, code)
         if message:
-            return challenge_form(cid, challenge, message)
+            return step_page(cid, challenge, message)
+        del login.challenges[cid]
+        return next_after_password(grant, pool.after_password(challenge.username))
+
+    def answer_mfa(grant: Any, cid: str, challenge: Challenge, code: str) -> Response:
+        try:
+            if challenge.step is Step.MFA:
+                pool.accounts.check_mfa_code(challenge.username, code)
+            else:
+                pool.accounts.verify_software_token(challenge.username, code)
+                pool.accounts.set_totp_preference(challenge.username, True, True)
+        except JsonRESTError as exc:
+            challenge.attempts += 1
+            if challenge.attempts >= MAX_MFA_ATTEMPTS:
+                del login.challenges[cid]
+                return login_form(SESSION_EXPIRED, 400)
+            return step_page(cid, challenge, str(exc.message))
         del login.challenges[cid]
         sid, session = login.start_session(challenge.username)
         return issue_code(grant, session, sid)
+
+    # -- sign-up and its confirmation code ("Signing up users") ---------------------------
+
+    @app.get("/signup")
+    def signup_get() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        if not pool.accounts.self_sign_up:
+            return error_page("unauthorized_client", lifecycle.SIGN_UP_DISABLED, 403)
+        return signup_form()
+
+    def signup_form(message: str = "", status: int = 200) -> Response:
+        form = flask.request.form
+        return form_page(
+            "signup.html",
+            status,
+            message=message,
+            action="/signup?" + _query(),
+            username=form.get("username", ""),
+            email=form.get("email", ""),
+        )
+
+    @app.post("/signup")
+    def signup_post() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        if not pool.accounts.self_sign_up:
+            return error_page("unauthorized_client", lifecycle.SIGN_UP_DISABLED, 403)
+        form = flask.request.form
+        if not csrf_ok():
+            return signup_form(SESSION_EXPIRED, 400)
+        password = form.get("password", "")
+        if password != form.get("confirm_password", ""):
+            return signup_form(PASSWORDS_DIFFER, 400)
+        username = form.get("username", "").strip()
+        try:
+            pool.accounts.sign_up(username, password, {"email": form.get("email", "").strip()})
+        except JsonRESTError as exc:
+            return signup_form(failure_message(exc), 400)
+        return start_step(username, Step.CONFIRM_SIGN_UP, notice=CODE_SENT)
+
+    @app.get("/confirm")
+    def confirm_get() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        return form_page(
+            "confirm.html",
+            action="/confirm?" + _query(),
+            username=flask.request.args.get("username", ""),
+            challenge="",
+            message="",
+            notice="",
+        )
+
+    @app.post("/confirm")
+    def confirm_post() -> Response:
+        grant, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        form = flask.request.form
+        if not csrf_ok():
+            return login_form(SESSION_EXPIRED, 400)
+        cid = form.get("challenge", "")
+        challenge = login.challenge(cid, Step.CONFIRM_SIGN_UP) if cid else None
+        username = challenge.username if challenge else form.get("username", "").strip()
+        try:
+            pool.accounts.confirm_sign_up(username, form.get("code", ""))
+        except JsonRESTError as exc:
+            if challenge is None:
+                return form_page(
+                    "confirm.html",
+                    400,
+                    action="/confirm?" + _query(),
+                    username=username,
+                    challenge="",
+                    message=str(exc.message),
+                    notice="",
+                )
+            return step_page(cid, challenge, str(exc.message))
+        if challenge is None:
+            # Confirmed from a bare link: proving the email is not proving the password.
+            return login_form(notice=ACCOUNT_CONFIRMED)
+        del login.challenges[cid]
+        return next_after_password(grant, pool.after_password(username))
+
+    @app.post("/resendcode")
+    def resend_code() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        cid = flask.request.form.get("challenge", "")
+        challenge = login.challenge(cid, Step.CONFIRM_SIGN_UP)
+        if not csrf_ok() or challenge is None:
+            return login_form(SESSION_EXPIRED, 400)
+        try:
+            pool.accounts.resend_confirmation_code(challenge.username)
+        except JsonRESTError as exc:
+            return step_page(cid, challenge, str(exc.message))
+        return step_page(cid, challenge, notice=CODE_SENT)
+
+    # -- forgot password ("Recovering user accounts") -------------------------------------
+
+    @app.get("/forgotPassword")
+    def forgot_get() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        return forgot_form()
+
+    def forgot_form(message: str = "", status: int = 200) -> Response:
+        return form_page(
+            "forgot_password.html",
+            status,
+            message=message,
+            action="/forgotPassword?" + _query(),
+            username=flask.request.form.get("username", ""),
+        )
+
+    @app.post("/forgotPassword")
+    def forgot_post() -> Response:
+        _, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        if not csrf_ok():
+            return forgot_form(SESSION_EXPIRED, 400)
+        typed = flask.request.form.get("username", "").strip()
+        if not typed:
+            return forgot_form(USERNAME_REQUIRED, 400)
+        try:
+            pool.accounts.forgot_password(typed)
+        except JsonRESTError as exc:
+            return forgot_form(str(exc.message), 400)
+        # Unknown users reach the same page (PreventUserExistenceErrors); their code
+        # never matches.
+        return start_step(typed, Step.FORGOT_PASSWORD, notice=CODE_SENT)
+
+    @app.post("/confirmforgotPassword")
+    def confirm_forgot_post() -> Response:
+        grant, failure = validate_authorize()
+        if failure is not None:
+            return failure
+        form = flask.request.form
+        cid = form.get("challenge", "")
+        challenge = login.challenge(cid, Step.FORGOT_PASSWORD)
+        if not csrf_ok() or challenge is None:
+            return login_form(SESSION_EXPIRED, 400)
+        password = form.get("new_password", "")
+        if password != form.get("confirm_password", ""):
+            return step_page(cid, challenge, PASSWORDS_DIFFER)
+        try:
+            user = pool.accounts.confirm_forgot_password(
+                challenge.username, form.get("code", ""), password
+            )
+        except JsonRESTError as exc:
+            return step_page(cid, challenge, failure_message(exc))
+        del login.challenges[cid]
+        return next_after_password(grant, pool.after_password(user.username))
 
     @app.post("/oauth2/token")
     def token() -> Response:
@@ -348,12 +633,29 @@ def _query() -> str:
     return urllib.parse.quote(flask.request.query_string, safe="=&%+;/:?@,$!*'()~")
 
 
+_PAGES = frozenset(
+    {
+        "/login",
+        "/logout",
+        "/signup",
+        "/confirm",
+        "/resendcode",
+        "/forgotPassword",
+        "/confirmforgotPassword",
+        "/error",
+        "/outbox",
+        "/outbox.json",
+        "/healthz",
+    }
+)
+
+
 # Paths this app serves; everything else goes to moto's cognito-idp API.
 def owns(method: str, path: str, pool_id: str) -> bool:
     """Whether a request belongs to the managed-login app rather than moto."""
     if path == "/":
         return method in {"GET", "HEAD"}  # POST / is the cognito-idp JSON API
-    if path in {"/login", "/logout", "/error", "/outbox", "/outbox.json", "/healthz"}:
+    if path in _PAGES:
         return True
     if path.startswith("/oauth2/"):
         return True

@@ -61,7 +61,7 @@ def test_list_users_pages_of_at_most_60(idp: Any, stand_in: server.LocalCognito)
             break
         kwargs["PaginationToken"] = page["PaginationToken"]
     assert pages == 3
-    assert len(names) == len(set(names)) == 134  # 130 synthetic + 4 demo users
+    assert len(names) == len(set(names)) == 130 + len(seed.DEMO_USERS)
     found = idp.list_users(UserPoolId=stand_in.pool.id, Filter='email ^= "user0012"')
     assert sorted(u["Username"] for u in found["Users"]) == [
         f"user{i:05d}" for i in range(120, 130)

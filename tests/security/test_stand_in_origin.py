@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from local_cognito import server
+from local_cognito import seed, server
 from tests.support.scripted_browser import AuthRequest, ScriptedBrowser, callback_params
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,9 @@ def assert_refused(response: requests.Response) -> None:
 def test_boto3_keeps_working_over_http(idp: Any, stand_in: server.LocalCognito) -> None:
     idp.admin_add_user_to_group(**make_alice_admin(stand_in))
     assert alice_groups(idp, stand_in) == ["Admin"]
-    assert len(idp.list_users(UserPoolId=stand_in.pool.id, Limit=60)["Users"]) == 4
+    assert len(idp.list_users(UserPoolId=stand_in.pool.id, Limit=60)["Users"]) == len(
+        seed.DEMO_USERS
+    )
 
 
 def test_a_cross_origin_fetch_is_refused_without_cors_headers(

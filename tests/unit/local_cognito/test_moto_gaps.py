@@ -15,7 +15,7 @@ import pytest
 from moto.cognitoidp import exceptions as moto_errors
 from moto.cognitoidp import models as moto_models
 
-from local_cognito import moto_gaps
+from local_cognito import lifecycle, moto_gaps
 from local_cognito import pool as pool_mod
 
 EMAIL = [{"Name": "email", "Value": "carol@example.com"}]
@@ -36,7 +36,7 @@ def test_temporary_passwords_meet_cognitos_default_policy() -> None:
 
 
 def test_codes_are_six_digits() -> None:
-    codes = {moto_gaps.generate_code() for _ in range(50)}
+    codes = {lifecycle.new_code() for _ in range(50)}
     assert all(re.fullmatch(r"\d{6}", code) for code in codes)
     assert len(codes) > 1
 
@@ -83,50 +83,26 @@ def test_an_unknown_message_action_is_refused(pool: pool_mod.LocalPool) -> None:
 # -- password resets --------------------------------------------------------------------------
 
 
-def test_admin_reset_emails_a_code_that_confirm_reset_takes_once(
+def test_admin_reset_emails_a_code_that_a_reset_takes_once(
     demo_pool: pool_mod.LocalPool,
 ) -> None:
     demo_pool.backend.admin_reset_user_password(demo_pool.id, "alice")
     user = demo_pool.pool.users["alice"]
+    assert user.status == moto_models.UserStatus.RESET_REQUIRED
     [message] = demo_pool.outbox.messages(username="alice")
-    assert message.kind == "password_reset" and message.code == user.confirmation_code
+    assert message.kind == "password_reset" and message.code is not None
+    accounts = demo_pool.accounts
     with pytest.raises(moto_errors.CodeMismatchException):
-        moto_gaps.confirm_reset(demo_pool.backend, demo_pool.pool, user, "not-it", "New-Passw0rd!")
-    moto_gaps.confirm_reset(
-        demo_pool.backend, demo_pool.pool, user, str(message.code), "New-Passw0rd!"
-    )
+        accounts.confirm_forgot_password("alice", "not-it", "New-Passw0rd!")
+    accounts.confirm_forgot_password("alice", message.code, "New-Passw0rd!")
     assert (user.password, user.status) == ("New-Passw0rd!", moto_models.UserStatus.CONFIRMED)
-    assert user.confirmation_code is None
     with pytest.raises(moto_errors.CodeMismatchException):  # spent
-        moto_gaps.confirm_reset(
-            demo_pool.backend, demo_pool.pool, user, str(message.code), "Other-Passw0rd!"
-        )
-
-
-def test_forgot_password_emails_the_code_instead_of_returning_it(
-    demo_pool: pool_mod.LocalPool,
-) -> None:
-    code, _ = demo_pool.backend.forgot_password(demo_pool.client_id, "alice")
-    assert code is None  # moto returns it; Cognito only emails it
-    [message] = demo_pool.outbox.messages(username="alice")
-    demo_pool.backend.confirm_forgot_password(
-        demo_pool.client_id, "alice", "New-Passw0rd!", str(message.code)
-    )
-    assert demo_pool.authenticate("alice", "New-Passw0rd!").outcome.value == "signed_in"
-
-
-def test_forgot_password_checks_the_code(demo_pool: pool_mod.LocalPool) -> None:
-    demo_pool.backend.forgot_password(demo_pool.client_id, "alice")
-    with pytest.raises(moto_errors.CodeMismatchException):
-        # moto would take any code without its "moto-confirmation-code:" prefix.
-        demo_pool.backend.confirm_forgot_password(
-            demo_pool.client_id, "alice", "New-Passw0rd!", "123"
-        )
+        accounts.confirm_forgot_password("alice", message.code, "Other-Passw0rd!")
 
 
 def test_an_invited_user_cannot_reset_their_password(demo_pool: pool_mod.LocalPool) -> None:
     with pytest.raises(moto_errors.NotAuthorizedError, match="current state"):
-        demo_pool.backend.forgot_password(demo_pool.client_id, "newbie")
+        demo_pool.accounts.forgot_password("newbie")
 
 
 # -- tokens through cognito-idp ------------------------------------------------------------

@@ -110,8 +110,8 @@ def test_reset_required_asks_for_a_reset_whatever_was_typed(demo_pool: pool_mod.
     demo_pool.pool.users["alice"].status = moto_models.UserStatus.RESET_REQUIRED
     result = demo_pool.authenticate("alice", "anything")
     assert (result.outcome, result.username) == (Outcome.RESET_REQUIRED, "alice")
-    demo_pool.ensure_reset_code("alice")
-    demo_pool.ensure_reset_code("alice")  # a pending code is not sent again
+    demo_pool.accounts.ensure_reset_code("alice")
+    demo_pool.accounts.ensure_reset_code("alice")  # a pending code is not sent again
     [message] = demo_pool.outbox.messages(username="alice")
     assert message.kind == "password_reset" and message.code is not None
     assert re.fullmatch(r"\d{6}", message.code)
@@ -131,7 +131,7 @@ def test_a_new_password_must_meet_the_policy_then_confirms_the_user(
 
 def test_a_reset_needs_the_emailed_code(demo_pool: pool_mod.LocalPool) -> None:
     demo_pool.pool.users["alice"].status = moto_models.UserStatus.RESET_REQUIRED
-    demo_pool.ensure_reset_code("alice")
+    demo_pool.accounts.ensure_reset_code("alice")
     [message] = demo_pool.outbox.messages(username="alice")
     wrong = "000000" if message.code != "000000" else "111111"
     refused = demo_pool.set_new_password("alice", "New-Passw0rd!", wrong)
@@ -165,5 +165,5 @@ def test_no_email_no_message(pool: pool_mod.LocalPool) -> None:
     user = seed.add_user(pool, "carol", "Temp-Passw0rd1!", "carol@example.com")
     user.delete_attributes(["email"])
     pool.send_invitation(user, "Temp-Passw0rd1!")
-    pool.send_reset_code(user, "123456")
+    pool.accounts.start_reset("carol")
     assert pool.outbox.messages() == []

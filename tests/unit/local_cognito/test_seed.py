@@ -41,6 +41,7 @@ def test_as_json_is_what_up_prints() -> None:
         "status": "CONFIRMED",
         "enabled": True,
         "note": "administrator",
+        "totp_secret": None,
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from local_cognito import server
+from local_cognito import seed, server
 
 MOTO_ANSWER = [b"moto"]
 LOGIN_ANSWER = [b"login"]
@@ -182,7 +182,13 @@ def test_start_serves_both_apps_and_stop_drops_the_pool() -> None:
         info = stand_in.info()
         assert info["managed_login_url"] == info["cognito_idp_endpoint"] == stand_in.url
         assert info["discovery_url"].startswith(f"{stand_in.url}/{info['user_pool_id']}/")
-        assert [u["username"] for u in info["demo_users"]] == ["admin", "alice", "newbie", "dora"]
+        assert [u["username"] for u in info["demo_users"]] == [
+            "admin",
+            "alice",
+            "newbie",
+            "tom",
+            "dora",
+        ]
         assert requests.get(f"{stand_in.url}/healthz", timeout=10).json() == {"status": "ok"}
         listed = requests.post(  # moto's half: the cognito-idp JSON API, as boto3 calls it
             stand_in.url,
@@ -193,7 +199,7 @@ def test_start_serves_both_apps_and_stop_drops_the_pool() -> None:
             },
             timeout=10,
         ).json()
-        assert len(listed["Users"]) == 4 + 3
+        assert len(listed["Users"]) == len(seed.DEMO_USERS) + 3
         pool_id, backend = stand_in.pool.id, stand_in.pool.backend
     assert pool_id not in backend.user_pools
     with pytest.raises(requests.ConnectionError):
