@@ -7,7 +7,9 @@ into the app's config file (keeping the other profiles)::
     aws cloudformation describe-stacks --stack-name cognito-desktop \\
         | python -m infra.stack_profile --name prod --write
 
-Each output of infra/template.yaml is one profile key (:data:`OUTPUTS`). The table is
+Each output of infra/template.yaml is one profile key (:data:`OUTPUTS`), among them
+``self_sign_up`` (the ``AllowSelfSignUp`` parameter) and ``password_reset``, which say
+whether the app offers "Create an account" and "Forgot your password?". The table is
 checked with the app's own validation (:func:`desktop_app.config.parse_profile`)
 before anything is printed or written, so the app loads whatever this produces.
 
@@ -41,9 +43,17 @@ OUTPUTS: dict[str, str] = {
     "Scopes": "scopes",
     "ApiUrl": "api_url",
     "AdminGroup": "admin_group",
+    "SelfSignUp": "self_sign_up",
+    "PasswordReset": "password_reset",
 }
 # Outputs are strings; these hold lists, joined with this separator by the template.
 LIST_SEPARATORS: dict[str, str | None] = {"RedirectUris": ",", "Scopes": None}  # None: spaces
+# These hold "true" or "false", written as TOML booleans: what managed login offers, so
+# that the app shows "Create an account" and "Forgot your password?" only when it works.
+BOOLEAN_OUTPUTS = frozenset({"SelfSignUp", "PasswordReset"})
+# Outputs a stack made before they existed lacks; the profile then leaves the key out
+# (the app's default) rather than refusing the stack.
+OPTIONAL_OUTPUTS = frozenset({"SelfSignUp", "PasswordReset"})
 # A stack whose outputs describe what is deployed. UPDATE_ROLLBACK_COMPLETE is the
 # previous, working configuration after a failed update.
 READY_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
@@ -110,20 +120,28 @@ def stack_outputs(document: Any, stack_name: str | None = None) -> dict[str, str
     return outputs
 
 
-def profile_table(outputs: Mapping[str, str]) -> dict[str, str | list[str]]:
+def profile_table(outputs: Mapping[str, str]) -> dict[str, str | bool | list[str]]:
     """The profile keys for the template's ``outputs``; other outputs are ignored."""
-    missing = [key for key in OUTPUTS if key not in outputs]
+    missing = [key for key in OUTPUTS if key not in outputs and key not in OPTIONAL_OUTPUTS]
     if missing:
         raise StackProfileError(
             f"missing stack output(s) {', '.join(missing)}; was the stack made from "
             "infra/template.yaml?"
         )
-    table: dict[str, str | list[str]] = {}
+    table: dict[str, str | bool | list[str]] = {}
     for output, key in OUTPUTS.items():
+        if output not in outputs:
+            continue
         value = outputs[output].strip()
         if not value:
             raise StackProfileError(f"stack output {output} ({key}) is empty")
-        if output in LIST_SEPARATORS:
+        if output in BOOLEAN_OUTPUTS:
+            if value not in ("true", "false"):
+                raise StackProfileError(
+                    f"stack output {output} ({key}) is {value!r}, not true or false"
+                )
+            table[key] = value == "true"
+        elif output in LIST_SEPARATORS:
             items = [item.strip() for item in value.split(LIST_SEPARATORS[output])]
             if not all(items):
                 raise StackProfileError(f"stack output {output} ({key}) has an empty item")
@@ -133,7 +151,7 @@ def profile_table(outputs: Mapping[str, str]) -> dict[str, str | list[str]]:
     return table
 
 
-def validated(name: str, table: Mapping[str, str | list[str]]) -> config.Profile:
+def validated(name: str, table: Mapping[str, str | bool | list[str]]) -> config.Profile:
     """``table`` as the app parses it; :class:`StackProfileError` naming the output if not."""
     try:
         return config.parse_profile(name, dict(table))
@@ -164,7 +182,7 @@ def check_distinct(path: Path, name: str, profile: config.Profile) -> None:
         ) from None
 
 
-def render(name: str, table: Mapping[str, str | list[str]]) -> str:
+def render(name: str, table: Mapping[str, str | bool | list[str]]) -> str:
     """The ``[profiles.NAME]`` TOML for ``table``, after the app's validation."""
     validated(name, table)
     return config_writer.dump({name: table})

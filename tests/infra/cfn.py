@@ -181,6 +181,17 @@ class Deployment:
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template["Conditions"][name]))
 
+    def failed_rules(self) -> list[str]:
+        """The template's ``Rules`` whose assertions these parameters break (CloudFormation
+        would refuse to create or update the stack, naming each ``AssertDescription``)."""
+        failed = []
+        for name, rule in self.template.get("Rules", {}).items():
+            if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
+                continue
+            if not all(self.resolve(a["Assert"]) for a in rule["Assertions"]):
+                failed.append(name)
+        return failed
+
     def resolve(self, value: Any) -> Any:
         """``value`` with every intrinsic function evaluated."""
         if isinstance(value, list):

@@ -163,6 +163,14 @@ def _with_status(described: dict[str, Any], status: str) -> dict[str, Any]:
         ),
         (lambda d: json.dumps(_with_output(d, "Scopes", "")), "Scopes (scopes) is empty"),
         (
+            lambda d: json.dumps(_with_output(d, "SelfSignUp", "yes")),
+            "SelfSignUp (self_sign_up) is 'yes', not true or false",
+        ),
+        (
+            lambda d: json.dumps(_with_output(d, "PasswordReset", "")),
+            "PasswordReset (password_reset) is empty",
+        ),
+        (
             lambda d: json.dumps(_with_status(d, "ROLLBACK_COMPLETE")),
             "is ROLLBACK_COMPLETE",
         ),
@@ -244,3 +252,33 @@ def test_write_refuses_a_profile_sharing_redirect_uris_with_another(
     assert "http://127.0.0.1:53683/callback/cognito-desktop" in done.stderr
     assert "EnvironmentName" in done.stderr
     assert path.read_text() == before
+
+
+# -- what managed login offers: "Create an account", "Forgot your password?" --------------
+
+
+@pytest.mark.parametrize("allow", ["false", "true"])
+def test_self_sign_up_follows_the_stack_parameter(allow: str, tmp_path: Path) -> None:
+    described = cfn.Deployment({**PARAMETERS, "AllowSelfSignUp": allow}).describe_stacks()
+    done = run("--name", "prod", stdin=json.dumps(described))
+    assert done.returncode == 0, done.stderr
+    table = tomllib.loads(done.stdout)["profiles"]["prod"]
+    # TOML booleans, which the app's config requires (not the strings "true"/"false").
+    assert table["self_sign_up"] is (allow == "true")
+    assert table["password_reset"] is True
+    path = tmp_path / "config.toml"
+    path.write_text(done.stdout)
+    profile = config.load_profile(path, "prod")
+    assert profile.self_sign_up is (allow == "true")
+    assert profile.password_reset is True
+
+
+def test_a_stack_from_before_the_sign_up_outputs_still_makes_a_profile(
+    described: dict[str, Any],
+) -> None:
+    # Deployed from an older template: the keys are left out and the app uses its defaults.
+    old = _without_output(_without_output(described, "SelfSignUp"), "PasswordReset")
+    table = stack_profile.profile_table(stack_profile.stack_outputs(old))
+    assert "self_sign_up" not in table
+    assert "password_reset" not in table
+    stack_profile.validated("old", table)

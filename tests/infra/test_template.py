@@ -33,6 +33,10 @@ CUSTOM = {
     "RefreshTokenRotation": "DISABLED",
     "RefreshTokenGraceSeconds": "0",
     "AllowSelfSignUp": "true",
+    "MfaConfiguration": "ON",
+    "RequireAdminMfa": "true",
+    "VerificationEmailSubject": "Acme: confirm your email",
+    "VerificationEmailMessage": "<p>Hello,</p>\n<p>Your Acme code is <b>{####}</b>.</p>",
     "CodeS3Bucket": "acme-artifacts",
     "CodeS3Key": "protected-api/protected-api-0123456789ab.zip",
 }
@@ -370,3 +374,125 @@ def test_http_api_sends_every_request_to_the_function_as_payload_2(
     assert permission["SourceArn"].startswith(
         f"arn:aws:execute-api:{deployment.region}:{deployment.account}:{deployment.api_id}/"
     )
+
+
+# -- accounts and MFA (issue 18) ----------------------------------------------------------
+
+
+def _pool(deployment: cfn.Deployment) -> dict[str, Any]:
+    return deployment.only("AWS::Cognito::UserPool")
+
+
+@pytest.mark.parametrize("name", ["AllowSelfSignUp", "RequireAdminMfa"])
+def test_switch_parameters_are_the_strings_true_and_false_off_by_default(name: str) -> None:
+    spec = cfn.load()["Parameters"][name]
+    # Strings, not YAML booleans: CloudFormation compares them with "true" in conditions.
+    assert spec["Type"] == "String"
+    assert spec["AllowedValues"] == ["false", "true"]
+    assert spec["Default"] == "false"
+
+
+def test_mfa_parameter_is_off_optional_or_on_and_optional_by_default() -> None:
+    spec = cfn.load()["Parameters"]["MfaConfiguration"]
+    # A bare OFF or ON would load as a YAML boolean, which no caller could pass.
+    assert all(isinstance(v, str) for v in spec["AllowedValues"])
+    assert set(spec["AllowedValues"]) == {"OFF", "OPTIONAL", "ON"}
+    assert spec["Default"] == "OPTIONAL"  # what the pool had before the parameter
+
+
+@pytest.mark.parametrize("mfa", ["OFF", "OPTIONAL", "ON"])
+def test_pool_mfa_follows_the_parameter_and_is_totp_only(mfa: str) -> None:
+    pool = _pool(cfn.Deployment({**REQUIRED, "MfaConfiguration": mfa}))
+    assert pool["MfaConfiguration"] == mfa
+    if mfa == "OFF":
+        # Cognito refuses enabled factors on a pool whose MFA is off.
+        assert "EnabledMfas" not in pool
+    else:
+        # TOTP only: SMS would need an SNS role and phone numbers, email OTP other tiers.
+        assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert "SmsConfiguration" not in pool
+
+
+@pytest.mark.parametrize(("allow", "admin_only"), [("false", True), ("true", False)])
+def test_self_sign_up_parameter_sets_admin_create_user_only_and_the_profile(
+    allow: str, admin_only: bool, tmp_path: Path
+) -> None:
+    deployment = cfn.Deployment({**REQUIRED, "AllowSelfSignUp": allow})
+    assert _pool(deployment)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is admin_only
+    profile = app_profile(deployment, tmp_path)
+    assert profile.self_sign_up is (not admin_only)
+    # Recovery by verified email is always on, so "Forgot your password?" always works.
+    assert profile.password_reset is True
+
+
+def test_sign_up_verifies_email_with_a_code_and_recovery_uses_it(
+    deployment: cfn.Deployment,
+) -> None:
+    pool = _pool(deployment)
+    # Confirming a sign-up verifies the email address, the only recovery mechanism.
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["AccountRecoverySetting"] == {
+        "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+    }
+    template = pool["VerificationMessageTemplate"]
+    assert template == {
+        "DefaultEmailOption": "CONFIRM_WITH_CODE",
+        "EmailSubject": deployment.parameter("VerificationEmailSubject"),
+        "EmailMessage": deployment.parameter("VerificationEmailMessage"),
+    }
+    assert "{####}" in template["EmailMessage"]
+    # Only the template: the legacy top-level properties would contradict it.
+    assert not {"EmailVerificationMessage", "EmailVerificationSubject"} & set(pool)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VerificationEmailMessage", "Your code is {###}."),
+        ("VerificationEmailMessage", "Your code is ####."),
+        ("VerificationEmailMessage", ""),
+        ("VerificationEmailSubject", ""),
+        ("VerificationEmailSubject", "   "),
+    ],
+)
+def test_verification_message_parameters_refuse_what_cognito_would(name: str, value: str) -> None:
+    with pytest.raises(AssertionError):  # AllowedPattern: the code placeholder, a subject
+        cfn.Deployment({**REQUIRED, name: value}).parameter(name)
+
+
+def test_verification_message_may_span_lines_around_the_code() -> None:
+    message = "Hello,\n\nyour code is {####}.\n\nIgnore this if it was not you."
+    deployment = cfn.Deployment({**REQUIRED, "VerificationEmailMessage": message})
+    assert _pool(deployment)["VerificationMessageTemplate"]["EmailMessage"] == message
+    subject = cfn.load()["Parameters"]["VerificationEmailSubject"]
+    assert subject["MaxLength"] == 140  # Cognito's limit for EmailSubject
+
+
+@pytest.mark.parametrize("required", ["false", "true"])
+def test_require_admin_mfa_reaches_the_function(required: str) -> None:
+    deployment = cfn.Deployment({**REQUIRED, "RequireAdminMfa": required})
+    env = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    assert env["REQUIRE_ADMIN_MFA"] == required
+    parsed = api_settings.Settings.from_env({k: str(v) for k, v in env.items()})
+    assert parsed.require_admin_mfa is (required == "true")
+
+
+@pytest.mark.parametrize(
+    ("mfa", "require", "refused"),
+    [
+        ("OFF", "true", True),
+        ("OFF", "false", False),
+        ("OPTIONAL", "true", False),
+        ("ON", "true", False),
+    ],
+)
+def test_requiring_admin_mfa_on_a_pool_without_mfa_is_refused(
+    mfa: str, require: str, refused: bool
+) -> None:
+    # Admins could not enrol the TOTP the API would demand: the stack's Rules refuse it.
+    deployment = cfn.Deployment({**REQUIRED, "MfaConfiguration": mfa, "RequireAdminMfa": require})
+    assert deployment.failed_rules() == (["AdminMfaNeedsMfa"] if refused else [])
+
+
+def test_default_and_custom_parameters_pass_the_rules(deployment: cfn.Deployment) -> None:
+    assert deployment.failed_rules() == []
