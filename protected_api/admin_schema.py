@@ -3,8 +3,8 @@
 Parameters (path and query) are declared once here, with the limits Cognito
 puts on them, so a request Cognito would refuse is a 422 before any call.
 Answers are pydantic models the OpenAPI document names: :class:`UserSummary`,
-:class:`UserDetail`, :class:`UserPage`, :class:`GroupList` and, for every
-error, :class:`ErrorBody`.
+:class:`UserDetail`, :class:`UserPage`, :class:`GroupList`, :class:`MfaList` and,
+for every error, :class:`ErrorBody`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ PAGE_MAX = 60  # ListUsers, ListUsersInGroup and ListGroups return at most 60 pe
 MAX_NAME = 128  # Username and GroupName: 1..128 (AdminGetUser, GetGroup API reference)
 MAX_PAGINATION_TOKEN = 2048
 MAX_EMAIL = 254
+#: Cognito's name for TOTP in ``UserMFASettingList`` and ``PreferredMfaSetting``.
+TOTP = "SOFTWARE_TOKEN_MFA"
 # HTML's "valid e-mail address" (WHATWG), with a dot required in the domain:
 # what a person can type, without the quoted or bracketed forms nobody invites.
 _EMAIL = re.compile(
@@ -75,6 +77,22 @@ PaginationToken = Annotated[
         description="from the previous page, unchanged",
     ),
 ]
+# The users whose MFA to read: ``?username=a&username=b``, at most one page of them.
+MfaUsernames = Annotated[
+    list[
+        Annotated[
+            str,
+            pydantic.StringConstraints(min_length=1, max_length=MAX_NAME),
+            pydantic.AfterValidator(_cognito_name),
+        ]
+    ],
+    fastapi.Query(
+        alias="username",
+        min_length=1,
+        max_length=PAGE_MAX,
+        description=f"1..{PAGE_MAX} usernames (repeat the parameter): {_NAME_RULE}",
+    ),
+]
 # A search: the three come together or not at all (user_search.filter_for).
 SearchAttributeQuery = Annotated[user_search.SearchAttribute | None, fastapi.Query()]
 MatchQuery = Annotated[user_search.Match | None, fastapi.Query()]
@@ -123,10 +141,34 @@ class UserSummary(pydantic.BaseModel):
 
 
 class UserDetail(UserSummary):
-    """A user with every attribute and their group memberships."""
+    """A user with every attribute, their group memberships and their MFA."""
 
     attributes: dict[str, str]
     groups: list[str]
+    mfa_methods: list[str] = pydantic.Field(
+        default_factory=list,
+        description="AdminGetUser's UserMFASettingList, e.g. [SOFTWARE_TOKEN_MFA]; [] for none",
+    )
+    preferred_mfa: str | None = pydantic.Field(
+        default=None, description="AdminGetUser's PreferredMfaSetting"
+    )
+
+
+class UserMfa(pydantic.BaseModel):
+    """One user's MFA as AdminGetUser reports it (ListUsers does not)."""
+
+    username: str = pydantic.Field(description="as asked")
+    found: bool = pydantic.Field(description="false: no such user (the other fields are empty)")
+    mfa_methods: list[str] = pydantic.Field(
+        description="UserMFASettingList: SOFTWARE_TOKEN_MFA (TOTP), SMS_MFA, EMAIL_OTP; [] for none"
+    )
+    preferred_mfa: str | None = pydantic.Field(description="PreferredMfaSetting")
+
+
+class MfaList(pydantic.BaseModel):
+    """The MFA of the users asked for, in the order asked (each name once)."""
+
+    users: list[UserMfa]
 
 
 class UserPage(pydantic.BaseModel):

@@ -12,6 +12,7 @@ from protected_api import (
     auth,
     cognito_admin,
     http_errors,
+    live_authority,
     request_limits,
     settings,
     verifier,
@@ -38,6 +39,8 @@ def create_app(
     app.state.settings = config
     app.state.verifier = token_verifier or config.access_verifier()
     app.state.admin = admin_client or cognito_admin.CognitoAdmin.from_settings(config)
+    # REQUIRE_ADMIN_MFA's short memory of callers found with MFA (used only when it is on).
+    app.state.mfa_gate = live_authority.MfaGate()
     auth.install(app)
     http_errors.install(app)
     admin_errors.install(app)

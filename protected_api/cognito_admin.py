@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent import futures
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
 
 from protected_api import admin_errors, admin_schema, cognito_errors, settings
+
+MFA_REQUIRED_BY_POOL = (
+    "the user pool requires MFA, so Cognito cannot turn this user's authenticator off; "
+    "they can register a new one from their own account"
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -31,6 +37,16 @@ if TYPE_CHECKING:
 
 def _attributes(items: Iterable[AttributeTypeTypeDef]) -> dict[str, str]:
     return {item["Name"]: item.get("Value", "") for item in items}
+
+
+def _mfa(user: Any, username: str) -> admin_schema.UserMfa:
+    """The MFA fields of an AdminGetUser answer (ListUsers has none)."""
+    return admin_schema.UserMfa(
+        username=username,
+        found=True,
+        mfa_methods=[str(m) for m in user.get("UserMFASettingList") or []],
+        preferred_mfa=str(user.get("PreferredMfaSetting") or "") or None,
+    )
 
 
 def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
@@ -47,11 +63,26 @@ def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
 
 
 class CognitoAdmin:
-    """The admin operations the API performs, on one user pool."""
+    """The admin operations the API performs, on one user pool.
 
-    def __init__(self, client: CognitoIdentityProviderClient, user_pool_id: str) -> None:
+    ``app_client_id`` is the app client ``ResendConfirmationCode`` names (Cognito sends
+    the code for a client, not for a pool): the first of ``COGNITO_CLIENT_IDS``, a public
+    client. A client with a secret would need a ``SECRET_HASH`` the API does not compute.
+    """
+
+    #: AdminGetUser calls in flight at once for one MFA batch (:meth:`users_mfa`): below
+    #: botocore's pool of 10 connections, and a bounded share of Cognito's request quota.
+    MFA_CONCURRENCY = 8
+
+    def __init__(
+        self,
+        client: CognitoIdentityProviderClient,
+        user_pool_id: str,
+        app_client_id: str | None = None,
+    ) -> None:
         self.client = client
         self.user_pool_id = user_pool_id
+        self.app_client_id = app_client_id
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> CognitoAdmin:
@@ -68,7 +99,7 @@ class CognitoAdmin:
                 retries={"mode": "standard", "total_max_attempts": 3},
             ),
         )
-        return cls(client, config.user_pool_id)
+        return cls(client, config.user_pool_id, config.client_ids[0])
 
     # Users
 
@@ -90,20 +121,55 @@ class CognitoAdmin:
         users = [_summary(u, _attributes(u.get("Attributes", []))) for u in page["Users"]]
         return admin_schema.UserPage(users=users, pagination_token=page.get("PaginationToken"))
 
+    def _admin_get_user(self, username: str) -> Any:
+        with cognito_errors.mapped("AdminGetUser"):
+            return self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
+
     def find_user(self, username: str) -> admin_schema.UserSummary:
         """AdminGetUser only: the canonical username and ``sub`` (``username`` may be an alias)."""
-        with cognito_errors.mapped("AdminGetUser"):
-            user = self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
+        user = self._admin_get_user(username)
         return _summary(user, _attributes(user["UserAttributes"]))
 
+    def account_mfa(self, username: str) -> tuple[admin_schema.UserSummary, admin_schema.UserMfa]:
+        """AdminGetUser only: the account (canonical username, ``sub``, enabled) and its MFA."""
+        user = self._admin_get_user(username)
+        return _summary(user, _attributes(user["UserAttributes"])), _mfa(user, username)
+
     def get_user(self, username: str) -> admin_schema.UserDetail:
-        """Attributes, status, dates and groups of one user."""
-        with cognito_errors.mapped("AdminGetUser"):
-            user = self.client.admin_get_user(UserPoolId=self.user_pool_id, Username=username)
+        """Attributes, status, dates, groups and MFA of one user."""
+        user = self._admin_get_user(username)
         attributes = _attributes(user["UserAttributes"])
         summary = _summary(user, attributes)
+        mfa = _mfa(user, username)
         groups = self.groups_of(summary.username)
-        return admin_schema.UserDetail(**summary.model_dump(), attributes=attributes, groups=groups)
+        return admin_schema.UserDetail(
+            **summary.model_dump(),
+            attributes=attributes,
+            groups=groups,
+            mfa_methods=mfa.mfa_methods,
+            preferred_mfa=mfa.preferred_mfa,
+        )
+
+    def users_mfa(self, usernames: Sequence[str]) -> admin_schema.MfaList:
+        """The MFA of each user (AdminGetUser each, :attr:`MFA_CONCURRENCY` at a time: ListUsers
+        does not return it). A name nobody has is ``found: false``; any other failure (say,
+        throttled) fails the whole batch, and the caller asks again later."""
+        names = list(dict.fromkeys(usernames))
+        if not names:
+            return admin_schema.MfaList(users=[])
+        workers = max(1, min(self.MFA_CONCURRENCY, len(names)))
+        with futures.ThreadPoolExecutor(workers, thread_name_prefix="admin-mfa") as pool:
+            return admin_schema.MfaList(users=list(pool.map(self._mfa_or_missing, names)))
+
+    def _mfa_or_missing(self, username: str) -> admin_schema.UserMfa:
+        try:
+            return self.account_mfa(username)[1]
+        except admin_errors.AdminError as exc:
+            if exc.status == 404:
+                return admin_schema.UserMfa(
+                    username=username, found=False, mfa_methods=[], preferred_mfa=None
+                )
+            raise
 
     def groups_of(self, username: str) -> list[str]:
         """AdminListGroupsForUser, every page: the groups ``username`` is in now."""
@@ -203,6 +269,71 @@ class CognitoAdmin:
                 Username=username,
                 MessageAction="RESEND",
                 DesiredDeliveryMediums=["EMAIL"],
+            )
+
+    def _require_unconfirmed(self, username: str, what: str) -> admin_schema.UserSummary:
+        """The user, if their sign-up is still unconfirmed; 409 ``invalid_state`` otherwise
+        (Cognito's own answer differs by call, and moto's AdminConfirmSignUp takes any user)."""
+        user = self.find_user(username)
+        if user.status != "UNCONFIRMED":
+            raise admin_errors.AdminError(
+                409,
+                "invalid_state",
+                f"only an unconfirmed sign-up can {what}; this user is {user.status}",
+            )
+        return user
+
+    def confirm_sign_up(self, username: str) -> None:
+        """AdminConfirmSignUp, for a user who signed up and has not entered the emailed code."""
+        user = self._require_unconfirmed(username, "be confirmed")
+        with cognito_errors.mapped("AdminConfirmSignUp"):
+            self.client.admin_confirm_sign_up(UserPoolId=self.user_pool_id, Username=user.username)
+
+    def resend_confirmation_code(self, username: str) -> None:
+        """ResendConfirmationCode for the API's app client: a new sign-up code, emailed.
+
+        A public-client call (no IAM, no token): Cognito sends the code for
+        :attr:`app_client_id`, which must have no secret (no ``SECRET_HASH`` is sent).
+        """
+        user = self._require_unconfirmed(username, "get a new verification code")
+        if self.app_client_id is None:
+            raise admin_errors.AdminError(
+                502, "upstream_error", "the API has no app client to send codes for"
+            )
+        with cognito_errors.mapped("ResendConfirmationCode"):
+            self.client.resend_confirmation_code(
+                ClientId=self.app_client_id, Username=user.username
+            )
+
+    def reset_mfa(self, username: str) -> None:
+        """AdminSetUserMFAPreference with TOTP off and not preferred: the user signs in
+        without a code and registers a new authenticator when they turn MFA on again
+        (Cognito keeps the old one registered until then). A pool that requires MFA
+        refuses ("You can't turn off TOTP MFA ... when MFA is required"): 409."""
+        try:
+            with cognito_errors.mapped("AdminSetUserMFAPreference"):
+                self.client.admin_set_user_mfa_preference(
+                    UserPoolId=self.user_pool_id,
+                    Username=username,
+                    SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
+                )
+        except admin_errors.AdminError as exc:
+            if exc.code != "invalid_parameter":
+                raise
+            raise admin_errors.AdminError(409, "invalid_state", MFA_REQUIRED_BY_POOL) from None
+
+    def mark_email_verified(self, username: str) -> None:
+        """AdminUpdateUserAttributes ``email_verified=true`` (409 for a user without an email)."""
+        user = self.find_user(username)
+        if not user.email:
+            raise admin_errors.AdminError(
+                409, "invalid_state", "the user has no email address to mark as verified"
+            )
+        with cognito_errors.mapped("AdminUpdateUserAttributes"):
+            self.client.admin_update_user_attributes(
+                UserPoolId=self.user_pool_id,
+                Username=user.username,
+                UserAttributes=[{"Name": "email_verified", "Value": "true"}],
             )
 
     def delete_user(self, username: str) -> None:

@@ -23,14 +23,32 @@ cache can let a demoted admin act. Only after a refusal is the reason looked up
 
 A refusal is a 403 :class:`~protected_api.admin_errors.AdminError` whose code
 says what happened (:data:`REFUSALS`), with a sentence the admin can act on.
+
+**Admins without MFA** (``REQUIRE_ADMIN_MFA``): :class:`MfaGate` refuses every
+``/admin`` request, reads included, from a caller whose account has no TOTP MFA
+(403 ``mfa_required``). An access token does not say how its holder signed in
+(Cognito's access tokens carry no ``amr``), so the gate asks ``AdminGetUser`` for the
+account's ``UserMFASettingList``; a yes is remembered for :data:`MFA_TTL_S` seconds
+(bounded, :data:`MFA_CACHE_SIZE` callers), a no is never remembered (an admin who has
+just set up an authenticator is let in at once). So an admin whose MFA was reset can
+still act for up to a minute.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import threading
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from protected_api import admin_errors, admin_schema, auth
+
+#: How long a caller found with TOTP MFA is let through without asking Cognito again.
+MFA_TTL_S = 60.0
+#: Callers remembered at most (the oldest is forgotten first).
+MFA_CACHE_SIZE = 1024
 
 #: The scope that lets an access token authorize Cognito's own user operations (GetUser).
 SIGN_IN_SCOPE = "aws.cognito.signin.user.admin"
@@ -63,7 +81,18 @@ ADMIN_REMOVED = Refusal(
 ACCOUNT_DISABLED = Refusal("account_disabled", "your account is disabled")
 ACCOUNT_DELETED = Refusal("account_deleted", "your account no longer exists")
 SIGNED_OUT = Refusal("signed_out", "your session was ended (signed out everywhere); sign in again")
-REFUSALS: tuple[Refusal, ...] = (ADMIN_REMOVED, ACCOUNT_DISABLED, ACCOUNT_DELETED, SIGNED_OUT)
+MFA_REQUIRED = Refusal(
+    "mfa_required",
+    "admin actions need multi-factor authentication: set up an authenticator app (TOTP) "
+    "for your account, then try again",
+)
+REFUSALS: tuple[Refusal, ...] = (
+    ADMIN_REMOVED,
+    ACCOUNT_DISABLED,
+    ACCOUNT_DELETED,
+    SIGNED_OUT,
+    MFA_REQUIRED,
+)
 
 
 def confirm(
@@ -115,3 +144,61 @@ def _why_not(caller: auth.Principal, directory: Directory) -> Refusal:
     if not account.enabled:
         return ACCOUNT_DISABLED
     return SIGNED_OUT
+
+
+class MfaDirectory(Protocol):
+    """What :class:`MfaGate` asks of :class:`~protected_api.cognito_admin.CognitoAdmin`."""
+
+    def account_mfa(
+        self, username: str
+    ) -> tuple[admin_schema.UserSummary, admin_schema.UserMfa]: ...
+
+
+class MfaGate:
+    """``REQUIRE_ADMIN_MFA``: the caller's account has TOTP MFA, as Cognito says now
+    (see the module docstring). Thread-safe; one per app."""
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = MFA_TTL_S,
+        max_callers: int = MFA_CACHE_SIZE,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl_s = ttl_s
+        self._max = max_callers
+        self._now = now
+        self._lock = threading.Lock()
+        self._until: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
+
+    def confirm(self, caller: auth.Principal, directory: MfaDirectory, *, admin_group: str) -> None:
+        """Return if ``caller``'s account has TOTP MFA; raise the 403 ``mfa_required``
+        :class:`~protected_api.admin_errors.AdminError` otherwise (``account_deleted``
+        when the account is gone or its username now belongs to another ``sub``)."""
+        key = (caller.sub, caller.username)
+        with self._lock:
+            until = self._until.get(key)
+            if until is not None and self._now() < until:
+                return
+        try:
+            account, mfa = directory.account_mfa(caller.username)
+        except admin_errors.AdminError as exc:
+            if exc.status == 404:
+                raise ACCOUNT_DELETED.error(admin_group) from None
+            raise
+        if account.sub != caller.sub:
+            raise ACCOUNT_DELETED.error(admin_group)
+        if admin_schema.TOTP not in mfa.mfa_methods:
+            with self._lock:
+                self._until.pop(key, None)
+            raise MFA_REQUIRED.error(admin_group)
+        with self._lock:
+            self._until[key] = self._now() + self._ttl_s
+            self._until.move_to_end(key)
+            while len(self._until) > self._max:
+                self._until.popitem(last=False)
+
+    def __len__(self) -> int:
+        """Callers remembered now (expired ones included until they are pushed out)."""
+        with self._lock:
+            return len(self._until)

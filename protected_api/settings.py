@@ -13,6 +13,8 @@
 | ``MAX_BODY_BYTES`` | largest request body; default 65536 (64 KiB), 1024..10485760 |
 | ``REQUIRE_SCOPES`` | optional resource server id (``cognito-desktop-api``): then ``/me`` and |
 | | ``/items`` need its ``read`` scope, ``/admin`` its ``admin`` scope too |
+| ``REQUIRE_ADMIN_MFA`` | ``true``: ``/admin`` refuses (403 ``mfa_required``) an admin whose |
+| | account has no TOTP MFA (:class:`protected_api.live_authority.MfaGate`); default off |
 
 A pool has two possible issuers, derived from its id: classic
 ``https://cognito-idp.{region}.amazonaws.com/{poolId}`` (the default) and updated
@@ -53,6 +55,7 @@ class Settings:
     leeway_seconds: float = 5.0
     max_body_bytes: int = request_limits.DEFAULT_MAX_BODY_BYTES
     require_scopes: str | None = None  # a resource server identifier: its scopes are required
+    require_admin_mfa: bool = False  # /admin only for callers whose account has TOTP MFA
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -102,6 +105,7 @@ class Settings:
             leeway_seconds=leeway,
             max_body_bytes=_max_body_bytes(get("MAX_BODY_BYTES")),
             require_scopes=_resource_server(get("REQUIRE_SCOPES")),
+            require_admin_mfa=_flag("REQUIRE_ADMIN_MFA", get("REQUIRE_ADMIN_MFA")),
         )
 
     def access_verifier(self) -> verifier.CognitoJwtVerifier:
@@ -123,6 +127,22 @@ def _resource_server(value: str | None) -> str | None:
             "(1-200 letters, digits or . _ : / -), e.g. cognito-desktop-api"
         )
     return value
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(name: str, value: str | None) -> bool:
+    """An on/off variable: unset is off; anything but the usual words is refused, so a
+    typo cannot leave a security setting silently off."""
+    if value is None:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false")
 
 
 def _max_body_bytes(value: str | None) -> int:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from desktop_app import config, errors
+from desktop_app.admin import states
 from desktop_app.api import admin
 
 #: Cognito's status of an invited user who has not chosen a password yet.
@@ -121,11 +122,15 @@ class Invitation:
 @dataclasses.dataclass(frozen=True)
 class Words:
     """What an action says: ``label`` on its button, ``done`` once it succeeded, and
-    ``many``, the title of a bulk run over the selected users (None: not offered in bulk)."""
+    ``many``, the title of a bulk run over the selected users (None: not offered in bulk).
+    An action that asks first has ``ask``, the question naming the user, and ``ask_many``,
+    the question before a bulk run (``{count}`` users; their names are listed below it)."""
 
     label: str
     done: str
     many: str | None = None
+    ask: str | None = None
+    ask_many: str | None = None
 
 
 # eq=False: an action is one row of the table, equal only to itself (and a dict key).
@@ -133,15 +138,21 @@ class Words:
 class Action:
     """One row of :data:`TABLE`: its :class:`Words`; ``call(api, step)``, the request
     (made on a worker); ``refresh``, what to read again afterwards; ``guards``, which
-    may refuse a step (the first reason wins)."""
+    may refuse a step (the first reason wins); ``when``, the user's state that calls for
+    it (None: any), which decides whether the detail pane offers it."""
 
     words: Words
     call: Callable[[admin.JsonCaller, Step], object]
     refresh: Refresh = Refresh.USER
     guards: tuple[Guard, ...] = ()
+    when: Callable[[admin.UserDetail], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<Action {self.words.label}>"
+
+    def offered(self, user: admin.UserDetail) -> bool:
+        """Whether ``user``'s state calls for this action (a guard may still refuse it)."""
+        return self.when is None or self.when(user)
 
     @property
     def own_account(self) -> str | None:
@@ -310,6 +321,56 @@ INVITE = Action(
     _invite,
     Refresh.LIST | Refresh.GROUPS,
 )
+# The account lifecycle (issue 18). Each asks first: it acts for the user, who is not there.
+CONFIRM_SIGN_UP = Action(
+    Words(
+        "Confirm sign-up",
+        "{user}'s sign-up is confirmed; they can sign in now.",
+        many="Confirm sign-ups",
+        ask="Confirm {user}'s sign-up without the code sent to their email? They can then sign in.",
+        ask_many="Confirm the sign-ups of these {count} users without their emailed codes?",
+    ),
+    _on_user(admin.confirm_sign_up),
+    when=states.sign_up_pending,
+)
+RESEND_CONFIRMATION_CODE = Action(
+    Words(
+        "Resend verification code",
+        "A new verification code was emailed to {user}.",
+        many="Resend verification codes",
+        ask="Email {user} a new code to confirm their sign-up?",
+        ask_many="Email these {count} users a new code to confirm their sign-ups?",
+    ),
+    _on_user(admin.resend_confirmation_code),
+    when=states.sign_up_pending,
+)
+RESET_MFA = Action(
+    Words(
+        "Reset MFA",
+        "{user}'s MFA was reset: their next sign-in asks for no code, "
+        "and they can set up a new authenticator in their profile.",
+        many="Reset MFA",
+        ask="Reset {user}'s MFA? They will sign in without a code until they set up a new "
+        "authenticator in their profile. (A pool that requires MFA does not allow this.)",
+        ask_many="Reset the MFA of these {count} users? They will sign in without a code "
+        "until they set up new authenticators.",
+    ),
+    _on_user(admin.reset_mfa),
+    guards=(NotSelf("You cannot reset your own MFA here: use Security in your profile."),),
+    when=states.has_totp,
+)
+MARK_EMAIL_VERIFIED = Action(
+    Words(
+        "Mark email verified",
+        "{user}'s email address is marked as verified.",
+        many="Mark emails verified",
+        ask="Mark {user}'s email address as verified without a code? "
+        "Do this only if you know the address is theirs.",
+        ask_many="Mark the email addresses of these {count} users as verified without codes?",
+    ),
+    _on_user(admin.mark_email_verified),
+    when=states.email_unverified,
+)
 
 TABLE: tuple[Action, ...] = (
     ENABLE,
@@ -321,4 +382,15 @@ TABLE: tuple[Action, ...] = (
     ADD_TO_GROUP,
     REMOVE_FROM_GROUP,
     INVITE,
+    CONFIRM_SIGN_UP,
+    RESEND_CONFIRMATION_CODE,
+    RESET_MFA,
+    MARK_EMAIL_VERIFIED,
+)
+#: The actions that ask before they act (``Words.ask``), one user or many.
+LIFECYCLE: tuple[Action, ...] = (
+    CONFIRM_SIGN_UP,
+    RESEND_CONFIRMATION_CODE,
+    MARK_EMAIL_VERIFIED,
+    RESET_MFA,
 )

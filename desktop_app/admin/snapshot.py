@@ -1,9 +1,12 @@
-"""The Overview's numbers: every user and group at one moment, users by status, and
-the invitations still pending after N days.
+"""The Overview's numbers: every user and group at one moment, users by status, the
+invitations still pending after N days, the sign-ups not confirmed, and how many users
+have no MFA.
 
 :func:`all_users` is the one loop over every page of ``list_users``; it checks a stop
 flag between pages, so a newer refresh (or the Overview going away) ends an older
-pass early. Pure Python: no Qt.
+pass early. MFA is not in ListUsers: :class:`MfaTally` adds up the answers of
+``admin.users_mfa`` one batch (:func:`mfa_batches`) at a time, one AdminGetUser per
+user on the API's side. Pure Python: no Qt.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from desktop_app.admin import actions
+from desktop_app.admin import actions, states
 from desktop_app.api import admin
 
 
@@ -74,3 +77,43 @@ def pending_invitations(
         and user.created_at <= cutoff
     ]
     return sorted(found, key=lambda user: (user.created_at, user.username))
+
+
+def unconfirmed_sign_ups(users: Iterable[admin.User]) -> list[admin.User]:
+    """Users who signed up and have not entered their emailed code, oldest first."""
+    found = [user for user in users if states.sign_up_pending(user)]
+    epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return sorted(found, key=lambda user: (user.created_at or epoch, user.username))
+
+
+def mfa_batches(usernames: Sequence[str]) -> list[list[str]]:
+    """``usernames`` in batches of one page, the most ``GET /admin/mfa`` takes at once."""
+    return [
+        list(usernames[i : i + admin.PAGE_MAX]) for i in range(0, len(usernames), admin.PAGE_MAX)
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class MfaTally:
+    """Users checked for MFA so far, of ``total``: ``without`` have no factor at all,
+    ``gone`` were deleted since the snapshot (not counted either way)."""
+
+    total: int
+    checked: int = 0
+    without: int = 0
+    gone: int = 0
+
+    def add(self, found: Mapping[str, admin.Mfa | None]) -> MfaTally:
+        """The tally with one batch's answers added."""
+        missing = sum(1 for mfa in found.values() if mfa is None)
+        bare = sum(1 for mfa in found.values() if mfa is not None and not mfa.methods)
+        return dataclasses.replace(
+            self,
+            checked=self.checked + len(found),
+            without=self.without + bare,
+            gone=self.gone + missing,
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.checked >= self.total

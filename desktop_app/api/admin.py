@@ -19,6 +19,12 @@ from typing import Any, Literal, Protocol, get_args
 from desktop_app import errors
 
 PAGE_MAX = 60  # Cognito's ListUsers / ListUsersInGroup page limit
+#: Cognito's name for TOTP (an authenticator app) in ``UserMFASettingList``.
+TOTP = "SOFTWARE_TOKEN_MFA"
+#: The longest query string one MFA request sends: usernames are asked for in the
+#: URL, and proxies in front of the API cap request lines (API Gateway: 10,240 bytes
+#: for the request line and headers together, the bearer token among them).
+MAX_MFA_QUERY_BYTES = 4096
 MAX_FILTER_VALUE = 256
 # The attributes the search bar offers. "cognito:user_status" is the user's status
 # (CONFIRMED, FORCE_CHANGE_PASSWORD...); "status" is Cognito's Enabled/Disabled flag.
@@ -68,9 +74,25 @@ class User:
 
 
 @dataclasses.dataclass(frozen=True)
+class Mfa:
+    """A user's MFA as AdminGetUser reports it (ListUsers does not): Cognito's names for
+    the factors switched on (``SOFTWARE_TOKEN_MFA``, ``SMS_MFA``, ``EMAIL_OTP``), and the
+    preferred one."""
+
+    methods: tuple[str, ...] = ()
+    preferred: str | None = None
+
+    @property
+    def totp(self) -> bool:
+        """An authenticator app (TOTP) is switched on."""
+        return TOTP in self.methods
+
+
+@dataclasses.dataclass(frozen=True)
 class UserDetail(User):
     attributes: Mapping[str, str] = dataclasses.field(default_factory=dict)
     groups: tuple[str, ...] = ()
+    mfa: Mfa | None = None  # None: the API did not say
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +204,37 @@ def get_user(api: JsonCaller, username: str) -> UserDetail:
     return _user_detail(api.get_json(_user_path(username)))
 
 
+def users_mfa(api: JsonCaller, usernames: Sequence[str]) -> dict[str, Mfa | None]:
+    """Each user's MFA (``GET /admin/mfa``, one AdminGetUser per user on the server), in
+    as few requests as one page (:data:`PAGE_MAX`) and a short URL
+    (:data:`MAX_MFA_QUERY_BYTES`) allow. None for a user who no longer exists."""
+    found: dict[str, Mfa | None] = {}
+    for batch in _mfa_batches(list(dict.fromkeys(check_name(n) for n in usernames))):
+        body = _object(api.get_json("/admin/mfa", {"username": batch}), "mfa answer")
+        raw = body.get("users")
+        if not isinstance(raw, list):
+            raise _bad("users")
+        for i, item in enumerate(raw):
+            name, mfa = _user_mfa(item, f"users[{i}]")
+            if name in batch:  # never an answer for a name not asked about
+                found[name] = mfa
+    return found
+
+
+def _mfa_batches(names: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = []
+    size = 0
+    for name in names:
+        cost = len("username=&") + len(urllib.parse.quote(name, safe=""))
+        if batches and len(batches[-1]) < PAGE_MAX and size + cost <= MAX_MFA_QUERY_BYTES:
+            batches[-1].append(name)
+            size += cost
+        else:
+            batches.append([name])
+            size = cost
+    return batches
+
+
 def list_groups(api: JsonCaller) -> tuple[Group, ...]:
     body = _object(api.get_json("/admin/groups"), "groups answer")
     raw = body.get("groups")
@@ -232,6 +285,26 @@ def sign_out_everywhere(api: JsonCaller, username: str) -> None:
 
 def delete_user(api: JsonCaller, username: str) -> None:
     api.request("DELETE", _user_path(username))
+
+
+def confirm_sign_up(api: JsonCaller, username: str) -> None:
+    """Confirm a pending sign-up without its code (the user must be UNCONFIRMED)."""
+    api.request("POST", _user_path(username, "confirm-sign-up"))
+
+
+def resend_confirmation_code(api: JsonCaller, username: str) -> None:
+    """Email a pending sign-up a new verification code (the user must be UNCONFIRMED)."""
+    api.request("POST", _user_path(username, "resend-confirmation-code"))
+
+
+def reset_mfa(api: JsonCaller, username: str) -> None:
+    """Switch off the user's authenticator app (TOTP): they set one up again."""
+    api.request("POST", _user_path(username, "reset-mfa"))
+
+
+def mark_email_verified(api: JsonCaller, username: str) -> None:
+    """Set ``email_verified`` (the user must have an email address)."""
+    api.request("POST", _user_path(username, "verify-email"))
 
 
 def add_to_group(api: JsonCaller, username: str, group: str) -> None:
@@ -329,7 +402,23 @@ def _user_detail(raw: Any) -> UserDetail:
     groups = body.get("groups", [])
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise _bad("user.groups")
-    return UserDetail(**fields, attributes=dict(attributes), groups=tuple(groups))
+    mfa = _mfa(body, "user") if "mfa_methods" in body else None
+    return UserDetail(**fields, attributes=dict(attributes), groups=tuple(groups), mfa=mfa)
+
+
+def _mfa(body: Mapping[str, Any], where: str) -> Mfa:
+    methods = body.get("mfa_methods")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise _bad(f"{where}.mfa_methods")
+    return Mfa(tuple(methods), _str(body, "preferred_mfa", where, optional=True))
+
+
+def _user_mfa(raw: Any, where: str) -> tuple[str, Mfa | None]:
+    body = _object(raw, where)
+    found = body.get("found")
+    if not isinstance(found, bool):
+        raise _bad(f"{where}.found")
+    return _str(body, "username", where), _mfa(body, where) if found else None
 
 
 def _group(raw: Any, where: str) -> Group:

@@ -6,6 +6,16 @@ supersedes an older one, retry after a failure); while a page is in flight a
 trailing "Loading…" row shows it. It adds the search, sorting the rows held, and
 editing a row after an admin action. QtCore only; the view lives in
 :mod:`desktop_app.ui.admin`.
+
+**The MFA column.** ListUsers does not say whether a user has MFA; only AdminGetUser
+does, one user at a time. So a page shows as fast as ListUsers answers, with "…" in
+the MFA column, and the model reads the MFA of the rows a view actually shows: asking
+for a cell's text (``data()``, which views do for the visible cells only) puts the user
+on a short list, and :data:`MFA_DELAY_MS` after the last addition (so not while a
+person scrolls) one ``GET /admin/mfa`` asks for the most recent :data:`admin.PAGE_MAX`
+of them, one request in flight at a time. Rows loaded but never shown cost nothing; a
+refresh or search forgets it all. A read that fails shows "?" until the next refresh
+(scrolling must not hammer a failing API).
 """
 
 from __future__ import annotations
@@ -15,12 +25,22 @@ from typing import Any
 
 from PySide6 import QtCore
 
+from desktop_app import errors
+from desktop_app.admin import states
 from desktop_app.api import admin
 from desktop_app.models import paged, user_cells
 from desktop_app.models.user_cells import Column, column_title
 from desktop_app.qt import tasks
 
-__all__ = ["USER_ROLE", "Column", "PageFn", "UsersModel", "column_title", "list_users_page"]
+__all__ = [
+    "USER_ROLE",
+    "Column",
+    "MfaFn",
+    "PageFn",
+    "UsersModel",
+    "column_title",
+    "list_users_page",
+]
 
 _translate = QtCore.QCoreApplication.translate
 _Role = QtCore.Qt.ItemDataRole
@@ -32,7 +52,11 @@ USER_ROLE = paged.ROW_ROLE
 #: filter) are followed automatically, up to this many in a row.
 MAX_EMPTY_PAGES = 20
 
+#: How long after the last newly shown row the MFA of the rows shown is asked for.
+MFA_DELAY_MS = 200
+
 PageFn = Callable[[admin.JsonCaller, "str | None", "admin.Search | None", int], admin.UserPage]
+MfaFn = Callable[[admin.JsonCaller, Sequence[str]], "dict[str, admin.Mfa | None]"]
 
 
 def list_users_page(
@@ -46,7 +70,9 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
     """Users, one row each, fetched a page at a time. Columns: :class:`Column`.
 
     Idle until :meth:`refresh` or :meth:`set_search`; after a failure no more pages
-    are fetched until :meth:`retry` (scrolling must not hammer a failing API).
+    are fetched until :meth:`retry` (scrolling must not hammer a failing API). The MFA
+    column fills in after the rows are shown (the module docstring); ``mfa`` is the
+    call that reads it (default ``admin.users_mfa``).
 
     Signals:
         loaded(int, bool): a page arrived; users now held, and whether more exist.
@@ -69,6 +95,7 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
         *,
         page: PageFn | None = None,
         page_size: int = admin.PAGE_MAX,
+        mfa: MfaFn | None = None,
         parent: QtCore.QObject | None = None,
     ) -> None:
         super().__init__(bridge, parent)
@@ -80,6 +107,18 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
         self._seq: dict[str, int] = {}  # username -> load order, to undo a sort
         self._loaded_total = 0
         self._sort: tuple[Column, QtCore.Qt.SortOrder] | None = None
+        # The MFA column: what is known, who was shown without it, the one read in flight.
+        self._mfa_call: MfaFn = mfa or admin.users_mfa
+        self._mfa: dict[str, admin.Mfa | states.MfaRead] = {}
+        self._mfa_wanted: dict[str, None] = {}  # an ordered set: the most recently shown last
+        self._mfa_generation = 0
+        self._mfa_failed = False  # a read failed: no more until the next refresh
+        self._mfa_slot = tasks.TaskSlot()
+        self.destroyed.connect(self._mfa_slot.cancel)
+        self._mfa_timer = QtCore.QTimer(self)
+        self._mfa_timer.setSingleShot(True)
+        self._mfa_timer.setInterval(MFA_DELAY_MS)
+        self._mfa_timer.timeout.connect(self._read_mfa)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -95,6 +134,17 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
             if held.username == username:
                 return row
         return None
+
+    def mfa(self, username: str) -> admin.Mfa | states.MfaRead:
+        """What is known of ``username``'s MFA (``PENDING`` until it has been read;
+        ``FAILED`` for every user not read yet once a read failed)."""
+        unknown = states.MfaRead.FAILED if self._mfa_failed else states.MfaRead.PENDING
+        return self._mfa.get(username, unknown)
+
+    @property
+    def mfa_reading(self) -> bool:
+        """An MFA read is waiting to start or under way."""
+        return self._mfa_slot.busy or self._mfa_timer.isActive()
 
     def set_search(self, search: admin.Search | None) -> None:
         """Forget the rows and load the first page matching ``search`` (None: all)."""
@@ -124,6 +174,11 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
 
     def _forget(self) -> None:
         self._seq, self._loaded_total = {}, 0
+        self._mfa_generation += 1  # an MFA answer still on its way is dropped
+        self._mfa_slot.cancel()
+        self._mfa_timer.stop()
+        self._mfa, self._mfa_wanted = {}, {}
+        self._mfa_failed = False
 
     def _count_changed(self) -> None:
         self.countChanged.emit(len(self._rows))
@@ -134,12 +189,15 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
     # -- editing what is held (after an action succeeded) ----------------------------------
 
     def replace_user(self, user: admin.User) -> bool:
-        """Show ``user``'s new state in its row (in place, even if sorted); False if
-        no row holds that username."""
+        """Show ``user``'s new state in its row (in place, even if sorted), with their MFA
+        when ``user`` is a detail that says it; False if no row holds that username."""
         row = self.row_of(user.username)
         if row is None:
             return False
         self._rows[row] = user
+        if isinstance(user, admin.UserDetail) and user.mfa is not None:
+            self._mfa[user.username] = user.mfa
+            self._mfa_wanted.pop(user.username, None)
         with self._signalling():
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
         return True
@@ -153,8 +211,77 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
             self.beginRemoveRows(_ROOT, row, row)
             del self._rows[row]
             self.endRemoveRows()
+        self._mfa.pop(username, None)
+        self._mfa_wanted.pop(username, None)
         self.countChanged.emit(len(self._rows))
         return True
+
+    # -- the MFA column --------------------------------------------------------------------
+
+    def _want_mfa(self, username: str) -> None:
+        """``username`` was shown without their MFA: read it soon (see the module docstring)."""
+        if username in self._mfa_wanted:
+            return
+        self._mfa_wanted[username] = None
+        while len(self._mfa_wanted) > admin.PAGE_MAX:  # only the latest shown are still in view
+            del self._mfa_wanted[next(iter(self._mfa_wanted))]
+        if not self._mfa_slot.busy:
+            self._mfa_timer.start()  # (re)started: after the last new row, not during a scroll
+
+    @QtCore.Slot()
+    def _read_mfa(self) -> None:
+        names = [name for name in self._mfa_wanted if name not in self._mfa]
+        self._mfa_wanted = {}
+        if not names or self._mfa_slot.busy:
+            return
+        generation, call = self._mfa_generation, self._mfa_call
+        try:
+            task = self._bridge.call_api(
+                lambda api: call(api, names),
+                lambda found: self._on_mfa(generation, names, found),
+                lambda exc: self._on_mfa_failed(generation, names, exc),
+                name="users-mfa",
+            )
+        except errors.ConfigError:  # no API to ask: the page load says so
+            return
+        if generation == self._mfa_generation and not all(n in self._mfa for n in names):
+            self._mfa_slot.task = task
+
+    def _on_mfa(
+        self, generation: int, names: list[str], found: dict[str, admin.Mfa | None]
+    ) -> None:
+        if generation != self._mfa_generation:
+            return
+        self._mfa_slot.clear()
+        for name in names:
+            self._mfa[name] = found.get(name) or states.MfaRead.FAILED  # None: gone since
+        self._mfa_shown(names)
+
+    def _on_mfa_failed(self, generation: int, names: list[str], exc: BaseException) -> None:
+        if generation != self._mfa_generation:
+            return
+        self._mfa_slot.clear()
+        self._log.info("reading the MFA of %d users failed: %s", len(names), type(exc).__name__)
+        self._mfa_failed = True
+        self._mfa_wanted = {}
+        if self._rows:  # every "…" is a "?" now
+            with self._signalling():
+                self.dataChanged.emit(
+                    self.index(0, Column.MFA), self.index(len(self._rows) - 1, Column.MFA)
+                )
+
+    def _mfa_shown(self, names: list[str]) -> None:
+        answered = set(names)  # one pass over the rows, not one per name
+        rows = [row for row, held in enumerate(self._rows) if held.username in answered]
+        if rows:
+            with self._signalling():
+                self.dataChanged.emit(
+                    self.index(min(rows), Column.MFA), self.index(max(rows), Column.MFA)
+                )
+        # Shown again, or for the first time, while this read was under way.
+        self._mfa_wanted = {name: None for name in self._mfa_wanted if name not in self._mfa}
+        if self._mfa_wanted:
+            self._mfa_timer.start()
 
     # -- sorting ---------------------------------------------------------------------------
 
@@ -174,7 +301,8 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
             positions = sorted(range(len(self._rows)), key=lambda r: self._load_order(r))
         else:
             keyed = [
-                (user_cells.sort_key(self._rows[r], column), r) for r in range(len(self._rows))
+                (user_cells.sort_key(held, column, self.mfa(held.username)), r)
+                for r, held in enumerate(self._rows)
             ]
             present = [(k, r) for k, r in keyed if k is not None]
             absent = [r for k, r in keyed if k is None]  # blanks last either way
@@ -199,10 +327,13 @@ class UsersModel(paged.PagedModel[admin.User, admin.UserPage]):
     # -- QAbstractTableModel ---------------------------------------------------------------
 
     def _cell(self, row: admin.User, column: int, role: int) -> Any:
+        mfa = self.mfa(row.username)
         if role == _Role.DisplayRole:
-            return user_cells.display(row, Column(column))
+            if column == Column.MFA and mfa is states.MfaRead.PENDING:
+                self._want_mfa(row.username)  # a view shows this cell: read it
+            return user_cells.display(row, Column(column), mfa)
         if role == _Role.ToolTipRole:
-            return user_cells.tooltip(row, Column(column))
+            return user_cells.tooltip(row, Column(column), mfa)
         return None
 
     def column_title(self, section: int) -> str:

@@ -10,7 +10,9 @@ Responses carry ``Cache-Control: no-store`` (and, from
 
 Every change (a route that is not a GET) first asks Cognito whether the caller is
 still an enabled admin with a live session (:mod:`protected_api.live_authority`):
-the token says who they were at sign-in, not who they are now.
+the token says who they were at sign-in, not who they are now. With
+``REQUIRE_ADMIN_MFA`` every route, reads included, also needs the caller's account
+to have TOTP MFA (:class:`~protected_api.live_authority.MfaGate`).
 
 The routes are the rows of :data:`ROUTES`: method, path, the adapter call, the
 audit action, the status code and the lockout guard
@@ -75,6 +77,10 @@ def _create_user(admin: Adapter, *, body: admin_schema.NewUser) -> admin_schema.
 
 def _list_groups(admin: Adapter) -> admin_schema.GroupList:
     return admin_schema.GroupList(groups=admin.list_groups())
+
+
+def _list_mfa(admin: Adapter, *, usernames: list[str]) -> admin_schema.MfaList:
+    return admin.users_mfa(usernames)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,6 +227,55 @@ ROUTES: tuple[AdminRoute, ...] = (
         status_code=204,
         guard=self_lockout.REMOVE_ADMIN_GROUP,
     ),
+    # The account lifecycle (issue 18): sign-ups, their codes, MFA, a verified email.
+    AdminRoute(
+        "GET",
+        "/mfa",
+        _list_mfa,
+        "list_mfa",
+        "MFA of up to 60 users (ListUsers does not say)",
+        "One AdminGetUser per user, 8 at a time; ``found: false`` for a name nobody has. "
+        "The app asks for the rows it shows, after their page arrived.",
+        response_model=admin_schema.MfaList,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/confirm-sign-up",
+        Adapter.confirm_sign_up,
+        "confirm_sign_up",
+        "Confirm a pending sign-up without its emailed code",
+        "204; 409 ``invalid_state`` unless the user is UNCONFIRMED.",
+        status_code=204,
+    ),
+    # 204, not 202: Cognito has accepted and sent the message when the call returns.
+    AdminRoute(
+        "POST",
+        "/users/{username}/resend-confirmation-code",
+        Adapter.resend_confirmation_code,
+        "resend_confirmation_code",
+        "Email a new sign-up verification code (user must be UNCONFIRMED)",
+        "204; 409 ``invalid_state`` unless the user is UNCONFIRMED. Sent for the API's "
+        "first app client (COGNITO_CLIENT_IDS), which must have no client secret.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/reset-mfa",
+        Adapter.reset_mfa,
+        "reset_mfa",
+        "Turn off a user's authenticator app (TOTP), so they set one up again",
+        "204 (also when none was set up); 404 for an unknown user.",
+        status_code=204,
+    ),
+    AdminRoute(
+        "POST",
+        "/users/{username}/verify-email",
+        Adapter.mark_email_verified,
+        "verify_email",
+        "Mark a user's email address as verified (email_verified = true)",
+        "204; 409 ``invalid_state`` for a user without an email address.",
+        status_code=204,
+    ),
     AdminRoute(
         "GET",
         "/groups",
@@ -266,10 +321,12 @@ class Caller:
     admin_group: str
     request_id: str
     access_token: str = dataclasses.field(default="", repr=False)
+    mfa_gate: live_authority.MfaGate | None = None  # set when REQUIRE_ADMIN_MFA is on
 
     def perform(self, route: AdminRoute, parameters: dict[str, Any]) -> Any:
-        """For a change, confirm the caller is still an admin and check ``route``'s
-        guard; make its call; write its one audit line, whatever the outcome."""
+        """For a change, confirm the caller is still an admin; with the MFA gate, that
+        their account has TOTP MFA; check ``route``'s guard; make its call; write its one
+        audit line, whatever the outcome."""
         target, group = audit_subject(parameters)
         result = "error"
         try:
@@ -280,6 +337,8 @@ class Caller:
                     admin_group=self.admin_group,
                     access_token=self.access_token,
                 )
+            if self.mfa_gate is not None:
+                self.mfa_gate.confirm(self.principal, self.admin, admin_group=self.admin_group)
             if route.guard is not None:
                 route.guard.check(
                     self.principal,
@@ -342,7 +401,17 @@ async def _caller(
     # The token itself, for GetUser (live_authority); the principal dependency has
     # already read and verified it from the same header.
     token = auth.bearer_token(request)
-    return Caller(user, request.app.state.admin, group, request_id, token)
+    gate = _mfa_gate(request.app) if config.require_admin_mfa else None
+    return Caller(user, request.app.state.admin, group, request_id, token, gate)
+
+
+def _mfa_gate(app: Any) -> live_authority.MfaGate:
+    """The app's one :class:`~protected_api.live_authority.MfaGate` (``create_app`` makes
+    it; an app assembled without it gets one on first use)."""
+    gate = getattr(app.state, "mfa_gate", None)
+    if not isinstance(gate, live_authority.MfaGate):
+        gate = app.state.mfa_gate = live_authority.MfaGate()
+    return gate
 
 
 def _parameter(
@@ -366,6 +435,7 @@ _PARAMETERS: dict[str, inspect.Parameter] = {
         _parameter("value", admin_schema.ValueQuery, None),
         _parameter("limit", admin_schema.Limit, admin_schema.PAGE_MAX),
         _parameter("pagination_token", admin_schema.PaginationToken, None),
+        _parameter("usernames", admin_schema.MfaUsernames),
     )
 }
 

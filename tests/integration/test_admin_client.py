@@ -90,7 +90,7 @@ def test_list_users_pages_through_the_demo_pool(as_admin: client.ApiClient) -> N
     assert first.next_token is not None
     everyone = all_users(as_admin, limit=2)
     by_name = {u.username: u for u in everyone}
-    assert sorted(by_name) == ["admin", "alice", "dora", "newbie"]
+    assert sorted(by_name) == sorted(u.username for u in seed.DEMO_USERS)
     assert by_name["newbie"].status == "FORCE_CHANGE_PASSWORD"
     assert by_name["dora"].enabled is False
     assert by_name["alice"].email == "alice@example.com"
@@ -229,6 +229,56 @@ def test_self_lockout_is_refused_with_the_reason(
     assert admin.get_user(as_admin, "admin").enabled
 
 
+# -- the account lifecycle (issue 18) --------------------------------------------------------
+
+
+def sign_up(idp: Any, stand_in: server.LocalCognito, username: str) -> None:
+    idp.sign_up(
+        ClientId=stand_in.pool.client_id,
+        Username=username,
+        Password="Signed-Up-Passw0rd!",
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+    )
+
+
+def test_a_sign_up_is_confirmed_its_code_resent_and_its_email_verified(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "sam")
+    sam = admin.get_user(as_admin, "sam")
+    assert sam.status == "UNCONFIRMED" and sam.attributes.get("email_verified") != "true"
+    assert sam.mfa == admin.Mfa()
+    codes = [m for m in stand_in.pool.outbox.messages(username="sam") if m.kind == "verification"]
+    admin.resend_confirmation_code(as_admin, "sam")
+    again = [m for m in stand_in.pool.outbox.messages(username="sam") if m.kind == "verification"]
+    assert len(again) == len(codes) + 1
+    admin.mark_email_verified(as_admin, "sam")
+    admin.confirm_sign_up(as_admin, "sam")
+    sam = admin.get_user(as_admin, "sam")
+    assert (sam.status, sam.attributes["email_verified"]) == ("CONFIRMED", "true")
+    error = refused(lambda: admin.confirm_sign_up(as_admin, "sam"))
+    assert (error.status, error.code) == (409, "invalid_state")
+    assert messages.admin_failure(error) == (
+        "Not possible in the user's current state: only an unconfirmed sign-up can be "
+        "confirmed; this user is CONFIRMED."
+    )
+
+
+def test_mfa_is_read_for_a_page_of_users_and_reset(
+    as_admin: client.ApiClient, stand_in: server.LocalCognito
+) -> None:
+    alice = stand_in.pool.pool.users["alice"]  # an authenticator app, as AdminGetUser says
+    alice.token_verified = alice.software_token_mfa_enabled = True
+    names = seed.seed_synthetic(stand_in.pool, 70)
+    found = admin.users_mfa(as_admin, ["alice", "nobody", *names])  # two requests
+    assert found["alice"] is not None and found["alice"].totp
+    assert found["nobody"] is None
+    assert all(found[n] == admin.Mfa() for n in names)
+    assert admin.get_user(as_admin, "alice").mfa == admin.Mfa((admin.TOTP,))
+    admin.reset_mfa(as_admin, "alice")
+    assert admin.users_mfa(as_admin, ["alice"]) == {"alice": admin.Mfa()}
+
+
 # -- any valid Cognito username -------------------------------------------------------------
 
 CORPUS = ["mallory/x", "a%2Fb", "what?", "#hash", "Ünïcødé", "..", ".", "alice/groups/Staff"]
@@ -301,6 +351,11 @@ def test_a_demoted_admin_reads_why_their_change_was_refused(
         lambda a: admin.delete_user(a, "admin"),
         lambda a: admin.add_to_group(a, "alice", "Admin"),
         lambda a: admin.remove_from_group(a, "admin", "Admin"),
+        lambda a: admin.users_mfa(a, ["admin"]),
+        lambda a: admin.confirm_sign_up(a, "newbie"),
+        lambda a: admin.resend_confirmation_code(a, "newbie"),
+        lambda a: admin.reset_mfa(a, "admin"),
+        lambda a: admin.mark_email_verified(a, "admin"),
     ],
 )
 def test_alice_is_refused_everything(

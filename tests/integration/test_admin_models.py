@@ -20,13 +20,13 @@ from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import bulk
-from local_cognito import server, settings
+from local_cognito import seed, server, settings
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.integration
 
 SYNTHETIC = 150
-DEMO = ("admin", "alice", "dora", "newbie")
+DEMO = tuple(user.username for user in seed.DEMO_USERS)  # admin, alice, newbie, dora...
 ROOT = QtCore.QModelIndex()
 WAIT_MS = 15_000
 
@@ -63,14 +63,14 @@ def test_paging_to_the_end_with_fetch_more(
     while model.canFetchMore(ROOT):
         model.fetchMore(ROOT)
         wait_loaded(qtbot, model)
-    assert pages == [(60, True), (120, True), (154, False)]
+    assert pages == [(60, True), (120, True), (SYNTHETIC + len(DEMO), False)]
     names = usernames(model)
     assert len(set(names)) == len(names) == SYNTHETIC + len(DEMO)
     assert set(DEMO) <= set(names)
     assert model.rowCount() == model.count  # no loading row left
     row = model.row_of("newbie")
     assert row is not None
-    assert model.data(model.index(row, users_model.Column.STATUS)) == "FORCE_CHANGE_PASSWORD"
+    assert model.data(model.index(row, users_model.Column.STATUS)) == "Invited, must set a password"
     dora = model.row_of("dora")
     assert dora is not None
     assert model.data(model.index(dora, users_model.Column.ENABLED)) == "No"
@@ -178,3 +178,29 @@ def test_bulk_disable_of_twenty_users_with_one_failing(
     model.set_search(admin.Search("status", "exact", "Disabled"))
     wait_loaded(qtbot, model)
     assert sorted(usernames(model)) == sorted([*targets[:-1], "dora"])
+
+
+def test_the_mfa_column_reads_what_a_view_shows_after_the_page(
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, stand_in: server.LocalCognito
+) -> None:
+    alice = stand_in.pool.pool.users["alice"]  # an authenticator app, as AdminGetUser says
+    alice.token_verified = alice.software_token_mfa_enabled = True
+    model = users_model.UsersModel(admin_bridge)
+    view = QtWidgets.QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    model.set_search(admin.Search("username", "prefix", "a"))  # admin, alice
+    wait_loaded(qtbot, model)
+    mfa = users_model.Column.MFA
+
+    def cell(name: str) -> object:
+        row = model.row_of(name)
+        assert row is not None
+        return model.data(model.index(row, mfa))
+
+    qtbot.waitUntil(lambda: cell("alice") == "TOTP", timeout=WAIT_MS)
+    assert cell("admin") == "None"
+    assert not model.mfa_reading

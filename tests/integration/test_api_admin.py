@@ -6,9 +6,11 @@ managed login for sign-in, the token endpoint for refresh, and the API itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -441,8 +443,11 @@ def usernames(response: requests.Response) -> list[str]:
     return sorted(u["username"] for u in response.json()["users"])
 
 
+DEMO = sorted(user.username for user in seed.DEMO_USERS)
+
+
 def test_list_filters(call: Admin) -> None:
-    assert usernames(call("GET", "/users")) == ["admin", "alice", "dora", "newbie"]
+    assert usernames(call("GET", "/users")) == DEMO
     exact = {"attribute": "email", "match": "exact", "value": "alice@example.com"}
     assert usernames(call("GET", "/users", params=exact)) == ["alice"]
     prefix = {"attribute": "username", "match": "prefix", "value": "a"}
@@ -498,7 +503,7 @@ def test_paging_visits_every_user_once(call: Admin, stand_in: server.LocalCognit
         token = page["pagination_token"]
         if token is None:
             break
-    assert len(seen) == len(set(seen)) == 134
+    assert len(seen) == len(set(seen)) == 130 + len(DEMO)
     assert pages == 3
 
 
@@ -617,3 +622,211 @@ def test_one_audit_line_per_action_and_no_secret_in_any_log(
     text = "\n".join(r.getMessage() for r in caplog.records)
     for what, secret in secrets.items():
         assert secret not in text, f"the {what} appeared in a log record"
+
+
+# The account lifecycle (issue 18): sign-ups, their codes, MFA, a verified email
+
+SIGN_UP_PASSWORD = "Signed-Up-Passw0rd!"
+
+
+def sign_up(idp: Any, stand_in: server.LocalCognito, username: str, email: str) -> None:
+    """Self-registration through the app client, as managed login's "Sign up" does:
+    the user is UNCONFIRMED until the emailed code (or an admin) confirms them."""
+    idp.sign_up(
+        ClientId=stand_in.pool.client_id,
+        Username=username,
+        Password=SIGN_UP_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+
+
+def enable_totp(stand_in: server.LocalCognito, username: str) -> None:
+    """The user has an authenticator app (TOTP) switched on, as AdminGetUser reports it
+    after AssociateSoftwareToken, VerifySoftwareToken and SetUserMFAPreference."""
+    user = stand_in.pool.pool.users[username]
+    user.token_verified = True
+    user.software_token_mfa_enabled = True
+    user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+
+
+def mfa_of(call: Admin, *usernames: str) -> dict[str, Any]:
+    response = call("GET", "/mfa", params=[("username", name) for name in usernames])
+    assert response.status_code == 200, response.text
+    return {entry["username"]: entry for entry in response.json()["users"]}
+
+
+def test_an_admin_confirms_a_pending_sign_up(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "sam", "sam@example.com")
+    assert call.user("sam")["status"] == "UNCONFIRMED"
+    assert call("POST", "/users/sam/confirm-sign-up").status_code == 204
+    assert call.user("sam")["status"] == "CONFIRMED"
+    admin_tokens(idp, stand_in, "sam", SIGN_UP_PASSWORD)  # signs in now
+    again = call("POST", "/users/sam/confirm-sign-up")
+    assert again.status_code == 409, again.text
+    assert again.json()["error"] == "invalid_state"
+    assert "CONFIRMED" in again.json()["message"]
+    # An invited user has no sign-up to confirm either; nobody is a 404.
+    assert call("POST", "/users/newbie/confirm-sign-up").status_code == 409
+    assert call("POST", "/users/nobody/confirm-sign-up").status_code == 404
+
+
+def test_an_admin_resends_the_verification_code(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "tess", "tess@example.com")
+    before = [m for m in outbox(stand_in, "tess") if m["kind"] == "verification"]
+    response = call("POST", "/users/tess/resend-confirmation-code")
+    assert response.status_code == 204, response.text
+    codes = [m for m in outbox(stand_in, "tess") if m["kind"] == "verification"]
+    assert len(codes) == len(before) + 1
+    assert codes[-1]["to"] == "tess@example.com" and codes[-1]["code"]
+    # The new code confirms the sign-up, as the user would type it.
+    idp.confirm_sign_up(
+        ClientId=stand_in.pool.client_id, Username="tess", ConfirmationCode=codes[-1]["code"]
+    )
+    assert call.user("tess")["status"] == "CONFIRMED"
+    refused = call("POST", "/users/tess/resend-confirmation-code")
+    assert refused.status_code == 409 and refused.json()["error"] == "invalid_state"
+    assert call("POST", "/users/alice/resend-confirmation-code").status_code == 409
+    assert call("POST", "/users/nobody/resend-confirmation-code").status_code == 404
+
+
+def test_mfa_is_read_in_batches_and_reset_by_an_admin(
+    call: Admin, stand_in: server.LocalCognito
+) -> None:
+    enable_totp(stand_in, "alice")
+    found = mfa_of(call, "alice", "dora", "nobody", "alice")
+    assert list(found) == ["alice", "dora", "nobody"]  # each name once, in order
+    assert found["alice"] == {
+        "username": "alice",
+        "found": True,
+        "mfa_methods": ["SOFTWARE_TOKEN_MFA"],
+        "preferred_mfa": "SOFTWARE_TOKEN_MFA",
+    }
+    assert found["dora"]["found"] is True and found["dora"]["mfa_methods"] == []
+    assert found["nobody"] == {
+        "username": "nobody",
+        "found": False,
+        "mfa_methods": [],
+        "preferred_mfa": None,
+    }
+    alice = call.user("alice")
+    assert (alice["mfa_methods"], alice["preferred_mfa"]) == (
+        ["SOFTWARE_TOKEN_MFA"],
+        "SOFTWARE_TOKEN_MFA",
+    )
+
+    assert call("POST", "/users/alice/reset-mfa").status_code == 204
+    assert mfa_of(call, "alice")["alice"]["mfa_methods"] == []
+    alice = call.user("alice")
+    assert (alice["mfa_methods"], alice["preferred_mfa"]) == ([], None)
+    assert call("POST", "/users/alice/reset-mfa").status_code == 204  # nothing to reset: fine
+    assert call("POST", "/users/nobody/reset-mfa").status_code == 404
+    # A pool that requires MFA: Cognito will not turn an authenticator off, the API says why.
+    stand_in.pool.pool.mfa_config = "ON"
+    refused = call("POST", "/users/tom/reset-mfa")
+    assert refused.status_code == 409 and refused.json()["error"] == "invalid_state"
+    assert "requires MFA" in refused.text
+    assert mfa_of(call, "tom")["tom"]["mfa_methods"] == ["SOFTWARE_TOKEN_MFA"]
+
+
+def test_a_batch_of_mfa_is_one_page_at_most(call: Admin, stand_in: server.LocalCognito) -> None:
+    names = seed.seed_synthetic(stand_in.pool, 60)
+    assert len(mfa_of(call, *names)) == 60
+    too_many = [("username", name) for name in [*names, "alice"]]
+    assert call("GET", "/mfa", params=too_many).status_code == 422
+    assert call("GET", "/mfa").status_code == 422
+    for bad in ("has space", "", "u" * 129):
+        assert call("GET", "/mfa", params={"username": bad}).status_code == 422, bad
+
+
+def test_an_admin_marks_an_email_verified(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "uma", "uma@example.com")
+    assert call.user("uma")["attributes"].get("email_verified") != "true"
+    assert call("POST", "/users/uma/verify-email").status_code == 204
+    assert call.user("uma")["attributes"]["email_verified"] == "true"
+    assert call("POST", "/users/uma/verify-email").status_code == 204  # already: fine
+    idp.admin_create_user(UserPoolId=stand_in.pool.id, Username="vic", MessageAction="SUPPRESS")
+    refused = call("POST", "/users/vic/verify-email")
+    assert refused.status_code == 409, refused.text
+    assert refused.json() == {
+        "error": "invalid_state",
+        "message": "the user has no email address to mark as verified",
+    }
+    assert call("POST", "/users/nobody/verify-email").status_code == 404
+
+
+def test_the_lifecycle_actions_are_audited(
+    caplog: pytest.LogCaptureFixture, call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "wes", "wes@example.com")
+    caplog.set_level(logging.INFO, logger=audit.LOGGER_NAME)
+    call("GET", "/mfa", params={"username": "wes"})
+    call("POST", "/users/wes/verify-email")
+    call("POST", "/users/wes/confirm-sign-up")
+    call("POST", "/users/wes/confirm-sign-up")
+    call("POST", "/users/wes/reset-mfa")
+    entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == audit.LOGGER_NAME]
+    assert [(e["action"], e["target"], e["result"]) for e in entries] == [
+        ("list_mfa", None, "ok"),
+        ("verify_email", "wes", "ok"),
+        ("confirm_sign_up", "wes", "ok"),
+        ("confirm_sign_up", "wes", "invalid_state"),
+        ("reset_mfa", "wes", "ok"),
+    ]
+
+
+# REQUIRE_ADMIN_MFA: admin routes only for an admin whose account has TOTP
+
+
+@pytest.fixture
+def mfa_api(
+    api_settings: Any, api: api_server.ApiServer, fake_clock: Any
+) -> Iterator[api_server.ApiServer]:
+    """A second API on the same pool with ``REQUIRE_ADMIN_MFA`` on (its clock: the tests')."""
+    from protected_api import app as api_app
+    from protected_api import live_authority
+
+    config = dataclasses.replace(api_settings, require_admin_mfa=True)
+    app = api_app.create_app(config, token_verifier=api.app.state.verifier)
+    app.state.mfa_gate = live_authority.MfaGate(now=fake_clock)
+    with api_server.ApiServer(app) as running:
+        yield running
+
+
+def test_with_require_admin_mfa_an_admin_without_totp_is_refused(
+    mfa_api: api_server.ApiServer,
+    call: Admin,
+    admin_token: str,
+    stand_in: server.LocalCognito,
+    fake_clock: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=audit.LOGGER_NAME)
+    strict = Admin(mfa_api, admin_token)
+    for method, path in [
+        ("GET", "/users"),
+        ("GET", "/users/alice"),
+        ("POST", "/users/alice/enable"),
+    ]:
+        refused = strict(method, path)
+        assert refused.status_code == 403, (method, path, refused.text)
+        assert refused.json()["error"] == "mfa_required"
+        assert "authenticator app (TOTP)" in refused.json()["message"]
+    entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == audit.LOGGER_NAME]
+    assert [e["result"] for e in entries] == ["mfa_required"] * 3
+    assert call("GET", "/users").status_code == 200  # the API with the setting off: as before
+
+    enable_totp(stand_in, "admin")  # the same token: Cognito, not the token, decides
+    assert strict("GET", "/users").status_code == 200
+    assert strict("POST", "/users/alice/disable").status_code == 204
+
+    # Reset: remembered for a minute at most, then refused again.
+    assert call("POST", "/users/admin/reset-mfa").status_code == 204
+    assert strict("GET", "/users").status_code == 200
+    fake_clock.advance(61)
+    assert strict("GET", "/users").json()["error"] == "mfa_required"

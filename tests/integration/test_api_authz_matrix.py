@@ -33,8 +33,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette import routing
 
 from local_cognito import seed, server
+from protected_api import app as api_app
 from protected_api import auth, verifier
 from protected_api import server as api_server
+from protected_api import settings as api_settings_mod
 from tests.integration.conftest import admin_tokens
 from tests.support import clock
 
@@ -52,6 +54,7 @@ class Route:
     params: tuple[tuple[str, str], ...] = ()
     body: dict[str, Any] | None = None
     admin: bool = True
+    query: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> str:
@@ -89,6 +92,13 @@ ROUTES = (
         "/admin/users/{username}/groups/{group}",
         (("username", UNKNOWN_USER), ("group", "Admin")),
     ),
+    Route("GET", "/admin/mfa", query=(("username", UNKNOWN_USER), ("username", "admin"))),
+    Route("POST", "/admin/users/{username}/confirm-sign-up", (("username", UNKNOWN_USER),)),
+    Route(
+        "POST", "/admin/users/{username}/resend-confirmation-code", (("username", UNKNOWN_USER),)
+    ),
+    Route("POST", "/admin/users/{username}/reset-mfa", (("username", UNKNOWN_USER),)),
+    Route("POST", "/admin/users/{username}/verify-email", (("username", UNKNOWN_USER),)),
     Route("GET", "/admin/groups"),
     Route("GET", "/admin/groups/{group}/members", (("group", "Admin"),)),
 )
@@ -193,6 +203,7 @@ def call(
         f"{api.url}{route.path}",
         headers=headers,
         json=route.body,
+        params=list(route.query),
         timeout=TIMEOUT,
         allow_redirects=False,
         **extra,
@@ -409,3 +420,45 @@ def test_a_token_in_a_form_body_is_not_accepted(
     assert response.status_code == 401, response.text
     assert response.headers["WWW-Authenticate"] == f'Bearer realm="{auth.REALM}"'
     assert counting.calls == 0
+
+
+# -- REQUIRE_ADMIN_MFA ----------------------------------------------------------------
+
+
+@pytest.fixture
+def strict_api(
+    api: api_server.ApiServer, api_settings: api_settings_mod.Settings
+) -> Iterator[api_server.ApiServer]:
+    """The same API with ``REQUIRE_ADMIN_MFA`` on, on the same pool and verifier."""
+    config = dataclasses.replace(api_settings, require_admin_mfa=True)
+    app = api_app.create_app(config, token_verifier=api.app.state.verifier)
+    with api_server.ApiServer(app) as running:
+        yield running
+
+
+def test_with_require_admin_mfa_every_admin_route_wants_totp(
+    strict_api: api_server.ApiServer,
+    tokens: dict[str, str | None],
+    stand_in: server.LocalCognito,
+) -> None:
+    admin_routes = [route for route in ROUTES if route.admin]
+    wrong: dict[str, str] = {}
+    for route in admin_routes:
+        response = call(strict_api, route, tokens["admin"])
+        code = response.json().get("error") if response.status_code == 403 else None
+        if code != "mfa_required":
+            wrong[str(route)] = f"{response.status_code} {response.text[:120]}"
+        # Outside the admin group it stays the RFC 6750 answer: MFA is not the issue.
+        outsider = call(strict_api, route, tokens["non-admin"])
+        if 'error="insufficient_scope"' not in outsider.headers.get("WWW-Authenticate", ""):
+            wrong[f"{route} (non-admin)"] = str(outsider.status_code)
+    assert not wrong, wrong
+
+    user = stand_in.pool.pool.users["admin"]  # an authenticator app, as AdminGetUser says
+    user.token_verified = user.software_token_mfa_enabled = True
+    for route in admin_routes:
+        response = call(strict_api, route, tokens["admin"])
+        assert response.status_code not in (401, 403) and response.status_code < 500, (
+            str(route),
+            response.text[:200],
+        )

@@ -37,6 +37,7 @@ ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "a
 LEFT = QtCore.Qt.MouseButton.LeftButton
 WAIT_MS = 15_000
 SELECT = QtCore.QItemSelectionModel.SelectionFlag
+DEMO = len(seed.DEMO_USERS)  # admin, alice, newbie, dora...
 
 
 class Files:
@@ -183,7 +184,7 @@ def test_search_is_debounced_and_runs_on_the_server(
 
     panel.search_bar.text.clear()
     panel.search_now()
-    qtbot.waitUntil(lambda: panel.model.count == 4 and not panel.model.is_loading)
+    qtbot.waitUntil(lambda: panel.model.count == DEMO and not panel.model.is_loading)
     assert panel.model.search is None
 
 
@@ -232,11 +233,12 @@ def test_scrolling_pages_to_the_end(
             break
         panel.table.scrollToBottom()
         qtbot.waitUntil(lambda: not panel.model.is_loading, timeout=WAIT_MS)
-    assert panel.model.count == 134  # 130 + the 4 demo users
+    total = 130 + DEMO
+    assert panel.model.count == total
     assert not panel.model.has_more
-    assert panel.count_label.text() == "134 users"
-    names = {panel.model.user(r).username for r in range(134)}  # type: ignore[union-attr]
-    assert len(names) == 134
+    assert panel.count_label.text() == f"{total} users"
+    names = {panel.model.user(r).username for r in range(total)}  # type: ignore[union-attr]
+    assert len(names) == total
 
     # Sorting orders the loaded rows from the header, with no new request.
     panel.table.sortByColumn(users_model.Column.USERNAME, QtCore.Qt.SortOrder.DescendingOrder)
@@ -686,10 +688,14 @@ def test_overview_charts_and_pending_invitations_with_resend(
     panel.show()
     with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
         panel.ensure_loaded()
-    assert dict(panel.status_chart.bars()) == {"CONFIRMED": 68, "FORCE_CHANGE_PASSWORD": 1}
+    confirmed = 65 + DEMO - 1  # all but newbie
+    assert dict(panel.status_chart.bars()) == {
+        "Confirmed": confirmed,
+        "Invited, must set a password": 1,
+    }
     assert dict(panel.group_chart.bars()) == {"Admin": 1}
-    assert "CONFIRMED: 68" in panel.status_chart.accessibleDescription()
-    assert panel.summary.text() == "69 users in 1 groups."
+    assert f"Confirmed: {confirmed}" in panel.status_chart.accessibleDescription()
+    assert panel.summary.text() == f"{65 + DEMO} users in 1 groups."
     assert panel.days.value() == overview.DEFAULT_PENDING_DAYS
     assert panel.pending_usernames() == ["newbie"]
     screenshot(panel, "10-admin-overview")
@@ -704,3 +710,145 @@ def test_overview_charts_and_pending_invitations_with_resend(
     assert panel.message.text() == "Invitation sent again to newbie."
     image = panel.status_chart.grab().toImage()
     assert not image.isNull()
+
+
+# -- the account lifecycle (issue 18) ------------------------------------------------------
+
+SIGN_UP_PASSWORD = "Signed-Up-Passw0rd!"
+
+
+def sign_up(idp: Any, stand_in: server.LocalCognito, username: str) -> None:
+    """Self-registration, as managed login's "Sign up" does it: UNCONFIRMED until the code."""
+    idp.sign_up(
+        ClientId=stand_in.pool.client_id,
+        Username=username,
+        Password=SIGN_UP_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+    )
+
+
+def enable_totp(stand_in: server.LocalCognito, username: str) -> None:
+    """An authenticator app switched on, as AdminGetUser then reports it."""
+    user = stand_in.pool.pool.users[username]
+    user.token_verified = user.software_token_mfa_enabled = True
+
+
+def cell(panel: users_panel.UsersPanel, username: str, column: users_model.Column) -> Any:
+    row = panel.model.row_of(username)
+    assert row is not None, f"{username} is not in the table"
+    return panel.model.data(panel.model.index(row, column))
+
+
+def test_a_pending_sign_up_is_confirmed_after_the_admin_says_yes(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    sign_up(idp, stand_in, "sam")
+    panel = make_section().users
+    pane = panel.detail
+    status = users_model.Column.STATUS
+    assert cell(panel, "sam", status) == "Signed up, email not confirmed"
+    detail_of(qtbot, panel, "sam")
+    assert pane.card.fields["status"].text() == "Signed up, email not confirmed"
+    assert pane.confirm_sign_up_button.isVisibleTo(pane)
+    assert pane.resend_code_button.isVisibleTo(pane)
+    assert pane.verify_email_button.isVisibleTo(pane)
+    assert not pane.reset_mfa_button.isVisibleTo(pane)
+    screenshot(panel.window(), "20-admin-sign-up")
+
+    qtbot.mouseClick(pane.confirm_sign_up_button, LEFT)
+    dialog = pane.confirm_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.question.text() == (
+        "Confirm sam's sign-up without the code sent to their email? They can then sign in."
+    )
+    screenshot(dialog, "21-admin-confirm-sign-up")
+    qtbot.mouseClick(dialog.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: cell(panel, "sam", status) == "Confirmed", timeout=WAIT_MS)
+    assert panel.message.text() == "sam's sign-up is confirmed; they can sign in now."
+    assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="sam")["UserStatus"] == (
+        "CONFIRMED"
+    )
+    qtbot.waitUntil(lambda: not pane.confirm_sign_up_button.isVisibleTo(pane), timeout=WAIT_MS)
+
+
+def test_the_mfa_column_fills_in_and_an_admin_resets_mfa(
+    qtbot: QtBot, stand_in: server.LocalCognito, make_section: Callable[[], section.AdminSection]
+) -> None:
+    enable_totp(stand_in, "alice")
+    panel = make_section().users
+    mfa = users_model.Column.MFA
+    assert panel.model.headerData(mfa, QtCore.Qt.Orientation.Horizontal) == "MFA"
+    qtbot.waitUntil(lambda: cell(panel, "alice", mfa) == "TOTP", timeout=WAIT_MS)
+    assert cell(panel, "dora", mfa) == "None"
+    screenshot(panel.window(), "22-admin-users-mfa")
+
+    pane = panel.detail
+    detail_of(qtbot, panel, "alice")
+    assert pane.card.fields["mfa"].text() == "TOTP"
+    assert pane.reset_mfa_button.isVisibleTo(pane) and pane.reset_mfa_button.isEnabled()
+    qtbot.mouseClick(pane.reset_mfa_button, LEFT)
+    dialog = pane.confirm_dialog
+    assert dialog is not None and dialog.question.text().startswith("Reset alice's MFA?")
+    qtbot.mouseClick(dialog.confirm_button, LEFT)
+    qtbot.waitUntil(lambda: cell(panel, "alice", mfa) == "None", timeout=WAIT_MS)
+    assert pane.card.fields["mfa"].text() == "None"
+    assert not stand_in.pool.pool.users["alice"].software_token_mfa_enabled
+
+    # The admin's own MFA: not from here.
+    enable_totp(stand_in, "admin")
+    detail_of(qtbot, panel, "alice")  # away and back: read again
+    detail_of(qtbot, panel, "admin")
+    assert pane.reset_mfa_button.isVisibleTo(pane) and not pane.reset_mfa_button.isEnabled()
+    assert pane.reset_mfa_button.toolTip() == messages.admin_text(actions.RESET_MFA.own_account)
+
+
+def test_bulk_mark_emails_verified_asks_then_runs_over_the_selection(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    for name in ("sam", "tess"):
+        sign_up(idp, stand_in, name)
+    panel = make_section().users
+    select_usernames(panel, ["sam", "tess"])
+    panel.bulk_account_actions[actions.MARK_EMAIL_VERIFIED].trigger()
+    question = panel.bulk_question
+    assert question is not None and question.isVisible()
+    assert question.names.text() == "sam, tess"
+    qtbot.mouseClick(question.confirm_button, LEFT)
+    dialog = panel.bulk_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog.progress.running, timeout=WAIT_MS)
+    assert dialog.progress.failures() == []
+    for name in ("sam", "tess"):
+        user = idp.admin_get_user(UserPoolId=stand_in.pool.id, Username=name)
+        attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+        assert attributes["email_verified"] == "true"
+    dialog.accept()
+
+
+def test_overview_counts_pending_sign_ups_and_users_without_mfa(
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    sign_up(idp, stand_in, "sam")
+    enable_totp(stand_in, "alice")
+    seed.seed_synthetic(stand_in.pool, 65)  # two batches of MFA reads
+    users = stand_in.pool.pool.users.values()
+    without = sum(1 for user in users if not user.software_token_mfa_enabled)
+    total = len(stand_in.pool.pool.users)
+    panel = overview.OverviewPanel(admin_bridge)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        panel.ensure_loaded()
+    assert panel.unconfirmed_label.text() == "Sign-ups not confirmed: 1"
+    assert ("Signed up, email not confirmed", 1) in panel.status_chart.bars()
+    assert "counting" in panel.mfa_label.text() and panel.mfa_stop_button.isVisible()
+    with qtbot.waitSignal(panel.mfaCounted, timeout=WAIT_MS):
+        pass
+    assert panel.mfa_label.text() == f"Users without MFA: {without} of {total}."
+    assert not panel.mfa_stop_button.isVisible()

@@ -1,4 +1,4 @@
-"""The invite dialog and the delete confirmation.
+"""The invite dialog, the delete confirmation, and the question before an account action.
 
 Both are opened with ``open()`` (window-modal, never a nested ``exec()`` loop), so a
 test drives them like a person: type, then click.
@@ -223,3 +223,52 @@ class DeleteDialog(QtWidgets.QDialog):
     def accept(self) -> None:
         if self.confirm.text() == self.username:
             super().accept()
+
+
+class ConfirmDialog(QtWidgets.QDialog):
+    """Asks before an action that acts for someone else (confirm a sign-up, reset MFA...):
+    the question names the user (or, for many, lists them); Cancel is the default button,
+    the other says what happens. ``accepted`` follows the confirm button."""
+
+    #: Names listed at most under a question about many users.
+    MAX_NAMES = 10
+
+    def __init__(
+        self,
+        title: str,
+        question: str,
+        confirm_label: str,
+        names: Sequence[str] = (),
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.question = QtWidgets.QLabel(question)
+        self.question.setWordWrap(True)
+        self.question.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.names = QtWidgets.QLabel(self._listed(names))
+        self.names.setWordWrap(True)
+        self.names.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.names.setAccessibleName(self.tr("Users"))
+        self.names.setVisible(bool(names))
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        cancel = self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
+        self.confirm_button = self.buttons.addButton(
+            confirm_label, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.confirm_button.setAccessibleName(confirm_label)
+        self.confirm_button.setAutoDefault(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.question)
+        layout.addWidget(self.names)
+        layout.addWidget(self.buttons)
+
+    def _listed(self, names: Sequence[str]) -> str:
+        shown = ", ".join(names[: self.MAX_NAMES])
+        more = len(names) - self.MAX_NAMES
+        if more > 0:
+            return self.tr("{names} and {n} more").format(names=shown, n=more)
+        return shown

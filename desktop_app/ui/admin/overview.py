@@ -1,9 +1,16 @@
-"""The Overview tab: users by status and by group as bar charts, and the invitations
-still pending after N days, each with a one-click Resend.
+"""The Overview tab: users by status and by group as bar charts, the sign-ups not
+confirmed and the users without MFA, and the invitations still pending after N days,
+each with a one-click Resend.
 
 The numbers come from one background pass over every user
 (:func:`desktop_app.admin.snapshot.fetch_snapshot`); a newer refresh, or the tab
 going away, stops an older pass between pages.
+
+**Users without MFA** costs more: ListUsers does not say, so once the snapshot is in,
+a second pass asks ``GET /admin/mfa`` for every user, one page of 60 at a time (one
+AdminGetUser per user on the API's side, 8 at once there). The line says so while it
+counts, with how far it got; Stop, a refresh or the tab going away ends it between
+batches.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.admin import actions
 from desktop_app.admin import snapshot as admin_snapshot
+from desktop_app.api import admin
+from desktop_app.models import user_cells
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common
@@ -103,9 +112,11 @@ class OverviewPanel(common.Panel):
     Signals:
         forbidden(str): the API refused admin access (403).
         loaded(): a refresh finished and the charts show it.
+        mfaCounted(): the count of users without MFA ended (finished, stopped or failed).
     """
 
     loaded = QtCore.Signal()
+    mfaCounted = QtCore.Signal()
 
     def __init__(
         self,
@@ -119,6 +130,11 @@ class OverviewPanel(common.Panel):
         self._snapshot: admin_snapshot.Snapshot | None = None
         self._counting = tasks.TaskSlot()
         self._stop = self._tasks.stop_flag()  # set by cancel_all, when the tab goes away
+        # The MFA pass: batches still to ask for, what they said so far, the one in flight.
+        self._mfa_batches: list[list[str]] = []
+        self._mfa_tally: admin_snapshot.MfaTally | None = None
+        self._mfa_counting = tasks.TaskSlot()
+        self._mfa_stop = self._tasks.stop_flag()
         self.setAccessibleName(self.tr("Overview"))
         self.summary = QtWidgets.QLabel()
         self.summary.setAccessibleName(self.tr("Summary"))
@@ -129,6 +145,15 @@ class OverviewPanel(common.Panel):
         self.refresh_button.setAccessibleName(self.tr("Refresh the overview"))
         self.refresh_button.clicked.connect(self.refresh)
         self.message = self.message_line()
+        self.unconfirmed_label = QtWidgets.QLabel()
+        self.unconfirmed_label.setAccessibleName(self.tr("Sign-ups not confirmed"))
+        self.mfa_label = QtWidgets.QLabel()
+        self.mfa_label.setAccessibleName(self.tr("Users without MFA"))
+        self.mfa_label.setWordWrap(True)
+        self.mfa_stop_button = QtWidgets.QPushButton(self.tr("Stop"))
+        self.mfa_stop_button.setAccessibleName(self.tr("Stop counting users without MFA"))
+        self.mfa_stop_button.clicked.connect(self.stop_mfa_count)
+        self.mfa_stop_button.hide()
         self.status_chart = BarChart(self.tr("Users by status"))
         self.group_chart = BarChart(self.tr("Users by group"))
         self.days = QtWidgets.QSpinBox()
@@ -157,6 +182,11 @@ class OverviewPanel(common.Panel):
         top.addWidget(self.summary, 1)
         top.addWidget(self.busy)
         top.addWidget(self.refresh_button)
+        counts = QtWidgets.QHBoxLayout()
+        counts.addWidget(self.unconfirmed_label)
+        counts.addSpacing(24)
+        counts.addWidget(self.mfa_label, 1)
+        counts.addWidget(self.mfa_stop_button)
         charts = QtWidgets.QHBoxLayout()
         charts.addWidget(self.status_chart, 1, QtCore.Qt.AlignmentFlag.AlignTop)
         charts.addWidget(self.group_chart, 1, QtCore.Qt.AlignmentFlag.AlignTop)
@@ -167,6 +197,7 @@ class OverviewPanel(common.Panel):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
+        layout.addLayout(counts)
         layout.addLayout(charts)
         layout.addLayout(days_row)
         layout.addWidget(self.pending, 1)
@@ -179,12 +210,22 @@ class OverviewPanel(common.Panel):
     def is_loading(self) -> bool:
         return self._counting.busy
 
+    @property
+    def mfa_tally(self) -> admin_snapshot.MfaTally | None:
+        """The users-without-MFA count so far (None before a snapshot)."""
+        return self._mfa_tally
+
+    @property
+    def is_counting_mfa(self) -> bool:
+        return self._mfa_counting.busy
+
     def ensure_loaded(self) -> None:
         if self._snapshot is None and not self._counting.busy:
             self.refresh()
 
     def refresh(self) -> None:
         """Count everything again in the background (an older pass is stopped)."""
+        self._end_mfa_count()
         stop = self._stop.renew()
         self.busy.show()
         self.refresh_button.setEnabled(False)
@@ -212,17 +253,106 @@ class OverviewPanel(common.Panel):
                 users=len(counted.users), groups=len(counted.groups)
             )
         )
-        self.status_chart.set_bars(admin_snapshot.by_status(counted.users))
+        self.status_chart.set_bars(
+            [(user_cells.status_text(s), n) for s, n in admin_snapshot.by_status(counted.users)]
+        )
+        unconfirmed = len(admin_snapshot.unconfirmed_sign_ups(counted.users))
+        self.unconfirmed_label.setText(self.tr("Sign-ups not confirmed: {n}").format(n=unconfirmed))
         self.group_chart.set_bars(
             sorted(((g.name, g.member_count) for g in counted.groups), key=lambda b: -b[1])
         )
         self._show_pending()
         self.loaded.emit()
+        self._start_mfa_count([user.username for user in counted.users])
 
     def _on_failed(self, exc: BaseException) -> None:
         self._done()
         self.summary.setText("")
         self.message.show_failure(exc)
+
+    # -- users without MFA (one AdminGetUser per user) ---------------------------------------
+
+    def _start_mfa_count(self, usernames: list[str]) -> None:
+        self._mfa_stop.renew()
+        self._mfa_batches = admin_snapshot.mfa_batches(usernames)
+        self._mfa_tally = admin_snapshot.MfaTally(total=len(usernames))
+        self._next_mfa_batch()
+
+    def _next_mfa_batch(self) -> None:
+        tally = self._mfa_tally
+        if tally is None:
+            return
+        if not self._mfa_batches:
+            self._mfa_counting.clear()
+            self.mfa_stop_button.hide()
+            self.mfa_label.setText(
+                self.tr("Users without MFA: {n} of {total}.").format(
+                    n=tally.without, total=tally.total
+                )
+            )
+            self.mfaCounted.emit()
+            return
+        batch = self._mfa_batches.pop(0)
+        self.mfa_stop_button.show()
+        self.mfa_label.setText(
+            self.tr(
+                "Users without MFA: counting\N{HORIZONTAL ELLIPSIS} {checked} of {total} "
+                "checked, {n} without so far (Cognito is asked about each user, "
+                "so this takes a while in a large pool)."
+            ).format(checked=tally.checked, total=tally.total, n=tally.without)
+        )
+        self._mfa_counting.replace(
+            self._call_api(
+                lambda api: admin.users_mfa(api, batch),
+                self._on_mfa_batch,
+                self._on_mfa_failed,
+                name="admin-overview-mfa",
+            )
+        )
+
+    def _on_mfa_batch(self, found: dict[str, admin.Mfa | None]) -> None:
+        if self._mfa_tally is None or self._mfa_stop.is_set():
+            return
+        self._mfa_tally = self._mfa_tally.add(found)
+        self._next_mfa_batch()
+
+    def _on_mfa_failed(self, exc: BaseException) -> None:
+        self._mfa_counting.clear()
+        self.mfa_stop_button.hide()
+        tally = self._mfa_tally
+        self.mfa_label.setText(
+            self.tr("Users without MFA: not counted ({reason})").format(
+                reason=messages.admin_failure(exc)
+            )
+            if tally is None or not tally.checked
+            else self.tr("Users without MFA: stopped after {checked} of {total} ({reason})").format(
+                checked=tally.checked, total=tally.total, reason=messages.admin_failure(exc)
+            )
+        )
+        if messages.is_forbidden(exc):
+            self.forbidden.emit(messages.admin_failure(exc))
+        self.mfaCounted.emit()
+
+    def stop_mfa_count(self) -> None:
+        """Stop counting users without MFA (the batch under way is not waited for)."""
+        if not self._mfa_counting.busy:
+            return
+        tally = self._mfa_tally
+        self._end_mfa_count()
+        if tally is not None:
+            self.mfa_label.setText(
+                self.tr(
+                    "Users without MFA: stopped after {checked} of {total} checked "
+                    "({n} without so far)."
+                ).format(checked=tally.checked, total=tally.total, n=tally.without)
+            )
+        self.mfaCounted.emit()
+
+    def _end_mfa_count(self) -> None:
+        self._mfa_stop.set()
+        self._mfa_counting.cancel()
+        self._mfa_batches = []
+        self.mfa_stop_button.hide()
 
     def pending_usernames(self) -> list[str]:
         cells = (self.pending.item(row, 0) for row in range(self.pending.rowCount()))

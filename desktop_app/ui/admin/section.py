@@ -87,16 +87,23 @@ class AdminSection(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_groups_failed(self, exc: BaseException) -> None:
         if messages.is_forbidden(exc):
-            self._on_forbidden("")
+            self._on_forbidden(messages.admin_failure(exc))
 
     @QtCore.Slot(str)
-    def _on_forbidden(self, _detail: str) -> None:
+    def _on_forbidden(self, detail: str) -> None:
+        # ``detail`` is why, as qt.messages words the 403 (removed from the group,
+        # disabled, no MFA...): more use to the admin than a guess.
         if self._forbidden_sent:
             return
         self._forbidden_sent = True
-        self.forbidden.emit(
-            self.tr(
+        if detail:
+            text = self.tr(
+                "The API refused admin access for your account, so the Admin section is "
+                "hidden: {reason}"
+            ).format(reason=detail)
+        else:
+            text = self.tr(
                 "The API refused admin access for your account, so the Admin section is "
                 "hidden. Ask an administrator to check your groups."
             )
-        )
+        self.forbidden.emit(text)

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 
 from PySide6 import QtCore, QtWidgets
 
+from desktop_app.admin import states
 from desktop_app.api import admin
+from desktop_app.models import user_cells
+from desktop_app.qt import messages
 from desktop_app.ui.admin import common
 
 _DASH = "\N{EM DASH}"
@@ -31,9 +34,11 @@ class UserCard(QtWidgets.QWidget):
         for key, title in (
             ("username", self.tr("Username")),
             ("email", self.tr("Email")),
+            ("email_verified", self.tr("Email verified")),
             ("name", self.tr("Name")),
             ("status", self.tr("Status")),
             ("enabled", self.tr("Enabled")),
+            ("mfa", self.tr("MFA")),
             ("created", self.tr("Created")),
             ("modified", self.tr("Last modified")),
             ("sub", self.tr("User ID (sub)")),
@@ -79,23 +84,33 @@ class UserCard(QtWidgets.QWidget):
         ``blocked_groups`` get that reason and no working remove button."""
         for label in self.fields.values():
             label.setText("")
+            label.setToolTip("")
         self.attributes.setRowCount(0)
         if detail is None:
             self.fields["username"].setText(username or "")
             self._set_chips((), blocked_groups, loading=True)
             return
+        verified = detail.attributes.get("email_verified", "").lower() == "true"
         values = {
             "username": detail.username,
             "email": detail.email or _DASH,
+            "email_verified": (self.tr("Yes") if verified else self.tr("No"))
+            if detail.email
+            else _DASH,
             "name": detail.name or _DASH,
-            "status": detail.status,
+            "status": user_cells.status_text(detail.status),
             "enabled": self.tr("Yes") if detail.enabled else self.tr("No"),
+            "mfa": _DASH if detail.mfa is None else user_cells.mfa_text(detail.mfa),
             "created": common.when(detail.created_at),
             "modified": common.when(detail.modified_at),
             "sub": detail.sub or _DASH,
         }
         for key, text in values.items():
             self.fields[key].setText(text)
+        self.fields["status"].setToolTip(user_cells.tooltip(detail, user_cells.Column.STATUS) or "")
+        if detail.mfa is not None:
+            tip = states.mfa_tip(detail.mfa)
+            self.fields["mfa"].setToolTip(messages.admin_text(tip) if tip else "")
         attributes = sorted(detail.attributes.items())
         self.attributes.setRowCount(len(attributes))
         for row, (key, value) in enumerate(attributes):

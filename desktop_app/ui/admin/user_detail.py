@@ -5,11 +5,15 @@ an older answer) and binds its buttons to the actions of
 :mod:`desktop_app.admin.actions`: one runs at a time through the bridge, and after
 every action, successful or not, the user is read again so what is shown matches the
 server. An action a guard refuses on the shown user (the signed-in admin's own
-account) is disabled, with the guard's reason.
+account) is disabled, with the guard's reason. The account-lifecycle actions
+(:data:`desktop_app.admin.actions.LIFECYCLE`: confirm a sign-up, resend its code, mark
+the email verified, reset MFA) show only where the user's state calls for them, and ask
+first, naming the user (:class:`~desktop_app.ui.admin.dialogs.ConfirmDialog`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtWidgets
@@ -25,6 +29,7 @@ GUARDED = (
     actions.DELETE,
     actions.RESET_PASSWORD,
     actions.SIGN_OUT_EVERYWHERE,
+    actions.RESET_MFA,
 )
 
 
@@ -52,6 +57,7 @@ class UserDetailPane(common.GroupAwarePanel):
         self._loading: str | None = None  # the username the load in flight is for
         self._running: actions.Step | None = None  # the action in flight
         self.delete_dialog: dialogs.DeleteDialog | None = None
+        self.confirm_dialog: dialogs.ConfirmDialog | None = None
         self.setAccessibleName(self.tr("User details"))
         self._build()
         self.groups_model.modelReset.connect(self._fill_group_choices)
@@ -85,10 +91,28 @@ class UserDetailPane(common.GroupAwarePanel):
         self.delete_button = self._button(
             actions.DELETE, self.ask_delete, "\N{HORIZONTAL ELLIPSIS}"
         )
-        grid = QtWidgets.QGridLayout()
-        in_order = (self.toggle_button, self.reset_button, self.sign_out_button)
-        for i, button in enumerate((*in_order, self.delete_button, self.resend_button)):
-            grid.addWidget(button, i // 3, i % 3)
+        # The ellipsis: each asks first, naming the user.
+        self.lifecycle_buttons: dict[actions.Action, QtWidgets.QPushButton] = {
+            action: self._button(
+                action, functools.partial(self.ask, action), "\N{HORIZONTAL ELLIPSIS}"
+            )
+            for action in actions.LIFECYCLE
+        }
+        self.confirm_sign_up_button = self.lifecycle_buttons[actions.CONFIRM_SIGN_UP]
+        self.resend_code_button = self.lifecycle_buttons[actions.RESEND_CONFIRMATION_CODE]
+        self.verify_email_button = self.lifecycle_buttons[actions.MARK_EMAIL_VERIFIED]
+        self.reset_mfa_button = self.lifecycle_buttons[actions.RESET_MFA]
+        self.action_grid = QtWidgets.QGridLayout()
+        self._action_buttons = (
+            self.toggle_button,
+            self.reset_button,
+            self.sign_out_button,
+            self.delete_button,
+            self.resend_button,
+            *self.lifecycle_buttons.values(),
+        )
+        for i, button in enumerate(self._action_buttons):  # parented here; re-laid when shown
+            self.action_grid.addWidget(button, i // 3, i % 3)
         self.lockout_note = QtWidgets.QLabel()
         self.lockout_note.setWordWrap(True)
         self.lockout_note.setAccessibleName(self.tr("Why some actions are unavailable"))
@@ -96,7 +120,7 @@ class UserDetailPane(common.GroupAwarePanel):
         self.body = QtWidgets.QWidget()
         body = QtWidgets.QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
-        self.card.extra.addLayout(grid)
+        self.card.extra.addLayout(self.action_grid)
         self.card.extra.addWidget(self.lockout_note)
         body.addWidget(self.card, 1)
         layout = QtWidgets.QVBoxLayout(self)
@@ -243,21 +267,34 @@ class UserDetailPane(common.GroupAwarePanel):
             (self.reset_button, actions.RESET_PASSWORD),
             (self.sign_out_button, actions.SIGN_OUT_EVERYWHERE),
             (self.delete_button, actions.DELETE),
+            *((b, a) for a, b in self.lifecycle_buttons.items()),
         ):
             button.setEnabled(ready and action not in blocked)
             button.setToolTip(blocked.get(action, ""))
+        for action, button in self.lifecycle_buttons.items():
+            button.setVisible(detail is not None and action.offered(detail))
+        self._lay_out_buttons()
         self.add_group_button.setEnabled(ready and self.group_choice.count() > 0)
         self.group_choice.setEnabled(ready)
         self.card.set_actions_enabled(ready)
         self.lockout_note.setText(
             self.tr(
-                "This is your own account: disabling, deleting, resetting the password, "
-                "signing out everywhere and leaving the admin group are not offered here."
+                "This is your own account: disabling, deleting, resetting the password or "
+                "MFA, signing out everywhere and leaving the admin group are not offered here."
             )
             if blocked
             else ""
         )
         self.lockout_note.setVisible(bool(blocked))
+
+    def _lay_out_buttons(self) -> None:
+        """The buttons shown, three to a row, with no gap where one is hidden (a child
+        widget is hidden only when told to be)."""
+        shown = [button for button in self._action_buttons if not button.isHidden()]
+        for button in self._action_buttons:
+            self.action_grid.removeWidget(button)
+        for i, button in enumerate(shown):
+            self.action_grid.addWidget(button, i // 3, i % 3)
 
     def _update_busy(self) -> None:
         self.busy.setVisible(self.is_busy or self._load.busy)
@@ -299,6 +336,37 @@ class UserDetailPane(common.GroupAwarePanel):
         self.delete_dialog = dialog
         dialog.open()
         return dialog
+
+    def ask(self, action: actions.Action) -> dialogs.ConfirmDialog | None:
+        """Ask before a lifecycle ``action`` on the shown user (the question names them);
+        it runs on the dialog's confirm button. None when it is not offered now."""
+        step = self._step(action)
+        words = action.words
+        detail = self._detail
+        if step is None or step.refused or self.is_busy or words.ask is None or detail is None:
+            return None
+        if not action.offered(detail):
+            return None
+        if self.confirm_dialog is not None:
+            self.confirm_dialog.raise_()
+            return self.confirm_dialog
+        dialog = dialogs.ConfirmDialog(
+            messages.admin_text(words.label),
+            messages.admin_text(words.ask, **step.fields),
+            messages.admin_text(words.label),
+            parent=self,
+        )
+        dialog.accepted.connect(lambda: self._act(step))
+        dialog.finished.connect(self._on_confirm_dialog_closed)
+        self.confirm_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @QtCore.Slot()
+    def _on_confirm_dialog_closed(self) -> None:
+        if self.confirm_dialog is not None:
+            self.confirm_dialog.deleteLater()
+            self.confirm_dialog = None
 
     @QtCore.Slot()
     def _on_delete_dialog_closed(self) -> None:

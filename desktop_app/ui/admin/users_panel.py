@@ -5,8 +5,10 @@ The table is a :class:`~desktop_app.models.users.UsersModel` (it fetches pages i
 worker as the view scrolls); the search box is debounced and runs server-side. The
 bulk buttons are bound to actions of :mod:`desktop_app.admin.actions`, run over the
 selected users in a :class:`~desktop_app.ui.admin.bulk_dialog.BulkDialog`, which then
-refreshes exactly the rows they touched. The outcome of the last action is one line
-under the toolbar, never a modal box.
+refreshes exactly the rows they touched; the account-lifecycle ones (confirm sign-ups,
+resend codes, mark emails verified, reset MFA) sit in one menu and ask first, listing
+the users. The outcome of the last action is one line under the toolbar, never a
+modal box.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from desktop_app.qt import messages
 from desktop_app.ui.admin import bulk_dialog, common, csv_transfer, dialogs, search_bar, user_detail
 
 _Col = users_model.Column
-_WIDTHS = {_Col.USERNAME: 130, _Col.EMAIL: 190, _Col.NAME: 120, _Col.STATUS: 170}
-_WIDTHS |= {_Col.ENABLED: 70, _Col.CREATED: 130, _Col.MODIFIED: 130}
+_WIDTHS = {_Col.USERNAME: 130, _Col.EMAIL: 190, _Col.NAME: 120, _Col.STATUS: 200}
+_WIDTHS |= {_Col.ENABLED: 70, _Col.MFA: 70, _Col.CREATED: 130, _Col.MODIFIED: 130}
 
 
 class UsersPanel(common.Panel):
@@ -55,6 +57,7 @@ class UsersPanel(common.Panel):
         self._select_after_load: str | None = None
         self.invite_dialog: dialogs.InviteDialog | None = None
         self.bulk_dialog: bulk_dialog.BulkDialog | None = None
+        self.bulk_question: dialogs.ConfirmDialog | None = None
         self.csv = csv_transfer.CsvTransfer(
             bridge, self, choose_open_file=choose_open_file, choose_save_file=choose_save_file
         )
@@ -103,12 +106,14 @@ class UsersPanel(common.Panel):
         self.bulk_resend_button = self._bulk_button(actions.RESEND_INVITATION)
         self.bulk_add_button = self._bulk_group_button(actions.ADD_TO_GROUP)
         self.bulk_remove_button = self._bulk_group_button(actions.REMOVE_FROM_GROUP)
+        self.bulk_account_button = self._bulk_menu_button(self.tr("Sign-up and MFA"))
         self.bulk_buttons: tuple[QtWidgets.QAbstractButton, ...] = (
             self.bulk_enable_button,
             self.bulk_disable_button,
             self.bulk_resend_button,
             self.bulk_add_button,
             self.bulk_remove_button,
+            self.bulk_account_button,
         )
         action_row = QtWidgets.QHBoxLayout()
         for widget in (self.invite_button, self.import_button, self.export_button):
@@ -166,6 +171,22 @@ class UsersPanel(common.Panel):
     def _bulk_button(self, action: actions.Action) -> QtWidgets.QPushButton:
         """A toolbar button: ``action`` on every selected user."""
         return self._button(messages.admin_text(action.words.label), lambda: self.run_bulk(action))
+
+    def _bulk_menu_button(self, text: str) -> QtWidgets.QToolButton:
+        """A toolbar button whose menu holds the lifecycle actions; each asks first."""
+        button = QtWidgets.QToolButton()
+        button.setText(text)
+        button.setAccessibleName(text)
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(button)
+        self.bulk_account_actions: dict[actions.Action, QtGui.QAction] = {}
+        for action in actions.LIFECYCLE:
+            many = action.words.many or action.words.label
+            entry = menu.addAction(messages.admin_text(many, group="") + "\N{HORIZONTAL ELLIPSIS}")
+            entry.triggered.connect(lambda _checked=False, a=action: self.ask_bulk(a))
+            self.bulk_account_actions[action] = entry
+        button.setMenu(menu)
+        return button
 
     def _bulk_group_button(self, action: actions.Action) -> QtWidgets.QToolButton:
         """A toolbar button whose menu picks the group for ``action``."""
@@ -335,6 +356,35 @@ class UsersPanel(common.Panel):
 
     def bulk_remove(self, group: str) -> bulk_dialog.BulkDialog | None:
         return self.run_bulk(actions.REMOVE_FROM_GROUP, group)
+
+    def ask_bulk(self, action: actions.Action) -> dialogs.ConfirmDialog | None:
+        """Ask before ``action`` (one that asks: ``words.ask_many``) on every selected
+        user, listing them; the run follows the dialog's confirm button."""
+        users = self.selected_users()
+        words = action.words
+        if not users or words.many is None or words.ask_many is None:
+            return None
+        if self.bulk_question is not None:
+            self.bulk_question.raise_()
+            return self.bulk_question
+        dialog = dialogs.ConfirmDialog(
+            messages.admin_text(words.many, group=""),
+            messages.admin_text(words.ask_many, count=len(users)),
+            messages.admin_text(words.many, group=""),
+            [user.username for user in users],
+            parent=self,
+        )
+        dialog.accepted.connect(lambda: self.run_bulk(action))
+        dialog.finished.connect(self._on_bulk_question_closed)
+        self.bulk_question = dialog
+        dialog.open()
+        return dialog
+
+    @QtCore.Slot()
+    def _on_bulk_question_closed(self) -> None:
+        if self.bulk_question is not None:
+            self.bulk_question.deleteLater()
+            self.bulk_question = None
 
     def run_bulk(
         self, action: actions.Action, group: str | None = None

@@ -23,11 +23,12 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def stubbed(aws_credentials: None) -> Iterator[tuple[cognito_admin.CognitoAdmin, Stubber]]:
-    """The adapter on a boto3 client whose answers botocore's Stubber gives, in order;
-    every queued answer must have been used by the end of the test."""
+    """The adapter (app client :data:`stubs.CLIENT`) on a boto3 client whose answers
+    botocore's Stubber gives, in order; every queued answer must have been used by the
+    end of the test."""
     client = boto3.client("cognito-idp", region_name="us-east-1")
     with Stubber(client) as stubber:
-        yield cognito_admin.CognitoAdmin(client, stubs.POOL_ID), stubber
+        yield cognito_admin.CognitoAdmin(client, stubs.POOL_ID, stubs.CLIENT), stubber
         stubber.assert_no_pending_responses()
 
 

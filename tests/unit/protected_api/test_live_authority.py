@@ -157,4 +157,4 @@ def test_an_outage_is_not_a_refusal() -> None:
 
 def test_every_refusal_has_its_own_code() -> None:
     codes = [r.code for r in live_authority.REFUSALS]
-    assert len(set(codes)) == len(codes) == 4
+    assert len(set(codes)) == len(codes) == 5

@@ -133,3 +133,18 @@ def test_an_issuer_of_neither_format_is_refused_naming_both(
     message = str(refused.value)
     assert message.startswith(f"COGNITO_ISSUER does not match {against}")
     assert f"it must be {ISSUER} or {UPDATED_ISSUER}" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, False), ("true", True), ("1", True), ("On", True), ("false", False), ("no", False)],
+)
+def test_require_admin_mfa_is_an_explicit_on_or_off(value: str | None, expected: bool) -> None:
+    environ = MINIMAL if value is None else {**MINIMAL, "REQUIRE_ADMIN_MFA": value}
+    assert settings.Settings.from_env(environ).require_admin_mfa is expected
+
+
+@pytest.mark.parametrize("value", ["ture", "2", "enabled"])
+def test_a_typo_in_require_admin_mfa_is_refused_by_name(value: str) -> None:
+    with pytest.raises(settings.SettingsError, match="REQUIRE_ADMIN_MFA"):
+        settings.Settings.from_env({**MINIMAL, "REQUIRE_ADMIN_MFA": value})

@@ -113,6 +113,10 @@ def test_the_table_holds_each_action_once_with_its_label_and_bulk_title() -> Non
         "Add to group": "Add users to {group}",
         "Remove from group": "Remove users from {group}",
         "Invite": None,
+        "Confirm sign-up": "Confirm sign-ups",
+        "Resend verification code": "Resend verification codes",
+        "Reset MFA": "Reset MFA",
+        "Mark email verified": "Mark emails verified",
     }
     assert len(set(actions.TABLE)) == len(actions.TABLE)
 
@@ -138,6 +142,7 @@ LOCKOUT_REASONS = {
     actions.REMOVE_FROM_GROUP: (
         "You cannot remove yourself from the admin group: ask another admin."
     ),
+    actions.RESET_MFA: "You cannot reset your own MFA here: use Security in your profile.",
 }
 
 

@@ -41,7 +41,7 @@ def test_display_words_flags_and_dates_and_blanks() -> None:
 
 def test_tooltips_explain_the_status_and_a_disabled_user() -> None:
     assert user_cells.tooltip(user(status="FORCE_CHANGE_PASSWORD"), Col.STATUS) == (
-        "Invited; must choose a password at first sign-in"
+        "Invited; must choose a password at first sign-in (FORCE_CHANGE_PASSWORD)"
     )
     assert user_cells.tooltip(user(status="SOMETHING_NEW"), Col.STATUS) is None
     assert user_cells.tooltip(user(enabled=False), Col.ENABLED) == (
@@ -67,6 +67,7 @@ def test_every_column_has_a_title() -> None:
         "Name",
         "Status",
         "Enabled",
+        "MFA",
         "Created",
         "Last modified",
     ]

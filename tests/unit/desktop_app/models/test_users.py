@@ -83,7 +83,7 @@ def test_idle_until_refresh_so_a_view_cannot_start_fetching(
     model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     assert model.rowCount() == 0
-    assert model.columnCount() == 7
+    assert model.columnCount() == 8
     assert not model.canFetchMore(ROOT)
     model.fetchMore(ROOT)
     assert bridge.tasks == []
@@ -442,7 +442,7 @@ def test_replace_user_updates_its_row_in_place(bridge: ManualBridge, fake_api: F
     assert model.replace_user(updated)
     assert model.row_of("user0005") == 4
     assert model.user(4) == updated
-    assert model.data(model.index(4, Col.STATUS)) == "RESET_REQUIRED"
+    assert model.data(model.index(4, Col.STATUS)) == "Password reset pending"
     assert model.data(model.index(4, Col.ENABLED)) == "No"
     assert changed == [(4, 0, 4, len(Col) - 1)]
     assert not model.replace_user(make_user(999))
@@ -472,20 +472,30 @@ def test_remove_username_drops_its_row(bridge: ManualBridge, fake_api: FakeApi) 
 def test_cells_headers_and_tooltips(bridge: ManualBridge, fake_api: FakeApi) -> None:
     model = loaded(bridge, fake_api)
     headers = [model.headerData(c, QtCore.Qt.Orientation.Horizontal, Role.DisplayRole) for c in Col]
-    assert headers == ["Username", "Email", "Name", "Status", "Enabled", "Created", "Last modified"]
+    assert headers == [
+        "Username",
+        "Email",
+        "Name",
+        "Status",
+        "Enabled",
+        "MFA",
+        "Created",
+        "Last modified",
+    ]
     row = [model.data(model.index(1, c)) for c in Col]
     # user 2 was created at EPOCH + 7 h = 07:00 UTC = 12:30 in UTC+05:30
     assert row == [
         "user0002",
         "user0002@example.test",
         "Person 2",
-        "CONFIRMED",
+        "Confirmed",
         "Yes",
+        "\N{HORIZONTAL ELLIPSIS}",  # MFA: read once shown (test_users_mfa.py)
         "2026-01-01 12:30",
         "2026-01-01 13:30",
     ]
     first = [model.data(model.index(0, c)) for c in Col]
-    assert first[2:5] == ["", "FORCE_CHANGE_PASSWORD", "No"]
+    assert first[2:5] == ["", "Invited, must set a password", "No"]
     tip = model.data(model.index(0, Col.STATUS), Role.ToolTipRole)
     assert "password" in tip
     assert "refused" in model.data(model.index(0, Col.ENABLED), Role.ToolTipRole)

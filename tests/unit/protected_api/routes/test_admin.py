@@ -49,6 +49,12 @@ TOKENS = {
 BOB_SUB = [{"Name": "sub", "Value": "s-bob"}]
 BOB = {"Username": "bob", "Attributes": BOB_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
 GET_BOB = ("admin_get_user", {"Username": "bob", "UserAttributes": BOB_SUB}, None)
+# bob signed up and has not entered the emailed code yet, as AdminGetUser says.
+GET_PENDING_BOB = (
+    "admin_get_user",
+    {"Username": "bob", "UserAttributes": BOB_SUB, "UserStatus": "UNCONFIRMED"},
+    {"UserPoolId": P, "Username": "bob"},
+)
 ADMIN_SUB = [{"Name": "sub", "Value": "s-admin"}]
 ADMIN = {"Username": "admin", "Attributes": ADMIN_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
 Call = tuple[str, dict[str, Any], dict[str, Any] | None]
@@ -138,6 +144,54 @@ CASES = {
         "/users/bob/groups/Admin",
         [*LIVE, GET_BOB, TWO_ADMINS, on_bob("admin_remove_user_from_group", GroupName="Admin")],
         group="Admin",
+    ),
+    "list_mfa": Case(
+        "/mfa",
+        [
+            (
+                "admin_get_user",
+                {"Username": "bob", "UserAttributes": BOB_SUB, "UserMFASettingList": ["X"]},
+                {"UserPoolId": P, "Username": "bob"},
+            )
+        ],
+        target=None,
+        query={"username": "bob"},
+    ),
+    "confirm_sign_up": Case(
+        "/users/bob/confirm-sign-up", [*LIVE, GET_PENDING_BOB, on_bob("admin_confirm_sign_up")]
+    ),
+    "resend_confirmation_code": Case(
+        "/users/bob/resend-confirmation-code",
+        [
+            *LIVE,
+            GET_PENDING_BOB,
+            ("resend_confirmation_code", {}, {"ClientId": stubs.CLIENT, "Username": "bob"}),
+        ],
+    ),
+    "reset_mfa": Case(
+        "/users/bob/reset-mfa",
+        [
+            *LIVE,
+            on_bob(
+                "admin_set_user_mfa_preference",
+                SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
+            ),
+        ],
+    ),
+    "verify_email": Case(
+        "/users/bob/verify-email",
+        [
+            *LIVE,
+            (
+                "admin_get_user",
+                {"Username": "bob", "UserAttributes": [{"Name": "email", "Value": "b@x.example"}]},
+                {"UserPoolId": P, "Username": "bob"},
+            ),
+            on_bob(
+                "admin_update_user_attributes",
+                UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+            ),
+        ],
     ),
     "list_groups": Case(
         "/groups",

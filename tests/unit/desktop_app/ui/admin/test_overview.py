@@ -27,6 +27,12 @@ USERS = {
     ]
 }
 GROUPS = {"groups": [{"name": "Admin", "description": None, "member_count": 1}]}
+MFA = {
+    "users": [
+        {"username": name, "found": True, "mfa_methods": methods, "preferred_mfa": None}
+        for name, methods in (("old", []), ("new", []), ("ok", ["SOFTWARE_TOKEN_MFA"]))
+    ]
+}
 RESEND_OLD = ("POST", "/admin/users/old/resend-invitation")
 
 
@@ -51,17 +57,26 @@ def test_the_bar_chart_paints_and_describes_its_numbers(qtbot: QtBot) -> None:
 
 @pytest.fixture
 def panel(qtbot: QtBot, manual: ManualBridge, api: FakeApi) -> overview.OverviewPanel:
-    api.answers.update({("GET", "/admin/users"): USERS, ("GET", "/admin/groups"): GROUPS})
+    api.answers.update(
+        {
+            ("GET", "/admin/users"): USERS,
+            ("GET", "/admin/groups"): GROUPS,
+            ("GET", "/admin/mfa"): MFA,
+        }
+    )
     shown = overview.OverviewPanel(manual, now=lambda: NOW)  # type: ignore[arg-type]
     qtbot.addWidget(shown)
     return shown
 
 
 def counted(qtbot: QtBot, panel: overview.OverviewPanel, manual: ManualBridge) -> None:
+    """A refresh answered, the users without MFA counted too."""
     panel.ensure_loaded()
     [task] = manual.pending()
     with qtbot.waitSignal(panel.loaded, timeout=1_000):
         task.finish()
+    with qtbot.waitSignal(panel.mfaCounted, timeout=1_000):
+        manual.finish_all()
 
 
 def test_a_refresh_counts_every_user_and_lists_the_old_invitations(
@@ -75,11 +90,15 @@ def test_a_refresh_counts_every_user_and_lists_the_old_invitations(
         task.finish()
     assert not panel.is_loading and panel.refresh_button.isEnabled()
     assert panel.summary.text() == "3 users in 1 groups."
-    assert panel.status_chart.bars() == [(PENDING, 2), ("CONFIRMED", 1)]
+    assert panel.status_chart.bars() == [("Invited, must set a password", 2), ("Confirmed", 1)]
     assert panel.group_chart.bars() == [("Admin", 1)]
     assert panel.pending_usernames() == ["old"]  # seven days or more
     panel.days.setValue(0)
     assert panel.pending_usernames() == ["old", "new"]
+    [mfa] = manual.pending()  # then the users without MFA, one batch
+    with qtbot.waitSignal(panel.mfaCounted, timeout=1_000):
+        mfa.finish()
+    assert panel.mfa_label.text() == "Users without MFA: 2 of 3."
     panel.ensure_loaded()  # counted already: nothing asked again
     assert manual.pending() == []
 

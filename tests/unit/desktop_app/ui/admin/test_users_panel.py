@@ -56,7 +56,14 @@ def test_the_bulk_buttons_are_the_tables_actions_and_follow_the_selection(
     panel: users_panel.UsersPanel,
 ) -> None:
     texts = [button.text() for button in panel.bulk_buttons]
-    assert texts == ["Enable", "Disable", "Resend invitation", "Add to group", "Remove from group"]
+    assert texts == [
+        "Enable",
+        "Disable",
+        "Resend invitation",
+        "Add to group",
+        "Remove from group",
+        "Sign-up and MFA",
+    ]
     assert not any(button.isEnabled() for button in panel.bulk_buttons)
     select(panel, "alice", "bob")
     assert panel.bulk_label.text() == "2 selected:"
