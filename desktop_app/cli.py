@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from desktop_app import config, errors, logs
 
 if TYPE_CHECKING:
-    from desktop_app.auth import session
+    from desktop_app.auth import mfa, session
 
 log = logging.getLogger(__name__)
 PROG = "cognito-desktop"
@@ -93,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=SIGN_IN_TIMEOUT_S,
         help="seconds to wait for the browser (default 300)",
     )
+    entry = login.add_mutually_exclusive_group()
+    entry.add_argument(
+        "--sign-up",
+        action="store_true",
+        help="start on managed login's sign-up page: create an account, confirm it, "
+        "and end signed in (the pool must allow self-registration)",
+    )
+    entry.add_argument(
+        "--forgot-password",
+        action="store_true",
+        help="start on managed login's 'Forgot your password?' page: reset it and end signed in",
+    )
     logout = commands.add_parser("logout", help="sign out: revoke and forget the session")
     _switches(
         logout,
@@ -104,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     _switches(status, json="one JSON object on stdout")
     token = commands.add_parser("token", help="print a fresh access token (for scripts)")
     _switches(token, id="print the ID token instead")
+    mfa = commands.add_parser(
+        "mfa", help="two-step verification with an authenticator app (TOTP) for your account"
+    )
+    mfa_commands = mfa.add_subparsers(dest="mfa_command", required=True, parser_class=_Parser)
+    mfa_commands.add_parser("status", help="whether an authenticator app is turned on")
+    mfa_commands.add_parser(
+        "enable",
+        help="set up an authenticator app: prints its secret and QR code, then asks for "
+        "a first code",
+    )
+    disable = mfa_commands.add_parser("disable", help="turn the authenticator app off")
+    _switches(disable, yes="do not ask for confirmation")
     api = commands.add_parser("api", help="call the protected API, e.g. 'api GET /me'")
     api.add_argument("method", type=str.upper, choices=["GET", "POST", "PUT", "PATCH", "DELETE"])
     api.add_argument("path", help="path on the API, starting with /")
@@ -190,6 +214,15 @@ def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
             raise errors.SignInCancelled("no redirect URL was pasted")
         return line
 
+    from desktop_app.auth import authorization
+
+    entry = (
+        authorization.Entry.SIGN_UP
+        if args.sign_up
+        else authorization.Entry.FORGOT_PASSWORD
+        if args.forgot_password
+        else authorization.Entry.SIGN_IN
+    )
     cancel = threading.Event()
     try:
         identity = current.sign_in(
@@ -198,6 +231,7 @@ def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
             show_url=show_url,
             paste_redirect=paste if args.no_browser else None,
             prompt_login=args.prompt_login,
+            entry=entry,
         )
     except KeyboardInterrupt:
         cancel.set()
@@ -290,6 +324,82 @@ def cmd_token(args: argparse.Namespace, profile: config.Profile) -> int:
     return 0
 
 
+def cmd_mfa(args: argparse.Namespace, profile: config.Profile) -> int:
+    """``mfa status|enable|disable``: :class:`desktop_app.auth.mfa.Mfa` in the terminal."""
+    from desktop_app.auth import mfa
+
+    current = _signed_in(profile)
+    totp = mfa.Mfa(current)
+    if args.mfa_command == "status":
+        status = totp.status()
+        state = "on" if status.totp else "off"
+        who = status.username or _username(current)
+        print(f"Two-step verification with an authenticator app is {state} for {who}.")
+        return 0
+    if args.mfa_command == "enable":
+        return _mfa_enable(totp)
+    if not args.yes and not _confirmed(
+        f"Turn off two-step verification for {_username(current)}? Sign-in will no longer "
+        "ask for a code from your authenticator app. [y/N] "
+    ):
+        print(f"{PROG}: nothing changed", file=sys.stderr)
+        return 1
+    totp.turn_off()
+    print("Two-step verification with an authenticator app is off.", file=sys.stderr)
+    return 0
+
+
+MFA_CODE_ATTEMPTS = 3  # codes a person may type before ``mfa enable`` gives up
+
+
+def _mfa_enable(totp: mfa.Mfa) -> int:
+    from desktop_app.auth import mfa
+
+    enrolment = totp.begin()
+    print("Add this account to your authenticator app: scan the QR code, or type the key.")
+    print(f"Account: {enrolment.issuer}: {enrolment.account}")
+    print(f"Key: {enrolment.grouped_secret}")
+    print(f"URI: {enrolment.uri}")
+    try:
+        mfa.qr_code(enrolment.uri).terminal(out=sys.stdout, compact=True)
+    except UnicodeEncodeError:  # a terminal that cannot show block characters
+        print("(This terminal cannot show the QR code; type the key instead.)")
+    sys.stdout.flush()
+    for attempt in range(1, MFA_CODE_ATTEMPTS + 1):
+        print(
+            f"Enter the {mfa.CODE_DIGITS}-digit code your authenticator app shows: ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        line = sys.stdin.readline()
+        if not line:
+            raise mfa.MfaError("No code was entered; nothing changed")
+        try:
+            totp.confirm(line)
+        except mfa.WrongCodeError as exc:
+            if attempt == MFA_CODE_ATTEMPTS:
+                raise
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            continue
+        break
+    print(
+        "Two-step verification is on: signing in will ask for a code from your authenticator app.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _username(current: session.Session) -> str:
+    identity = current.identity
+    return identity.username if identity else "this account"
+
+
+def _confirmed(question: str) -> bool:
+    print(question, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in {"y", "yes"}
+
+
 def cmd_api(args: argparse.Namespace, profile: config.Profile) -> int:
     if not profile.api_url:
         raise errors.ConfigError(f"profiles.{profile.name}.api_url is not set")
@@ -341,6 +451,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, config.Profile], int]] = {
     "status": cmd_status,
     "token": cmd_token,
     "api": cmd_api,
+    "mfa": cmd_mfa,
 }
 
 

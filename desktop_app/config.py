@@ -94,6 +94,12 @@ class Profile:
     # Whether signing out also opens managed login's /logout in the browser, ending the
     # browser's managed-login session (otherwise the next sign-in may skip the form).
     sign_out_in_browser: bool = True
+    # What the pool's managed login offers, so the sign-in screen offers it too:
+    # self-registration ("Create an account", off unless the pool allows it) and
+    # account recovery ("Forgot your password?", shown by Cognito unless recovery is
+    # admin-only).
+    self_sign_up: bool = False
+    password_reset: bool = True
 
     @property
     def effective_discovery_url(self) -> str:
@@ -117,6 +123,8 @@ _KEYS = {
     "proxy",
     "issuer_format",
     "sign_out_in_browser",
+    "self_sign_up",
+    "password_reset",
 }
 
 
@@ -294,6 +302,8 @@ def parse_profile(name: str, table: Any) -> Profile:
         proxy=proxy,
         issuer_format=issuer_format,
         sign_out_in_browser=boolean("sign_out_in_browser", True),
+        self_sign_up=boolean("self_sign_up", False),
+        password_reset=boolean("password_reset", True),
     )
 
 

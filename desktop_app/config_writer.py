@@ -54,8 +54,8 @@ def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
 
     A pool id is written as ``region`` + ``user_pool_id`` (the issuer follows from
     them and ``issuer_format``); defaults (``scopes``, ``admin_group``,
-    ``issuer_format = "classic"``, ``sign_out_in_browser = true``) and unset keys are
-    left out.
+    ``issuer_format = "classic"``, ``sign_out_in_browser = true``, ``self_sign_up =
+    false``, ``password_reset = true``) and unset keys are left out.
     """
     table: dict[str, str | bool | list[str]] = {}
     if profile.user_pool_id is not None:
@@ -82,6 +82,10 @@ def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
     table.update({key: value for key, value in optional.items() if value is not None})
     if not profile.sign_out_in_browser:
         table["sign_out_in_browser"] = False
+    if profile.self_sign_up:
+        table["self_sign_up"] = True
+    if not profile.password_reset:
+        table["password_reset"] = False
     return table
 
 

@@ -9,6 +9,7 @@ so the two cannot disagree about what a response means.
 
 from __future__ import annotations
 
+import enum
 import hmac
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,26 @@ MAX_QUERY_FIELDS = 20
 # Longest error code and description shown (they are printed to a terminal).
 _ERROR_LIMIT = 100
 _DESCRIPTION_LIMIT = 500
+
+
+class Entry(enum.Enum):
+    """Which managed-login page a sign-in starts on. All three take the parameters of
+    ``/oauth2/authorize`` and end the same way, with a code at the redirect URI
+    (Cognito: "User-interactive managed login and classic hosted UI endpoints"), so a
+    confirmed sign-up or a reset password ends signed in. The value is the page's path
+    on the managed-login domain ("" for the discovered authorization endpoint)."""
+
+    SIGN_IN = ""
+    SIGN_UP = "/signup"
+    FORGOT_PASSWORD = "/forgotPassword"
+
+
+def entry_endpoint(entry: Entry, *, authorization_endpoint: str, domain: str) -> str:
+    """Where the browser starts for ``entry``: the discovered ``authorization_endpoint``
+    to sign in, else ``/signup`` or ``/forgotPassword`` on the managed-login ``domain``."""
+    if entry is Entry.SIGN_IN:
+        return authorization_endpoint
+    return domain.rstrip("/") + str(entry.value)
 
 
 def authorization_url(
@@ -35,6 +56,8 @@ def authorization_url(
 ) -> str:
     """The managed-login URL: RFC 6749 4.1.1, RFC 7636 4.3 (S256, the only method Cognito
     accepts), OpenID Connect Core 3.1.2.1 ``nonce``. Spaces are encoded as ``%20``.
+    ``authorization_endpoint`` may be any page that takes these parameters
+    (:func:`entry_endpoint`).
 
     ``prompt_login`` adds ``prompt=login`` (OpenID Connect Core 3.1.2.1; Cognito's
     authorize endpoint honours it): managed login asks for credentials even when its

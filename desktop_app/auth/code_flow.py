@@ -30,6 +30,7 @@ def run(
     timeout: float,
     cancel: threading.Event | None,
     prompt_login: bool = False,
+    entry: authorization.Entry = authorization.Entry.SIGN_IN,
 ) -> tuple[tokens.TokenResponse, dict[str, Any]]:
     """The token response and the validated ID token's claims.
 
@@ -40,14 +41,19 @@ def run(
     browser to exit holds up neither the wait nor Cancel. With ``paste_redirect`` no
     browser or port is used: it receives the URL and returns the final redirect URL
     the person pasted back. ``prompt_login``: managed login asks for credentials even
-    if the browser is still signed in ("Use a different account").
+    if the browser is still signed in ("Use a different account"). ``entry``: the
+    managed-login page the browser starts on (sign in, create an account, forgot
+    password); everything else about the flow is the same.
     """
     verifier, state, nonce = pkce.new_verifier(), pkce.new_state(), pkce.new_nonce()
     challenge = pkce.challenge(verifier)
+    start = authorization.entry_endpoint(
+        entry, authorization_endpoint=endpoints.authorization_endpoint, domain=profile.domain
+    )
 
     def authorization_url(redirect_uri: str) -> str:
         return authorization.authorization_url(
-            endpoints.authorization_endpoint,
+            start,
             client_id=profile.client_id,
             redirect_uri=redirect_uri,
             scopes=profile.scopes,

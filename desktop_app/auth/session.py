@@ -25,6 +25,7 @@ import requests
 
 from desktop_app import config, errors
 from desktop_app.auth import (
+    authorization,
     browser_sign_out,
     code_flow,
     cognito_idp,
@@ -117,11 +118,13 @@ class Session:
         show_url: Callable[[str, bool], None] = lambda url, opened: None,
         paste_redirect: Callable[[str], str] | None = None,
         prompt_login: bool = False,
+        entry: authorization.Entry = authorization.Entry.SIGN_IN,
     ) -> Identity:
         """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE
         (:func:`desktop_app.auth.code_flow.run`, which says what ``show_url``,
-        ``paste_redirect`` (for SSH, WSL, containers) and ``prompt_login`` ("Use a
-        different account") do). Nothing is stored unless the ID token validates.
+        ``paste_redirect`` (for SSH, WSL, containers), ``prompt_login`` ("Use a
+        different account") and ``entry`` (create an account, forgot password) do).
+        Nothing is stored unless the ID token validates.
         """
         response, claims = code_flow.run(
             self.profile,
@@ -134,6 +137,7 @@ class Session:
             timeout=timeout,
             cancel=cancel,
             prompt_login=prompt_login,
+            entry=entry,
         )
         if response.refresh_token is None:
             raise errors.TokenExchangeError("no refresh token came back from the token endpoint")

@@ -21,6 +21,7 @@ from PySide6 import QtCore
 
 from desktop_app import config, errors
 from desktop_app.api import client as api_client
+from desktop_app.auth import authorization
 from desktop_app.auth import session as auth_session
 from desktop_app.qt import messages, worker
 
@@ -156,10 +157,16 @@ class SessionBridge(QtCore.QObject):
             return
         self.signInFailed.emit(messages.failure_kind(exc), messages.describe(exc))
 
-    def sign_in(self, *, prompt_login: bool = False) -> None:
+    def sign_in(
+        self,
+        *,
+        prompt_login: bool = False,
+        entry: authorization.Entry = authorization.Entry.SIGN_IN,
+    ) -> None:
         """Open the browser to managed login; ``signedIn`` or ``signInFailed`` follows.
         ``prompt_login``: "Use a different account" (managed login asks for credentials
-        even if the browser is still signed in)."""
+        even if the browser is still signed in); ``entry``: "Create an account" or
+        "Forgot your password?" (the same sign-in, starting on that page)."""
         if self._state in (State.SIGNING_IN, State.RESTORING):
             return
         self._stop_browser_sign_out()
@@ -175,6 +182,7 @@ class SessionBridge(QtCore.QObject):
                 cancel=cancel,
                 show_url=lambda url, opened: url_signal.emit(url),
                 prompt_login=prompt_login,
+                entry=entry,
             )
 
         self._sign_in_task = self._run(run, self._signed_in, self._on_sign_in_failed, "sign-in")

@@ -183,6 +183,11 @@ def admin_failure(exc: BaseException) -> str:
             "signed_out": _translate(
                 "Admin", "Your session was ended (signed out everywhere); sign in again."
             ),
+            "mfa_required": _translate(
+                "Admin",
+                "Admin actions need two-step verification on your account: turn it on in "
+                "Profile > Security, then try again.",
+            ),
         }
         return revoked.get(
             code or "",
@@ -213,3 +218,25 @@ def admin_failure(exc: BaseException) -> str:
     return _translate("Admin", "The API refused the request ({status}): {message}.").format(
         status=status, message=exc.message
     )
+
+
+# -- Profile > Security (MFA) ---------------------------------------------------------------
+
+
+def security_failure(exc: BaseException) -> str:
+    """What the Security panel says when an MFA step failed: the sentence for Cognito's
+    refusal (:class:`desktop_app.auth.mfa.MfaError`, translated), then Cognito's own words
+    when they say more (e.g. why the pool will not allow turning MFA off)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, errors.CognitoDesktopError) and isinstance(reason, str):
+        text = _translate("Security", reason)
+        detail = getattr(exc, "detail", None)
+        if isinstance(detail, str) and detail:
+            text = f"{text}: {detail}"
+        return text if text.endswith((".", "!", "?")) else text + "."
+    if isinstance(exc, errors.NetworkError):
+        return _translate(
+            "Security",
+            "Could not reach Cognito. Check your connection and try again. ({0})",
+        ).format(describe(exc))
+    return describe(exc)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import APP_TITLE
+from desktop_app.auth import authorization
 from desktop_app.qt import worker
 from desktop_app.ui import session_status, signin_screen
 
@@ -81,6 +82,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sign_in_screen.signInRequested.connect(self._on_sign_in_requested)
         self.sign_in_screen.differentAccountRequested.connect(
             lambda: self._on_sign_in_requested(prompt_login=True)
+        )
+        self.sign_in_screen.signUpRequested.connect(
+            lambda: self._on_sign_in_requested(entry=authorization.Entry.SIGN_UP)
+        )
+        self.sign_in_screen.forgotPasswordRequested.connect(
+            lambda: self._on_sign_in_requested(entry=authorization.Entry.FORGOT_PASSWORD)
         )
         self.sign_in_screen.cancelRequested.connect(self._on_cancel_requested)
         self.sign_in_screen.environmentsRequested.connect(self.open_environments)
@@ -161,6 +168,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bridge = current
         self.status.attach(current)
         self.sign_in_screen.set_environment(opened.profile.name, opened.profile.issuer)
+        self.sign_in_screen.set_offers(
+            sign_up=opened.profile.self_sign_up, password_reset=opened.profile.password_reset
+        )
         self.setWindowTitle(f"{APP_TITLE} \u2014 {opened.profile.name}")
         if opened.has_stored:
             self.start_page.setText(self.tr("Restoring your session\u2026"))
@@ -199,10 +209,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- sign in / out ---------------------------------------------------------------------
 
-    def _on_sign_in_requested(self, *, prompt_login: bool = False) -> None:
+    def _on_sign_in_requested(
+        self,
+        *,
+        prompt_login: bool = False,
+        entry: authorization.Entry = authorization.Entry.SIGN_IN,
+    ) -> None:
         if self.bridge is not None:
             self.sign_in_screen.show_waiting()
-            self.bridge.sign_in(prompt_login=prompt_login)
+            self.bridge.sign_in(prompt_login=prompt_login, entry=entry)
 
     def _on_cancel_requested(self) -> None:
         if self.bridge is not None:

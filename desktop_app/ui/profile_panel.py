@@ -1,8 +1,9 @@
-"""The Profile panel: who is signed in, from the validated ID token's claims.
+"""The Profile panel: who is signed in, from the validated ID token's claims, and a
+Security tab (:mod:`desktop_app.ui.security_panel`: two-step verification).
 
 It shows the decoded claims, never a token: the bridge hands out an
 :class:`~desktop_app.auth.session.Identity` (claims only), and the access and
-refresh tokens never reach a widget. Nothing here does I/O; it redraws from the
+refresh tokens never reach a widget. The details tab does no I/O; it redraws from the
 bridge's state whenever the bridge says the identity changed.
 """
 
@@ -17,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app.auth import session as auth_session
 from desktop_app.qt import bridge as qt_bridge
+from desktop_app.ui import security_panel
 
 _NONE = "\N{EM DASH}"
 # Epoch-seconds claims, shown with their local time next to the number.
@@ -49,7 +51,8 @@ def local_time(epoch: object) -> str | None:
 class ProfilePanel(QtWidgets.QWidget):
     """See the module docstring. ``fields`` maps each row's key (``name``,
     ``email``, ``username``, ``sub``, ``signed_in``, ``issued``, ``expires``,
-    ``access_expires``, ``scopes``, ``storage``) to the label showing its value."""
+    ``access_expires``, ``scopes``, ``storage``) to the label showing its value;
+    ``tabs`` holds the details and ``security``."""
 
     def __init__(
         self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
@@ -105,11 +108,20 @@ class ProfilePanel(QtWidgets.QWidget):
         claims_title = QtWidgets.QLabel(self.tr("ID token claims"))
         claims_title.setBuddy(self.claims_tree)
 
+        details = QtWidgets.QWidget()
+        details_layout = QtWidgets.QVBoxLayout(details)
+        details_layout.addWidget(self.status_label)
+        details_layout.addLayout(form)
+        details_layout.addWidget(claims_title)
+        details_layout.addWidget(self.claims_tree, 1)
+        self.security = security_panel.SecurityPanel(self._bridge)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(details, self.tr("Profile"))
+        self.tabs.addTab(self.security, self.tr("Security"))
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.status_label)
-        layout.addLayout(form)
-        layout.addWidget(claims_title)
-        layout.addWidget(self.claims_tree, 1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
 
     # -- what is shown ---------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """The sign-in screen: one primary action, and plain words while it waits or fails.
 
 It knows nothing about sessions: the main window drives it (:meth:`show_idle`,
-:meth:`show_waiting`, :meth:`show_failure`, :meth:`show_message`) and listens to
-its signals. That keeps it importable before the auth core is loaded (start-up
-paints this screen first).
+:meth:`show_waiting`, :meth:`show_failure`, :meth:`show_message`, and
+:meth:`set_offers` with what the profile says the pool allows) and listens to its
+signals. That keeps it importable before the auth core is loaded (start-up paints
+this screen first).
 """
 
 from __future__ import annotations
@@ -14,25 +15,35 @@ from desktop_app import APP_TITLE
 
 
 class SignInScreen(QtWidgets.QWidget):
-    """Product name, the active environment, "Sign in with your browser".
+    """Product name, the active environment, "Sign in with your browser"; "Create an
+    account" and "Forgot your password?" when the profile says the pool offers them.
 
     Signals:
         signInRequested(): the person pressed the primary button.
         differentAccountRequested(): "Use a different account" (sign in with
             ``prompt=login``: managed login asks for credentials even if the browser is
             still signed in as someone).
+        signUpRequested(): "Create an account" (the same sign-in, starting on managed
+            login's sign-up page; a confirmed account ends signed in).
+        forgotPasswordRequested(): "Forgot your password?" (the same sign-in, starting
+            on managed login's password-reset page).
         cancelRequested(): the person pressed Cancel while waiting.
         environmentsRequested(): "Change environment…".
     """
 
     signInRequested = QtCore.Signal()
     differentAccountRequested = QtCore.Signal()
+    signUpRequested = QtCore.Signal()
+    forgotPasswordRequested = QtCore.Signal()
     cancelRequested = QtCore.Signal()
     environmentsRequested = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._url = ""
+        self._offers_sign_up = False
+        self._offers_password_reset = False
+        self._links_state = (True, True)  # (shown, enabled), whatever is offered
         self.setObjectName("signInScreen")
 
         title = QtWidgets.QLabel(APP_TITLE)
@@ -62,6 +73,19 @@ class SignInScreen(QtWidgets.QWidget):
             self.tr("Ask for a user name and password even if the browser is still signed in")
         )
         self.different_account_button.clicked.connect(self.differentAccountRequested)
+
+        self.sign_up_button = QtWidgets.QPushButton(self.tr("Create an account"))
+        self.sign_up_button.setFlat(True)
+        self.sign_up_button.setToolTip(
+            self.tr("Sign up in the browser; once your email is confirmed you are signed in")
+        )
+        self.sign_up_button.clicked.connect(self.signUpRequested)
+        self.forgot_password_button = QtWidgets.QPushButton(self.tr("Forgot your password?"))
+        self.forgot_password_button.setFlat(True)
+        self.forgot_password_button.setToolTip(
+            self.tr("Reset it in the browser with a code sent to you; then you are signed in")
+        )
+        self.forgot_password_button.clicked.connect(self.forgotPasswordRequested)
 
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate
@@ -100,6 +124,12 @@ class SignInScreen(QtWidgets.QWidget):
         column.addSpacing(24)
         column.addWidget(self.sign_in_button)
         column.addWidget(self.different_account_button, 0, QtCore.Qt.AlignmentFlag.AlignCenter)
+        account_row = QtWidgets.QHBoxLayout()
+        account_row.addStretch(1)
+        account_row.addWidget(self.sign_up_button)
+        account_row.addWidget(self.forgot_password_button)
+        account_row.addStretch(1)
+        column.addLayout(account_row)
         column.addWidget(self.busy)
         column.addWidget(self.message)
         column.addLayout(waiting_row)
@@ -118,6 +148,21 @@ class SignInScreen(QtWidgets.QWidget):
         self.environment.setText(self.tr("Environment: {0}").format(name))
         self.environment.setToolTip(detail)
 
+    def set_offers(self, *, sign_up: bool, password_reset: bool) -> None:
+        """What the profile says the pool's managed login offers
+        (``self_sign_up``, ``password_reset``): the links shown when idle."""
+        self._offers_sign_up, self._offers_password_reset = sign_up, password_reset
+        self._show_account_links(*self._links_state)
+
+    def _show_account_links(self, shown: bool, enabled: bool = True) -> None:
+        self._links_state = (shown, enabled)
+        for button, offered in (
+            (self.sign_up_button, self._offers_sign_up),
+            (self.forgot_password_button, self._offers_password_reset),
+        ):
+            button.setVisible(shown and offered)
+            button.setEnabled(enabled)
+
     def show_idle(self, message: str = "") -> None:
         """Ready to sign in (``message``: why we are here, e.g. the session ended)."""
         self._url = ""
@@ -125,6 +170,7 @@ class SignInScreen(QtWidgets.QWidget):
         self.sign_in_button.setEnabled(True)
         self.different_account_button.setVisible(True)
         self.different_account_button.setEnabled(True)
+        self._show_account_links(True)
         self.busy.hide()
         self.copy_link_button.hide()
         self.cancel_button.hide()
@@ -135,6 +181,7 @@ class SignInScreen(QtWidgets.QWidget):
     def show_waiting(self) -> None:
         self.sign_in_button.setEnabled(False)
         self.different_account_button.setVisible(False)
+        self._show_account_links(False)
         self.busy.show()
         self.copy_link_button.show()
         self.copy_link_button.setEnabled(bool(self._url))
@@ -157,6 +204,7 @@ class SignInScreen(QtWidgets.QWidget):
         self.show_idle(message)
         self.sign_in_button.setEnabled(False)
         self.different_account_button.setEnabled(False)
+        self._show_account_links(True, enabled=False)
         self.environments_button.setEnabled(False)
         self.busy.show()
 

@@ -157,6 +157,77 @@ class Person:
         page.get_by_label("Confirm new password").fill(new_password)
         page.get_by_role("button", name="Change password").click()
 
+    def _shot(self, screenshot: str | None) -> None:
+        if screenshot:
+            self.screenshot(screenshot)
+
+    def sign_up(
+        self, username: str, email: str, password: str, screenshot: str | None = None
+    ) -> None:
+        """Managed login's "Sign up" form: username, email, the password twice."""
+        page = self.page
+        page.get_by_role("heading", name="Sign up", exact=True).wait_for()
+        page.get_by_label("Username", exact=True).fill(username)
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_label("Confirm password", exact=True).fill(password)
+        self._shot(screenshot)
+        page.get_by_role("button", name="Sign up", exact=True).click()
+
+    def confirm_account(self, code: str, screenshot: str | None = None) -> None:
+        """Managed login's "Confirm your account" page: the emailed verification code."""
+        page = self.page
+        page.get_by_role("heading", name="Confirm your account").wait_for()
+        page.get_by_label("Verification code").fill(code)
+        self._shot(screenshot)
+        page.get_by_role("button", name="Confirm account").click()
+
+    def ask_for_reset_code(self, username: str, screenshot: str | None = None) -> None:
+        """Managed login's "Forgot your password?" page: who, then "Reset my password"."""
+        page = self.page
+        page.get_by_role("heading", name="Forgot your password?").wait_for()
+        page.get_by_label("Username or email").fill(username)
+        self._shot(screenshot)
+        page.get_by_role("button", name="Reset my password").click()
+
+    def reset_password(self, code: str, new_password: str, screenshot: str | None = None) -> None:
+        """Managed login's "Reset your password" page: the emailed code, the new password twice."""
+        page = self.page
+        page.get_by_role("heading", name="Reset your password").wait_for()
+        page.get_by_label("Verification code").fill(code)
+        page.get_by_label("New password", exact=True).fill(new_password)
+        page.get_by_label("Confirm new password").fill(new_password)
+        self._shot(screenshot)
+        page.get_by_role("button", name="Change password").click()
+
+    def enter_mfa_code(self, code: str, screenshot: str | None = None) -> None:
+        """Managed login's "Multi-factor authentication" page: the authenticator's code."""
+        page = self.page
+        page.get_by_role("heading", name="Multi-factor authentication").wait_for()
+        page.get_by_label("Code", exact=True).fill(code)
+        self._shot(screenshot)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+
+    def mfa_setup_secret(self, screenshot: str | None = None) -> str:
+        """Managed login's "Set up multi-factor authentication" page: the secret key it
+        shows as text (what a person types into an authenticator app), without spaces."""
+        page = self.page
+        page.get_by_role("heading", name="Set up multi-factor authentication").wait_for()
+        self._shot(screenshot)
+        return page.locator("#secret").inner_text().replace(" ", "")
+
+    def set_up_mfa(self, code: str) -> None:
+        """The set-up page's first code from the authenticator, then "Verify and sign in"."""
+        page = self.page
+        page.get_by_label("Code from your authenticator").fill(code)
+        page.get_by_role("button", name="Verify and sign in").click()
+
+    def wait_for_alert(self) -> str:
+        """The error a managed-login page shows (``role=alert``) once it is there."""
+        alert = self.page.get_by_role("alert")
+        alert.wait_for()
+        return alert.inner_text()
+
     def wait_for_app(self, redirect_uris: list[str]) -> str:
         """Wait until Chromium shows the app's loopback page; its URL."""
         paths = "|".join(re.escape(uri) for uri in redirect_uris)

@@ -9,11 +9,14 @@ from the stand-in's description instead of a TOML file.
 
 :func:`sign_in` is a person signing in: they press "Sign in with your browser", the URL
 reaches their Chromium through ``$BROWSER`` and the desk, they fill managed login, and
-Chromium brings the code back to the app's loopback receiver.
+Chromium brings the code back to the app's loopback receiver. :func:`start_sign_in` and
+:func:`finish_sign_in` are its two ends, for the sign-ins that start elsewhere ("Create an
+account", "Forgot your password?") or pass other pages (MFA) in between.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from desktop_app import config
 from desktop_app.auth import session, store
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.ui import main_window, signed_in_view
+from desktop_app.ui.admin import users_panel
 from tests.e2e.chromium import WAIT_MS, BrowserDesk, Person
 from tests.support import start_link
 
@@ -107,6 +111,60 @@ class DesktopApp:
         QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
+@dataclasses.dataclass
+class BrowserSignIn:
+    """A sign-in the app has started and handed to a person's Chromium: what the bridge
+    has said about it so far (``signedIn`` payloads, ``signInFailed`` kinds and texts)."""
+
+    app: DesktopApp
+    person: Person
+    signed_in: list[object] = dataclasses.field(default_factory=list)
+    failed: list[tuple[object, str]] = dataclasses.field(default_factory=list)
+
+
+def start_sign_in(
+    app: DesktopApp,
+    person: Person,
+    desk: BrowserDesk,
+    button: QtWidgets.QAbstractButton | None = None,
+    *,
+    shots: str | None = None,
+) -> BrowserSignIn:
+    """The person presses ``button`` on the sign-in screen ("Sign in with your browser"
+    unless given: "Create an account", "Forgot your password?"...); the URL the app
+    opened reaches their Chromium, which now shows managed login's first page."""
+    started = BrowserSignIn(app, person)
+    app.bridge.signedIn.connect(started.signed_in.append)
+    app.bridge.signInFailed.connect(lambda kind, text: started.failed.append((kind, text)))
+    launched = len(desk.opened)
+    (button or app.window.sign_in_screen.sign_in_button).click()
+    app.wait_until(lambda: len(desk.opened) > launched or started.failed)
+    assert not started.failed, f"the sign-in failed before the browser opened: {started.failed}"
+    url = desk.take()
+    assert url is not None
+    # The one-time loopback link, never the authorize URL (a command line is public).
+    assert start_link.is_start_link(url) and "state=" not in url, url
+    if shots:
+        app.screenshot(f"{shots}-app-waiting")
+    person.open(url)
+    return started
+
+
+def finish_sign_in(started: BrowserSignIn, *, shots: str | None = None) -> str:
+    """Chromium follows managed login's redirect to the app, which ends signed in; the
+    loopback URL Chromium landed on."""
+    app, person = started.app, started.person
+    landed = person.wait_for_app(list(app.profile.redirect_uris))
+    if shots:
+        person.screenshot(f"{shots}-browser-done")
+    app.wait_until(lambda: started.signed_in or started.failed)
+    assert not started.failed, f"the sign-in failed: {started.failed}"
+    app.wait_until(lambda: app.window.signed_in_view is not None)
+    if shots:
+        app.screenshot(f"{shots}-app-signed-in")
+    return landed
+
+
 def sign_in(
     app: DesktopApp,
     person: Person,
@@ -122,21 +180,7 @@ def sign_in(
     ``new_password``: managed login asks for one (a first sign-in with a temporary
     password). ``shots``: prefix for the screenshots of each step.
     """
-    signed_in: list[object] = []
-    failed: list[tuple[object, str]] = []
-    app.bridge.signedIn.connect(signed_in.append)
-    app.bridge.signInFailed.connect(lambda kind, text: failed.append((kind, text)))
-    launched = len(desk.opened)
-    app.window.sign_in_screen.sign_in_button.click()
-    app.wait_until(lambda: len(desk.opened) > launched or failed)
-    assert not failed, f"the sign-in failed before the browser opened: {failed}"
-    url = desk.take()
-    assert url is not None
-    # The one-time loopback link, never the authorize URL (a command line is public).
-    assert start_link.is_start_link(url) and "state=" not in url, url
-    if shots:
-        app.screenshot(f"{shots}-app-waiting")
-    person.open(url)
+    started = start_sign_in(app, person, desk, shots=shots)
     if shots:
         person.screenshot(f"{shots}-browser-sign-in")
     person.sign_in(username, password)
@@ -144,12 +188,15 @@ def sign_in(
         person.choose_new_password(
             new_password, screenshot=f"{shots}-browser-new-password" if shots else None
         )
-    landed = person.wait_for_app(list(app.profile.redirect_uris))
-    if shots:
-        person.screenshot(f"{shots}-browser-done")
-    app.wait_until(lambda: signed_in or failed)
-    assert not failed, f"the sign-in failed: {failed}"
-    app.wait_until(lambda: app.window.signed_in_view is not None)
-    if shots:
-        app.screenshot(f"{shots}-app-signed-in")
-    return landed
+    return finish_sign_in(started, shots=shots)
+
+
+def users_tab(app: DesktopApp) -> users_panel.UsersPanel:
+    """Open the Admin section's Users tab and wait for its first page."""
+    view = app.signed_in_view()
+    assert view.admin_visible()
+    view.nav.setCurrentRow(2)
+    panel = view.admin.users
+    app.wait_until(lambda: not panel.model.is_loading and panel.model.count > 0)
+    app.wait_until(lambda: view.admin.groups_model.rowCount() > 0)  # the dialog's choices
+    return panel

@@ -21,7 +21,7 @@ from desktop_app.ui.admin import users_panel
 from local_cognito import server
 from tests.e2e import keyring_dbus
 from tests.e2e.conftest import SignedIn
-from tests.e2e.desktop import DesktopApp
+from tests.e2e.desktop import DesktopApp, users_tab
 from tests.integration.conftest import admin_tokens
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -30,17 +30,6 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 CAROL = "carol"
 CAROL_EMAIL = "carol@example.com"
 CAROL_PASSWORD = "Carol-Chosen-Passw0rd!"
-
-
-def users_tab(app: DesktopApp) -> users_panel.UsersPanel:
-    """Open the Admin section's Users tab and wait for its first page."""
-    view = app.signed_in_view()
-    assert view.admin_visible()
-    view.nav.setCurrentRow(2)
-    panel = view.admin.users
-    app.wait_until(lambda: not panel.model.is_loading and panel.model.count > 0)
-    app.wait_until(lambda: view.admin.groups_model.rowCount() > 0)  # the dialog's choices
-    return panel
 
 
 def row_user(panel: users_panel.UsersPanel, username: str) -> admin.User | None:

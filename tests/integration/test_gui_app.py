@@ -8,6 +8,7 @@ under ``$COGNITO_DESKTOP_ARTIFACTS`` (default ``tests/artifacts``) on every run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
@@ -61,8 +62,11 @@ class App:
         token_store: store.TokenStore,
         tmp_path: Path,
         sign_in_timeout: float = session.SIGN_IN_TIMEOUT_S,
+        **profile_changes: Any,
     ) -> None:
-        self.profile = app_env.profile(stand_in, api.url if api is not None else None)
+        self.profile = dataclasses.replace(
+            app_env.profile(stand_in, api.url if api is not None else None), **profile_changes
+        )
         self.person = person
         self.store = token_store
         self.sessions: list[session.Session] = []
@@ -288,6 +292,44 @@ def test_use_a_different_account_signs_in_with_prompt_login(
     sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(person.opened[0]).query))
     assert sent["prompt"] == "login"
     assert "prompt" not in person.launched[0]  # the browser got the one-time start link
+
+
+@pytest.mark.parametrize(
+    ("offers", "link", "path"),
+    [
+        ({"self_sign_up": True, "password_reset": False}, "sign_up_button", "/signup"),
+        (
+            {"self_sign_up": False, "password_reset": True},
+            "forgot_password_button",
+            "/forgotPassword",
+        ),
+    ],
+    ids=["create an account", "forgot your password"],
+)
+def test_the_account_links_follow_the_profile_and_start_the_same_sign_in(
+    make_app: Callable[..., App],
+    stand_in: server.LocalCognito,
+    qtbot: QtBot,
+    offers: dict[str, bool],
+    link: str,
+    path: str,
+) -> None:
+    person = Person(stand_in.url, behaviour="ignore")
+    app = make_app(person, **offers)
+    screen = app.window.sign_in_screen
+    for name in ("sign_up_button", "forgot_password_button"):
+        assert getattr(screen, name).isVisible() is (name == link), name
+    with qtbot.waitSignal(app.bridge.signInUrl, timeout=5_000):
+        getattr(screen, link).click()
+    assert person.launched and "/start/" in person.launched[0]  # the one-time start link
+    parts = urllib.parse.urlsplit(person.opened[0])
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == stand_in.url + path
+    sent = dict(urllib.parse.parse_qsl(parts.query))
+    assert sent["code_challenge_method"] == "S256" and sent["code_challenge"]
+    assert sent["state"] and sent["nonce"] and sent["client_id"] == app.profile.client_id
+    assert not screen.sign_up_button.isVisible()  # waiting: only Copy link and Cancel
+    with qtbot.waitSignal(app.bridge.signInFailed, timeout=5_000):
+        screen.cancel_button.click()
 
 
 def test_a_failed_refresh_returns_to_sign_in_with_one_message(

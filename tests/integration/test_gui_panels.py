@@ -11,11 +11,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.api import client as api_client
 from desktop_app.api import items as api_items
-from desktop_app.auth import store
+from desktop_app.auth import mfa, store
 from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.ui import data_panel, profile_panel
-from local_cognito import server
+from desktop_app.ui import data_panel, profile_panel, security_panel
+from local_cognito import server, totp
 from protected_api import server as api_server
 from tests.integration.conftest import make_bridge, sign_in
 from tests.support import loopback_probe
@@ -369,3 +369,76 @@ def test_profile_follows_sign_in_group_changes_and_sign_out(
     assert panel.group_chips() == []
     assert panel.fields["email"].text() == "\N{EM DASH}"
     assert panel.claims_tree.topLevelItemCount() == 0
+
+
+# -- Profile > Security --------------------------------------------------------------------
+
+
+def test_security_tab_asks_cognito_only_once_opened(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    panel = profile_panel.ProfilePanel(alice)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    security = panel.security
+    assert panel.tabs.tabText(panel.tabs.indexOf(security)) == "Security"
+    assert security.mode is security_panel.Mode.UNKNOWN  # the Profile tab is showing
+    panel.tabs.setCurrentWidget(security)
+    qtbot.waitUntil(lambda: security.mode is security_panel.Mode.OFF, timeout=10_000)
+    assert security.status_label.text() == "Off: signing in asks for your password only."
+
+
+def test_security_panel_enrols_an_authenticator_and_turns_it_off(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge, fake_clock: FakeClock
+) -> None:
+    asked: list[str] = []
+    panel = security_panel.SecurityPanel(alice, confirm=lambda q: asked.append(q) or True)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.mode is security_panel.Mode.OFF, timeout=10_000)
+
+    panel.enable_button.click()
+    qtbot.waitUntil(lambda: panel.mode is security_panel.Mode.ENROLLING, timeout=10_000)
+    secret = panel.secret_label.text().replace(" ", "")
+    uri = mfa.otpauth_uri(secret, account="alice", issuer="Cognito Desktop (local)")
+    assert panel.qr.matrix == mfa.qr_matrix(uri)  # the QR code holds this very secret
+    assert panel.account_label.text() == "Cognito Desktop (local): alice"
+
+    qtbot.keyClicks(panel.code_edit, totp.code(secret, fake_clock()))
+    with qtbot.waitSignal(panel.statusChanged, timeout=10_000) as changed:
+        panel.verify_button.click()
+    assert changed.args == [True]
+    assert panel.mode is security_panel.Mode.ON, panel.message.text()
+    assert panel.secret_label.text() == "" and panel.qr.matrix == ()
+    assert mfa.Mfa(alice.session).status().totp  # Cognito agrees
+
+    with qtbot.waitSignal(panel.statusChanged, timeout=10_000) as changed:
+        panel.disable_button.click()
+    assert changed.args == [False] and len(asked) == 1
+    assert panel.mode is security_panel.Mode.OFF
+    assert not mfa.Mfa(alice.session).status().totp
+    shown = all_label_text(panel)
+    assert secret not in shown.replace(" ", "")
+    assert alice.session.access_token() not in shown
+
+
+def test_security_panel_keeps_the_secret_after_a_wrong_code(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge, fake_clock: FakeClock
+) -> None:
+    panel = security_panel.SecurityPanel(alice)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.mode is security_panel.Mode.OFF, timeout=10_000)
+    panel.enable_button.click()
+    qtbot.waitUntil(lambda: panel.mode is security_panel.Mode.ENROLLING, timeout=10_000)
+    secret = panel.secret_label.text().replace(" ", "")
+    qtbot.keyClicks(panel.code_edit, totp.code(secret, fake_clock() + 600))  # far off
+    panel.verify_button.click()
+    qtbot.waitUntil(lambda: not panel.is_busy, timeout=10_000)
+    assert panel.mode is security_panel.Mode.ENROLLING
+    assert panel.message.text().startswith(("That is not the code", "Cognito did not accept"))
+    qtbot.keyClicks(panel.code_edit, totp.code(secret, fake_clock()))
+    with qtbot.waitSignal(panel.statusChanged, timeout=10_000):
+        panel.verify_button.click()
+    assert panel.mode is security_panel.Mode.ON

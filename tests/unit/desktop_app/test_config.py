@@ -540,6 +540,31 @@ def test_sign_out_in_browser_must_be_a_toml_boolean(tmp_path: Path, value: str) 
     assert message == "profiles.work.sign_out_in_browser must be true or false"
 
 
+# -- self_sign_up and password_reset ---------------------------------------------------
+
+
+def test_what_managed_login_offers_defaults_to_cognitos_defaults(tmp_path: Path) -> None:
+    profile = config.load_profile(write(tmp_path, toml()), "work")
+    # Self-registration is off unless the pool allows it; "Forgot your password?" shows
+    # unless recovery is admin-only.
+    assert profile.self_sign_up is False
+    assert profile.password_reset is True
+
+
+@pytest.mark.parametrize(("sign_up", "reset"), [("true", "false"), ("false", "true")])
+def test_what_managed_login_offers(tmp_path: Path, sign_up: str, reset: str) -> None:
+    path = write(tmp_path, toml(self_sign_up=sign_up, password_reset=reset))
+    profile = config.load_profile(path, "work")
+    assert profile.self_sign_up is (sign_up == "true")
+    assert profile.password_reset is (reset == "true")
+
+
+@pytest.mark.parametrize("key", ["self_sign_up", "password_reset"])
+def test_what_managed_login_offers_must_be_a_toml_boolean(tmp_path: Path, key: str) -> None:
+    message = config_error(write(tmp_path, toml(**{key: '"yes"'})))
+    assert message == f"profiles.work.{key} must be true or false"
+
+
 # -- issuer_format ---------------------------------------------------------------------
 
 

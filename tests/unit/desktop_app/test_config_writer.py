@@ -94,6 +94,10 @@ def test_profile_table_round_trips_every_key(tmp_path: Path) -> None:
         ({"issuer_format": "classic"}, {}),  # the default is left out
         ({"sign_out_in_browser": False}, {"sign_out_in_browser": False}),
         ({"sign_out_in_browser": True}, {}),  # the default is left out
+        ({"self_sign_up": True}, {"self_sign_up": True}),
+        ({"self_sign_up": False}, {}),
+        ({"password_reset": False}, {"password_reset": False}),
+        ({"password_reset": True}, {}),
     ],
 )
 def test_profile_table_writes_the_new_keys_only_when_not_the_default(

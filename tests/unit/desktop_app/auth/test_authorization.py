@@ -44,6 +44,25 @@ def test_the_authorization_url_carries_every_parameter_cognito_needs() -> None:
 
 
 @pytest.mark.parametrize(
+    ("entry", "start"),
+    [
+        (authorization.Entry.SIGN_IN, ENDPOINT),
+        (authorization.Entry.SIGN_UP, "https://login.example.com/signup"),
+        (authorization.Entry.FORGOT_PASSWORD, "https://login.example.com/forgotPassword"),
+    ],
+)
+def test_each_entry_starts_on_its_managed_login_page(
+    entry: authorization.Entry, start: str
+) -> None:
+    # Sign-in keeps the discovered endpoint; the other two are pages on the managed-login
+    # domain (Cognito's /signup and /forgotPassword), which take the same parameters.
+    found = authorization.entry_endpoint(
+        entry, authorization_endpoint=ENDPOINT, domain="https://login.example.com/"
+    )
+    assert found == start
+
+
+@pytest.mark.parametrize(
     ("query", "params"),
     [
         ("code=c&state=s", {"code": ["c"], "state": ["s"]}),

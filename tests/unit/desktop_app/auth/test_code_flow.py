@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from desktop_app import config, errors
-from desktop_app.auth import code_flow, discovery, pkce, tokens
+from desktop_app.auth import authorization, code_flow, discovery, pkce, tokens
 from tests.support import loopback_probe, start_link
 
 ENDPOINTS = discovery.Endpoints(
@@ -106,6 +106,7 @@ def run(
     person: Person | None = None,
     paste: Callable[[str], str] | None = None,
     chosen: config.Profile | None = None,
+    entry: authorization.Entry = authorization.Entry.SIGN_IN,
 ) -> tuple[tokens.TokenResponse, dict[str, Any]]:
     person = person or Person()
     return code_flow.run(
@@ -118,6 +119,7 @@ def run(
         paste_redirect=paste,
         timeout=5,
         cancel=None,
+        entry=entry,
     )
 
 
@@ -149,6 +151,54 @@ def test_the_code_comes_back_on_the_loopback_and_is_exchanged_with_its_verifier(
     }
     assert pkce.challenge(exchange["code_verifier"]) == request["code_challenge"]
     assert validator.checked == [("id-token", request["nonce"])]
+
+
+@pytest.mark.parametrize(
+    ("entry", "path"),
+    [
+        (authorization.Entry.SIGN_UP, "/signup"),
+        (authorization.Entry.FORGOT_PASSWORD, "/forgotPassword"),
+    ],
+)
+def test_sign_up_and_forgot_password_are_the_same_flow_on_another_page(
+    entry: authorization.Entry, path: str
+) -> None:
+    client, validator, person, chosen = Client(), Validator(), Person(), profile()
+    assert run(client, validator, person, chosen=chosen, entry=entry) == (ANSWER, CLAIMS)
+    ((url, opened),) = person.shown
+    assert opened and person.answered == [200]  # through the one-time start link
+    parts = urllib.parse.urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{chosen.domain}{path}"
+    request = dict(urllib.parse.parse_qsl(parts.query))
+    assert request == {
+        "response_type": "code",
+        "client_id": "client-1",
+        "redirect_uri": chosen.redirect_uris[0],
+        "scope": "openid email profile",
+        "state": request["state"],
+        "nonce": request["nonce"],
+        "code_challenge": request["code_challenge"],
+        "code_challenge_method": "S256",
+    }
+    (exchange,) = client.exchanges
+    assert pkce.challenge(exchange["code_verifier"]) == request["code_challenge"]
+    assert validator.checked == [("id-token", request["nonce"])]
+
+
+def test_a_pasted_redirect_works_from_the_sign_up_page_too() -> None:
+    chosen = profile()
+    shown: list[str] = []
+
+    def paste(url: str) -> str:
+        shown.append(url)
+        state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["state"]
+        return f"{chosen.redirect_uris[0]}?code=pasted&state={state}"
+
+    client = Client()
+    no_browser = Person(AssertionError("no browser"))
+    run(client, Validator(), no_browser, paste, chosen, authorization.Entry.SIGN_UP)
+    assert shown[0].startswith(f"{chosen.domain}/signup?")
+    assert client.exchanges[0]["code"] == "pasted"
 
 
 def test_a_pasted_redirect_needs_no_browser_and_no_port() -> None:

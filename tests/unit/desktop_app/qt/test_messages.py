@@ -6,6 +6,7 @@ import pytest
 
 from desktop_app import errors
 from desktop_app.admin import actions
+from desktop_app.auth import cognito_idp, mfa
 from desktop_app.qt import messages
 
 Kind = messages.FailureKind
@@ -161,6 +162,11 @@ def test_for_an_admin_forbidden_wins_over_the_code() -> None:
         ("account_disabled", "Your account is disabled."),
         ("account_deleted", "Your account no longer exists."),
         ("signed_out", "Your session was ended (signed out everywhere); sign in again."),
+        (
+            "mfa_required",
+            "Admin actions need two-step verification on your account: turn it on in "
+            "Profile > Security, then try again.",
+        ),
     ],
 )
 def test_a_change_refused_because_the_admin_lost_their_rights_says_why(
@@ -199,3 +205,28 @@ def test_a_step_a_guard_refused_is_worded_with_the_guards_reason() -> None:
     )
     done = actions.step(actions.DISABLE, "alice", me)
     assert messages.action_done(done) == "alice is disabled."
+
+
+# -- Profile > Security ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "said"),
+    [
+        (mfa.WrongCodeError("That is not the code."), "That is not the code."),
+        (
+            mfa.MfaError("Cognito refused the change", "User pool requires MFA", "X"),
+            "Cognito refused the change: User pool requires MFA.",
+        ),
+        (mfa.MissingScopeError(mfa.MISSING_SCOPE), mfa.MISSING_SCOPE + "."),
+        (
+            cognito_idp.Unreachable("ConnectTimeout"),
+            "Could not reach Cognito. Check your connection and try again. (ConnectTimeout)",
+        ),
+        (errors.SessionExpired("please sign in again"), "Please sign in again"),
+        (RuntimeError(SECRET), "Unexpected error (RuntimeError); see the log for details."),
+    ],
+    ids=["wrong code", "cognito's reason", "missing scope", "unreachable", "ended", "bug"],
+)
+def test_security_failure(exc: BaseException, said: str) -> None:
+    assert messages.security_failure(exc) == said

@@ -71,3 +71,45 @@ def test_use_a_different_account_is_offered_when_idle_only(qtbot: QtBot) -> None
     assert screen.different_account_button.isEnabled()
     screen.update_message("You are signed out, in the app and in the browser.")
     assert screen.message.text() == "You are signed out, in the app and in the browser."
+
+
+def test_the_account_links_follow_what_the_profile_offers(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show()
+    # Before the profile says anything: neither (self-registration is off by default).
+    assert not shown.sign_up_button.isVisible()
+    assert not shown.forgot_password_button.isVisible()
+    shown.set_offers(sign_up=True, password_reset=False)
+    assert shown.sign_up_button.isVisible()
+    assert not shown.forgot_password_button.isVisible()
+    shown.set_offers(sign_up=False, password_reset=True)
+    assert not shown.sign_up_button.isVisible()
+    assert shown.forgot_password_button.isVisible()
+
+
+def test_each_account_link_asks_for_its_own_entry(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show()
+    shown.set_offers(sign_up=True, password_reset=True)
+    assert shown.sign_up_button.text() == "Create an account"
+    assert shown.forgot_password_button.text() == "Forgot your password?"
+    with qtbot.waitSignal(shown.signUpRequested), qtbot.assertNotEmitted(shown.signInRequested):
+        shown.sign_up_button.click()
+    with qtbot.waitSignal(shown.forgotPasswordRequested):
+        shown.forgot_password_button.click()
+
+
+def test_the_account_links_hide_while_waiting_and_lock_while_busy(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show()
+    shown.set_offers(sign_up=True, password_reset=True)
+    shown.show_waiting()
+    assert not shown.sign_up_button.isVisible()
+    assert not shown.forgot_password_button.isVisible()
+    shown.set_offers(sign_up=True, password_reset=True)  # a profile re-read while waiting
+    assert not shown.sign_up_button.isVisible()
+    shown.show_busy("Signing out\N{HORIZONTAL ELLIPSIS}")
+    assert shown.sign_up_button.isVisible() and not shown.sign_up_button.isEnabled()
+    assert not shown.forgot_password_button.isEnabled()
+    shown.show_failure("Sign-in was cancelled.")
+    assert shown.sign_up_button.isEnabled() and shown.forgot_password_button.isEnabled()
