@@ -43,6 +43,7 @@ def pool_settings_on(ports: list[int]) -> settings.PoolSettings:
     return settings.PoolSettings(
         callback_urls=tuple(settings.callback_urls(tuple(ports))),
         logout_urls=tuple(settings.logout_urls(tuple(ports))),
+        require_pkce=True,  # the project's strict mode, as stand_in_fixtures.pool_settings
     )
 
 

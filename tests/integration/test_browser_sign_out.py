@@ -10,14 +10,24 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
+import pytest
 import requests
 
 from desktop_app.auth import session, store
-from local_cognito import server
-from tests.support import app_env, start_link
+from local_cognito import server, settings
+from tests.integration import conftest as integration
+from tests.support import app_env, loopback_probe, start_link
 from tests.support.scripted_browser import ScriptedBrowser
 
 TIMEOUT = 10
+
+
+@pytest.fixture
+def pool_settings() -> settings.PoolSettings:
+    """Callback and sign-out URLs on ports free right now: the sign-out receiver listens
+    on the profile's one sign-out port, which another run on a shared machine may hold
+    (53682 is everybody's default)."""
+    return integration.pool_settings_on(loopback_probe.free_ports(3))
 
 
 class SharedBrowser:
@@ -33,12 +43,20 @@ class SharedBrowser:
         self.opened: list[str] = []
         self.failures: list[BaseException] = []
         self._lock = threading.Lock()
+        self._visits: list[threading.Thread] = []
 
     def open(self, url: str) -> bool:
         self.opened.append(url)
         thread = threading.Thread(target=self._visit, args=(url,), daemon=True)
+        self._visits.append(thread)
         thread.start()
         return True
+
+    def settle(self) -> None:
+        """Wait until every page opened so far is done (the app may be told of a
+        redirect before the browser has read the page it lands on)."""
+        for visit in self._visits:
+            visit.join(TIMEOUT)
 
     def _visit(self, url: str) -> None:
         try:
@@ -86,6 +104,7 @@ def test_sign_out_ends_the_browser_session_so_the_next_person_gets_the_form(
     second.sign_in(timeout=TIMEOUT)
     assert second.sign_out() == []
     assert second.end_browser_session(timeout=TIMEOUT) is None
+    computer.settle()
     assert computer.signed_out_pages == [200]
     logout = computer.opened[-1]
     assert logout.startswith(f"{stand_in.url}/logout?")
