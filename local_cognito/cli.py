@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="only admins create users (no 'Sign up' in managed login, SignUp refused)",
     )
     up.add_argument(
+        "--no-automation-client",
+        action="store_true",
+        help="no cognito-desktop-automation app client, so no password sign-in through "
+        "the protected API",
+    )
+    up.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the endpoints as the first stdout line",
@@ -155,6 +161,7 @@ def up(args: argparse.Namespace) -> int:
         require_pkce=args.require_pkce,
         mfa=args.mfa.upper(),
         self_sign_up=not args.no_self_sign_up,
+        automation_client=not args.no_automation_client,
     )
     try:
         stand_in = server.LocalCognito(
@@ -226,18 +233,22 @@ def up(args: argparse.Namespace) -> int:
 
 def _start_api(stand_in: server.LocalCognito, host: str, port: int) -> api_server.ApiServer:
     """The reference protected API, configured for this pool as for a real one
-    except the JWKS URL and the cognito-idp endpoint. ``SettingsError`` if it refuses
-    the pool's configuration (its issuer, say)."""
+    except the JWKS URL and the cognito-idp endpoint: it accepts the desktop and the
+    automation clients' tokens, and signs people in on the automation client (password
+    sign-in), when there is one. ``SettingsError`` if it refuses the pool's
+    configuration (its issuer, say)."""
     info = stand_in.info()
-    config = api_settings.Settings.from_env(
-        {
-            "COGNITO_USER_POOL_ID": info["user_pool_id"],
-            "COGNITO_ISSUER": info["issuer"],
-            "COGNITO_CLIENT_IDS": info["client_id"],
-            "COGNITO_JWKS_URL": info["jwks_url"],
-            "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
-        }
-    )
+    automation = info.get("automation_client_id")
+    environ = {
+        "COGNITO_USER_POOL_ID": info["user_pool_id"],
+        "COGNITO_ISSUER": info["issuer"],
+        "COGNITO_CLIENT_IDS": ",".join(c for c in (info["client_id"], automation) if c),
+        "COGNITO_JWKS_URL": info["jwks_url"],
+        "COGNITO_IDP_ENDPOINT_URL": info["cognito_idp_endpoint"],
+    }
+    if automation:
+        environ["PASSWORD_SIGN_IN_CLIENT_ID"] = automation
+    config = api_settings.Settings.from_env(environ)
     # The stand-in accepts any AWS credentials; real ones never come near it.
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "cognito-local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "cognito-local")
@@ -258,7 +269,14 @@ def _human(info: dict[str, Any]) -> str:
         f"  issuer            {info['issuer']}",
         f"  discovery         {info['discovery_url']}",
         f"  region / pool     {info['region']} / {info['user_pool_id']}",
-        f"  app client        {info['client_id']}",
+        f"  app client        {info['client_id']}   (desktop app: managed login)",
+    ]
+    if info.get("automation_client_id"):
+        sign_in = "POST /auth/sign-in on the API" if info["api_url"] else "AdminInitiateAuth"
+        lines.append(
+            f"  automation client {info['automation_client_id']}   (password sign-in: {sign_in})"
+        )
+    lines += [
         f"  protected API     {info['api_url'] or '(not started)'}",
         f"  outbox            {info['outbox_url']}",
         "",

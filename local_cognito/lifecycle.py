@@ -1,5 +1,6 @@
 """The account lifecycle Cognito runs for a user pool: sign-up and its confirmation code,
-forgot password, and TOTP software-token MFA.
+forgot password, TOTP software-token MFA, and the password sign-in itself (which app
+client flows are on, the answer to a password, the temporary lockout).
 
 One room for these rules: the managed-login pages (``web.py``) and the cognito-idp API
 (moto, patched in ``moto_gaps.py``) both call :class:`Accounts`, so a browser and a
@@ -18,12 +19,21 @@ moto's ``JsonRESTError`` with Cognito's exception names and wording; pages show
 - TOTP software token MFA / AssociateSoftwareToken, VerifySoftwareToken,
   SetUserMFAPreference, AdminSetUserMFAPreference:
   https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa-totp.html
+- Password sign-in (AdminInitiateAuth, InitiateAuth; ExplicitAuthFlows,
+  PreventUserExistenceErrors, RefreshTokenRotation):
+  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminInitiateAuth.html
+  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
+  https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html
+- Lockout behavior for failed sign-in attempts:
+  https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
+import hashlib
 import hmac
 import re
 import secrets
@@ -43,6 +53,13 @@ RESET_CODE_LIFETIME_S = 3600
 MAX_CODE_ATTEMPTS = 5
 MAX_USERNAME = 128
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Lockout after failed password sign-ins (Cognito's "Lockout behavior for failed sign-in
+# attempts"): after 5 failures, 2^(n-5) seconds for the n-th, at most about 15 minutes;
+# 15 quiet minutes after a lockout, or a right password once it is over, start again.
+LOCKOUT_FREE_FAILURES = 5
+LOCKOUT_MAX_S = 15 * 60
+LOCKOUT_QUIET_RESET_S = 15 * 60
+_LOCKOUT_PRUNE_AT = 10_000  # entries; beyond this, ones quiet for 15 minutes are dropped
 
 # Cognito's wording, used by the API and the pages alike.
 CODE_MISMATCH = "Invalid verification code provided, please try again."
@@ -64,9 +81,24 @@ TOTP_NOT_VERIFIED = "User has not verified software token mfa"
 # is required in your user pool", SoftwareTokenMfaSettingsType), not its wording.
 MFA_REQUIRED_BY_POOL = "TOTP MFA cannot be turned off while the user pool requires MFA"
 SIGN_UP_DISABLED = "SignUp is not permitted for this user pool"
+# Password sign-in (managed login and the API alike).
+BAD_CREDENTIALS = "Incorrect username or password."
+USER_NOT_FOUND = "User does not exist."
+USER_NOT_CONFIRMED = "User is not confirmed."
+PASSWORD_RESET_REQUIRED = "Password reset required for the user"
+PASSWORD_ATTEMPTS_EXCEEDED = "Password attempts exceeded"
+AUTH_FLOW_NOT_ENABLED = "Auth flow not enabled for this client"
+# Cognito documents the rule (REFRESH_TOKEN_AUTH is refused on a client with refresh-token
+# rotation, RefreshTokenRotationType), not its wording; this is the stand-in's.
+REFRESH_NEEDS_ROTATION_API = (
+    "Refresh token rotation is enabled for this client: refresh with GetTokensFromRefreshToken"
+)
 USERNAME_IS_EMAIL = (
     "Username cannot be of email format, since user pool is configured for email alias."
 )
+
+
+_RESET_REQUIRED = moto_models.UserStatus.RESET_REQUIRED
 
 
 class MfaMode(enum.Enum):
@@ -108,14 +140,24 @@ class _Totp:
     last_step: int = -1  # the newest step accepted; older or equal steps are replays
 
 
+@dataclasses.dataclass
+class _Failures:
+    """Failed password sign-ins of one username since the counter last started again."""
+
+    count: int = 0
+    locked_until: float = 0.0
+    last_attempt: float = 0.0
+
+
 class Accounts:
-    """Sign-up, recovery and TOTP state for one stand-in pool (thread-safe)."""
+    """Sign-up, recovery, TOTP and password-lockout state for one stand-in pool (thread-safe)."""
 
     def __init__(self, hooks: Hooks) -> None:
         self._hooks = hooks
         self._lock = threading.RLock()
         self._codes: dict[tuple[str, str], _Code] = {}  # (purpose, username) -> code
         self._totp: dict[str, _Totp] = {}
+        self._failures: dict[tuple[str, str], _Failures] = {}  # (kind, name) -> failures
 
     # -- pool settings ----------------------------------------------------------------
 
@@ -337,6 +379,78 @@ class Accounts:
             kind=kind, to=email, username=user.username, subject=subject, body=body, code=code
         )
 
+    # -- password sign-in -------------------------------------------------------------
+
+    def password_sign_in(
+        self, login: str, password: str, *, aliases: bool = True, hide_unknown: bool = True
+    ) -> Any:
+        """One sign-in with a password, answered as Cognito answers it in every flow that
+        takes one (managed login, ``ADMIN_USER_PASSWORD_AUTH``, ``USER_PASSWORD_AUTH``).
+
+        Returns the user when the password is right and the account may go on (the
+        caller then asks for a new password, the sign-up code or MFA, as its status and
+        settings say). Raises, in this order:
+
+        - ``UserNotFoundException`` for an unknown user, unless ``hide_unknown``
+          (the client's ``PreventUserExistenceErrors``; managed login always hides);
+        - ``NotAuthorizedException`` "Password attempts exceeded" while locked out
+          (whatever the password; the attempt does not lengthen the lockout);
+        - ``PasswordResetRequiredException`` for an enabled ``RESET_REQUIRED`` user,
+          whatever the password;
+        - ``NotAuthorizedException`` "Incorrect username or password." for a wrong
+          password or a hidden unknown user: a failure, counted for the lockout;
+        - ``NotAuthorizedException`` "User is disabled." (only after the right password).
+
+        ``aliases``: whether ``login`` may be a verified email (managed login) or only
+        the username (the API, as moto looks users up). Failures of unknown names are
+        counted too, so the lockout does not tell which users exist.
+        """
+        with self._lock:
+            now = self._hooks.now()
+            user = self.find(login) if aliases else self._user(login)
+            if user is None and not hide_unknown:
+                raise moto_errors.UserNotFoundError(USER_NOT_FOUND)
+            key = ("user", str(user.username)) if user is not None else ("unknown", login)
+            if self._locked_out(key, now):
+                raise moto_errors.NotAuthorizedError(PASSWORD_ATTEMPTS_EXCEEDED)
+            if user is not None and user.enabled and user.status == _RESET_REQUIRED:
+                raise error("PasswordResetRequiredException", PASSWORD_RESET_REQUIRED)
+            if (
+                user is None
+                or user.password is None
+                or not hmac.compare_digest(password.encode(), str(user.password).encode())
+            ):
+                self._failed(key, now)
+                raise moto_errors.NotAuthorizedError(BAD_CREDENTIALS)
+            if not user.enabled:
+                raise moto_errors.NotAuthorizedError(USER_DISABLED)
+            self._failures.pop(key, None)  # a right password starts the count again
+            return user
+
+    def _locked_out(self, key: tuple[str, str], now: float) -> bool:
+        state = self._failures.get(key)
+        if state is None:
+            return False
+        if (
+            state.count >= LOCKOUT_FREE_FAILURES
+            and now - state.last_attempt >= LOCKOUT_QUIET_RESET_S
+        ):
+            del self._failures[key]  # 15 quiet minutes after a lockout: a fresh start
+            return False
+        state.last_attempt = now
+        return now < state.locked_until
+
+    def _failed(self, key: tuple[str, str], now: float) -> None:
+        if len(self._failures) >= _LOCKOUT_PRUNE_AT:
+            for stale in [
+                k for k, v in self._failures.items() if now - v.last_attempt >= LOCKOUT_MAX_S
+            ]:
+                del self._failures[stale]
+        state = self._failures.setdefault(key, _Failures())
+        state.count += 1
+        state.last_attempt = now
+        state.locked_until = now + lockout_seconds(state.count)
+
     # -- TOTP MFA ---------------------------------------------------------------------
 
     def associate_software_token(self, username: str) -> str:
@@ -430,6 +544,87 @@ class Accounts:
             user.token_verified = True
             user.software_token_mfa_enabled = True
             user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+
+
+def lockout_seconds(failures: int) -> float:
+    """How long ``failures`` failed password sign-ins lock a user out: none for the first
+    four, then 2^(n-5) seconds for the n-th (1, 2, 4, ...), at most 15 minutes."""
+    if failures < LOCKOUT_FREE_FAILURES:
+        return 0.0
+    return float(min(2 ** min(failures - LOCKOUT_FREE_FAILURES, 20), LOCKOUT_MAX_S))
+
+
+# -- the app client's sign-in flows ------------------------------------------------------
+#
+# CreateUserPoolClient's ExplicitAuthFlows: each AuthFlow needs one of these values on the
+# client (the ALLOW_ names, or the legacy ones they replaced). A client created without
+# the list gets Cognito's default; an empty list allows none.
+
+PASSWORD_FLOWS = frozenset({"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"})
+REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+DEFAULT_EXPLICIT_AUTH_FLOWS = (
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+)
+_FLOW_NEEDS = {
+    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+    "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH",),
+    "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+    "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
+    "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
+}
+
+
+def explicit_auth_flows(client: Any) -> frozenset[str]:
+    """The ``ExplicitAuthFlows`` in force on a moto app client."""
+    given = client.extended_config.get("ExplicitAuthFlows")
+    flows = list(DEFAULT_EXPLICIT_AUTH_FLOWS if given is None else given)
+    if flows and not any(f.startswith("ALLOW_") for f in flows):
+        # Only legacy names: SRP and refresh were always on before the ALLOW_ names.
+        flows += ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    return frozenset(flows)
+
+
+def rotates_refresh_tokens(client: Any) -> bool:
+    """Whether the client's ``RefreshTokenRotation`` is on."""
+    rotation = client.extended_config.get("RefreshTokenRotation") or {}
+    return bool(rotation.get("Feature") == "ENABLED")
+
+
+def check_auth_flow(client: Any, auth_flow: str) -> None:
+    """Whether ``client`` may start ``auth_flow``: ``InvalidParameterException`` "Auth flow
+    not enabled for this client" unless its ``ExplicitAuthFlows`` allow it;
+    ``NotAuthorizedException`` for ``REFRESH_TOKEN_AUTH`` on a client that rotates
+    refresh tokens ("You can't authenticate with REFRESH_TOKEN_AUTH in app clients with
+    refresh token rotation enabled"). An AuthFlow not listed here is left to moto."""
+    needs = _FLOW_NEEDS.get(auth_flow)
+    if needs is None:
+        return
+    if not explicit_auth_flows(client) & set(needs):
+        raise moto_errors.InvalidParameterException(AUTH_FLOW_NOT_ENABLED)
+    if auth_flow in REFRESH_FLOWS and rotates_refresh_tokens(client):
+        raise moto_errors.NotAuthorizedError(REFRESH_NEEDS_ROTATION_API)
+
+
+def hides_unknown_users(client: Any) -> bool:
+    """The client's ``PreventUserExistenceErrors`` is ``ENABLED`` (Cognito's API default,
+    when the value is not given, is ``LEGACY``)."""
+    return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+
+
+def check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
+    """A client with a secret needs ``SECRET_HASH`` = Base64(HMAC-SHA256(secret,
+    username + client id)) with a password; ``NotAuthorizedException`` otherwise."""
+    if not client.generate_secret:
+        return
+    digest = hmac.new(
+        str(client.secret).encode(), (username + str(client.id)).encode(), hashlib.sha256
+    ).digest()
+    if not hmac.compare_digest(base64.b64encode(digest), (secret_hash or "").encode()):
+        raise moto_errors.NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
 
 
 def new_code() -> str:

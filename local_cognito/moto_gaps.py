@@ -7,7 +7,6 @@ the token patches go on each pool object.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 import string
@@ -116,8 +115,7 @@ def _install_backend_patches(backend: Any) -> None:
             return
         _patch_admin_create_user(backend)
         _patch_admin_reset_user_password(backend)
-        _patch_refresh_client_check(backend)
-        _patch_password_sign_in(backend)
+        _patch_initiate_auth(backend)
         _add_revoke_token()
         _route_lifecycle_actions()
         backend._local_cognito_patched = True
@@ -174,59 +172,48 @@ def _patch_admin_reset_user_password(backend: Any) -> None:
     backend.admin_reset_user_password = admin_reset_user_password
 
 
-def _patch_refresh_client_check(backend: Any) -> None:
-    """REFRESH_TOKEN_AUTH must name the client the refresh token was issued to."""
+# The flows each endpoint has (moto answers the others with its own error).
+_ADMIN_FLOWS = lifecycle.REFRESH_FLOWS | {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
+_USER_FLOWS = lifecycle.REFRESH_FLOWS | {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "CUSTOM_AUTH"}
+
+
+def _patch_initiate_auth(backend: Any) -> None:
+    """``AdminInitiateAuth`` and ``InitiateAuth`` of a stand-in pool meet its rules first.
+
+    In this order: the client's ``ExplicitAuthFlows`` and refresh-token rotation
+    (:func:`lifecycle.check_auth_flow`); for a refresh, that ``ClientId`` is the client
+    the token was issued to (any pool); for a password, ``SECRET_HASH`` on a client with a
+    secret, then the password itself (:meth:`lifecycle.Accounts.password_sign_in`:
+    unknown users per ``PreventUserExistenceErrors``, ``RESET_REQUIRED``, disabled, the
+    lockout), then what comes after a right password that moto gets wrong: it signs an
+    UNCONFIRMED user in (Cognito: UserNotConfirmedException), asks for a TOTP code only
+    when TOTP is the *preferred* MFA (Cognito: whenever it is activated), and never asks
+    an unenrolled user of a pool that requires MFA to set it up (Cognito:
+    MFA_SETUP). The rest (NEW_PASSWORD_REQUIRED, the tokens) is moto's.
+    """
     original_admin: Callable[..., Any] = backend.admin_initiate_auth
     original_user: Callable[..., Any] = backend.initiate_auth
 
-    def check(client_id: str, auth_flow: str, auth_parameters: dict[str, str] | None) -> None:
-        if auth_flow not in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-            return
-        token = (auth_parameters or {}).get("REFRESH_TOKEN") or ""
+    def refresh_client(client_id: str, params: dict[str, str]) -> None:
+        token = params.get("REFRESH_TOKEN") or ""
         for hooks in _pools.values():
             record = hooks.tokens.find(token)
             if record is not None and record.client_id != client_id:
                 raise moto_errors.NotAuthorizedError("Invalid Refresh Token")
 
-    def admin_initiate_auth(
-        user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
-    ) -> Any:
-        check(client_id, auth_flow, auth_parameters)
-        return original_admin(user_pool_id, client_id, auth_flow, auth_parameters)
-
-    def initiate_auth(client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
-        check(client_id, auth_flow, auth_parameters)
-        return original_user(client_id, auth_flow, auth_parameters)
-
-    backend.admin_initiate_auth = admin_initiate_auth
-    backend.initiate_auth = initiate_auth
-
-
-def _patch_password_sign_in(backend: Any) -> None:
-    """A password sign-in through the API meets the stand-in's account rules.
-
-    moto's admin flows sign an UNCONFIRMED user in (Cognito: UserNotConfirmedException),
-    ask for a TOTP code only when TOTP is the *preferred* MFA (Cognito: whenever it is
-    activated), and never ask an unenrolled user of a pool that requires MFA to set it
-    up (Cognito: MFA_SETUP).
-    """
-    original_admin: Callable[..., Any] = backend.admin_initiate_auth
-    original_user: Callable[..., Any] = backend.initiate_auth
-
-    def challenge(hooks: PoolHooks | None, params: dict[str, str] | None) -> Any:
-        if hooks is None:
-            return None
-        username, password = (params or {}).get("USERNAME"), (params or {}).get("PASSWORD")
-        user = hooks.pool._get_user(username or "")
-        if (
-            user is None
-            or not user.enabled
-            or user.password is None
-            or not hmac.compare_digest(str(user.password).encode(), (password or "").encode())
-        ):
-            return None  # moto refuses these
+    def password(hooks: PoolHooks, client: Any, params: dict[str, str]) -> Any:
+        username = params.get("USERNAME") or ""
+        if not username:
+            raise moto_errors.InvalidParameterException("Missing required parameter USERNAME")
+        lifecycle.check_secret_hash(client, username, params.get("SECRET_HASH"))
+        user = hooks.accounts.password_sign_in(
+            username,
+            params.get("PASSWORD") or "",
+            aliases=False,  # moto finds users by username only
+            hide_unknown=lifecycle.hides_unknown_users(client),
+        )
         if user.status == moto_models.UserStatus.UNCONFIRMED:
-            raise moto_errors.UserNotConfirmedException("User is not confirmed.")
+            raise moto_errors.UserNotConfirmedException(lifecycle.USER_NOT_CONFIRMED)
         if user.status != moto_models.UserStatus.CONFIRMED:
             return None  # moto's NEW_PASSWORD_REQUIRED
         if hooks.accounts.totp_enabled(user.username):
@@ -234,23 +221,40 @@ def _patch_password_sign_in(backend: Any) -> None:
         elif hooks.accounts.needs_mfa_setup(user.username):
             name, parameters = "MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
         else:
-            return None
+            return None  # moto's tokens
         session = str(uuid.uuid4())
         backend.sessions[session] = (user.username, hooks.pool)
         return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
 
+    def gate(
+        hooks: PoolHooks | None, client_id: str, flow: str, params: dict[str, str] | None
+    ) -> Any:
+        """A challenge to answer now, or None for moto to go on (or raise)."""
+        params = params or {}
+        client = hooks.pool.clients.get(client_id) if hooks is not None else None
+        if client is not None:
+            lifecycle.check_auth_flow(client, flow)
+        if flow in lifecycle.REFRESH_FLOWS:
+            refresh_client(client_id, params)
+            return None
+        if hooks is None or client is None:
+            return None  # another pool's, or moto's ResourceNotFoundException
+        if flow in lifecycle.PASSWORD_FLOWS:
+            return password(hooks, client, params)
+        return None
+
     def admin_initiate_auth(
         user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> Any:
-        if auth_flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
-            early = challenge(_pools.get(user_pool_id), auth_parameters)
+        if auth_flow in _ADMIN_FLOWS:
+            early = gate(_pools.get(user_pool_id), client_id, auth_flow, auth_parameters)
             if early is not None:
                 return early
         return original_admin(user_pool_id, client_id, auth_flow, auth_parameters)
 
     def initiate_auth(client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
-        if auth_flow == "USER_PASSWORD_AUTH":
-            early = challenge(_hooks_by_client(client_id), auth_parameters)
+        if auth_flow in _USER_FLOWS:
+            early = gate(_hooks_by_client(client_id), client_id, auth_flow, auth_parameters)
             if early is not None:
                 return early
         return original_user(client_id, auth_flow, auth_parameters)

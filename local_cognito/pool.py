@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hmac
 import logging
 import secrets
 import string
@@ -41,10 +40,10 @@ class LoginResult:
 
 # Cognito's managed-login wording; one message for unknown user and bad password
 # (PreventUserExistenceErrors, the default for new pools).
-BAD_CREDENTIALS = "Incorrect username or password."
+BAD_CREDENTIALS = lifecycle.BAD_CREDENTIALS
 # moto's InvalidPasswordException reads "does not confirm to"; the page says it right.
 PASSWORD_POLICY = "The provided password does not conform to the configured password policy"
-USER_DISABLED = "User is disabled."
+USER_DISABLED = lifecycle.USER_DISABLED
 
 
 class LocalPool:
@@ -92,15 +91,7 @@ class LocalPool:
         self._use_cognito_style_id()
         if config.mfa != "OFF":
             self.pool.token_mfa_config = {"Enabled": True}  # TOTP; the stand-in has no SMS
-        client_config: dict[str, Any] = {  # moto annotates this dict[str, str]; it is not
-            "ClientName": config.client_name,
-            "CallbackURLs": list(config.callback_urls),
-            "LogoutURLs": list(config.logout_urls),
-            "AllowedOAuthFlows": ["code"],
-            "AllowedOAuthFlowsUserPoolClient": True,
-            "AllowedOAuthScopes": list(config.scopes),
-            "SupportedIdentityProviders": ["COGNITO"],
-            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        lifetimes: dict[str, Any] = {
             "AccessTokenValidity": config.access_token_minutes,
             "IdTokenValidity": config.id_token_minutes,
             "RefreshTokenValidity": config.refresh_token_days,
@@ -110,6 +101,21 @@ class LocalPool:
                 "RefreshToken": "days",
             },
             "EnableTokenRevocation": True,
+            # Unknown user and wrong password: the same NotAuthorizedException.
+            "PreventUserExistenceErrors": "ENABLED",
+        }
+        client_config: dict[str, Any] = {  # moto annotates this dict[str, str]; it is not
+            "ClientName": config.client_name,
+            "CallbackURLs": list(config.callback_urls),
+            "LogoutURLs": list(config.logout_urls),
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthScopes": list(config.scopes),
+            "SupportedIdentityProviders": ["COGNITO"],
+            # The template's desktop client has no password flow; the stand-in's keeps
+            # ADMIN_USER_PASSWORD_AUTH so that tests and benchmarks get tokens in one call.
+            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            **lifetimes,
         }
         self.client: Any = self.backend.create_user_pool_client(self.pool.id, False, client_config)
         if config.rotate_refresh_tokens:
@@ -117,6 +123,25 @@ class LocalPool:
                 "Feature": "ENABLED",
                 "RetryGracePeriodSeconds": config.rotation_grace_seconds,
             }
+        # The API integration's client (infra/template.yaml's AutomationClient): the
+        # protected API signs people in with ADMIN_USER_PASSWORD_AUTH on it. No OAuth, no
+        # secret, no rotation (the API refreshes with REFRESH_TOKEN_AUTH).
+        self.automation_client: Any = None
+        if config.automation_client:
+            automation_config: dict[str, Any] = {
+                "ClientName": settings.AUTOMATION_CLIENT_NAME,
+                "AllowedOAuthFlowsUserPoolClient": False,
+                "ExplicitAuthFlows": [
+                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    "ALLOW_REFRESH_TOKEN_AUTH",
+                ],
+                "RefreshTokenRotation": {"Feature": "DISABLED"},
+                "AuthSessionValidity": 3,
+                **lifetimes,
+            }
+            self.automation_client = self.backend.create_user_pool_client(
+                self.pool.id, False, automation_config
+            )
         self.key = keys.SigningKey()
         self.tokens = tokens.TokenService(self.pool, self.key, now, config.issuer_format)
         self.outbox = outbox.Outbox(now)
@@ -140,6 +165,11 @@ class LocalPool:
     @property
     def client_id(self) -> str:
         return str(self.client.id)
+
+    @property
+    def automation_client_id(self) -> str | None:
+        """The automation client's id, or None with ``automation_client=False``."""
+        return str(self.automation_client.id) if self.automation_client is not None else None
 
     def close(self) -> None:
         """Remove the pool from moto's in-process backend."""
@@ -185,18 +215,20 @@ class LocalPool:
         return None
 
     def authenticate(self, login: str, password: str) -> LoginResult:
-        """Check a managed-login username/password like Cognito's hosted UI does."""
-        user = self.find_user(login)
-        if user is None or user.password is None:
-            return LoginResult(LoginOutcome.FAILED, message=BAD_CREDENTIALS)
-        if user.status == moto_models.UserStatus.RESET_REQUIRED and user.enabled:
-            # Cognito sends enabled RESET_REQUIRED users to "reset password"
-            # whatever they typed; a disabled one falls through to the checks below.
-            return LoginResult(LoginOutcome.RESET_REQUIRED, user.username)
-        if not hmac.compare_digest(password.encode(), str(user.password).encode()):
-            return LoginResult(LoginOutcome.FAILED, message=BAD_CREDENTIALS)
-        if not user.enabled:
-            return LoginResult(LoginOutcome.FAILED, message=USER_DISABLED)
+        """Check a managed-login username/password like Cognito's hosted UI does.
+
+        The password itself is checked by :meth:`lifecycle.Accounts.password_sign_in`,
+        as for the API's password flows, so the two share messages and the lockout.
+        """
+        try:
+            user = self.accounts.password_sign_in(login, password)
+        except JsonRESTError as exc:
+            if exc.error_type == "PasswordResetRequiredException":
+                # Cognito sends enabled RESET_REQUIRED users to "reset password"
+                # whatever they typed; a disabled one gets the checks.
+                found = self.find_user(login)
+                return LoginResult(LoginOutcome.RESET_REQUIRED, found.username if found else None)
+            return LoginResult(LoginOutcome.FAILED, message=str(exc.message))
         if user.status == moto_models.UserStatus.FORCE_CHANGE_PASSWORD:
             return LoginResult(LoginOutcome.NEW_PASSWORD_REQUIRED, user.username)
         if user.status == moto_models.UserStatus.UNCONFIRMED:

@@ -40,6 +40,8 @@ def profile_values(info: Mapping[str, Any]) -> dict[str, Any]:
 
     ``redirect_uris`` and ``logout_uri`` are the client's own, whose paths end in the
     environment's name (``/callback/local``), so no other profile shares them.
+    ``password_sign_in`` and ``password_sign_in_client_id`` are written only when both the
+    API and the automation client are there.
     """
     values: dict[str, Any] = {
         "region": info["region"],
@@ -60,6 +62,11 @@ def profile_values(info: Mapping[str, Any]) -> dict[str, Any]:
         values["issuer_format"] = info["issuer_format"]
     if info.get("api_url"):
         values["api_url"] = info["api_url"]
+        if info.get("automation_client_id"):
+            # The API started next to the pool signs people in on the automation client
+            # (`cognito-desktop login --password-stdin`, `self-test --sign-in`).
+            values["password_sign_in"] = True
+            values["password_sign_in_client_id"] = info["automation_client_id"]
     return values
 
 

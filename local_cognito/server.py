@@ -173,6 +173,8 @@ class LocalCognito:
             "region": self.pool.settings.region,
             "user_pool_id": self.pool.id,
             "client_id": self.pool.client_id,
+            # The API integration's client (None with PoolSettings(automation_client=False)).
+            "automation_client_id": self.pool.automation_client_id,
             "callback_urls": list(self.pool.settings.callback_urls),
             "logout_urls": list(self.pool.settings.logout_urls),
             "scopes": list(self.pool.settings.scopes),

@@ -30,6 +30,9 @@ ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Cognito's issuer formats (IssuerConfigurationType): the host of the pool's issuer.
 ISSUER_HOSTS = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
 
+# The API integration's app client (infra/template.yaml's AutomationClient).
+AUTOMATION_CLIENT_NAME = "cognito-desktop-automation"
+
 MFA_MODES = ("OFF", "OPTIONAL", "ON")  # the pool's MfaConfiguration
 # The issuer an authenticator app shows next to the account (otpauth:// "issuer").
 TOTP_ISSUER = "cognito-local"
@@ -95,6 +98,10 @@ class PoolSettings:
     # Self-registration (AdminCreateUserConfig.AllowAdminCreateUserOnly = not this):
     # managed login's "Sign up" and the SignUp API.
     self_sign_up: bool = True
+    # A second app client, cognito-desktop-automation, for the API integration: no
+    # OAuth, ExplicitAuthFlows ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH,
+    # no secret. The protected API that `cognito-local up` starts signs people in on it.
+    automation_client: bool = True
 
     def __post_init__(self) -> None:
         if not ENVIRONMENT_NAME.match(self.environment):

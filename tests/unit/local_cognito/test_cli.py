@@ -207,3 +207,67 @@ def test_up_reports_an_api_that_refuses_the_pool_in_one_line(
         "cognito-local: the protected API does not accept this pool (COGNITO_ISSUER does "
         "not match COGNITO_USER_POOL_ID); pass --no-api to run the pool without it\n"
     )
+
+
+# -- the automation client and the API's password sign-in ------------------------------------
+
+
+def test_no_automation_client_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[settings.PoolSettings] = []
+
+    def stop_at_the_pool(**kwargs: Any) -> server.LocalCognito:
+        made.append(kwargs["config"])
+        raise ValueError("enough")
+
+    monkeypatch.setattr(server, "LocalCognito", stop_at_the_pool)
+    assert cli.up(up_args("--no-automation-client", "--no-profile")) == 1
+    assert cli.up(up_args("--no-profile")) == 1
+    assert [config.automation_client for config in made] == [False, True]
+
+
+def test_the_banner_names_the_automation_client() -> None:
+    lines = cli._human(human_info(automation_client_id="auto123")).splitlines()
+    assert "  app client        client123   (desktop app: managed login)" in lines
+    assert (
+        "  automation client auto123   (password sign-in: POST /auth/sign-in on the API)" in lines
+    )
+    without_api = cli._human(human_info(automation_client_id="auto123", api_url=None))
+    assert "  automation client auto123   (password sign-in: AdminInitiateAuth)" in (
+        without_api.splitlines()
+    )
+    assert "automation client" not in cli._human(human_info(automation_client_id=None))
+
+
+def api_environment(
+    monkeypatch: pytest.MonkeyPatch, config: settings.PoolSettings
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The environment ``_start_api`` configures the API from, and the pool's info."""
+    seen: dict[str, str] = {}
+    real = api_settings.Settings.from_env
+
+    def recording(environ: Mapping[str, str]) -> api_settings.Settings:
+        seen.update(environ)
+        return real(environ)
+
+    monkeypatch.setattr(api_settings.Settings, "from_env", staticmethod(recording))
+    with server.LocalCognito(port=0, config=config, demo_users=False) as stand_in:
+        cli._start_api(stand_in, "127.0.0.1", 0).stop()
+        return seen, stand_in.info()
+
+
+def test_the_api_signs_people_in_on_the_automation_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen, info = api_environment(monkeypatch, settings.PoolSettings())
+    assert info["automation_client_id"]
+    assert seen["PASSWORD_SIGN_IN_CLIENT_ID"] == info["automation_client_id"]
+    assert seen["COGNITO_CLIENT_IDS"] == f"{info['client_id']},{info['automation_client_id']}"
+
+
+def test_without_the_automation_client_the_api_has_no_password_sign_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen, info = api_environment(monkeypatch, settings.PoolSettings(automation_client=False))
+    assert info["automation_client_id"] is None
+    assert "PASSWORD_SIGN_IN_CLIENT_ID" not in seen
+    assert seen["COGNITO_CLIENT_IDS"] == info["client_id"]

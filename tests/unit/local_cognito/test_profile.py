@@ -103,6 +103,37 @@ def test_api_url_written_when_known(tmp_path: Path) -> None:
     assert config.load_profile(path, "local").api_url == "http://127.0.0.1:9230"
 
 
+def test_password_sign_in_written_with_the_api_and_the_automation_client(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    info = fake_info(api_url="http://127.0.0.1:9230", automation_client_id="automation00000")
+    values = profile.profile_values(info)
+    assert values["password_sign_in"] is True
+    assert values["password_sign_in_client_id"] == "automation00000"
+    profile.write(path, values)
+    loaded = config.load_profile(path, "local")
+    assert loaded.password_sign_in is True
+    assert loaded.password_sign_in_client_id == "automation00000"
+    assert loaded.client_id == info["client_id"]  # the GUI keeps the browser flow
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"automation_client_id": "automation00000"}, id="no-api"),
+        pytest.param({"api_url": "http://127.0.0.1:9230"}, id="no-automation-client"),
+        pytest.param({"api_url": "http://127.0.0.1:9230", "automation_client_id": None}, id="off"),
+    ],
+)
+def test_no_password_sign_in_without_both(tmp_path: Path, changes: dict[str, Any]) -> None:
+    values = profile.profile_values(fake_info(**changes))
+    assert "password_sign_in" not in values and "password_sign_in_client_id" not in values
+    path = tmp_path / "config.toml"
+    profile.write(path, values)
+    assert config.load_profile(path, "local").password_sign_in is False
+
+
 def test_no_temporary_files_left(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     profile.write(path, profile.profile_values(fake_info()))

@@ -182,6 +182,9 @@ def test_start_serves_both_apps_and_stop_drops_the_pool() -> None:
         info = stand_in.info()
         assert info["managed_login_url"] == info["cognito_idp_endpoint"] == stand_in.url
         assert info["discovery_url"].startswith(f"{stand_in.url}/{info['user_pool_id']}/")
+        assert info["client_id"] == stand_in.pool.client_id
+        assert info["automation_client_id"] == stand_in.pool.automation_client_id
+        assert info["automation_client_id"] not in (None, info["client_id"])
         assert [u["username"] for u in info["demo_users"]] == [
             "admin",
             "alice",
