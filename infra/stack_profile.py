@@ -9,7 +9,10 @@ into the app's config file (keeping the other profiles)::
 
 Each output of infra/template.yaml is one profile key (:data:`OUTPUTS`), among them
 ``self_sign_up`` (the ``AllowSelfSignUp`` parameter) and ``password_reset``, which say
-whether the app offers "Create an account" and "Forgot your password?". The table is
+whether the app offers "Create an account" and "Forgot your password?". A stack deployed
+with ``EnablePasswordSignIn=true`` has a ``PasswordSignInClientId`` output, which becomes
+``password_sign_in = true`` and ``password_sign_in_client_id`` (the CLI's
+``login --password-stdin`` then signs in through the API). The table is
 checked with the app's own validation (:func:`desktop_app.config.parse_profile`)
 before anything is printed or written, so the app loads whatever this produces.
 
@@ -45,15 +48,19 @@ OUTPUTS: dict[str, str] = {
     "AdminGroup": "admin_group",
     "SelfSignUp": "self_sign_up",
     "PasswordReset": "password_reset",
+    "PasswordSignInClientId": "password_sign_in_client_id",
 }
 # Outputs are strings; these hold lists, joined with this separator by the template.
 LIST_SEPARATORS: dict[str, str | None] = {"RedirectUris": ",", "Scopes": None}  # None: spaces
 # These hold "true" or "false", written as TOML booleans: what managed login offers, so
 # that the app shows "Create an account" and "Forgot your password?" only when it works.
 BOOLEAN_OUTPUTS = frozenset({"SelfSignUp", "PasswordReset"})
-# Outputs a stack made before they existed lacks; the profile then leaves the key out
-# (the app's default) rather than refusing the stack.
-OPTIONAL_OUTPUTS = frozenset({"SelfSignUp", "PasswordReset"})
+# Outputs a stack made before they existed lacks, or that exist only with a feature on;
+# the profile then leaves the key out (the app's default) rather than refusing the stack.
+OPTIONAL_OUTPUTS = frozenset({"SelfSignUp", "PasswordReset", "PasswordSignInClientId"})
+# Keys an output's presence also sets: the automation client exists only when the stack
+# has password sign-in on (EnablePasswordSignIn), so its id turns the feature on.
+IMPLIED_KEYS: dict[str, dict[str, bool]] = {"PasswordSignInClientId": {"password_sign_in": True}}
 # A stack whose outputs describe what is deployed. UPDATE_ROLLBACK_COMPLETE is the
 # previous, working configuration after a failed update.
 READY_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
@@ -135,6 +142,7 @@ def profile_table(outputs: Mapping[str, str]) -> dict[str, str | bool | list[str
         value = outputs[output].strip()
         if not value:
             raise StackProfileError(f"stack output {output} ({key}) is empty")
+        table.update(IMPLIED_KEYS.get(output, {}))
         if output in BOOLEAN_OUTPUTS:
             if value not in ("true", "false"):
                 raise StackProfileError(

@@ -5,8 +5,9 @@
 intrinsic functions the template uses, with parameter defaults and overrides,
 made-up physical ids (what AWS would assign) and the attributes AWS would return,
 so tests can read the client's CallbackURLs, the role's policy or the stack's
-outputs exactly as they would be deployed. Anything it cannot evaluate raises,
-rather than guessing.
+outputs exactly as they would be deployed. Resources and outputs whose ``Condition``
+is false for the parameters are left out, as CloudFormation would not create them.
+Anything it cannot evaluate raises, rather than guessing.
 """
 
 from __future__ import annotations
@@ -103,6 +104,11 @@ class Deployment:
     user_pool_id: str = "eu-west-1_AbCdEfGhI"
     client_id: str = "1example23456789abcdefghij"
     api_id: str = "a1b2c3d4e5"
+    # Physical ids by logical name, for a type with more than one resource (the others
+    # get their type's id above).
+    named_ids: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: {"AutomationClient": "2automation3456789abcdefgh"}
+    )
 
     def __post_init__(self) -> None:
         unknown = set(self.parameters) - set(self.template["Parameters"])
@@ -155,16 +161,34 @@ class Deployment:
             return pseudo[name]
         if name in self.template["Parameters"]:
             return self.parameter(name)
-        resource = self.template["Resources"][name]
+        resource = self._existing(name)
         kind = resource["Type"]
+        if name in self.named_ids:
+            return self.named_ids[name]
         if kind in _REF_PROPERTY:
             return self.resolve(resource["Properties"][_REF_PROPERTY[kind]])
+        if kind == "AWS::DynamoDB::Table" and "TableName" not in resource["Properties"]:
+            # CloudFormation's generated name: stack, logical id, a random suffix.
+            return f"{self.stack_name}-{name}-1A2B3C4D5E6F"
         if kind in self._ids:
             return self._ids[kind]
         raise KeyError(f"no physical id for {name} ({kind})")
 
+    def _existing(self, name: str) -> dict[str, Any]:
+        """Resource ``name``, which must exist for these parameters (a Ref or GetAtt to a
+        resource whose condition is false is a template error CloudFormation refuses)."""
+        resource = self.template["Resources"][name]
+        assert self.exists(name), f"{name} is not created with these parameters"
+        assert isinstance(resource, dict)
+        return resource
+
+    def exists(self, name: str) -> bool:
+        """Whether CloudFormation creates resource ``name`` with these parameters."""
+        condition = self.template["Resources"][name].get("Condition")
+        return condition is None or self.condition(condition)
+
     def get_att(self, name: str, attribute: str) -> str:
-        kind = self.template["Resources"][name]["Type"]
+        kind = self._existing(name)["Type"]
         arn = f"arn:aws:{{service}}:{self.region}:{self.account}:{{rest}}"
         if (kind, attribute) == ("AWS::Cognito::UserPool", "Arn"):
             return arn.format(service="cognito-idp", rest=f"userpool/{self.ref(name)}")
@@ -174,6 +198,8 @@ class Deployment:
             return arn.format(service="lambda", rest=f"function:{self.ref(name)}")
         if (kind, attribute) == ("AWS::Logs::LogGroup", "Arn"):
             return arn.format(service="logs", rest=f"log-group:{self.ref(name)}:*")
+        if (kind, attribute) == ("AWS::DynamoDB::Table", "Arn"):
+            return arn.format(service="dynamodb", rest=f"table/{self.ref(name)}")
         if (kind, attribute) == ("AWS::IAM::Role", "Arn"):
             return f"arn:aws:iam::{self.account}:role/{self.stack_name}-{name}-AbCdEf123456"
         raise KeyError(f"no value for {name}.{attribute} ({kind})")
@@ -243,12 +269,15 @@ class Deployment:
 
     def resource(self, name: str) -> dict[str, Any]:
         """The resolved ``Properties`` of resource ``name``."""
-        props = self.resolve(self.template["Resources"][name].get("Properties", {}))
+        props = self.resolve(self._existing(name).get("Properties", {}))
         assert isinstance(props, dict)
         return props
 
     def resources_of(self, kind: str) -> list[str]:
-        return [n for n, r in self.template["Resources"].items() if r["Type"] == kind]
+        """The resources of type ``kind`` created with these parameters."""
+        return [
+            n for n, r in self.template["Resources"].items() if r["Type"] == kind and self.exists(n)
+        ]
 
     def only(self, kind: str) -> dict[str, Any]:
         """The resolved properties of the one resource of type ``kind``."""
@@ -257,8 +286,11 @@ class Deployment:
         return self.resource(names[0])
 
     def outputs(self) -> dict[str, str]:
+        """The stack's outputs: those whose condition is false are not there at all."""
         return {
-            key: str(self.resolve(spec["Value"])) for key, spec in self.template["Outputs"].items()
+            key: str(self.resolve(spec["Value"]))
+            for key, spec in self.template["Outputs"].items()
+            if "Condition" not in spec or self.condition(spec["Condition"])
         }
 
     def describe_stacks(self, status: str = "CREATE_COMPLETE") -> dict[str, Any]:

@@ -282,3 +282,42 @@ def test_a_stack_from_before_the_sign_up_outputs_still_makes_a_profile(
     assert "self_sign_up" not in table
     assert "password_reset" not in table
     stack_profile.validated("old", table)
+
+
+# -- password sign-in through the API (EnablePasswordSignIn, issue 19) ---------------------
+
+
+def test_password_sign_in_output_turns_it_on_in_the_profile(tmp_path: Path) -> None:
+    deployment = cfn.Deployment({**PARAMETERS, "EnablePasswordSignIn": "true"})
+    done = run("--name", "ci", stdin=json.dumps(deployment.describe_stacks()))
+    assert done.returncode == 0, done.stderr
+    table = tomllib.loads(done.stdout)["profiles"]["ci"]
+    automation = deployment.outputs()["PasswordSignInClientId"]
+    assert table["password_sign_in"] is True  # a TOML boolean
+    assert table["password_sign_in_client_id"] == automation
+    assert table["client_id"] == deployment.client_id != automation
+    assert "password_sign_in = true\n" in done.stdout
+    assert f'password_sign_in_client_id = "{automation}"\n' in done.stdout
+    # The app loads it (the command validated it with the app's own rules first).
+    path = tmp_path / "config.toml"
+    path.write_text(done.stdout)
+    config.load_profile(path, "ci")
+
+
+def test_without_the_output_the_profile_has_no_password_sign_in_keys(
+    described: dict[str, Any],
+) -> None:
+    # EnablePasswordSignIn=false (the default), or a stack from before the parameter.
+    assert "PasswordSignInClientId" not in {
+        o["OutputKey"] for o in described["Stacks"][0]["Outputs"]
+    }
+    done = run(stdin=json.dumps(described))
+    assert done.returncode == 0, done.stderr
+    assert "password_sign_in" not in done.stdout
+
+
+def test_an_empty_password_sign_in_output_is_refused() -> None:
+    described = cfn.Deployment({**PARAMETERS, "EnablePasswordSignIn": "true"}).describe_stacks()
+    done = run(stdin=json.dumps(_with_output(described, "PasswordSignInClientId", " ")))
+    assert done.returncode == 2
+    assert "PasswordSignInClientId (password_sign_in_client_id) is empty" in done.stderr

@@ -39,6 +39,7 @@ CUSTOM = {
     "VerificationEmailMessage": "<p>Hello,</p>\n<p>Your Acme code is <b>{####}</b>.</p>",
     "CodeS3Bucket": "acme-artifacts",
     "CodeS3Key": "protected-api/protected-api-0123456789ab.zip",
+    "EnablePasswordSignIn": "true",
 }
 REQUIRED = {
     "DomainPrefix": "cognito-desktop-test",
@@ -67,7 +68,8 @@ def app_profile(deployment: cfn.Deployment, tmp_path: Path, name: str = "aws") -
 
 
 def client(deployment: cfn.Deployment) -> dict[str, Any]:
-    return deployment.only("AWS::Cognito::UserPoolClient")
+    """The desktop app's client (with password sign-in on, the stack has a second one)."""
+    return deployment.resource("DesktopClient")
 
 
 # -- redirect URIs --------------------------------------------------------------------
@@ -164,6 +166,14 @@ def test_outputs_are_exactly_the_profile_keys(default_deployment: cfn.Deployment
     profile_fields = {f.name for f in dataclasses.fields(config.Profile)}
     assert set(stack_profile.OUTPUTS.values()) <= profile_fields
     assert len(set(stack_profile.OUTPUTS.values())) == len(stack_profile.OUTPUTS)
+    implied = {key for keys in stack_profile.IMPLIED_KEYS.values() for key in keys}
+    assert implied <= profile_fields
+    assert not implied & set(stack_profile.OUTPUTS.values())
+    # An output that may be absent is one the profile can do without.
+    conditional = {
+        k for k, spec in default_deployment.template["Outputs"].items() if "Condition" in spec
+    }
+    assert conditional <= stack_profile.OPTIONAL_OUTPUTS
 
 
 # -- the app client -------------------------------------------------------------------
@@ -327,7 +337,9 @@ def test_function_environment_is_the_apis_own_settings(
     assert "COGNITO_IDP_ENDPOINT_URL" not in env
     profile = app_profile(deployment, tmp_path)
     assert parsed.issuer == profile.issuer
-    assert parsed.client_ids == (profile.client_id,)
+    # The automation client's tokens authorise the API like the desktop client's.
+    automation = deployment.resources_of("AWS::Cognito::UserPoolClient")[1:]
+    assert parsed.client_ids == (profile.client_id, *(deployment.ref(c) for c in automation))
     assert parsed.admin_group == profile.admin_group
     assert parsed.jwks_url == f"{profile.issuer}/.well-known/jwks.json"
     assert parsed.idp_endpoint_url is None
@@ -383,7 +395,7 @@ def _pool(deployment: cfn.Deployment) -> dict[str, Any]:
     return deployment.only("AWS::Cognito::UserPool")
 
 
-@pytest.mark.parametrize("name", ["AllowSelfSignUp", "RequireAdminMfa"])
+@pytest.mark.parametrize("name", ["AllowSelfSignUp", "RequireAdminMfa", "EnablePasswordSignIn"])
 def test_switch_parameters_are_the_strings_true_and_false_off_by_default(name: str) -> None:
     spec = cfn.load()["Parameters"][name]
     # Strings, not YAML booleans: CloudFormation compares them with "true" in conditions.
@@ -496,3 +508,165 @@ def test_requiring_admin_mfa_on_a_pool_without_mfa_is_refused(
 
 def test_default_and_custom_parameters_pass_the_rules(deployment: cfn.Deployment) -> None:
     assert deployment.failed_rules() == []
+
+
+# -- password sign-in through the API (issue 19) --------------------------------------------
+
+ENABLED = {**REQUIRED, "EnablePasswordSignIn": "true"}
+# What EnablePasswordSignIn=true adds, and nothing else does.
+PASSWORD_SIGN_IN_RESOURCES = {"AutomationClient", "AttemptTable"}
+PASSWORD_SIGN_IN_VARIABLES = {"PASSWORD_SIGN_IN_CLIENT_ID", "ATTEMPT_STORE_TABLE"}
+
+
+@pytest.fixture(params=["rotating-desktop-client", "custom"])
+def enabled(request: pytest.FixtureRequest) -> cfn.Deployment:
+    """Password sign-in on, with the default parameters and with every setting changed."""
+    return cfn.Deployment(ENABLED if request.param == "rotating-desktop-client" else CUSTOM)
+
+
+def _environment(deployment: cfn.Deployment) -> dict[str, Any]:
+    variables = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    assert isinstance(variables, dict)
+    return variables
+
+
+def _table(deployment: cfn.Deployment) -> dict[str, str | bool | list[str]]:
+    outputs = stack_profile.stack_outputs(deployment.describe_stacks())
+    return stack_profile.profile_table(outputs)
+
+
+def test_password_sign_in_off_creates_nothing_of_it(default_deployment: cfn.Deployment) -> None:
+    deployment = default_deployment
+    assert deployment.parameter("EnablePasswordSignIn") == "false"
+    created = {name for name in deployment.template["Resources"] if deployment.exists(name)}
+    assert not created & PASSWORD_SIGN_IN_RESOURCES
+    assert deployment.resources_of("AWS::Cognito::UserPoolClient") == ["DesktopClient"]
+    assert deployment.resources_of("AWS::DynamoDB::Table") == []
+    env = _environment(deployment)
+    assert not set(env) & PASSWORD_SIGN_IN_VARIABLES
+    assert env["COGNITO_CLIENT_IDS"] == deployment.client_id
+    policies = deployment.only("AWS::IAM::Role")["Policies"]
+    assert [p["PolicyName"] for p in policies] == ["cognito-admin", "logs"]
+    assert "PasswordSignInClientId" not in deployment.outputs()
+    table = _table(deployment)
+    assert "password_sign_in" not in table
+    assert "password_sign_in_client_id" not in table
+
+
+def test_everything_password_sign_in_adds_is_conditional_on_the_parameter() -> None:
+    template = cfn.load()
+    assert template["Conditions"]["PasswordSignIn"] == {
+        "Fn::Equals": [{"Ref": "EnablePasswordSignIn"}, "true"]
+    }
+    conditional = {
+        name for name, r in template["Resources"].items() if r.get("Condition") == "PasswordSignIn"
+    }
+    assert conditional == PASSWORD_SIGN_IN_RESOURCES
+    assert template["Outputs"]["PasswordSignInClientId"]["Condition"] == "PasswordSignIn"
+
+
+def test_password_sign_in_on_creates_the_client_the_table_and_the_output(
+    enabled: cfn.Deployment,
+) -> None:
+    created = {name for name in enabled.template["Resources"] if enabled.exists(name)}
+    assert created >= PASSWORD_SIGN_IN_RESOURCES
+    assert enabled.resources_of("AWS::Cognito::UserPoolClient") == [
+        "DesktopClient",
+        "AutomationClient",
+    ]
+    assert enabled.outputs()["PasswordSignInClientId"] == enabled.ref("AutomationClient")
+    assert enabled.ref("AutomationClient") != enabled.client_id
+
+
+def test_automation_client_has_only_the_admin_password_flow_and_refresh(
+    enabled: cfn.Deployment,
+) -> None:
+    props = enabled.resource("AutomationClient")
+    assert props["UserPoolId"] == enabled.user_pool_id
+    # Public: the API holds no client secret (and so sends no SECRET_HASH).
+    assert props["GenerateSecret"] is False
+    assert "ClientSecret" not in props
+    # No OAuth: no managed login, no redirect URIs, no scopes of its own.
+    assert props["AllowedOAuthFlowsUserPoolClient"] is False
+    oauth = {
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "CallbackURLs",
+        "LogoutURLs",
+        "DefaultRedirectURI",
+        "SupportedIdentityProviders",
+    }
+    assert not oauth & set(props)
+    # Exactly the server-side password flow (which needs the API's IAM credentials) and
+    # refresh: no SRP, no USER_PASSWORD_AUTH from anywhere, no custom auth.
+    assert props["ExplicitAuthFlows"] == [
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
+    # Unknown user and wrong password answer alike.
+    assert props["PreventUserExistenceErrors"] == "ENABLED"
+    assert props["EnableTokenRevocation"] is True
+    # REFRESH_TOKEN_AUTH (POST /auth/refresh) is refused on a rotating client.
+    assert props["RefreshTokenRotation"] == {"Feature": "DISABLED"}
+
+
+def test_automation_client_tokens_live_as_long_as_the_desktop_clients(
+    enabled: cfn.Deployment,
+) -> None:
+    automation = enabled.resource("AutomationClient")
+    desktop = client(enabled)
+    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"):
+        assert automation[key] == desktop[key], key
+    assert automation["TokenValidityUnits"] == desktop["TokenValidityUnits"]
+    assert automation["AuthSessionValidity"] == desktop["AuthSessionValidity"]
+    assert automation["AccessTokenValidity"] == enabled.parameter("AccessTokenMinutes")
+
+
+def test_attempt_table_is_on_demand_with_ttl_and_encrypted(enabled: cfn.Deployment) -> None:
+    (name,) = enabled.resources_of("AWS::DynamoDB::Table")
+    table = enabled.resource(name)
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert "ProvisionedThroughput" not in table
+    # One string partition key, the store's (tests/infra/test_attempt_table.py runs the
+    # store on a table made from these properties).
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    # Counters expire by themselves: DynamoDB deletes items whose expires_at has passed.
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    # Nothing worth restoring, nothing worth keeping after the stack.
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": False}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    # A generated name: no clash between stacks, no replacement trouble on updates.
+    assert "TableName" not in table
+    resource = enabled.template["Resources"][name]
+    assert resource["DeletionPolicy"] == "Delete"
+    assert resource["UpdateReplacePolicy"] == "Delete"
+    assert not {"GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"} & set(
+        table
+    )
+
+
+def test_password_sign_in_reaches_the_function(enabled: cfn.Deployment) -> None:
+    env = _environment(enabled)
+    automation = enabled.ref("AutomationClient")
+    assert env["PASSWORD_SIGN_IN_CLIENT_ID"] == automation
+    assert env["ATTEMPT_STORE_TABLE"] == enabled.ref("AttemptTable")
+    assert env["COGNITO_CLIENT_IDS"].split(",") == [enabled.client_id, automation]
+    # ...and the API reads each of them (protected_api/settings.py).
+    recorded = _Recording({k: str(v) for k, v in env.items()})
+    api_settings.Settings.from_env(recorded)
+    assert recorded.asked >= PASSWORD_SIGN_IN_VARIABLES
+
+
+def test_password_sign_in_profile_keys_and_the_app_loads_them(
+    enabled: cfn.Deployment, tmp_path: Path
+) -> None:
+    table = _table(enabled)
+    assert table["password_sign_in"] is True
+    assert table["password_sign_in_client_id"] == enabled.ref("AutomationClient")
+    # The flow goes through the API, whose URL the profile always has.
+    assert table["api_url"] == enabled.get_att("HttpApi", "ApiEndpoint")
+    profile = app_profile(enabled, tmp_path)
+    assert profile.password_sign_in is True
+    assert profile.password_sign_in_client_id == enabled.ref("AutomationClient")
+    assert profile.client_id == enabled.client_id  # the GUI's browser flow is unchanged
