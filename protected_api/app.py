@@ -13,11 +13,12 @@ from protected_api import (
     cognito_admin,
     http_errors,
     live_authority,
+    password_sign_in,
     request_limits,
     settings,
     verifier,
 )
-from protected_api.routes import admin, items, me
+from protected_api.routes import admin, items, me, sign_in
 
 # botocore's DEBUG output includes request bodies (passwords for AdminCreateUser)
 # and signed headers; the API never turns it on, whatever the root level is.
@@ -29,8 +30,10 @@ def create_app(
     *,
     token_verifier: verifier.TokenVerifier | None = None,
     admin_client: cognito_admin.CognitoAdmin | None = None,
+    sign_in_service: password_sign_in.SignInService | None = None,
 ) -> fastapi.FastAPI:
-    """The API for ``config``; tests and benchmarks may inject the verifier and adapter."""
+    """The API for ``config``; tests and benchmarks may inject the verifier, the admin
+    adapter and the password sign-in service (used only when the settings turn it on)."""
     app = fastapi.FastAPI(
         title="Cognito Desktop protected API",
         version="1",
@@ -56,4 +59,8 @@ def create_app(
     app.include_router(me.router)
     app.include_router(items.router)
     app.include_router(admin.router, prefix="/admin")
+    # Password sign-in exists only when configured: otherwise /auth/... is any unknown path.
+    if config.password_sign_in:
+        app.state.sign_in = sign_in_service or password_sign_in.SignInService.from_settings(config)
+        app.include_router(sign_in.router, prefix="/auth")
     return app

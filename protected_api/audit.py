@@ -9,6 +9,10 @@ Cognito message, so the line is safe to ship to any log store. Where the lines
 end up is the deployment's logging configuration (``python -m protected_api``
 logs INFO to stderr).
 
+Password sign-in (:mod:`protected_api.routes.sign_in`) writes one line per attempt with
+:func:`record_sign_in`: the step, the username as given, the client address and the
+outcome, never the password, code, session or any token.
+
 Most fields come from the request (names from the token or the URL; for a refused
 non-admin the action is the request's path), so every field but ``time`` goes
 through :func:`protected_api.access_log.escape`, the access log's own escaping: a
@@ -56,6 +60,39 @@ def record(
         "group": group,
         "result": result,
     }
+    return _write(fields, now)
+
+
+def record_sign_in(
+    *,
+    action: str,
+    username: str | None,
+    client: str | None,
+    result: str,
+    request_id: str,
+    challenge: str | None = None,
+    now: Callable[[], datetime.datetime] = _utc_now,
+) -> str:
+    """Write one line for a password sign-in attempt and return it.
+
+    ``action`` is ``sign_in``, ``challenge`` or ``refresh``; ``challenge`` the challenge
+    answered (``MFA_SETUP:associate`` for the authenticator's secret); ``username`` as the
+    client gave it (for a refresh, only claimed); ``client`` the peer address; ``result``
+    ``tokens``, ``challenge:<NAME>``, ``totp_secret`` or the ``error`` code answered.
+    """
+    fields = {
+        "request_id": request_id,
+        "action": action,
+        "challenge": challenge,
+        "username": username,
+        "client": client,
+        "result": result,
+    }
+    return _write(fields, now)
+
+
+def _write(fields: dict[str, str | None], now: Callable[[], datetime.datetime]) -> str:
+    """Log ``fields`` (escaped) after the time as one JSON line, and return the line."""
     line = json.dumps(
         {
             "time": now().astimezone(datetime.UTC).isoformat(timespec="milliseconds"),

@@ -62,6 +62,23 @@ def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
     )
 
 
+def idp_client(config: settings.Settings, *, calls: int) -> CognitoIdentityProviderClient:
+    """A cognito-idp client for ``config``'s pool with bounded timeouts and at most
+    ``calls`` calls per operation (botocore's ``total_max_attempts``; ``max_attempts``
+    would count retries only)."""
+    client: CognitoIdentityProviderClient = boto3.client(
+        "cognito-idp",
+        region_name=config.region,
+        endpoint_url=config.idp_endpoint_url,
+        config=botocore.config.Config(
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"mode": "standard", "total_max_attempts": calls},
+        ),
+    )
+    return client
+
+
 class CognitoAdmin:
     """The admin operations the API performs, on one user pool.
 
@@ -87,19 +104,8 @@ class CognitoAdmin:
     @classmethod
     def from_settings(cls, config: settings.Settings) -> CognitoAdmin:
         """A client with bounded timeouts and retries, for ``config``'s pool."""
-        # In Config, "max_attempts" counts retries (3 would mean 4 calls); three
-        # calls in all keeps a throttled or dead Cognito from holding a request long.
-        client = boto3.client(
-            "cognito-idp",
-            region_name=config.region,
-            endpoint_url=config.idp_endpoint_url,
-            config=botocore.config.Config(
-                connect_timeout=3,
-                read_timeout=10,
-                retries={"mode": "standard", "total_max_attempts": 3},
-            ),
-        )
-        return cls(client, config.user_pool_id, config.client_ids[0])
+        # Three calls in all keeps a throttled or dead Cognito from holding a request long.
+        return cls(idp_client(config, calls=3), config.user_pool_id, config.client_ids[0])
 
     # Users
 

@@ -9,8 +9,11 @@ sees, and reuses it for the next events that environment serves.
 Nothing is kept between requests but two caches, both safe to lose: the JWKS
 (refetched on a cold start or an unknown ``kid``) and the boto3 client. No files,
 no sessions, no lifespan: any environment can serve any request, so the API
-scales out with Lambda's concurrency. Admin calls run with the function's IAM
-role; there is no secret to configure.
+scales out with Lambda's concurrency. Password sign-in's attempt counters, which
+must not be per environment, live in the DynamoDB table ``ATTEMPT_STORE_TABLE``
+names (:mod:`protected_api.dynamodb_attempts`; the template sets it). Admin calls
+run with the function's IAM role; there is no secret to configure (unless the
+automation client was given one: ``PASSWORD_SIGN_IN_CLIENT_SECRET``).
 
 Mangum turns the API Gateway event into an ASGI request and the response back
 into the event API Gateway expects; the ``$default`` stage serves at the root,

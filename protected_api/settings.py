@@ -15,6 +15,12 @@
 | | ``/items`` need its ``read`` scope, ``/admin`` its ``admin`` scope too |
 | ``REQUIRE_ADMIN_MFA`` | ``true``: ``/admin`` refuses (403 ``mfa_required``) an admin whose |
 | | account has no TOTP MFA (:class:`protected_api.live_authority.MfaGate`); default off |
+| ``PASSWORD_SIGN_IN_CLIENT_ID`` | optional: the automation app client; set, ``/auth/sign-in``, |
+| | ``/auth/challenge`` and ``/auth/refresh`` exist (unset: 404). One of ``COGNITO_CLIENT_IDS`` |
+| ``PASSWORD_SIGN_IN_CLIENT_SECRET`` | optional: that client's secret (``SECRET_HASH`` is sent) |
+| ``ATTEMPT_STORE_TABLE`` | optional DynamoDB table for the sign-in attempt counters, shared |
+| | by every instance; unset: counters in the process (one server only) |
+| ``ATTEMPT_STORE_ENDPOINT_URL`` | tests only: boto3 ``endpoint_url`` for that table (moto) |
 
 A pool has two possible issuers, derived from its id: classic
 ``https://cognito-idp.{region}.amazonaws.com/{poolId}`` (the default) and updated
@@ -24,6 +30,11 @@ refused); tokens must carry exactly the one chosen.
 
 AWS credentials for the admin calls come from boto3's usual chain (an IAM role
 in production); they live with the API, never on a desktop.
+
+Password sign-in (:mod:`protected_api.password_sign_in`) is off unless
+``PASSWORD_SIGN_IN_CLIENT_ID`` is set. That client must also be in ``COGNITO_CLIENT_IDS``:
+the API serves the tokens it hands out, so it must accept them too. The secret is kept
+out of ``repr``, so a logged ``Settings`` never shows it.
 """
 
 from __future__ import annotations
@@ -31,12 +42,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from protected_api import request_limits, verifier
 
 _RESOURCE_SERVER = re.compile(r"^[A-Za-z0-9._:/-]{1,200}$")
 _GROUP = re.compile(r"^[\w+=,.@-]{1,128}$")  # Cognito's GroupName pattern (\p{L}... simplified)
+_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")  # Cognito's ClientId pattern
+# Cognito's ClientSecret is [\w+]+; moto's hold more, so any printable ASCII is taken.
+_CLIENT_SECRET = re.compile(r"^[\x21-\x7e]{1,128}$")
+_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")  # DynamoDB's TableName pattern
 
 
 class SettingsError(ValueError):
@@ -56,6 +72,16 @@ class Settings:
     max_body_bytes: int = request_limits.DEFAULT_MAX_BODY_BYTES
     require_scopes: str | None = None  # a resource server identifier: its scopes are required
     require_admin_mfa: bool = False  # /admin only for callers whose account has TOTP MFA
+    # Password sign-in (off when the client id is None); the secret stays out of repr.
+    password_sign_in_client_id: str | None = None
+    password_sign_in_client_secret: str | None = dataclasses.field(default=None, repr=False)
+    attempt_store_table: str | None = None  # None: the in-process attempt store
+    attempt_store_endpoint_url: str | None = None  # tests only (moto's DynamoDB)
+
+    @property
+    def password_sign_in(self) -> bool:
+        """Whether ``/auth/sign-in``, ``/auth/challenge`` and ``/auth/refresh`` are served."""
+        return self.password_sign_in_client_id is not None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -94,6 +120,7 @@ class Settings:
             raise SettingsError("JWT_LEEWAY_SECONDS must be a number") from None
         if not 0 <= leeway <= 300:
             raise SettingsError("JWT_LEEWAY_SECONDS must be 0..300")
+        sign_in = _password_sign_in(get, clients)
         return cls(
             issuer=issuer,
             client_ids=clients,
@@ -106,6 +133,10 @@ class Settings:
             max_body_bytes=_max_body_bytes(get("MAX_BODY_BYTES")),
             require_scopes=_resource_server(get("REQUIRE_SCOPES")),
             require_admin_mfa=_flag("REQUIRE_ADMIN_MFA", get("REQUIRE_ADMIN_MFA")),
+            password_sign_in_client_id=sign_in.client_id,
+            password_sign_in_client_secret=sign_in.client_secret,
+            attempt_store_table=sign_in.table,
+            attempt_store_endpoint_url=sign_in.endpoint_url,
         )
 
     def access_verifier(self) -> verifier.CognitoJwtVerifier:
@@ -117,6 +148,46 @@ class Settings:
             jwks_url=self.jwks_url,
             leeway_seconds=self.leeway_seconds,
         )
+
+
+class _SignInSettings(NamedTuple):
+    client_id: str | None
+    client_secret: str | None
+    table: str | None
+    endpoint_url: str | None
+
+
+def _password_sign_in(
+    get: Callable[[str], str | None], clients: tuple[str, ...]
+) -> _SignInSettings:
+    """The password sign-in settings, checked together (see the module docstring)."""
+    client_id = get("PASSWORD_SIGN_IN_CLIENT_ID")
+    secret = get("PASSWORD_SIGN_IN_CLIENT_SECRET")
+    table = get("ATTEMPT_STORE_TABLE")
+    endpoint = get("ATTEMPT_STORE_ENDPOINT_URL")
+    if client_id is None:
+        if secret is not None:
+            # Most likely a misspelt client id variable: say so rather than run without it.
+            raise SettingsError(
+                "PASSWORD_SIGN_IN_CLIENT_SECRET is set but PASSWORD_SIGN_IN_CLIENT_ID is not"
+            )
+    elif not _CLIENT_ID.match(client_id):
+        raise SettingsError("PASSWORD_SIGN_IN_CLIENT_ID is not an app client id")
+    elif client_id not in clients:
+        raise SettingsError(
+            "PASSWORD_SIGN_IN_CLIENT_ID must also be one of COGNITO_CLIENT_IDS: "
+            "the API must accept the access tokens it hands out"
+        )
+    # Never the value in a message: it is a secret.
+    if secret is not None and not _CLIENT_SECRET.match(secret):
+        raise SettingsError("PASSWORD_SIGN_IN_CLIENT_SECRET is not an app client secret")
+    if table is not None and not _TABLE.match(table):
+        raise SettingsError(
+            "ATTEMPT_STORE_TABLE must be a DynamoDB table name (3-255 letters, digits, _ . -)"
+        )
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise SettingsError("ATTEMPT_STORE_ENDPOINT_URL must be an http(s) URL")
+    return _SignInSettings(client_id, secret, table, endpoint)
 
 
 def _resource_server(value: str | None) -> str | None:

@@ -9,6 +9,11 @@ admins' tokens that are still valid (signature, expiry, ``cognito:groups``) but
 whose holder has since lost their rights in Cognito: removed from the admin
 group, disabled, or signed out everywhere (:data:`REVOKED`). Every change is
 refused to them with the reason; reads stay stateless.
+
+The API here has password sign-in on (``/auth``, on an automation app client made for
+the module), and the matrix holds an admin's and a non-admin's tokens from that flow
+too (:data:`PASSWORD_FLOW`): every route must treat them exactly as it treats the same
+people's tokens from the desktop client.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from protected_api import app as api_app
 from protected_api import auth, verifier
 from protected_api import server as api_server
 from protected_api import settings as api_settings_mod
+from tests.integration import test_api_password_sign_in as password_sign_in
 from tests.integration.conftest import admin_tokens
 from tests.support import clock
 
@@ -105,6 +111,11 @@ ROUTES = (
 
 # Served without a token, and not part of the API the matrix is about.
 UNPROTECTED = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# Password sign-in: the body is the credential, no token is read (its own tests:
+# tests/integration/test_api_password_sign_in.py).
+SIGN_IN_ROUTES = frozenset(
+    {("POST", "/auth/sign-in"), ("POST", "/auth/challenge"), ("POST", "/auth/refresh")}
+)
 
 INVALID = (
     "malformed",
@@ -121,7 +132,9 @@ REVOKED = {
     "disabled admin": "account_disabled",
     "signed-out admin": "signed_out",
 }
-VARIANTS = ("no token", *INVALID, "non-admin", *REVOKED, "admin")
+# Tokens from the API's password sign-in -> the desktop client's variant they must match.
+PASSWORD_FLOW = {"password-flow non-admin": "non-admin", "password-flow admin": "admin"}
+VARIANTS = ("no token", *INVALID, "non-admin", *REVOKED, "admin", *PASSWORD_FLOW)
 
 
 def b64url(data: bytes) -> str:
@@ -212,6 +225,7 @@ def call(
 
 def mismatch(route: Route, variant: str, response: requests.Response) -> str | None:
     """Why ``response`` is wrong for ``variant`` on ``route``, or ``None`` if right."""
+    variant = PASSWORD_FLOW.get(variant, variant)
     status = response.status_code
     challenge = response.headers.get("WWW-Authenticate", "")
     if variant == "no token":
@@ -242,8 +256,43 @@ def mismatch(route: Route, variant: str, response: requests.Response) -> str | N
 
 
 @pytest.fixture
-def tokens(idp: Any, stand_in: server.LocalCognito) -> dict[str, str | None]:
-    return make_tokens(idp, stand_in)
+def automation_client(idp: Any, stand_in: server.LocalCognito) -> str:
+    return password_sign_in.create_automation_client(idp, stand_in)[0]
+
+
+@pytest.fixture
+def api_settings(
+    stand_in: server.LocalCognito, automation_client: str
+) -> api_settings_mod.Settings:
+    """The API of tests/integration/conftest.py, with password sign-in on."""
+    return password_sign_in.password_sign_in_settings(stand_in, automation_client)
+
+
+def password_flow_tokens(api: api_server.ApiServer) -> dict[str, str | None]:
+    """:data:`PASSWORD_FLOW`'s tokens: ``POST /auth/sign-in`` on the API itself."""
+    tokens: dict[str, str | None] = {}
+    for variant, (username, password) in [
+        ("password-flow non-admin", ("alice", "Alice-Passw0rd!")),
+        ("password-flow admin", ("admin", "Admin-Passw0rd!")),
+    ]:
+        answer = password_sign_in.sign_in(api, username, password)
+        assert answer.status_code == 200, answer.text
+        tokens[variant] = answer.json()["access_token"]
+    return tokens
+
+
+@pytest.fixture
+def tokens(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer, automation_client: str
+) -> dict[str, str | None]:
+    made = {**make_tokens(idp, stand_in), **password_flow_tokens(api)}
+    for variant in PASSWORD_FLOW:
+        claims = jwt.decode(made[variant] or "", options={"verify_signature": False})
+        assert claims["client_id"] == automation_client  # not the desktop client's token
+    desktop = jwt.decode(made["admin"] or "", options={"verify_signature": False})
+    flow = jwt.decode(made["password-flow admin"] or "", options={"verify_signature": False})
+    assert flow["cognito:groups"] == desktop["cognito:groups"] == ["Admin"]
+    return made
 
 
 def expire_access_tokens(tokens: dict[str, str | None], fake_clock: clock.FakeClock) -> None:
@@ -271,6 +320,20 @@ def test_authorization_matrix(
     wrong = {v: why for v in VARIANTS if (why := mismatch(route, v, results[v])) is not None}
     assert not wrong, f"{route}:\n" + "\n".join(f"  {v:28} {why}" for v, why in wrong.items())
 
+    # The password flow's tokens get exactly the desktop client's answers (an invitation
+    # asked twice is the one exception: the second finds the user the first created).
+    for variant, same_as in PASSWORD_FLOW.items():
+        flow, desktop = results[variant], results[same_as]
+        if (route.method, route.template) == ("POST", "/admin/users") and same_as == "admin":
+            assert (desktop.status_code, flow.status_code) == (201, 409), flow.text
+            continue
+        assert (flow.status_code, flow.headers.get("WWW-Authenticate")) == (
+            desktop.status_code,
+            desktop.headers.get("WWW-Authenticate"),
+        ), (variant, flow.text[:200], desktop.text[:200])
+        if same_as == "non-admin" or route.method == "GET":
+            assert _comparable(flow) == _comparable(desktop), variant
+
     # One generic answer for every invalid token: nothing says which check failed.
     bodies = {results[v].content for v in INVALID}
     assert len(bodies) == 1, bodies
@@ -278,6 +341,25 @@ def test_authorization_matrix(
     assert body["error"] == "invalid_token"
     for hint in ("expir", "signature", "kid", "issuer", "alg", "client", "audience", "token_use"):
         assert hint not in body["message"].lower()
+
+
+def _comparable(response: requests.Response) -> Any:
+    """A response's body without what differs between two callers of the same group: who
+    they are (``/me``) and when they asked."""
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        body = response.json()
+        if isinstance(body, dict):
+            for personal in (
+                "sub",
+                "username",
+                "client_id",
+                "expires_at",
+                "issued_at",
+                "auth_time",
+            ):
+                body.pop(personal, None)
+        return body
+    return response.content
 
 
 def served_routes(app: fastapi.FastAPI) -> Iterator[tuple[Any, Any]]:
@@ -306,6 +388,8 @@ def test_the_matrix_covers_every_route_the_app_has(api: api_server.ApiServer) ->
         methods = route.methods or {"*"}
         actual |= {(m, path) for m in methods if m != "HEAD"}
     assert ("GET", "/me") in actual and ("GET", "/admin/groups") in actual  # walked them all
+    assert actual >= SIGN_IN_ROUTES  # the API here has password sign-in on
+    actual -= SIGN_IN_ROUTES
     assert actual == declared, (
         f"routes without a matrix row: {sorted(actual - declared)}; "
         f"rows without a route: {sorted(declared - actual)}"

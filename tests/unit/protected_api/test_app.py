@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from protected_api import app as api_app
-from protected_api import cognito_admin, request_limits
+from protected_api import cognito_admin, password_sign_in, request_limits
 from protected_api import server as api_server
 from tests.unit.protected_api import stubs
 
@@ -109,3 +109,28 @@ def test_botocore_never_logs_request_bodies() -> None:
     # The level is set when the module is imported, whatever the root level is.
     importlib.reload(api_app)
     assert botocore_log.level == logging.WARNING
+
+
+def sign_in_paths(app: Any) -> set[str]:
+    return {path for path in app.openapi()["paths"] if path.startswith("/auth")}
+
+
+def test_password_sign_in_routes_exist_only_when_configured(aws_credentials: None) -> None:
+    off = api_app.create_app(stubs.settings_for("http://127.0.0.1:9"))
+    assert sign_in_paths(off) == set()
+    assert not hasattr(off.state, "sign_in")
+    on = dataclasses.replace(
+        stubs.settings_for("http://127.0.0.1:9"),
+        client_ids=(stubs.CLIENT, "robot"),
+        password_sign_in_client_id="robot",
+    )
+    app = api_app.create_app(on)
+    assert sign_in_paths(app) == {"/auth/sign-in", "/auth/challenge", "/auth/refresh"}
+    assert isinstance(app.state.sign_in, password_sign_in.SignInService)
+    assert app.state.sign_in.cognito.client_id == "robot"
+    # Each route documents the body it reads itself.
+    schema = app.openapi()["paths"]["/auth/sign-in"]["post"]["requestBody"]
+    body = schema["content"]["application/json"]["schema"]
+    assert set(body["required"]) == {"username", "password"}
+    injected: Any = object()
+    assert api_app.create_app(on, sign_in_service=injected).state.sign_in is injected

@@ -84,3 +84,38 @@ def test_the_line_goes_to_the_audit_logger_at_info(caplog: pytest.LogCaptureFixt
     line = record(group="Admin")
     [logged] = [r for r in caplog.records if r.name == "protected_api.audit"]
     assert (logged.levelno, logged.getMessage()) == (logging.INFO, line)
+
+
+def test_a_sign_in_attempt_line() -> None:
+    line = audit.record_sign_in(
+        action="challenge",
+        challenge="SOFTWARE_TOKEN_MFA",
+        username="tom",
+        client="192.0.2.1",
+        result="invalid_code",
+        request_id="r-2",
+        now=lambda: FIXED,
+    )
+    assert json.loads(line) == {
+        "time": "2026-01-02T03:04:05.678+00:00",
+        "request_id": "r-2",
+        "action": "challenge",
+        "challenge": "SOFTWARE_TOKEN_MFA",
+        "username": "tom",
+        "client": "192.0.2.1",
+        "result": "invalid_code",
+    }
+
+
+def test_a_sign_in_attempt_line_escapes_the_username_it_was_given() -> None:
+    line = audit.record_sign_in(
+        action="sign_in",
+        username='x"}\n{"result":"tokens\u2028',
+        client=None,
+        result="invalid_credentials",
+        request_id="r-3",
+    )
+    assert "\n" not in line and line.isascii()
+    fields = json.loads(line)
+    assert fields["username"] == 'x"}\\n{"result":"tokens\\u2028'
+    assert fields["result"] == "invalid_credentials" and fields["client"] is None

@@ -148,3 +148,61 @@ def test_require_admin_mfa_is_an_explicit_on_or_off(value: str | None, expected:
 def test_a_typo_in_require_admin_mfa_is_refused_by_name(value: str) -> None:
     with pytest.raises(settings.SettingsError, match="REQUIRE_ADMIN_MFA"):
         settings.Settings.from_env({**MINIMAL, "REQUIRE_ADMIN_MFA": value})
+
+
+# -- password sign-in ----------------------------------------------------------------------
+
+SIGN_IN = {**MINIMAL, "COGNITO_CLIENT_IDS": "app-1,robot1", "PASSWORD_SIGN_IN_CLIENT_ID": "robot1"}
+
+
+def test_password_sign_in_is_off_unless_its_client_is_set() -> None:
+    config = settings.Settings.from_env(MINIMAL)
+    assert not config.password_sign_in
+    assert config.attempt_store_table is None
+    # A table alone changes nothing (the template sets both together).
+    assert not settings.Settings.from_env(
+        {**MINIMAL, "ATTEMPT_STORE_TABLE": "t-1"}
+    ).password_sign_in
+
+
+def test_password_sign_in_settings_are_read() -> None:
+    config = settings.Settings.from_env(
+        {
+            **SIGN_IN,
+            "PASSWORD_SIGN_IN_CLIENT_SECRET": " s3cr3tvalue+abc ",
+            "ATTEMPT_STORE_TABLE": "stack-AttemptTable-1AB2",
+            "ATTEMPT_STORE_ENDPOINT_URL": "http://127.0.0.1:5000",
+        }
+    )
+    assert config.password_sign_in and config.password_sign_in_client_id == "robot1"
+    assert config.password_sign_in_client_secret == "s3cr3tvalue+abc"
+    assert config.attempt_store_table == "stack-AttemptTable-1AB2"
+    assert config.attempt_store_endpoint_url == "http://127.0.0.1:5000"
+    assert "s3cr3tvalue" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"COGNITO_CLIENT_IDS": "app-1"},
+            "PASSWORD_SIGN_IN_CLIENT_ID must also be one of COGNITO_CLIENT_IDS",
+        ),
+        ({"PASSWORD_SIGN_IN_CLIENT_ID": "robot 1"}, "PASSWORD_SIGN_IN_CLIENT_ID is not"),
+        ({"PASSWORD_SIGN_IN_CLIENT_SECRET": "has space"}, "PASSWORD_SIGN_IN_CLIENT_SECRET is not"),
+        ({"ATTEMPT_STORE_TABLE": "no"}, "ATTEMPT_STORE_TABLE must be a DynamoDB table name"),
+        ({"ATTEMPT_STORE_TABLE": "a/b/c"}, "ATTEMPT_STORE_TABLE must be a DynamoDB table name"),
+        ({"ATTEMPT_STORE_ENDPOINT_URL": "127.0.0.1:5000"}, "ATTEMPT_STORE_ENDPOINT_URL must be"),
+    ],
+)
+def test_a_bad_password_sign_in_setting_is_refused_by_name(
+    changes: dict[str, str], message: str
+) -> None:
+    with pytest.raises(settings.SettingsError, match=message) as caught:
+        settings.Settings.from_env({**SIGN_IN, **changes})
+    assert "has space" not in str(caught.value)  # never a secret's value
+
+
+def test_a_secret_without_its_client_is_refused() -> None:
+    with pytest.raises(settings.SettingsError, match="PASSWORD_SIGN_IN_CLIENT_ID is not"):
+        settings.Settings.from_env({**MINIMAL, "PASSWORD_SIGN_IN_CLIENT_SECRET": "abc"})
