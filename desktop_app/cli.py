@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PROG = "cognito-desktop"
 SIGN_IN_TIMEOUT_S = 300.0  # the same default as desktop_app.auth.session
+TERMINAL = "/dev/tty"  # the controlling terminal, for a question while stdin is a pipe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="more output on stderr (-vv for debug); secrets are redacted",
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    login = commands.add_parser("login", help="sign in with the system browser")
+    login = commands.add_parser(
+        "login",
+        help="sign in with the system browser (or, for automation, --password-stdin)",
+    )
     _switches(
         login,
         no_browser="print the sign-in URL and paste the final redirect URL back "
@@ -104,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--forgot-password",
         action="store_true",
         help="start on managed login's 'Forgot your password?' page: reset it and end signed in",
+    )
+    login.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="sign in with the API's password sign-in, for automation and headless test "
+        "runs (the profile needs password_sign_in = true): no browser; the password is "
+        "stdin's first line (its second, after the username, without --username)",
+    )
+    login.add_argument("--username", metavar="NAME", help="with --password-stdin: who signs in")
+    login.add_argument(
+        "--totp-code-stdin",
+        action="store_true",
+        help="with --password-stdin: read an authenticator app's code from the next stdin "
+        "line instead of asking on the terminal",
     )
     logout = commands.add_parser("logout", help="sign out: revoke and forget the session")
     _switches(
@@ -139,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Hidden: desktop_app.selftest.QT_PROBE_FLAG, how the Qt check runs this program again.
     self_test.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
+    self_test.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="instead: sign in with the API's password sign-in (stdin: the username on the "
+        "first line, the password on the second), refresh, call GET /me, sign out",
+    )
+    self_test.add_argument(
+        "--username", metavar="NAME", help="with --sign-in: stdin holds only the password"
+    )
     return parser
 
 
@@ -192,6 +219,12 @@ def _signed_in(profile: config.Profile) -> session.Session:
 
 
 def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
+    if args.password_stdin:
+        return _password_login(args, profile)
+    if args.username or args.totp_code_stdin:
+        raise errors.CognitoDesktopError(
+            "--username and --totp-code-stdin go with --password-stdin"
+        )
     current = _session(profile)
 
     def show_url(url: str, opened: bool) -> None:
@@ -241,6 +274,101 @@ def cmd_login(args: argparse.Namespace, profile: config.Profile) -> int:
     return 0
 
 
+def _password_login(args: argparse.Namespace, profile: config.Profile) -> int:
+    """``login --password-stdin``: the API's password sign-in, stdin's answers."""
+    if args.no_browser or args.prompt_login or args.sign_up or args.forgot_password:
+        raise errors.CognitoDesktopError(
+            "--password-stdin signs in without a browser; drop --no-browser, --prompt-login, "
+            "--sign-up and --forgot-password"
+        )
+    if not profile.password_sign_in:
+        raise errors.ConfigError(_PASSWORD_SIGN_IN_OFF.format(name=profile.name))
+    from desktop_app.auth import password_flow
+
+    username, password = _stdin_credentials(args.username)
+    current = _session(profile)
+
+    def answer(challenge: password_flow.Challenge) -> str:
+        if challenge.name == password_flow.NEW_PASSWORD_REQUIRED:
+            return _new_password()
+        if args.totp_code_stdin:
+            return _stdin_line("authenticator code").strip()
+        return _ask_terminal("Code from your authenticator app: ").strip()
+
+    identity = current.sign_in_with_password(username, password, answer=answer)
+    groups = f" (groups: {', '.join(identity.groups)})" if identity.groups else ""
+    print(f"Signed in as {identity.username}{groups} with password sign-in.", file=sys.stderr)
+    return 0
+
+
+_PASSWORD_SIGN_IN_OFF = (
+    "password sign-in is off for profile '{name}'; to turn it on, set password_sign_in = true "
+    "and password_sign_in_client_id (the API's automation app client) in profiles.{name} "
+    "(docs/configuration.md)"
+)
+
+
+def _stdin_line(what: str) -> str:
+    """The next line of stdin without its line ending; an error naming ``what`` at the
+    end of stdin or on an empty line. Never echoed, never logged."""
+    line = sys.stdin.readline()
+    if not line:
+        raise errors.SignInError(f"no {what} on stdin")
+    value = line.removesuffix("\n").removesuffix("\r")
+    if not value:
+        raise errors.SignInError(f"the {what} on stdin is an empty line")
+    return value
+
+
+def _stdin_credentials(username: str | None) -> tuple[str, str]:
+    """``(username, password)``: the username from ``--username`` or stdin's first line,
+    then the password from stdin's next line. Typed at a terminal, the password is not
+    echoed (getpass)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        if username is None:
+            print("Username: ", end="", file=sys.stderr, flush=True)
+            username = _stdin_line("username")
+        return username, getpass.getpass("Password: ", stream=sys.stderr)
+    return username or _stdin_line("username"), _stdin_line("password")
+
+
+def _new_password() -> str:
+    """``NEW_PASSWORD_REQUIRED``'s answer: typed twice at the terminal (not echoed) when
+    stdin is one, else the next stdin line."""
+    import getpass
+
+    print("This account must choose a new password.", file=sys.stderr, flush=True)
+    if not sys.stdin.isatty():
+        return _stdin_line("new password")
+    first = getpass.getpass("New password: ", stream=sys.stderr)
+    if getpass.getpass("New password again: ", stream=sys.stderr) != first:
+        raise errors.SignInError("the two new passwords differ; nothing was changed")
+    return first
+
+
+def _ask_terminal(prompt: str) -> str:
+    """One line typed at the terminal: on stdin when it is one, else on the controlling
+    terminal (``/dev/tty``), so stdin can still carry the password."""
+    if sys.stdin.isatty():
+        print(prompt, end="", file=sys.stderr, flush=True)
+        return _stdin_line("answer")
+    try:
+        with open(TERMINAL, "r+", encoding="utf-8") as tty:
+            tty.write(prompt)
+            tty.flush()
+            line = tty.readline().rstrip("\r\n")
+    except OSError:
+        raise errors.SignInError(
+            "this account asks for a code from its authenticator app and there is no "
+            "terminal to ask on; pass --totp-code-stdin and put the code on stdin's next line"
+        ) from None
+    if not line:
+        raise errors.SignInError("no code was entered")
+    return line
+
+
 def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
     current = _session(profile)
     if args.everywhere:
@@ -256,7 +384,10 @@ def cmd_logout(args: argparse.Namespace, profile: config.Profile) -> int:
         + ("" if not args.everywhere or problems else " All other sessions were ended too."),
         file=sys.stderr,
     )
-    from desktop_app.auth import browser_sign_out
+    from desktop_app.auth import browser_sign_out, session_codec
+
+    if current.flow == session_codec.PASSWORD_FLOW:
+        return 1 if problems else 0  # a password sign-in has no browser session to end
 
     url = browser_sign_out.logout_url(profile)
     if args.no_browser or not profile.sign_out_in_browser:
@@ -295,6 +426,8 @@ def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
         "access_token_expires_at": int(expires) if expires and signed_in else None,
         "storage": {"backend": current.store.backend_name, "secure": current.store.secure},
         "signed_out_because": dropped,
+        # "browser" or "password" (the API's password sign-in, refreshed through it).
+        "flow": current.flow if signed_in else None,
     }
     if args.json:
         import json
@@ -304,9 +437,10 @@ def cmd_status(args: argparse.Namespace, profile: config.Profile) -> int:
         import datetime
 
         when = datetime.datetime.fromtimestamp(expires or time.time()).strftime("%H:%M:%S")
+        how = " with password sign-in" if info["flow"] == "password" else ""
         print(
             f"Signed in to '{profile.name}' as {info['username']}"
-            f"{' (admin)' if info['is_admin'] else ''}; access token valid until {when}."
+            f"{' (admin)' if info['is_admin'] else ''}{how}; access token valid until {when}."
         )
         print(
             f"Groups: {', '.join(info['groups']) or 'none'}. Session stored in "
@@ -436,11 +570,15 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     if args.qt_probe:
         print(json.dumps(selftest.qt_probe()), flush=True)
         return 0
+    if args.username and not args.sign_in:
+        raise errors.CognitoDesktopError("--username goes with self-test --sign-in")
+    path = config.resolve_path(args.config)
+    name = args.profile or os.environ.get(config.PROFILE_ENV) or config.DEFAULT_PROFILE
     print(selftest.header(), flush=True)
-    checks = selftest.run(
-        config.resolve_path(args.config),
-        args.profile or os.environ.get(config.PROFILE_ENV) or config.DEFAULT_PROFILE,
-    )
+    if args.sign_in:
+        checks = selftest.run_sign_in(path, name, lambda: _stdin_credentials(args.username))
+    else:
+        checks = selftest.run(path, name)
     print(selftest.format_checklist(checks), end="")
     return 0 if selftest.passed(checks) else 1
 

@@ -100,6 +100,14 @@ class Profile:
     # admin-only).
     self_sign_up: bool = False
     password_reset: bool = True
+    # Password sign-in through the protected API (``cognito-desktop login
+    # --password-stdin``, ``self-test --sign-in``), for automation and headless test
+    # runs; off unless set. Its tokens come from a separate app client (the API's
+    # automation client), whose id the ID token's audience must be. The GUI never
+    # uses it: it signs in through the system browser (RFC 8252 4.1; 8.12: an app that
+    # takes the password itself sees the user's full credentials).
+    password_sign_in: bool = False
+    password_sign_in_client_id: str | None = None
 
     @property
     def effective_discovery_url(self) -> str:
@@ -125,6 +133,8 @@ _KEYS = {
     "sign_out_in_browser",
     "self_sign_up",
     "password_reset",
+    "password_sign_in",
+    "password_sign_in_client_id",
 }
 
 
@@ -280,6 +290,15 @@ def parse_profile(name: str, table: Any) -> Profile:
             _url(value, f"{where}.{key}")
     if (logout_uri := string("logout_uri")) is not None:
         _loopback_redirect(logout_uri, f"{where}.logout_uri", https_too=True)
+    password_sign_in = boolean("password_sign_in", False)
+    password_client_id = string("password_sign_in_client_id")
+    if password_sign_in:
+        for key, value in (
+            ("password_sign_in_client_id", password_client_id),
+            ("api_url", string("api_url")),
+        ):
+            if value is None:
+                raise errors.ConfigError(f"{where}.{key} is required when password_sign_in is true")
     ca_bundle, proxy = string("ca_bundle"), string("proxy")
     if ca_bundle is not None and not Path(ca_bundle).expanduser().is_file():
         raise errors.ConfigError(f"{where}.ca_bundle {ca_bundle!r} is not a file")
@@ -304,6 +323,8 @@ def parse_profile(name: str, table: Any) -> Profile:
         sign_out_in_browser=boolean("sign_out_in_browser", True),
         self_sign_up=boolean("self_sign_up", False),
         password_reset=boolean("password_reset", True),
+        password_sign_in=password_sign_in,
+        password_sign_in_client_id=password_client_id,
     )
 
 

@@ -55,7 +55,8 @@ def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
     A pool id is written as ``region`` + ``user_pool_id`` (the issuer follows from
     them and ``issuer_format``); defaults (``scopes``, ``admin_group``,
     ``issuer_format = "classic"``, ``sign_out_in_browser = true``, ``self_sign_up =
-    false``, ``password_reset = true``) and unset keys are left out.
+    false``, ``password_reset = true``, ``password_sign_in = false``) and unset keys
+    are left out.
     """
     table: dict[str, str | bool | list[str]] = {}
     if profile.user_pool_id is not None:
@@ -78,6 +79,7 @@ def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
         "discovery_url": profile.discovery_url,
         "ca_bundle": profile.ca_bundle,
         "proxy": profile.proxy,
+        "password_sign_in_client_id": profile.password_sign_in_client_id,
     }
     table.update({key: value for key, value in optional.items() if value is not None})
     if not profile.sign_out_in_browser:
@@ -86,6 +88,8 @@ def profile_table(profile: config.Profile) -> dict[str, str | bool | list[str]]:
         table["self_sign_up"] = True
     if not profile.password_reset:
         table["password_reset"] = False
+    if profile.password_sign_in:
+        table["password_sign_in"] = True
     return table
 
 

@@ -5,6 +5,11 @@ or ``skip`` when an earlier failure leaves nothing to check. :func:`run` does th
 order (config, resources, Qt, TLS, keyring, loopback, discovery, session, API);
 :func:`format_checklist` is what the CLI prints, and any ``FAIL`` makes it exit 1.
 
+``self-test --sign-in`` (:func:`run_sign_in`) is another checklist, end to end for
+testers without a browser: the API's password sign-in with stdin's credentials, a
+refresh through the API, ``GET /me``, and sign-out (revocation). Its session is held in
+memory only, so a tester's own saved sign-in is never replaced.
+
 The Qt check runs in a child process (``self-test --qt-probe``, see :func:`qt_probe`):
 a platform plugin that cannot load makes Qt abort the whole process, and the
 checklist must still be printed. The child imports PySide6; this module never does
@@ -29,7 +34,7 @@ import certifi
 import requests
 
 from desktop_app import config, diagnostics, errors, resources
-from desktop_app.auth import http, loopback, session, store
+from desktop_app.auth import http, loopback, password_flow, session, store
 
 Status = Literal["ok", "FAIL", "skip"]
 QT_PROBE_FLAG = "--qt-probe"
@@ -333,6 +338,188 @@ def check_api(profile: config.Profile | None, http_session: requests.Session) ->
     if response.status_code != 200:
         return _fail("api", f"{http.describe(url)} answered HTTP {response.status_code}", fix)
     return _ok("api", f"{http.describe(url)} answered HTTP 200")
+
+
+# -- self-test --sign-in ---------------------------------------------------------------
+
+
+def check_password_config(path: Path, name: str) -> tuple[Check, config.Profile | None]:
+    """:func:`check_config`, and the profile has password sign-in turned on."""
+    checked, profile = check_config(path, name)
+    if profile is None:
+        return checked, None
+    if not profile.password_sign_in:
+        return _fail(
+            "config",
+            f"profile {name!r} has password sign-in off",
+            f"set password_sign_in = true and password_sign_in_client_id (the API's automation "
+            f"app client) in profiles.{name} of {path} (docs/configuration.md)",
+        ), None
+    return _ok(
+        "config",
+        f"{path}: profile {name!r}, password sign-in through {profile.api_url} "
+        f"(client {profile.password_sign_in_client_id})",
+    ), profile
+
+
+def _sign_in_fix(exc: errors.CognitoDesktopError, profile: config.Profile) -> str:
+    """What to do about a failed password sign-in."""
+    where = f"profiles.{profile.name}"
+    if isinstance(exc, password_flow.Refused):
+        return {
+            "not_found": "turn password sign-in on at the API (PASSWORD_SIGN_IN_CLIENT_ID; "
+            f"docs/protected-api.md), or check {where}.api_url",
+            "invalid_credentials": "check the username and password on stdin (the username on "
+            "the first line, the password on the second; or --username NAME)",
+            "user_disabled": "use an enabled test user, or ask an administrator to enable it",
+            "password_reset_required": "reset the password once in the browser "
+            "(cognito-desktop login --forgot-password)",
+            "too_many_attempts": "wait, then try again with the right password",
+            "user_not_confirmed": "confirm the test user's sign-up first, or use another",
+        }.get(exc.error, "read the API's reason above; its audit log has the details")
+    if isinstance(exc, password_flow.CannotAnswer | _Unanswered):
+        return (
+            "the self-test answers no challenge: sign in once with `cognito-desktop login "
+            "--password-stdin` (it asks for a new password or a code), or use a test user "
+            "without one"
+        )
+    if isinstance(exc, errors.IdTokenError):
+        return (
+            f"{where}.password_sign_in_client_id must be the API's PASSWORD_SIGN_IN_CLIENT_ID, "
+            f"an app client of the pool at {profile.issuer}; check this computer's clock too"
+        )
+    if isinstance(exc, errors.NetworkError | errors.DiscoveryError):
+        return (
+            f"is the API running at {where}.api_url, and the pool reachable? (network, "
+            f"{where}.proxy); for the offline demo, start `cognito-local up`"
+        )
+    return "fix the failing lines above, then try again"
+
+
+class _Unanswered(errors.SignInError):
+    """A challenge reached the self-test, which answers none."""
+
+
+def _no_answers(challenge: password_flow.Challenge) -> str:
+    raise _Unanswered(f"the sign-in asks for {challenge.name}")
+
+
+def run_sign_in(
+    config_path: Path,
+    profile_name: str,
+    credentials: Callable[[], tuple[str, str]],
+    *,
+    new_http_session: Callable[[config.Profile], requests.Session] | None = None,
+) -> list[Check]:
+    """``self-test --sign-in``: config, credentials (``credentials()``, read only after
+    the config passed), discovery, sign-in, refresh, ``GET /me``, sign-out; after the
+    first failure, the rest are skipped. The session is held in memory only."""
+    config_check, profile = check_password_config(config_path, profile_name)
+    checks = [config_check]
+    steps = ("credentials", "discovery", "sign-in", "refresh", "api", "sign-out")
+    if profile is None:
+        return checks + [_skip(step, "no profile with password sign-in") for step in steps]
+    try:
+        username, password = credentials()
+    except errors.CognitoDesktopError as exc:
+        checks.append(
+            _fail(
+                "credentials",
+                str(exc),
+                "pipe them in: the username on the first line, the password on the second "
+                "(or --username NAME and the password)",
+            )
+        )
+        return checks + [_skip(step, "no credentials") for step in steps[1:]]
+    checks.append(_ok("credentials", f"username {username!r} and a password from stdin"))
+    opener = new_http_session or diagnostics.new_http_session
+    with opener(profile) as http_session:
+        checks.append(check_discovery(profile, http_session))
+        if checks[-1].status == "FAIL":
+            return checks + [_skip(step, "no discovery") for step in steps[2:]]
+        current = session.Session(
+            profile, token_store=store.MemoryStore(warning=None), http_session=http_session
+        )
+        checks += _signed_in_steps(current, profile, username, password, http_session)
+    return checks
+
+
+def _signed_in_steps(
+    current: session.Session,
+    profile: config.Profile,
+    username: str,
+    password: str,
+    http_session: requests.Session,
+) -> list[Check]:
+    api = (profile.api_url or "").rstrip("/")
+    try:
+        identity = current.sign_in_with_password(username, password, answer=_no_answers)
+    except errors.CognitoDesktopError as exc:
+        return [
+            _fail("sign-in", str(exc), _sign_in_fix(exc, profile)),
+            *(_skip(step, "not signed in") for step in ("refresh", "api", "sign-out")),
+        ]
+    groups = ", ".join(identity.groups) or "none"
+    checks = [
+        _ok(
+            "sign-in",
+            f"signed in as {identity.username} (groups: {groups}) through "
+            f"{http.describe(api + password_flow.SIGN_IN_PATH)}; the ID token is valid",
+        )
+    ]
+    try:
+        current.refresh()
+        checks.append(_ok("refresh", f"new tokens from {password_flow.REFRESH_PATH}"))
+    except errors.CognitoDesktopError as exc:
+        checks.append(_fail("refresh", str(exc), _sign_in_fix(exc, profile)))
+    checks.append(_check_me(current, api, identity.username, http_session))
+    problems = current.sign_out()
+    if problems:
+        checks.append(
+            _fail(
+                "sign-out",
+                "; ".join(problems),
+                "the session ends when its refresh token expires; check that the automation "
+                "app client allows token revocation (EnableTokenRevocation)",
+            )
+        )
+    else:
+        checks.append(_ok("sign-out", "the refresh token is revoked; nothing was kept"))
+    return checks
+
+
+def _check_me(
+    current: session.Session, api: str, username: str, http_session: requests.Session
+) -> Check:
+    """``GET /me`` with the session's access token answers for the same user."""
+    url = f"{api}/me"
+    fix = "is the API running, and does it accept the automation client's tokens?"
+    try:
+        response = http_session.get(
+            url,
+            headers={"Authorization": f"Bearer {current.access_token()}"},
+            timeout=http.TIMEOUT,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        return _fail("api", f"cannot reach {http.describe(url)} ({type(exc).__name__})", fix)
+    except errors.CognitoDesktopError as exc:
+        return _fail("api", str(exc), fix)
+    if response.status_code != 200:
+        return _fail(
+            "api",
+            f"GET {http.describe(url)} answered HTTP {response.status_code}",
+            "the API must list the automation client in COGNITO_CLIENT_IDS (docs/protected-api.md)"
+            if response.status_code == 401
+            else fix,
+        )
+    try:
+        who = response.json().get("username")
+    except (ValueError, AttributeError):
+        who = None
+    if who != username:
+        return _fail("api", f"GET {http.describe(url)} did not answer for {username}", fix)
+    return _ok("api", f"GET {http.describe(url)} answered HTTP 200 for {username}")
 
 
 # -- the whole run -------------------------------------------------------------------

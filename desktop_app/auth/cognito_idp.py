@@ -1,7 +1,9 @@
 """Cognito's own user API (``cognito-idp``, AWS JSON 1.1), for what OAuth does not cover.
 
-The app calls it with a user's access token only: ``GlobalSignOut`` (revoke every refresh
-token the user holds, on every device) and the MFA calls of :mod:`desktop_app.auth.mfa`.
+The app calls it with a user's access token: ``GlobalSignOut`` (revoke every refresh
+token the user holds, on every device) and the MFA calls of :mod:`desktop_app.auth.mfa`;
+and with a refresh token and its app client's id: ``RevokeToken``, how a password
+sign-in's session (:mod:`desktop_app.auth.password_flow`) is signed out.
 Cognito asks for the ``aws.cognito.signin.user.admin`` scope on that token
 (``session.ADMIN_SCOPE``). No AWS credentials are needed or used (the access token is the
 authorization), so each is a plain HTTPS request: :func:`call`.
@@ -137,3 +139,14 @@ def global_sign_out(http_session: requests.Session, api: str, access_token: str)
     https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html
     """
     call(http_session, api, "GlobalSignOut", {"AccessToken": access_token})
+
+
+def revoke_token(
+    http_session: requests.Session, api: str, refresh_token: str, client_id: str
+) -> None:
+    """Revoke a refresh token, and the access tokens issued from it (``RevokeToken`` at
+    ``api``): the app client's id is the authorization (a public client; one with a
+    secret would need it too). :class:`CallFailed` if the request fails or is refused.
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RevokeToken.html
+    """
+    call(http_session, api, "RevokeToken", {"Token": refresh_token, "ClientId": client_id})

@@ -193,9 +193,11 @@ class IdTokenValidator:
         """The token's claims if every check passes; else ``IdTokenError``.
 
         ``nonce`` is the value the authorization request sent. ``None`` is for an
-        ID token from the refresh grant only: no nonce was sent, and one the token
-        carries is the original sign-in's (OIDC Core 12.2), so it is not checked;
-        the caller must then check that ``sub`` is the signed-in user's.
+        ID token that answers no authorization request: from the refresh grant (no
+        nonce was sent, and one the token carries is the original sign-in's: OIDC
+        Core 12.2, so the caller must then check that ``sub`` is the signed-in
+        user's), or from the protected API's password sign-in (straight from the API
+        over TLS, as the token endpoint's answer is).
         """
         if nonce is not None and not nonce:
             raise ValueError("nonce must be the value the authorization request sent")

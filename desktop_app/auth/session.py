@@ -8,6 +8,14 @@ removed and a fresh sign-in is required. Transient failures keep it and retry.
 A refreshed ID token that fails validation (another issuer, client or person:
 OIDC Core 12.2) ends the session for good too, and nothing from that answer is
 kept, not even a rotated refresh token.
+
+A session comes from the browser (:meth:`Session.sign_in`, the profile's ``client_id``,
+refreshed and revoked at the pool's token and revocation endpoints) or, for automation,
+from the protected API's password sign-in (:meth:`Session.sign_in_with_password`, the
+profile's ``password_sign_in_client_id``, refreshed through the API's ``/auth/refresh``
+and revoked with Cognito's ``RevokeToken``). The stored record says which
+(:attr:`StoredSession.flow`); everything else (storage, resume, the checks on every
+refreshed ID token, sign-out) is the same.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import requests
 
@@ -33,6 +41,8 @@ from desktop_app.auth import (
     http,
     idtoken,
     jwks_cache,
+    password_flow,
+    session_codec,
     store,
     tokens,
 )
@@ -73,7 +83,9 @@ class Session:
         self._tokens: tokens.TokenResponse | None = None
         self._identity: Identity | None = None
         self._stored: store.StoredSession | None = None
-        self._validator: idtoken.IdTokenValidator | None = None
+        self._flow: str | None = None  # of the session in hand, kept after sign-out
+        self._validators: dict[str, idtoken.IdTokenValidator] = {}  # by client id
+        self._password: password_flow.PasswordSignIn | None = None
 
     # -- state -----------------------------------------------------------------------
 
@@ -93,20 +105,54 @@ class Session:
             granted = self._tokens.scope if self._tokens else None
         return tuple(granted.split()) if granted else self.profile.scopes
 
+    @property
+    def flow(self) -> str | None:
+        """How the session in hand was signed in (``session_codec.BROWSER_FLOW`` or
+        ``PASSWORD_FLOW``); None before a sign-in or resume. Kept after :meth:`sign_out`,
+        so the caller knows whether managed login's browser session is worth ending: a
+        password sign-in never opened one."""
+        with self._lock:
+            return self._flow
+
     def endpoints(self) -> discovery.Endpoints:
         return discovery.discover(self.profile, self.http)
 
-    def _id_validator(self) -> idtoken.IdTokenValidator:
+    def client_id_for(self, flow: str) -> str | None:
+        """The app client whose tokens a session of ``flow`` holds: ``client_id`` for
+        the browser, ``password_sign_in_client_id`` for password sign-in (None while the
+        profile has it off)."""
+        if flow == session_codec.PASSWORD_FLOW:
+            profile = self.profile
+            return profile.password_sign_in_client_id if profile.password_sign_in else None
+        return self.profile.client_id
+
+    def _id_validator(self, client_id: str) -> idtoken.IdTokenValidator:
         with self._lock:
-            if self._validator is None:
+            validator = self._validators.get(client_id)
+            if validator is None:
                 jwks = jwks_cache.shared(self.endpoints().jwks_uri, self.http)
-                self._validator = idtoken.IdTokenValidator(
+                validator = self._validators[client_id] = idtoken.IdTokenValidator(
                     issuer=self.profile.issuer,
-                    client_id=self.profile.client_id,
+                    client_id=client_id,
                     jwks=jwks,
                     now=self._now,
                 )
-            return self._validator
+            return validator
+
+    def _password_sign_in(self) -> password_flow.PasswordSignIn:
+        if self.client_id_for(session_codec.PASSWORD_FLOW) is None or not self.profile.api_url:
+            name = self.profile.name
+            raise errors.ConfigError(
+                f"password sign-in is off for profile '{name}': set password_sign_in = true, "
+                f"password_sign_in_client_id and api_url in profiles.{name} "
+                "(docs/configuration.md)"
+            )
+        with self._lock:
+            if self._password is None:
+                self._password = password_flow.PasswordSignIn(
+                    self.profile.api_url, self.http, now=self._now
+                )
+            return self._password
 
     # -- interactive sign-in ---------------------------------------------------------------
 
@@ -130,7 +176,7 @@ class Session:
             self.profile,
             self.endpoints(),
             self._client,
-            self._id_validator(),
+            self._id_validator(self.profile.client_id),
             open_browser=self._open_browser,
             show_url=show_url,
             paste_redirect=paste_redirect,
@@ -141,20 +187,59 @@ class Session:
         )
         if response.refresh_token is None:
             raise errors.TokenExchangeError("no refresh token came back from the token endpoint")
+        return self._keep(response, claims, session_codec.BROWSER_FLOW)
+
+    def sign_in_with_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        answer: Callable[[password_flow.Challenge], str],
+    ) -> Identity:
+        """Password sign-in through the protected API, for automation and headless test
+        runs (:func:`desktop_app.auth.password_flow.run`; ``answer`` gives the new
+        password or the authenticator's code a challenge asks for). Never the GUI's, which
+        signs in in the system browser (RFC 8252 4.1, 8.12). Needs ``password_sign_in`` on
+        in the profile.
+
+        The ID token is checked as the browser flow's is (signature, issuer, audience =
+        ``password_sign_in_client_id``, times) except the nonce: no authorization request
+        was made, and the answer comes straight from the API over TLS, as the token
+        endpoint's does. Nothing is stored unless it validates; then the session is
+        stored as an interactive one is, marked to refresh through the API.
+        """
+        client = self._password_sign_in()
+        client_id = self.client_id_for(session_codec.PASSWORD_FLOW)
+        assert client_id is not None  # _password_sign_in() refused a profile without it
+        response = password_flow.run(client, username, password, answer=answer)
+        if response.id_token is None:
+            raise errors.IdTokenError("the API's sign-in answered without an ID token")
+        if response.refresh_token is None:
+            raise errors.TokenExchangeError("no refresh token came back from the API's sign-in")
+        claims = self._id_validator(client_id).validate(response.id_token, nonce=None)
+        return self._keep(response, claims, session_codec.PASSWORD_FLOW)
+
+    def _keep(self, response: tokens.TokenResponse, claims: dict[str, Any], flow: str) -> Identity:
+        """Store and hold a new sign-in's session (its ID token already validated)."""
+        assert response.refresh_token is not None
+        client_id = self.client_id_for(flow)
+        assert client_id is not None
         identity = Identity.from_claims(claims)
         stored = store.StoredSession(
             refresh_token=response.refresh_token,
             username=identity.username,
             sub=identity.sub,
-            client_id=self.profile.client_id,
+            client_id=client_id,
             issuer=self.profile.issuer,
             saved_at=self._now(),
+            flow=flow,
         )
         self.store.save(stored)
         with self._lock:
             self._tokens, self._identity, self._stored = response, identity, stored
+            self._flow = flow
             self._generation += 1
-        log.info("signed in as %s", identity.username)
+        log.info("signed in as %s (%s flow)", identity.username, flow)
         return identity
 
     # -- staying signed in -------------------------------------------------------------------
@@ -171,7 +256,15 @@ class Session:
         stored = self.store.load()
         if stored is None:
             return None
-        if stored.client_id != self.profile.client_id or stored.issuer != self.profile.issuer:
+        expected = self.client_id_for(stored.flow)
+        if expected is None:
+            log.warning("stored session is a password sign-in, which is now off; removing it")
+            self.store.delete()
+            raise errors.SessionExpired(
+                "the saved sign-in came from password sign-in, which this environment no "
+                "longer has turned on (password_sign_in), so it was removed; please sign in again"
+            )
+        if stored.client_id != expected or stored.issuer != self.profile.issuer:
             log.warning("stored session belongs to another app client or pool; removing it")
             self.store.delete()
             raise errors.SessionExpired(
@@ -180,6 +273,7 @@ class Session:
             )
         with self._lock:
             self._stored = stored
+            self._flow = stored.flow
             self._identity = Identity(stored.username, stored.sub)
         self.refresh()
         return self.identity
@@ -279,17 +373,27 @@ class Session:
             log.warning("could not store the rotated refresh token: %s", exc)
         return rotated
 
+    def _refresh_once(self, stored: store.StoredSession) -> tokens.TokenResponse:
+        """One refresh where the session's flow refreshes: the token endpoint, or the
+        protected API's ``/auth/refresh`` for a password sign-in."""
+        if stored.flow == session_codec.PASSWORD_FLOW:
+            return self._password_sign_in().refresh(stored.refresh_token, stored.username)
+        return self._client.refresh(self.endpoints().token_endpoint, stored.refresh_token)
+
     def _refresh_with_retry(self, stored: store.StoredSession) -> tokens.TokenResponse:
-        token_endpoint = self.endpoints().token_endpoint
         delay = 0.5
         for attempt in range(1, REFRESH_ATTEMPTS + 1):
             try:
-                return self._client.refresh(token_endpoint, stored.refresh_token)
-            except tokens.Refused as exc:
+                return self._refresh_once(stored)
+            except (tokens.Refused, password_flow.Refused) as exc:
                 if not exc.grant_is_dead:
                     # Not a verdict on the token (a client or protocol problem): keep
                     # it, so fixing the cause needs no new sign-in.
                     log.warning("refresh refused (%s); the stored session is kept", exc.error)
+                    if isinstance(exc, password_flow.Refused):
+                        raise errors.SessionExpired(
+                            f"the API refused to refresh the session: {exc}"
+                        ) from None
                     raise errors.SessionExpired(
                         f"the sign-in service refused to refresh the session ({exc.error}); "
                         "please sign in again"
@@ -313,7 +417,10 @@ class Session:
     ) -> Identity:
         if response.id_token is None:
             return self._identity or Identity(stored.username, stored.sub)
-        claims = self._id_validator().validate(response.id_token, nonce=None)
+        client_id = self.client_id_for(stored.flow)
+        if client_id is None:
+            raise errors.IdTokenError("password sign-in is off in this environment's profile")
+        claims = self._id_validator(client_id).validate(response.id_token, nonce=None)
         # OIDC Core 12.2: a refreshed ID token must be about the same person.
         if not hmac.compare_digest(str(claims["sub"]), stored.sub):
             raise errors.IdTokenError("the refreshed ID token is for another user")
@@ -344,17 +451,38 @@ class Session:
                 stored = self.store.load()
             except errors.KeyringError as exc:
                 problems.append(str(exc))
+        if stored is not None:
+            with self._lock:
+                self._flow = stored.flow
         if everywhere:
             problems += self._global_sign_out(current, stored)
         if stored is not None:
             try:
-                revocation = self.endpoints().revocation_endpoint
-                if revocation:
-                    self._client.revoke(revocation, stored.refresh_token)
+                self._revoke(stored)
             except (errors.CognitoDesktopError, tokens.Refused) as exc:
                 problems.append(f"could not revoke the refresh token: {exc}")
         self._forget()
         return problems
+
+    def _revoke(self, stored: store.StoredSession) -> None:
+        """Revoke ``stored``'s refresh token (and the access tokens issued from it).
+
+        A browser session at the revocation endpoint (RFC 7009); a password sign-in's
+        with Cognito's ``RevokeToken`` and the automation client's id (its tokens come
+        from Cognito's sign-in API, not from managed login). Both work for a public
+        client; a client with a secret would need it, which the app never holds.
+        """
+        if stored.flow == session_codec.PASSWORD_FLOW:
+            cognito_idp.revoke_token(
+                self.http,
+                cognito_idp.endpoint(self.profile),
+                stored.refresh_token,
+                stored.client_id,
+            )
+            return
+        revocation = self.endpoints().revocation_endpoint
+        if revocation:
+            self._client.revoke(revocation, stored.refresh_token)
 
     def _global_sign_out(
         self, current: tokens.TokenResponse | None, stored: store.StoredSession | None

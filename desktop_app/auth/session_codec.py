@@ -3,7 +3,14 @@
 A :class:`StoredSession` is kept as one compact, ASCII-only JSON object::
 
     {"v": 1, "refresh_token": "...", "username": "...", "sub": "...",
-     "client_id": "...", "issuer": "...", "saved_at": 1720000000.25}
+     "client_id": "...", "issuer": "...", "saved_at": 1720000000.25, "flow": "browser"}
+
+``flow`` says how the session was signed in, so how it refreshes and is revoked:
+``browser`` (the authorization code flow: the token endpoint, the profile's
+``client_id``) or ``password`` (the protected API's password sign-in: ``/auth/refresh``,
+the profile's ``password_sign_in_client_id``). Records written before it existed have
+none and read as ``browser``, which is what they are. (A version that predates it reads
+a ``password`` record as a session of another app client, and removes it.)
 
 :func:`decode` refuses anything else with :class:`CorruptError`, whose text is a
 secret-free reason (it is logged): never the value, never the token.
@@ -18,6 +25,11 @@ from typing import Any
 
 FORMAT_VERSION = 1
 _TEXT_FIELDS = ("refresh_token", "username", "sub", "client_id", "issuer")
+#: :attr:`StoredSession.flow` of a session from the browser (authorization code) flow.
+BROWSER_FLOW = "browser"
+#: :attr:`StoredSession.flow` of a session from the protected API's password sign-in.
+PASSWORD_FLOW = "password"
+FLOWS = (BROWSER_FLOW, PASSWORD_FLOW)
 
 
 class CorruptError(Exception):
@@ -34,6 +46,7 @@ class StoredSession:
     client_id: str
     issuer: str
     saved_at: float  # epoch seconds
+    flow: str = BROWSER_FLOW  # one of FLOWS: how it refreshes (the module docstring)
 
 
 def encode(session: StoredSession) -> str:
@@ -64,5 +77,8 @@ def decode(value: str) -> StoredSession:
         or not math.isfinite(saved_at)
     ):
         raise CorruptError("missing or invalid saved_at")
+    flow = document.get("flow", BROWSER_FLOW)
+    if flow not in FLOWS:
+        raise CorruptError("unknown flow")
     texts = {name: document[name] for name in _TEXT_FIELDS}
-    return StoredSession(**texts, saved_at=float(saved_at))
+    return StoredSession(**texts, saved_at=float(saved_at), flow=flow)

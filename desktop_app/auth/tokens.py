@@ -184,7 +184,7 @@ class TokenClient:
             raise errors.NetworkError(
                 f"token endpoint unreachable or garbled: {type(exc).__name__}"
             ) from None
-        return _parse(token, self._now())
+        return parse(token, self._now())
 
 
 def _read_capped(response: requests.Response, endpoint: str) -> None:
@@ -209,10 +209,14 @@ def _read_capped(response: requests.Response, endpoint: str) -> None:
     response._content = bytes(body)
 
 
-def _parse(token: Any, now: float) -> TokenResponse:
+def parse(token: Any, now: float, *, source: str = _TOKEN_ENDPOINT) -> TokenResponse:
+    """A token answer (RFC 6749 5.1's members: a JSON object, or Authlib's dict of one)
+    as a :class:`TokenResponse`, ``expires_in`` turned into ``expires_at`` from ``now``;
+    a :class:`~desktop_app.errors.NetworkError` naming ``source`` when ``access_token``
+    or a finite, positive ``expires_in`` is missing (a garbled answer: try again)."""
     access, expires_in = token.get("access_token"), token.get("expires_in")
     if not isinstance(access, str) or not access:
-        raise errors.NetworkError("token endpoint answered without an access_token")
+        raise errors.NetworkError(f"{source} answered without an access_token")
     # requests' JSON reader takes NaN and Infinity: an expiry that never comes is garbage.
     if (
         isinstance(expires_in, bool)
@@ -220,7 +224,7 @@ def _parse(token: Any, now: float) -> TokenResponse:
         or not math.isfinite(expires_in)
         or expires_in <= 0
     ):
-        raise errors.NetworkError("token endpoint answered without a valid expires_in")
+        raise errors.NetworkError(f"{source} answered without a valid expires_in")
     id_token, refresh = token.get("id_token"), token.get("refresh_token")
     return TokenResponse(
         access_token=access,

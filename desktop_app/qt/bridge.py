@@ -23,6 +23,7 @@ from desktop_app import config, errors
 from desktop_app.api import client as api_client
 from desktop_app.auth import authorization
 from desktop_app.auth import session as auth_session
+from desktop_app.auth.session_codec import PASSWORD_FLOW
 from desktop_app.qt import messages, worker
 
 log = logging.getLogger(__name__)
@@ -299,13 +300,20 @@ class SessionBridge(QtCore.QObject):
         def done(problems: list[str]) -> None:
             self._set_state(State.SIGNED_OUT)
             self.signedOut.emit(problems)
-            if self.profile.sign_out_in_browser:
+            if self.browser_sign_out_follows:
                 self._end_browser_session()
 
         def failed(exc: BaseException) -> None:
             done([messages.describe(exc)])
 
         self._run(lambda: self.session.sign_out(everywhere=everywhere), done, failed, "sign-out")
+
+    @property
+    def browser_sign_out_follows(self) -> bool:
+        """Whether signing out also ends managed login's session in the browser: the
+        profile asks for it, and the session came from the browser. A password sign-in
+        (``cognito-desktop login --password-stdin``, restored here) never opened one."""
+        return bool(self.profile.sign_out_in_browser) and self.session.flow != PASSWORD_FLOW
 
     @property
     def ending_browser_session(self) -> bool:

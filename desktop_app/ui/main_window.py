@@ -263,7 +263,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from desktop_app.qt import messages  # imported by the bridge already
 
         self.statusBar().clearMessage()
-        ending = self.bridge is not None and self.bridge.profile.sign_out_in_browser
+        ending = self.bridge is not None and self.bridge.browser_sign_out_follows
         self.sign_in_screen.show_idle(messages.signed_out(problems, ending_browser_session=ending))
         self.stack.setCurrentWidget(self.sign_in_screen)
 

@@ -14,6 +14,11 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app import config
 
+#: Profile keys the form has no field for but keeps as they were filled, so saving from
+#: the Environments dialog never drops them (what the pool offers; password sign-in,
+#: which is for the CLI only). Keys config does not know are still left out.
+KEPT_KEYS = ("self_sign_up", "password_reset", "password_sign_in", "password_sign_in_client_id")
+
 
 class ProfileForm(QtWidgets.QWidget):
     """See the module docstring. :attr:`fields` lists the inputs top to bottom (for
@@ -29,6 +34,7 @@ class ProfileForm(QtWidgets.QWidget):
         super().__init__(parent)
         self.fields: list[QtWidgets.QWidget] = []
         self.edits: dict[str, QtWidgets.QLineEdit] = {}
+        self._kept: dict[str, Any] = {}  # KEPT_KEYS as fill() got them
         form = QtWidgets.QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         self.name_edit = self._line(form, "name", self.tr("&Name"), "work")
@@ -93,8 +99,9 @@ class ProfileForm(QtWidgets.QWidget):
         self.fields.append(field)
 
     def table(self) -> tuple[str, dict[str, Any]]:
-        """``(name, table)`` as the form stands; empty fields are left out."""
-        table: dict[str, Any] = {}
+        """``(name, table)`` as the form stands; empty fields are left out, and
+        :data:`KEPT_KEYS` are as :meth:`fill` got them."""
+        table: dict[str, Any] = dict(self._kept)
         for key, edit in self.edits.items():
             if key != "name" and edit.text().strip():
                 table[key] = edit.text().strip()
@@ -121,6 +128,7 @@ class ProfileForm(QtWidgets.QWidget):
         )
         for edit in fields:
             edit.blockSignals(True)
+        self._kept = {key: table[key] for key in KEPT_KEYS if key in table}
         self.name_edit.setText(name)
         for key, edit in self.edits.items():
             value = table.get(key)

@@ -4,7 +4,10 @@ The onedir bundle is built with ``packaging/build.py`` (the README's one command
 a temporary folder. Then the binary runs ``--version``, ``self-test`` (offscreen), the
 GUI's first paint, and ``login`` / ``status`` / ``api GET /me`` / ``logout`` against the
 in-process stand-in and protected API, with the scripted person as ``$BROWSER`` and a
-real Secret Service, exactly like tests/integration/test_cli_session.py does from source.
+real Secret Service, exactly like tests/integration/test_cli_session.py does from source;
+and ``self-test --sign-in`` (the API's password sign-in, no browser) as a tester runs it.
+The API here has password sign-in on (its settings come from
+tests/integration/test_cli_password_sign_in.py).
 
 Without PyInstaller (or objdump on Linux) these tests skip with the reason; under
 ``CI=true`` a skip fails the run (tests/conftest.py).
@@ -21,11 +24,15 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from desktop_app import diagnostics
 from local_cognito import server
+from protected_api import server as api_server
+from protected_api import settings as api_settings_mod
+from tests.integration import test_cli_password_sign_in as password_sign_in
 from tests.support import app_env, relying_party
 
 pytestmark = [pytest.mark.packaging, pytest.mark.integration, pytest.mark.slow]
@@ -46,6 +53,19 @@ SERVER_PACKAGES = (
     "tests",
 )
 UNUSED_QT = ("QtNetwork", "QtQml", "QtQuick", "QtSvg", "QtOpenGL", "QtDBus", "QtPdf")
+
+
+@pytest.fixture
+def automation_client(idp: Any, stand_in: server.LocalCognito) -> str:
+    return password_sign_in.automation_client_id(idp, stand_in)
+
+
+@pytest.fixture
+def api_settings(
+    stand_in: server.LocalCognito, automation_client: str
+) -> api_settings_mod.Settings:
+    """Replaces conftest's: the API these tests run against has password sign-in on."""
+    return password_sign_in.password_api_settings(stand_in, automation_client)
 
 
 def _build_module() -> ModuleType:
@@ -206,3 +226,52 @@ def test_login_status_api_logout_with_the_packaged_binary(
     assert logout.returncode == 0, logout.stderr
     assert run(bundle, packaged_env, "status").returncode == 1
     assert relying_party.refresh(stand_in, refresh_token).json() == {"error": "invalid_grant"}
+
+
+def test_self_test_sign_in_with_the_packaged_binary(
+    bundle: Path,
+    process_env: Callable[..., dict[str, str]],
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer,
+    automation_client: str,
+    tmp_path: Path,
+) -> None:
+    """What a tester runs against an environment without a browser: sign-in through the
+    API, a refresh, GET /me and sign-out, one line each."""
+    env = process_env(
+        **password_sign_in.write_password_config(tmp_path, stand_in, api.url, automation_client)
+    )
+    done = app_env.run(
+        [str(bundle), "self-test", "--sign-in"],
+        env,
+        stdin="admin\nAdmin-Passw0rd!\n",
+        cwd=bundle.parent,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    header, *lines, verdict = done.stdout.splitlines()
+    assert ", packaged build, " in header and verdict == "self-test passed"
+    steps = {line.split()[1]: line for line in lines}
+    assert list(steps) == [
+        "config",
+        "credentials",
+        "discovery",
+        "sign-in",
+        "refresh",
+        "api",
+        "sign-out",
+    ]
+    assert all(line.startswith("ok ") for line in lines), done.stdout
+    assert "signed in as admin (groups: Admin)" in steps["sign-in"]
+    assert "Admin-Passw0rd!" not in done.stdout + done.stderr
+
+    wrong = app_env.run(
+        [str(bundle), "self-test", "--sign-in", "--username", "admin"],
+        env,
+        stdin="not-the-password\n",
+        cwd=bundle.parent,
+        timeout=TIMEOUT,
+    )
+    assert wrong.returncode == 1
+    assert wrong.stdout.splitlines()[-1] == "self-test FAILED: sign-in", wrong.stdout
+    assert "fix: check the username and password" in wrong.stdout

@@ -228,3 +228,185 @@ def test_a_refusal_is_one_line_and_exit_1(
     assert capsys.readouterr().err == (
         "cognito-desktop: Cognito refused the change: MFA is required\n"
     )
+
+
+# -- login --password-stdin (the session is a double; test_cli_password_sign_in.py runs
+# the real one against the stand-in and the API)
+
+
+class FakePasswordSession:
+    """Records what ``login --password-stdin`` hands the session, and asks ``questions``
+    (challenge names) through its ``answer`` like the password flow does."""
+
+    def __init__(self, questions: tuple[str, ...] = ()) -> None:
+        self.questions = questions
+        self.signed_in: tuple[str, str] | None = None
+        self.answers: list[str] = []
+
+    def sign_in_with_password(self, username: str, password: str, *, answer: Any) -> Identity:
+        from desktop_app.auth import password_flow
+
+        for name in self.questions:
+            self.answers.append(answer(password_flow.Challenge(name, "session", username)))
+        self.signed_in = (username, password)
+        return Identity(username, "sub-1", groups=("Admin",))
+
+
+@pytest.fixture
+def password_profile(tmp_path: Path) -> list[str]:
+    """A profile ``work`` with password sign-in on; the argv prefix to use it."""
+    path = tmp_path / "config.toml"
+    table = {
+        "user_pool_id": "eu-west-1_Unit",
+        "client_id": "c",
+        "domain": "https://auth.example.com",
+        "redirect_uris": ["http://127.0.0.1:53682/callback/work"],
+        "api_url": "https://api.example.com",
+        "password_sign_in": True,
+        "password_sign_in_client_id": "automation",
+    }
+    off = {
+        **table,
+        "password_sign_in": False,
+        "redirect_uris": ["http://127.0.0.1:53682/callback/off"],
+    }
+    config_writer.save(path, {"work": table, "off": off})
+    return ["--config", str(path), "--profile", "work"]
+
+
+def login_with(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str, fake: FakePasswordSession
+) -> int:
+    monkeypatch.setattr(cli, "_session", lambda profile: fake)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return cli.main(argv)
+
+
+@pytest.mark.parametrize(
+    ("extra", "stdin", "expected"),
+    [
+        (["--username", "alice"], "Pa ss\n", ("alice", "Pa ss")),
+        ([], "alice\nPa ss \r\n", ("alice", "Pa ss ")),  # only the line ending goes
+        (["--username", "alice"], "no-newline", ("alice", "no-newline")),
+    ],
+    ids=["--username", "first line", "no final newline"],
+)
+def test_password_stdin_reads_the_password_from_stdin(
+    password_profile: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    stdin: str,
+    expected: tuple[str, str],
+) -> None:
+    fake = FakePasswordSession()
+    argv = [*password_profile, "login", "--password-stdin", *extra]
+    assert login_with(monkeypatch, argv, stdin, fake) == 0
+    assert fake.signed_in == expected
+    out, err = capsys.readouterr()
+    assert out == "" and err == "Signed in as alice (groups: Admin) with password sign-in.\n"
+
+
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [("", "no username on stdin"), ("alice\n", "no password on stdin"), ("alice\n\n", "empty")],
+)
+def test_password_stdin_without_the_lines_is_one_line(
+    password_profile: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stdin: str,
+    says: str,
+) -> None:
+    fake = FakePasswordSession()
+    argv = [*password_profile, "login", "--password-stdin"]
+    assert login_with(monkeypatch, argv, stdin, fake) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and says in err and fake.signed_in is None
+
+
+def test_password_stdin_answers_a_new_password_then_a_code_from_stdin(
+    password_profile: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakePasswordSession(("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA"))
+    argv = [*password_profile, "login", "--password-stdin", "--totp-code-stdin"]
+    stdin = "newbie\nTemp-Passw0rd1!\nNew-Passw0rd-2!\n 123456 \n"
+    assert login_with(monkeypatch, argv, stdin, fake) == 0
+    assert fake.signed_in == ("newbie", "Temp-Passw0rd1!")
+    assert fake.answers == ["New-Passw0rd-2!", "123456"]
+
+
+def test_password_stdin_asks_for_a_code_on_the_terminal_or_says_how_to_pipe_it(
+    password_profile: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --totp-code-stdin the code is typed at the terminal (/dev/tty: stdin holds
+    the password); with no terminal, the one line says how to pass it on stdin."""
+
+    monkeypatch.setattr(cli, "TERMINAL", str(tmp_path / "no-such-tty"))
+    fake = FakePasswordSession(("SOFTWARE_TOKEN_MFA",))
+    argv = [*password_profile, "login", "--password-stdin", "--username", "tom"]
+    assert login_with(monkeypatch, argv, "Tom-Passw0rd!\n123456\n", fake) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "pass --totp-code-stdin" in err
+    assert "123456" not in err and "Tom-Passw0rd!" not in err
+
+
+def test_password_stdin_needs_password_sign_in_in_the_profile(
+    password_profile: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = FakePasswordSession()
+    argv = [*password_profile[:-1], "off", "login", "--password-stdin", "--username", "alice"]
+    assert login_with(monkeypatch, argv, "secret\n", fake) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        "cognito-desktop: password sign-in is off for profile 'off'; to turn it on, set "
+        "password_sign_in = true and password_sign_in_client_id (the API's automation app "
+        "client) in profiles.off (docs/configuration.md)"
+    )
+    assert fake.signed_in is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--username", "alice"],
+        ["--totp-code-stdin"],
+        ["--password-stdin", "--no-browser"],
+        ["--password-stdin", "--sign-up"],
+    ],
+)
+def test_password_options_go_with_password_stdin_only(
+    password_profile: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+) -> None:
+    fake = FakePasswordSession()
+    assert login_with(monkeypatch, [*password_profile, "login", *extra], "x\n", fake) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "--password-stdin" in err
+    assert fake.signed_in is None
+
+
+def test_self_test_sign_in_reads_credentials_only_for_its_own_checklist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def run_sign_in(path: Path, name: str, credentials: Any) -> list[selftest.Check]:
+        seen.append(credentials())
+        return [selftest.Check("sign-in", "ok", "fake")]
+
+    monkeypatch.setattr(selftest, "run_sign_in", run_sign_in)
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    code = cli.main(
+        ["--config", str(tmp_path / "c.toml"), "self-test", "--sign-in", "--username", "bob"]
+    )
+    assert code == 0 and seen == [("bob", "s3cret")]
+    assert capsys.readouterr().out.splitlines()[1:] == ["ok   sign-in    fake", "self-test passed"]
+    assert cli.main(["self-test", "--username", "bob"]) == 1  # --username needs --sign-in

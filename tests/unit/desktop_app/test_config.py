@@ -651,3 +651,53 @@ def test_issuer_format_of(issuer: str, issuer_format: str | None) -> None:
 def test_cognito_issuer() -> None:
     assert config.cognito_issuer("eu-west-2", POOL_ID) == ISSUER
     assert config.cognito_issuer("eu-west-2", POOL_ID, "updated") == UPDATED_ISSUER
+
+
+# -- password sign-in (issue 19) --------------------------------------------------------------
+
+
+def test_password_sign_in_is_off_by_default(tmp_path: Path) -> None:
+    profile = config.load_profile(write(tmp_path, toml()), "work")
+    assert profile.password_sign_in is False and profile.password_sign_in_client_id is None
+
+
+def test_password_sign_in_with_its_client_and_the_api(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        toml(
+            password_sign_in="true",
+            password_sign_in_client_id='" automation123 "',
+            api_url='"https://api.example.com"',
+        ),
+    )
+    profile = config.load_profile(path, "work")
+    assert profile.password_sign_in is True
+    assert profile.password_sign_in_client_id == "automation123"
+
+
+@pytest.mark.parametrize(
+    ("keys", "says"),
+    [
+        (
+            {"password_sign_in": "true", "api_url": '"https://api.example.com"'},
+            "profiles.work.password_sign_in_client_id is required when password_sign_in is true",
+        ),
+        (
+            {"password_sign_in": "true", "password_sign_in_client_id": '"automation"'},
+            "profiles.work.api_url is required when password_sign_in is true",
+        ),
+        ({"password_sign_in": '"true"'}, "profiles.work.password_sign_in must be true or false"),
+        (
+            {"password_sign_in_client_id": '""'},
+            "profiles.work.password_sign_in_client_id must be a non-empty string",
+        ),
+        (
+            {"password_sign_in_client_id": "5"},
+            "profiles.work.password_sign_in_client_id must be a non-empty string",
+        ),
+    ],
+)
+def test_password_sign_in_mistakes_name_the_key(
+    tmp_path: Path, keys: dict[str, str], says: str
+) -> None:
+    assert config_error(write(tmp_path, toml(**keys))) == says

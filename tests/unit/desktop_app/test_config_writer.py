@@ -98,6 +98,24 @@ def test_profile_table_round_trips_every_key(tmp_path: Path) -> None:
         ({"self_sign_up": False}, {}),
         ({"password_reset": False}, {"password_reset": False}),
         ({"password_reset": True}, {}),
+        (
+            {
+                "api_url": "https://api.example.com",
+                "password_sign_in": True,
+                "password_sign_in_client_id": "automation",
+            },
+            {
+                "api_url": "https://api.example.com",
+                "password_sign_in": True,
+                "password_sign_in_client_id": "automation",
+            },
+        ),
+        ({"password_sign_in": False}, {}),
+        # Kept while switched off, so turning it back on is one key.
+        (
+            {"password_sign_in_client_id": "automation"},
+            {"password_sign_in_client_id": "automation"},
+        ),
     ],
 )
 def test_profile_table_writes_the_new_keys_only_when_not_the_default(

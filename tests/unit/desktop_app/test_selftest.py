@@ -424,3 +424,82 @@ def test_header_names_the_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert ", packaged build, " in selftest.header()
+
+
+# -- self-test --sign-in ------------------------------------------------------------------
+
+SIGN_IN_STEPS = ["config", "credentials", "discovery", "sign-in", "refresh", "api", "sign-out"]
+
+
+def password_table(
+    discovery_url: str | None = None, api_url: str = "https://api.example.com"
+) -> dict[str, object]:
+    return {
+        **stub_pool.profile_table(discovery_url),
+        "api_url": api_url,
+        "password_sign_in": True,
+        "password_sign_in_client_id": "automation",
+    }
+
+
+def no_credentials() -> tuple[str, str]:
+    raise AssertionError("credentials read before the config passed")
+
+
+def test_sign_in_config_must_turn_password_sign_in_on(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", work=stub_pool.profile_table())
+    checks = selftest.run_sign_in(path, "work", no_credentials)
+    assert [c.name for c in checks] == SIGN_IN_STEPS
+    assert [c.status for c in checks] == ["FAIL"] + ["skip"] * 6
+    assert checks[0].detail == "profile 'work' has password sign-in off"
+    assert checks[0].fix and "password_sign_in = true" in checks[0].fix
+    assert "password_sign_in_client_id" in checks[0].fix
+
+
+def test_sign_in_without_a_config_reads_no_credentials(tmp_path: Path) -> None:
+    checks = selftest.run_sign_in(tmp_path / "missing.toml", "work", no_credentials)
+    assert checks[0].status == "FAIL" and "no config file" in checks[0].detail
+    assert all(c.status == "skip" for c in checks[1:])
+
+
+def test_sign_in_without_credentials_on_stdin_says_how_to_give_them(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", work=password_table())
+
+    def missing() -> tuple[str, str]:
+        raise errors.SignInError("no password on stdin")
+
+    checks = selftest.run_sign_in(path, "work", missing)
+    assert [c.status for c in checks] == ["ok", "FAIL"] + ["skip"] * 5
+    assert "api.example.com" in checks[0].detail and "client automation" in checks[0].detail
+    assert checks[1].detail == "no password on stdin"
+    assert checks[1].fix and "the username on the first line" in checks[1].fix
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says", "fix"),
+    [
+        (401, {"error": "invalid_credentials"}, "incorrect username or password", "username"),
+        (404, {"detail": "Not Found"}, "not turned on at the API", "PASSWORD_SIGN_IN_CLIENT_ID"),
+        (403, {"error": "user_disabled"}, "disabled", "enabled test user"),
+        (
+            200,
+            {"challenge": "NEW_PASSWORD_REQUIRED", "session": "s", "username": "alice"},
+            "asks for NEW_PASSWORD_REQUIRED",
+            "answers no challenge",
+        ),
+    ],
+)
+def test_a_failed_sign_in_is_one_line_with_a_fix_and_the_rest_skip(
+    tmp_path: Path, status: int, body: dict[str, object], says: str, fix: str
+) -> None:
+    with stub_pool.StubServer() as pool, stub_pool.StubServer() as api:
+        url = stub_pool.serve_pool(pool, [])
+        api.answer = lambda path: (status, body)
+        path = write_config(tmp_path / "c.toml", work=password_table(url, api.url))
+        checks = selftest.run_sign_in(path, "work", lambda: ("alice", "Sekr1t-Passw0rd!"))
+    assert [c.name for c in checks] == SIGN_IN_STEPS
+    assert [c.status for c in checks] == ["ok", "ok", "ok", "FAIL", "skip", "skip", "skip"]
+    assert says in checks[3].detail and checks[3].fix and fix in checks[3].fix
+    assert api.paths == ["/auth/sign-in"]
+    text = selftest.format_checklist(checks)
+    assert "Sekr1t-Passw0rd!" not in text and text.endswith("self-test FAILED: sign-in\n")

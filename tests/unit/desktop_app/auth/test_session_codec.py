@@ -30,7 +30,21 @@ def test_the_document_holds_the_version_and_every_field() -> None:
         "client_id": session.client_id,
         "issuer": session.issuer,
         "saved_at": session.saved_at,
+        "flow": "browser",
     }
+
+
+def test_a_record_from_before_flow_existed_reads_as_a_browser_session() -> None:
+    """Sessions saved by earlier versions have no ``flow``: they came from the browser."""
+    loaded = session_codec.decode(f'{{"v": 1, "refresh_token": "tok", {FIELDS}, "saved_at": 5}}')
+    assert loaded.flow == session_codec.BROWSER_FLOW
+
+
+def test_a_password_sign_in_round_trips_with_its_flow() -> None:
+    session = fakes.make_session(10, flow=session_codec.PASSWORD_FLOW)
+    text = session_codec.encode(session)
+    assert json.loads(text)["flow"] == "password"
+    assert session_codec.decode(text) == session
 
 
 @pytest.mark.parametrize(
@@ -47,6 +61,14 @@ def test_the_document_holds_the_version_and_every_field() -> None:
         (f'{{"v": 1, "refresh_token": "x", {FIELDS}, "saved_at": "today"}}', "invalid saved_at"),
         (f'{{"v": 1, "refresh_token": "x", {FIELDS}, "saved_at": true}}', "invalid saved_at"),
         (f'{{"v": 1, "refresh_token": "x", {FIELDS}, "saved_at": Infinity}}', "invalid saved_at"),
+        (
+            f'{{"v": 1, "refresh_token": "x", {FIELDS}, "saved_at": 1, "flow": "sms"}}',
+            "unknown flow",
+        ),
+        (
+            f'{{"v": 1, "refresh_token": "x", {FIELDS}, "saved_at": 1, "flow": ["a"]}}',
+            "unknown flow",
+        ),
     ],
     ids=[
         "not-json",
@@ -60,6 +82,8 @@ def test_the_document_holds_the_version_and_every_field() -> None:
         "text-saved-at",
         "bool-saved-at",
         "infinite-saved-at",
+        "unknown-flow",
+        "flow-not-text",
     ],
 )
 def test_anything_else_is_corrupt_for_a_secret_free_reason(text: str, reason: str) -> None:

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app import errors
 from desktop_app.auth import session as auth_session
+from desktop_app.auth import session_codec
 from desktop_app.qt import bridge, messages
 
 State = bridge.State
@@ -38,6 +39,7 @@ class ScriptedSession:
         self.store = types.SimpleNamespace()
         self.identity: auth_session.Identity | None = None
         self.access_expires_at: float | None = None
+        self.flow: str | None = None  # Session.flow: None is "not known", as for a browser one
         self.scripts = scripts
         self.calls: list[str] = []
         self.lock = threading.Lock()
@@ -208,6 +210,24 @@ def test_without_browser_sign_out_nothing_is_opened(qtbot: QtBot) -> None:
         subject.sign_out()
     qtbot.wait(50)
     assert session.calls == ["sign_in", "sign_out"]
+
+
+def test_signing_out_of_a_password_sign_in_opens_no_browser(qtbot: QtBot) -> None:
+    """A session from ``cognito-desktop login --password-stdin``, restored here, never
+    opened managed login in a browser: even with sign_out_in_browser on, none opens."""
+    session = ScriptedSession(resume=[ALICE], sign_out=[[]], end_browser_session=[None])
+    session.flow = session_codec.PASSWORD_FLOW
+    subject = make(session)
+    assert not subject.browser_sign_out_follows
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.restore()
+    with qtbot.waitSignal(subject.signedOut, timeout=TIMEOUT_MS):
+        subject.sign_out()
+    qtbot.wait(50)
+    assert session.calls == ["resume", "sign_out"]
+    assert not subject.ending_browser_session
+    session.flow = session_codec.BROWSER_FLOW
+    assert subject.browser_sign_out_follows
 
 
 def test_signing_in_again_stops_waiting_for_the_browser_sign_out(qtbot: QtBot) -> None:

@@ -63,3 +63,21 @@ def test_issuer_format_and_browser_sign_out_survive_an_edit(qtbot: QtBot) -> Non
     updated = "https://issuer-cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC123xyz"
     form.fill("work", {"issuer": updated})  # the format shown follows an explicit issuer
     assert form.issuer_format.currentData() == "updated"
+
+
+def test_keys_without_a_field_are_kept_as_they_were(qtbot: QtBot) -> None:
+    """Saving from the Environments dialog must not drop what the pool offers or the
+    CLI's password sign-in (issue 19); keys config does not know are still left out."""
+    form = profile_form.ProfileForm()
+    qtbot.addWidget(form)
+    kept = {
+        "self_sign_up": True,
+        "password_reset": False,
+        "password_sign_in": True,
+        "password_sign_in_client_id": "automation",
+    }
+    form.fill("work", {**TABLE, **kept, "unknown_key": "dropped"})
+    form.edits["client_id"].setText("other")
+    assert form.table() == ("work", {**TABLE, **kept, "client_id": "other"})
+    form.fill("new", {})
+    assert form.table() == ("new", {})
