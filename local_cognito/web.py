@@ -413,12 +413,17 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         _, failure = validate_authorize()
         if failure is not None:
             return failure
+        return bare_confirm_form(flask.request.args.get("username", ""))
+
+    def bare_confirm_form(username: str, message: str = "", status: int = 200) -> Response:
+        """The confirm page without a sign-up in this browser: it asks for the username."""
         return form_page(
             "confirm.html",
+            status,
             action="/confirm?" + _query(),
-            username=flask.request.args.get("username", ""),
+            username=username,
             challenge="",
-            message="",
+            message=message,
             notice="",
         )
 
@@ -437,15 +442,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             pool.accounts.confirm_sign_up(username, form.get("code", ""))
         except JsonRESTError as exc:
             if challenge is None:
-                return form_page(
-                    "confirm.html",
-                    400,
-                    action="/confirm?" + _query(),
-                    username=username,
-                    challenge="",
-                    message=str(exc.message),
-                    notice="",
-                )
+                return bare_confirm_form(username, str(exc.message), 400)
             return step_page(cid, challenge, str(exc.message))
         if challenge is None:
             # Confirmed from a bare link: proving the email is not proving the password.
