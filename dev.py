@@ -114,8 +114,17 @@ def audit() -> int:
     return _run(audit_tool, "--strict", "--no-deps", "--disable-pip", "-r", str(LOCK))
 
 
+# The demo runs the Lambda triggers (sign-up open to the demo users' domain); a
+# `--no-triggers` after `demo` leaves them off. Later arguments override these.
+DEMO_TRIGGERS = ("--triggers", "--allowed-email-domains", "example.com")
+
+
 def demo(args: list[str]) -> int:
     """The stand-in (and API) in the background, the app in the foreground."""
+    if "--no-triggers" in args:
+        args = [a for a in args if a != "--no-triggers"]
+    else:
+        args = [*DEMO_TRIGGERS, *args]
     if "--no-app" in args:
         return _run(str(BIN / "cognito-local"), "up", *[a for a in args if a != "--no-app"])
     stand_in = subprocess.Popen(

@@ -12,10 +12,11 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from local_cognito import profile, server, settings
+from local_cognito import lambda_triggers, profile, server, settings
 from protected_api import app as api_app
 from protected_api import server as api_server
 from protected_api import settings as api_settings
+from triggers import config as trigger_config
 
 PROG = "cognito-local"
 DEFAULT_API_PORT = settings.DEFAULT_PORT + 1
@@ -91,6 +92,28 @@ def build_parser() -> argparse.ArgumentParser:
         "the protected API",
     )
     up.add_argument(
+        "--triggers",
+        action="store_true",
+        help="run the Lambda triggers (the triggers package the template deploys) "
+        "in-process: pre sign-up, post confirmation, pre token generation, post "
+        "authentication, custom message",
+    )
+    up.add_argument(
+        "--allowed-email-domains",
+        type=_domains,
+        default=(),
+        metavar="DOMAINS",
+        help="with --triggers: comma-separated email domains self sign-up is open to "
+        "(default: any)",
+    )
+    up.add_argument(
+        "--default-group",
+        default=settings.DEFAULT_GROUP,
+        metavar="NAME",
+        help=f"with --triggers: the group self-registered users join after confirming "
+        f"(default {settings.DEFAULT_GROUP}; '' for none)",
+    )
+    up.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the endpoints as the first stdout line",
@@ -134,6 +157,15 @@ def _environment(text: str) -> str:
     return text
 
 
+def _domains(text: str) -> tuple[str, ...]:
+    domains = tuple(d.strip().lower() for d in text.split(",") if d.strip())
+    try:
+        trigger_config.Config(allowed_email_domains=domains)
+    except trigger_config.ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return domains
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -162,6 +194,9 @@ def up(args: argparse.Namespace) -> int:
         mfa=args.mfa.upper(),
         self_sign_up=not args.no_self_sign_up,
         automation_client=not args.no_automation_client,
+        triggers=lambda_triggers.NAMES if args.triggers else (),
+        allowed_email_domains=args.allowed_email_domains,
+        default_group=args.default_group,
     )
     try:
         stand_in = server.LocalCognito(
@@ -292,6 +327,7 @@ def _human(info: dict[str, Any]) -> str:
         "",
         f"  MFA (TOTP)        {info.get('mfa', 'OPTIONAL').lower()};  self sign-up "
         f"{'on' if info.get('self_sign_up') else 'off'}",
+        f"  Lambda triggers   {_triggers_line(info)}",
     ]
     if info.get("profile"):
         lines += [
@@ -301,6 +337,14 @@ def _human(info: dict[str, Any]) -> str:
         ]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
+
+
+def _triggers_line(info: dict[str, Any]) -> str:
+    if not info.get("triggers"):
+        return "off (--triggers runs them)"
+    domains = ", ".join(info.get("allowed_email_domains") or []) or "any domain"
+    group = info.get("default_group") or "no group"
+    return f"on; sign-up open to {domains}; new users join {group}"
 
 
 if __name__ == "__main__":

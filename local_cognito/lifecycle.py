@@ -38,13 +38,14 @@ import hmac
 import re
 import secrets
 import threading
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from moto.cognitoidp import exceptions as moto_errors
 from moto.cognitoidp import models as moto_models
 from moto.core.exceptions import JsonRESTError
 
-from local_cognito import outbox, settings, totp
+from local_cognito import lambda_triggers, outbox, settings, totp
 
 SIGN_UP_CODE_LIFETIME_S = 24 * 3600
 RESET_CODE_LIFETIME_S = 3600
@@ -99,6 +100,7 @@ USERNAME_IS_EMAIL = (
 
 
 _RESET_REQUIRED = moto_models.UserStatus.RESET_REQUIRED
+_UNCONFIRMED = moto_models.UserStatus.UNCONFIRMED
 
 
 class MfaMode(enum.Enum):
@@ -122,6 +124,7 @@ class Hooks(Protocol):
     outbox: outbox.Outbox
     now: settings.Clock
     settings: settings.PoolSettings
+    triggers: lambda_triggers.Triggers
 
     def find_user(self, login: str) -> Any | None: ...
 
@@ -212,11 +215,20 @@ class Accounts:
 
     # -- sign-up ----------------------------------------------------------------------
 
-    def sign_up(self, username: str, password: str, attributes: dict[str, str]) -> Any:
+    def sign_up(
+        self,
+        username: str,
+        password: str,
+        attributes: dict[str, str],
+        *,
+        client_id: str | None = None,
+        validation_data: dict[str, str] | None = None,
+    ) -> Any:
         """Create an UNCONFIRMED user and email a confirmation code (``SignUp``).
 
         Everything is checked before anything is created, so a refused sign-up leaves
-        nothing behind that would block the next try.
+        nothing behind that would block the next try; the pre sign-up trigger runs last
+        (after the checks, before the user exists) and may refuse it or confirm it.
         """
         hooks = self._hooks
         if not self.self_sign_up:
@@ -247,26 +259,49 @@ class Accounts:
                     if name == "sub"
                     else f"A client attempted to write unauthorized attribute {name}"
                 )
+        client = hooks.pool.clients.get(client_id) if client_id else None
+        if client is not None:
+            check_write_attributes(client, attributes)
+        attributes = {**attributes, "email": email}
         with self._lock:
             if self._user(username) is not None:
                 raise moto_errors.UsernameExistsException(USER_EXISTS)
             hooks.backend._validate_password(hooks.pool.id, password)
+        # Outside the lock: a trigger may take seconds (and call the pool back).
+        confirm, verify = lambda_triggers.pre_sign_up(
+            hooks.triggers,
+            "PreSignUp_SignUp",
+            username,
+            attributes,
+            client_id=client_id,
+            validation_data=validation_data,
+        )
+        with self._lock:
+            if self._user(username) is not None:  # signed up meanwhile
+                raise moto_errors.UsernameExistsException(USER_EXISTS)
+            status = moto_models.UserStatus.CONFIRMED if confirm else _UNCONFIRMED
             user = moto_models.CognitoIdpUser(
                 hooks.pool.id,
                 username,
                 password,
-                moto_models.UserStatus.UNCONFIRMED,
-                [{"Name": k, "Value": v} for k, v in {**attributes, "email": email}.items()],
+                status,
+                [{"Name": k, "Value": v} for k, v in attributes.items()],
             )
+            if verify:
+                user.update_attributes([{"Name": "email_verified", "Value": "true"}])
             hooks.pool.users[username] = user
-            self._send_confirmation(user)
+        if not confirm:
+            self._send_confirmation(user, "CustomMessage_SignUp", client_id)
         return user
 
-    def _send_confirmation(self, user: Any) -> None:
-        code = self._new_code("sign_up", user.username, SIGN_UP_CODE_LIFETIME_S)
-        self._send_code(user, "verification", code)
+    def _send_confirmation(self, user: Any, source: str, client_id: str | None = None) -> None:
+        self._email_code(
+            user, "sign_up", SIGN_UP_CODE_LIFETIME_S, "verification", source, client_id
+        )
 
-    def resend_confirmation_code(self, username: str) -> dict[str, str]:
+    def resend_confirmation_code(
+        self, username: str, *, client_id: str | None = None
+    ) -> dict[str, str]:
         """``ResendConfirmationCode``: a new code; the old one stops working."""
         with self._lock:
             user = self._user(username)
@@ -274,11 +309,19 @@ class Accounts:
                 return _delivery("e***@e***")  # PreventUserExistenceErrors
             if user.status != moto_models.UserStatus.UNCONFIRMED:
                 raise moto_errors.InvalidParameterException(ALREADY_CONFIRMED)
-            self._send_confirmation(user)
-            return _delivery(_masked(user.attribute_lookup.get("email", "")))
+        self._send_confirmation(user, "CustomMessage_ResendCode", client_id)
+        return _delivery(_masked(user.attribute_lookup.get("email", "")))
 
-    def confirm_sign_up(self, username: str, code: str, force_alias: bool = False) -> Any:
-        """``ConfirmSignUp``: the emailed code makes the user CONFIRMED, email verified."""
+    def confirm_sign_up(
+        self,
+        username: str,
+        code: str,
+        force_alias: bool = False,
+        *,
+        client_id: str | None = None,
+    ) -> Any:
+        """``ConfirmSignUp``: the emailed code makes the user CONFIRMED, email verified;
+        then the post confirmation trigger runs (its failure does not undo that)."""
         with self._lock:
             user = self._user(username)
             if user is None:
@@ -289,7 +332,10 @@ class Accounts:
                 )
             self._check_code("sign_up", user.username, code)
             self._confirm(user, force_alias)
-            return user
+        lambda_triggers.post_confirmation(
+            self._hooks.triggers, "PostConfirmation_ConfirmSignUp", user, client_id=client_id
+        )
+        return user
 
     def admin_confirm_sign_up(self, username: str) -> Any:
         """``AdminConfirmSignUp``: confirm without a code (email stays unverified)."""
@@ -303,7 +349,10 @@ class Accounts:
                 )
             self._codes.pop(("sign_up", user.username), None)
             user.status = moto_models.UserStatus.CONFIRMED
-            return user
+        lambda_triggers.post_confirmation(
+            self._hooks.triggers, "PostConfirmation_ConfirmSignUp", user
+        )
+        return user
 
     def _confirm(self, user: Any, force_alias: bool) -> None:
         email = user.attribute_lookup.get("email", "")
@@ -318,7 +367,7 @@ class Accounts:
 
     # -- forgot password --------------------------------------------------------------
 
-    def forgot_password(self, login: str) -> dict[str, str]:
+    def forgot_password(self, login: str, *, client_id: str | None = None) -> dict[str, str]:
         """``ForgotPassword``: email a reset code; unknown users get the same answer."""
         with self._lock:
             user = self._hooks.find_user(login)
@@ -331,28 +380,38 @@ class Accounts:
             email = user.attribute_lookup.get("email", "")
             if not email or user.attribute_lookup.get("email_verified") != "true":
                 raise moto_errors.InvalidParameterException(NO_RECOVERY)
-            code = self._new_code("reset", user.username, RESET_CODE_LIFETIME_S)
-            self._send_code(user, "password_reset", code)
-            return _delivery(_masked(email))
+        self._send_reset_code(user, client_id)
+        return _delivery(_masked(email))
+
+    def _send_reset_code(self, user: Any, client_id: str | None = None) -> None:
+        self._email_code(
+            user,
+            "reset",
+            RESET_CODE_LIFETIME_S,
+            "password_reset",
+            "CustomMessage_ForgotPassword",
+            client_id,
+        )
 
     def ensure_reset_code(self, username: str) -> None:
         """Email a code to a RESET_REQUIRED user unless one is pending (managed login)."""
         with self._lock:
             user = self._user(username)
-            if user is not None and not self.has_pending_code("reset", user.username):
-                code = self._new_code("reset", user.username, RESET_CODE_LIFETIME_S)
-                self._send_code(user, "password_reset", code)
+            if user is None or self.has_pending_code("reset", user.username):
+                return
+        self._send_reset_code(user)
 
     def start_reset(self, username: str) -> None:
         """``AdminResetUserPassword``: a fresh reset code, emailed."""
-        with self._lock:
-            user = self._user(username)
-            if user is not None:
-                code = self._new_code("reset", user.username, RESET_CODE_LIFETIME_S)
-                self._send_code(user, "password_reset", code)
+        user = self._user(username)
+        if user is not None:
+            self._send_reset_code(user)
 
-    def confirm_forgot_password(self, login: str, code: str, password: str) -> Any:
-        """``ConfirmForgotPassword``: the code and a new password; CONFIRMED after."""
+    def confirm_forgot_password(
+        self, login: str, code: str, password: str, *, client_id: str | None = None
+    ) -> Any:
+        """``ConfirmForgotPassword``: the code and a new password; CONFIRMED after, then
+        the post confirmation trigger (``PostConfirmation_ConfirmForgotPassword``)."""
         with self._lock:
             user = self._hooks.find_user(login)
             if user is None:
@@ -364,20 +423,48 @@ class Accounts:
             self._check_code("reset", user.username, code)
             user.password = password
             user.status = moto_models.UserStatus.CONFIRMED
-            return user
+        lambda_triggers.post_confirmation(
+            self._hooks.triggers,
+            "PostConfirmation_ConfirmForgotPassword",
+            user,
+            client_id=client_id,
+        )
+        return user
 
-    def _send_code(self, user: Any, kind: str, code: str) -> None:
+    def _email_code(
+        self,
+        user: Any,
+        purpose: str,
+        lifetime_s: float,
+        kind: str,
+        source: str,
+        client_id: str | None = None,
+    ) -> None:
+        """A new ``purpose`` code for ``user`` (the old one stops working), emailed in
+        the custom message trigger's words if it is on (``source``: its
+        ``CustomMessage_*``), else the pool's verification template. The trigger runs
+        outside the lock: it may take seconds and call the pool back."""
         email = user.attribute_lookup.get("email")
         if not email:
             return
         template = self._hooks.pool.extended_config.get("VerificationMessageTemplate") or {}
         subject = template.get("EmailSubject") or "Your verification code"
-        body = (template.get("EmailMessage") or "Your verification code is {####}.").replace(
-            "{####}", code
+        body = template.get("EmailMessage") or "Your verification code is {####}."
+        custom = lambda_triggers.custom_message(
+            self._hooks.triggers, source, user, client_id=client_id
         )
-        self._hooks.outbox.send(
-            kind=kind, to=email, username=user.username, subject=subject, body=body, code=code
-        )
+        if custom is not None:
+            subject, body = custom[0] or subject, custom[1]
+        with self._lock:
+            code = self._new_code(purpose, user.username, lifetime_s)
+            self._hooks.outbox.send(
+                kind=kind,
+                to=email,
+                username=user.username,
+                subject=subject,
+                body=body.replace(lambda_triggers.CODE_PARAMETER, code),
+                code=code,
+            )
 
     # -- password sign-in -------------------------------------------------------------
 
@@ -613,6 +700,20 @@ def hides_unknown_users(client: Any) -> bool:
     """The client's ``PreventUserExistenceErrors`` is ``ENABLED`` (Cognito's API default,
     when the value is not given, is ``LEGACY``)."""
     return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+
+
+def check_write_attributes(client: Any, names: Iterable[str]) -> None:
+    """A client writes only the attributes in its ``WriteAttributes`` (every one when the
+    list is unset), in ``SignUp`` and ``UpdateUserAttributes`` alike: the template keeps
+    the triggers' ``custom:plan`` and ``custom:last_sign_in`` out of people's reach."""
+    allowed = client.extended_config.get("WriteAttributes")
+    if allowed is None:
+        return
+    for name in names:
+        if name not in allowed:
+            raise moto_errors.NotAuthorizedError(
+                f"A client attempted to write unauthorized attribute {name}"
+            )
 
 
 def check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:

@@ -7,6 +7,7 @@ the token patches go on each pool object.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import string
@@ -22,11 +23,17 @@ from moto.cognitoidp import responses as moto_responses
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from local_cognito import lifecycle, tokens
+from local_cognito import lambda_triggers, lifecycle, tokens
 
 log = logging.getLogger(__name__)
 _install_lock = threading.Lock()
 _pools: dict[str, PoolHooks] = {}
+# Which pre token generation source a sign-in through the API is: an answer to
+# NEW_PASSWORD_REQUIRED is TokenGeneration_NewPasswordChallenge, the rest Authentication.
+_AUTHENTICATION = "TokenGeneration_Authentication"
+_sign_in_source: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "sign_in_source", default=_AUTHENTICATION
+)
 
 
 class PoolHooks(Protocol):
@@ -34,6 +41,7 @@ class PoolHooks(Protocol):
 
     tokens: tokens.TokenService
     accounts: lifecycle.Accounts
+    triggers: lambda_triggers.Triggers
     pool: Any  # moto's CognitoIdpUserPool
     backend: Any  # moto's backend holding the pool (and its auth-challenge sessions)
 
@@ -66,9 +74,28 @@ def register(pool: Any, hooks: PoolHooks) -> None:
     service = hooks.tokens
     scope = (tokens.ADMIN_SCOPE,)
 
-    # Every cognito-idp sign-in flow funnels through these two pool methods.
+    # This sign-in's pre token generation answer, from its refresh token's creation to
+    # its access and ID tokens (moto makes the three in separate calls).
+    fresh: dict[str, tokens.Customization | None] = {}
+
+    def customize(client_id: str, user: Any, source: str) -> tokens.Customization | None:
+        return lambda_triggers.token_customization(
+            hooks.triggers,
+            source,
+            user,
+            client_id=client_id,
+            scopes=scope,
+            groups=tokens.group_names(user),
+        )
+
+    # Every cognito-idp sign-in flow funnels through these pool methods: a new session
+    # after a password (and MFA) was accepted, then its tokens; or a refresh.
     def create_refresh_token(client_id: str, username: str) -> tuple[str, str]:
+        user = pool._get_user(username)
+        lambda_triggers.post_authentication(hooks.triggers, user, client_id=client_id)
+        custom = customize(client_id, user, _sign_in_source.get())
         record = service.start_session(client_id, username, scope)
+        fresh[record.origin_jti] = custom
         return record.token, record.origin_jti
 
     def create_tokens_from_refresh_token(refresh_token: str) -> tuple[str, str, int]:
@@ -80,16 +107,21 @@ def register(pool: Any, hooks: PoolHooks) -> None:
         except tokens.InvalidGrant as exc:
             # Cognito answers NotAuthorizedException for disabled/revoked/expired.
             raise moto_errors.NotAuthorizedError("Invalid Refresh Token") from exc
-        access, expires_in = service.access_token(record)
-        return access, service.id_token(record, access_token=access), expires_in
+        if record.origin_jti in fresh:
+            custom = fresh.pop(record.origin_jti)
+        else:
+            user = pool._get_user(record.username)
+            custom = customize(record.client_id, user, "TokenGeneration_RefreshTokens")
+        access, expires_in = service.access_token(record, custom)
+        return access, service.id_token(record, access_token=access, custom=custom), expires_in
 
     def create_access_token(client_id: str, username: str, origin_jti: str) -> tuple[str, int]:
-        return service.access_token(_record_by_origin(service, origin_jti))
+        return service.access_token(_record_by_origin(service, origin_jti), fresh.get(origin_jti))
 
     def create_id_token(client_id: str, username: str, origin_jti: str) -> tuple[str, int]:
         record = _record_by_origin(service, origin_jti)
         _, id_s, _ = tokens.token_lifetimes(pool.clients[client_id])
-        return service.id_token(record), id_s
+        return service.id_token(record, custom=fresh.pop(origin_jti, None)), id_s
 
     pool.create_refresh_token = create_refresh_token
     pool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
@@ -151,6 +183,15 @@ def _patch_admin_create_user(backend: Any) -> None:
             raise moto_errors.InvalidParameterException("MessageAction must be RESEND or SUPPRESS")
         if temporary_password:
             backend._validate_password(user_pool_id, temporary_password)
+        if hooks.pool._get_user(username) is None:  # else moto's UsernameExistsException
+            # Pre sign-up may refuse an invitation too; Cognito ignores its auto-confirm
+            # and auto-verify answers for admin-created users.
+            lambda_triggers.pre_sign_up(
+                hooks.triggers,
+                "PreSignUp_AdminCreateUser",
+                username,
+                {a["Name"]: a["Value"] for a in attributes or []},
+            )
         password = temporary_password or generate_temporary_password()
         user = original(user_pool_id, username, message_action, password, attributes)
         if message_action != "SUPPRESS":
@@ -359,8 +400,16 @@ def _route_lifecycle_actions() -> None:
             return None
         attributes = {a["Name"]: a["Value"] for a in self._get_param("UserAttributes") or []}
         user = hooks.accounts.sign_up(
-            self._get_param("Username") or "", self._get_param("Password") or "", attributes
+            self._get_param("Username") or "",
+            self._get_param("Password") or "",
+            attributes,
+            client_id=self._get_param("ClientId"),
+            validation_data={
+                a["Name"]: a["Value"] for a in self._get_param("ValidationData") or []
+            },
         )
+        if user.status == moto_models.UserStatus.CONFIRMED:  # pre sign-up confirmed it
+            return ActionResult({"UserConfirmed": True, "UserSub": user.id})
         details = hooks.accounts.delivery_of(user)
         return ActionResult(
             {"UserConfirmed": False, "UserSub": user.id, "CodeDeliveryDetails": details}
@@ -375,6 +424,7 @@ def _route_lifecycle_actions() -> None:
             self._get_param("Username") or "",
             self._get_param("ConfirmationCode") or "",
             bool(self._get_param("ForceAliasCreation")),
+            client_id=self._get_param("ClientId"),
         )
         return EmptyResult()
 
@@ -383,7 +433,9 @@ def _route_lifecycle_actions() -> None:
         hooks = _hooks_by_client(self._get_param("ClientId"))
         if hooks is None:
             raise moto_errors.ResourceNotFoundError(self._get_param("ClientId"))
-        details = hooks.accounts.resend_confirmation_code(self._get_param("Username") or "")
+        details = hooks.accounts.resend_confirmation_code(
+            self._get_param("Username") or "", client_id=self._get_param("ClientId")
+        )
         return ActionResult({"CodeDeliveryDetails": details})
 
     @override("admin_confirm_sign_up")
@@ -399,7 +451,9 @@ def _route_lifecycle_actions() -> None:
         hooks = _hooks_by_client(self._get_param("ClientId"))
         if hooks is None:
             return None
-        details = hooks.accounts.forgot_password(self._get_param("Username") or "")
+        details = hooks.accounts.forgot_password(
+            self._get_param("Username") or "", client_id=self._get_param("ClientId")
+        )
         return ActionResult({"CodeDeliveryDetails": details})
 
     @override("confirm_forgot_password")
@@ -411,8 +465,21 @@ def _route_lifecycle_actions() -> None:
             self._get_param("Username") or "",
             self._get_param("ConfirmationCode") or "",
             self._get_param("Password") or "",
+            client_id=self._get_param("ClientId"),
         )
         return EmptyResult()
+
+    @override("update_user_attributes")
+    def update_user_attributes(self: Any) -> Any:
+        token = self._get_param("AccessToken")
+        found = _hooks_by_token(token)
+        if found is None:
+            return None
+        hooks = found[0]
+        client_id = hooks.pool.access_tokens[token][0]
+        names = [a["Name"] for a in self._get_param("UserAttributes") or []]
+        lifecycle.check_write_attributes(hooks.pool.clients[client_id], names)
+        return None  # moto writes them
 
     # With an access token (a signed-in user enrols) or with the Session of an MFA_SETUP
     # challenge (a sign-in in a pool that requires MFA enrols first).
@@ -483,11 +550,21 @@ def _route_lifecycle_actions() -> None:
         else:
             hooks.accounts.check_mfa_code(username, answers.get("SOFTWARE_TOKEN_MFA_CODE") or "")
 
-    for action in ("respond_to_auth_challenge", "admin_respond_to_auth_challenge"):
-
-        @override(action)
+    def respond_with(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
         def respond(self: Any) -> Any:
             check_mfa_answer(self)
-            return None  # moto answers the rest (it accepts any code once checked here)
+            new_password = self._get_param("ChallengeName") == "NEW_PASSWORD_REQUIRED"
+            marker = _sign_in_source.set(
+                "TokenGeneration_NewPasswordChallenge" if new_password else _AUTHENTICATION
+            )
+            try:
+                return original(self)  # moto answers the rest (any code, once checked here)
+            finally:
+                _sign_in_source.reset(marker)
+
+        return respond
+
+    for action in ("respond_to_auth_challenge", "admin_respond_to_auth_challenge"):
+        setattr(response_class, action, respond_with(getattr(response_class, action)))
 
     response_class._local_cognito_lifecycle = True

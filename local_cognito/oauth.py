@@ -19,9 +19,10 @@ from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
+from moto.core.exceptions import JsonRESTError
 
+from local_cognito import lambda_triggers, settings, tokens
 from local_cognito import pool as pool_mod
-from local_cognito import settings, tokens
 
 log = logging.getLogger(__name__)
 
@@ -190,28 +191,56 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         include_refresh_token: bool = True,
     ) -> dict[str, Any]:
         service = self.pool.tokens
+        client_id = client.get_client_id()
+        # Pre token generation runs before anything is stored: a refusal leaves no session.
+        custom = self._customization(client_id, user)
         new_refresh: str | None = None
         if user.session is None:  # authorization_code: a new session starts
-            record = service.start_session(
-                client.get_client_id(), user.username, user.scopes, user.auth_time
-            )
+            record = service.start_session(client_id, user.username, user.scopes, user.auth_time)
             new_refresh = record.token
-        elif (grace := service.rotation_grace(client.get_client_id())) is not None:
+        elif (grace := service.rotation_grace(client_id)) is not None:
             record = service.rotate(user.session, grace)
             new_refresh = record.token
         else:
             record = user.session
-        access, expires = service.access_token(record)
+        access, expires = service.access_token(record, custom)
         body: dict[str, Any] = {
             "access_token": access,
             "expires_in": expires,
             "token_type": "Bearer",
         }
         if "openid" in record.scopes:
-            body["id_token"] = service.id_token(record, nonce=user.nonce, access_token=access)
+            body["id_token"] = service.id_token(
+                record, nonce=user.nonce, access_token=access, custom=custom
+            )
         if new_refresh is not None:
             body["refresh_token"] = new_refresh
         return body
+
+    def _customization(self, client_id: str, grantee: Grantee) -> tokens.Customization | None:
+        """The pre token generation trigger's answer for this code exchange or refresh.
+
+        A failing trigger fails the request; the /oauth2/token answer is
+        ``invalid_request`` with the trigger's error as its description (Cognito's error
+        descriptions "are not fixed strings"), never ``invalid_grant``: the refresh
+        token is still good.
+        """
+        user = self.pool.pool._get_user(grantee.username)
+        source = "TokenGeneration_HostedAuth" if grantee.session is None else _REFRESH_SOURCE
+        try:
+            return lambda_triggers.token_customization(
+                self.pool.triggers,
+                source,
+                user,
+                client_id=client_id,
+                scopes=grantee.scopes,
+                groups=tokens.group_names(user),
+            )
+        except JsonRESTError as exc:
+            raise InvalidRequestError(str(exc.message)) from exc
+
+
+_REFRESH_SOURCE = "TokenGeneration_RefreshTokens"
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]

@@ -14,7 +14,9 @@ from moto.cognitoidp import models as moto_models
 from moto.core.exceptions import JsonRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from local_cognito import keys, lifecycle, moto_gaps, outbox, settings, tokens
+import triggers
+from local_cognito import keys, lambda_triggers, lifecycle, moto_gaps, outbox, settings, tokens
+from triggers import config as trigger_config
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,12 @@ class LocalPool:
                     "Type": "UPDATED" if config.issuer_format == "updated" else "ORIGINAL"
                 },
                 "MfaConfiguration": config.mfa,
+                # The template's custom attributes: the post authentication trigger's
+                # sign-in time and the plan the pre token generation trigger reads.
+                "Schema": [
+                    _custom_attribute(triggers.LAST_SIGN_IN_ATTRIBUTE, 32),
+                    _custom_attribute(triggers.PLAN_ATTRIBUTE, 32),
+                ],
                 "VerificationMessageTemplate": {
                     "DefaultEmailOption": "CONFIRM_WITH_CODE",
                     "EmailSubject": "Your verification code",
@@ -103,6 +111,7 @@ class LocalPool:
             "EnableTokenRevocation": True,
             # Unknown user and wrong password: the same NotAuthorizedException.
             "PreventUserExistenceErrors": "ENABLED",
+            "WriteAttributes": list(settings.WRITE_ATTRIBUTES),
         }
         client_config: dict[str, Any] = {  # moto annotates this dict[str, str]; it is not
             "ClientName": config.client_name,
@@ -145,6 +154,11 @@ class LocalPool:
         self.key = keys.SigningKey()
         self.tokens = tokens.TokenService(self.pool, self.key, now, config.issuer_format)
         self.outbox = outbox.Outbox(now)
+        self.triggers = lambda_triggers.Triggers(
+            self.pool, _trigger_config(config), frozenset(config.triggers)
+        )
+        if self.triggers.on("PostConfirmation") and config.default_group:
+            self.ensure_group(config.default_group)  # as the template creates it
         self.accounts = lifecycle.Accounts(self)
         moto_gaps.register(self.pool, self)
 
@@ -157,6 +171,13 @@ class LocalPool:
         self.pool.arn = self.pool.arn.replace(self.pool.id, new_id)
         self.pool.id = new_id
         self.backend.user_pools[new_id] = self.pool
+
+    def ensure_group(self, name: str, precedence: int | None = None) -> Any:
+        """The named group, created if missing."""
+        found = self.pool.groups.get(name)
+        if found is None:
+            found = self.backend.create_group(self.id, name, f"{name} group", None, precedence)
+        return found
 
     @property
     def id(self) -> str:
@@ -184,16 +205,20 @@ class LocalPool:
             log.info("invitation for %s not sent: user has no email", user.username)
             return
         template = self.pool.extended_config["AdminCreateUserConfig"]["InviteMessageTemplate"]
-        body = (
-            template["EmailMessage"]
-            .replace("{username}", user.username)
-            .replace("{####}", temporary_password)
+        subject, body = template["EmailSubject"], template["EmailMessage"]
+        custom = lambda_triggers.custom_message(
+            self.triggers, "CustomMessage_AdminCreateUser", user
+        )
+        if custom is not None:
+            subject, body = custom[0] or subject, custom[1]
+        body = body.replace(lambda_triggers.USERNAME_PARAMETER, user.username).replace(
+            lambda_triggers.CODE_PARAMETER, temporary_password
         )
         self.outbox.send(
             kind="invitation",
             to=email,
             username=user.username,
-            subject=template["EmailSubject"],
+            subject=subject,
             body=body,
             temporary_password=temporary_password,
         )
@@ -265,3 +290,25 @@ class LocalPool:
         except JsonRESTError as exc:
             return str(exc.message)
         return ""
+
+
+def _custom_attribute(name: str, max_length: int) -> dict[str, Any]:
+    """A ``Schema`` entry for ``custom:<name>``: a mutable string (the template's too)."""
+    return {
+        "Name": name.removeprefix("custom:"),
+        "AttributeDataType": "String",
+        "Mutable": True,
+        "StringAttributeConstraints": {"MinLength": "0", "MaxLength": str(max_length)},
+    }
+
+
+def _trigger_config(config: settings.PoolSettings) -> trigger_config.Config:
+    """The triggers' settings, as the template gives the deployed functions theirs."""
+    return trigger_config.Config(
+        allowed_email_domains=config.allowed_email_domains,
+        default_group=config.default_group,
+        admin_group=settings.ADMIN_GROUP,
+        app_name=config.app_name,
+        managed_login_url="",  # the stand-in's URL, once it serves (Triggers.bind)
+        app_client_name=config.client_name,
+    )

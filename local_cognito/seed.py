@@ -83,10 +83,7 @@ DEMO_USERS = (
 
 def ensure_group(pool: pool_mod.LocalPool, name: str, precedence: int | None = None) -> Any:
     """The named group, created if missing."""
-    found = pool.pool.groups.get(name)
-    if found is None:
-        found = pool.backend.create_group(pool.id, name, f"{name} group", None, precedence)
-    return found
+    return pool.ensure_group(name, precedence)
 
 
 def add_user(

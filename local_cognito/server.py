@@ -6,12 +6,13 @@ benchmarks start. It is a context manager and serves from a daemon thread.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -45,6 +46,9 @@ class _Dispatcher:
 
     moto's backend is not thread-safe, so requests run under one lock; the body
     is read (and capped) before the lock is taken so a slow client holds nobody up.
+    A Lambda trigger's handler calls this server back (as a deployed one calls
+    Cognito), so the request that runs a trigger lets go of the lock while it waits
+    (:meth:`released`).
     Requests for moto pass :mod:`~local_cognito.api_guard` first (no web pages),
     and moto's CORS headers are taken off its answers.
     """
@@ -57,6 +61,30 @@ class _Dispatcher:
         self._pool_id = pool_id
         self._origin = origin  # the base URL: the one Origin moto's API accepts
         self._lock = threading.Lock()
+        self._owner: int | None = None  # the thread holding the lock
+
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[None]:
+        with self._lock:
+            self._owner = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._owner = None
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        """Let other requests in while this one waits (for a trigger's handler)."""
+        if self._owner != threading.get_ident():
+            yield  # not inside a request (a test, the seed): nothing to let go of
+            return
+        self._owner = None
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+            self._owner = threading.get_ident()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         try:
@@ -68,12 +96,12 @@ class _Dispatcher:
             return [b"request body too large\n"]
         environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
         if web.owns(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), self._pool_id):
-            with self._lock:
+            with self._held():
                 return list(self._login_app(environ, start_response))
         reason = api_guard.refusal(environ, self._origin())
         if reason is not None:
             return api_guard.refuse(reason, start_response)
-        with self._lock:
+        with self._held():
             return list(self._moto_app(environ, api_guard.without_cors(start_response)))
 
 
@@ -132,6 +160,8 @@ class LocalCognito:
         finally:
             listener.close()  # werkzeug serves on its own duplicate of the descriptor
         # A short poll keeps stop() quick; the loop is idle select() otherwise.
+        # The triggers' Cognito client calls this server, as a deployed function calls Cognito.
+        self.pool.triggers.bind(self.url, self._app.released)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="cognito-local", daemon=True
         )
@@ -180,6 +210,9 @@ class LocalCognito:
             "scopes": list(self.pool.settings.scopes),
             "mfa": self.pool.settings.mfa,
             "self_sign_up": self.pool.settings.self_sign_up,
+            "triggers": sorted(self.pool.triggers.enabled),
+            "allowed_email_domains": list(self.pool.settings.allowed_email_domains),
+            "default_group": self.pool.settings.default_group,
             "api_url": None,
             "outbox_url": f"{self.url}/outbox",
             "demo_users": [u.as_json() for u in self.demo_users],

@@ -22,6 +22,8 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_CALLBACK_PORTS = (53682, 53683, 53684)
 DEFAULT_SCOPES = ("openid", "email", "profile", "aws.cognito.signin.user.admin")
 ADMIN_GROUP = "Admin"
+# Where the post confirmation trigger puts people who sign themselves up.
+DEFAULT_GROUP = "Users"
 # The environment: the desktop profile `cognito-local up` writes, and the last segment
 # of the callback and sign-out paths, so that each environment's redirect URIs are its
 # own (RFC 9700 4.4, mix-up attacks). Same rule as the app's profile names.
@@ -32,6 +34,29 @@ ISSUER_HOSTS = {"classic": "cognito-idp", "updated": "issuer-cognito-idp"}
 
 # The API integration's app client (infra/template.yaml's AutomationClient).
 AUTOMATION_CLIENT_NAME = "cognito-desktop-automation"
+
+# What the app clients may write (WriteAttributes, as infra/template.yaml sets them):
+# the standard attributes a person edits, never the triggers' custom ones
+# (custom:plan feeds a claim; custom:last_sign_in is the post authentication trigger's).
+WRITE_ATTRIBUTES = (
+    "address",
+    "birthdate",
+    "email",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "picture",
+    "preferred_username",
+    "profile",
+    "updated_at",
+    "website",
+    "zoneinfo",
+)
 
 MFA_MODES = ("OFF", "OPTIONAL", "ON")  # the pool's MfaConfiguration
 # The issuer an authenticator app shows next to the account (otpauth:// "issuer").
@@ -102,6 +127,15 @@ class PoolSettings:
     # OAuth, ExplicitAuthFlows ALLOW_ADMIN_USER_PASSWORD_AUTH + ALLOW_REFRESH_TOKEN_AUTH,
     # no secret. The protected API that `cognito-local up` starts signs people in on it.
     automation_client: bool = True
+    # The Lambda triggers the stand-in runs in-process (LambdaConfig names, see
+    # lambda_triggers.NAMES; `cognito-local up --triggers` runs them all) and their
+    # settings, as the template passes them to the deployed functions.
+    triggers: tuple[str, ...] = ()
+    allowed_email_domains: tuple[str, ...] = ()  # pre sign-up; empty: any domain
+    # Post confirmation puts self-registered users here (never the admin group: the
+    # triggers' Config refuses it).
+    default_group: str = DEFAULT_GROUP
+    app_name: str = "Cognito Desktop"  # custom message
 
     def __post_init__(self) -> None:
         if not ENVIRONMENT_NAME.match(self.environment):

@@ -33,6 +33,38 @@ _BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 
 
+@dataclasses.dataclass(frozen=True)
+class Customization:
+    """What a pre token generation trigger changes in one sign-in's or refresh's tokens.
+
+    Built and checked against Cognito's rules by ``lambda_triggers``; applied here to
+    both tokens the same way: groups first, then suppressed claims, then added ones.
+    """
+
+    id_claims: dict[str, Any] = dataclasses.field(default_factory=dict)
+    id_suppress: frozenset[str] = frozenset()
+    access_claims: dict[str, Any] = dataclasses.field(default_factory=dict)
+    access_suppress: frozenset[str] = frozenset()
+    scopes_add: tuple[str, ...] = ()
+    scopes_suppress: frozenset[str] = frozenset()
+    groups: tuple[str, ...] | None = None  # groupOverrideDetails.groupsToOverride
+
+    def apply(self, claims: dict[str, Any], token_use: str) -> None:
+        if self.groups is not None:
+            claims.pop("cognito:groups", None)
+            if self.groups:
+                claims["cognito:groups"] = list(self.groups)
+        access = token_use == "access"
+        if access and (self.scopes_add or self.scopes_suppress):
+            scopes = [s for s in str(claims.get("scope", "")).split() if s]
+            scopes += [s for s in self.scopes_add if s not in scopes]
+            claims["scope"] = " ".join(s for s in scopes if s not in self.scopes_suppress)
+        # "If a value is both suppressed and replaced, then it will be suppressed."
+        claims.update(self.access_claims if access else self.id_claims)
+        for name in self.access_suppress if access else self.id_suppress:
+            claims.pop(name, None)
+
+
 class InvalidGrant(Exception):  # noqa: N818 - named after the OAuth error it becomes
     """A refresh token that cannot be used; the reason is for the server log only."""
 
@@ -183,8 +215,11 @@ class TokenService:
 
     # -- JWTs -------------------------------------------------------------------------
 
-    def access_token(self, record: RefreshRecord) -> tuple[str, int]:
-        """A signed access token for the session ``record`` anchors, and its lifetime."""
+    def access_token(
+        self, record: RefreshRecord, custom: Customization | None = None
+    ) -> tuple[str, int]:
+        """A signed access token for the session ``record`` anchors, and its lifetime;
+        ``custom``: what the pre token generation trigger changed."""
         user = self._user(record.username)
         access_s, _, _ = token_lifetimes(self._pool.clients[record.client_id])
         claims = self._base_claims(user, "access", record, access_s)
@@ -196,13 +231,20 @@ class TokenService:
                 "version": 2,
             }
         )
+        if custom is not None:
+            custom.apply(claims, "access")
         token = self._key.sign(claims)
         self._pool.access_tokens[token] = (record.client_id, user.username)
         self._access_by_origin.setdefault(record.origin_jti, []).append(token)
         return token, access_s
 
     def id_token(
-        self, record: RefreshRecord, *, nonce: str | None = None, access_token: str | None = None
+        self,
+        record: RefreshRecord,
+        *,
+        nonce: str | None = None,
+        access_token: str | None = None,
+        custom: Customization | None = None,
     ) -> str:
         """A signed ID token; ``nonce`` echoes the authorize request (OIDC Core 3.1.3.7)."""
         user = self._user(record.username)
@@ -214,6 +256,8 @@ class TokenService:
             claims["nonce"] = nonce
         if access_token is not None:
             claims["at_hash"] = at_hash(access_token)
+        if custom is not None:
+            custom.apply(claims, "id")
         return self._key.sign(claims)
 
     def _base_claims(

@@ -24,7 +24,7 @@ from moto.cognitoidp import exceptions as moto_errors
 from moto.core.exceptions import JsonRESTError
 from werkzeug.wrappers import Response
 
-from local_cognito import lifecycle, oauth, qr, settings, tokens, totp
+from local_cognito import lambda_triggers, lifecycle, oauth, qr, settings, tokens, totp
 from local_cognito import pool as pool_mod
 
 log = logging.getLogger(__name__)
@@ -282,12 +282,14 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         """Signed in, or the MFA page the user or pool needs first."""
         assert result.username is not None
         if result.outcome is pool_mod.LoginOutcome.SIGNED_IN:
-            sid, session = login.start_session(result.username)
-            return issue_code(grant, session, sid)
+            return signed_in(grant, result.username)
         if result.outcome is pool_mod.LoginOutcome.MFA_REQUIRED:
             return start_step(result.username, Step.MFA)
         pool.accounts.associate_software_token(result.username)
         return start_step(result.username, Step.MFA_SETUP)
+
+    def client_of(grant: Any) -> str:
+        return str(grant.request.client.get_client_id())
 
     def failure_message(exc: JsonRESTError) -> str:
         if isinstance(exc, moto_errors.InvalidPasswordException):
@@ -363,7 +365,18 @@ def create_app(login: ManagedLogin) -> flask.Flask:
                 return login_form(SESSION_EXPIRED, 400)
             return step_page(cid, challenge, str(exc.message))
         del login.challenges[cid]
-        sid, session = login.start_session(challenge.username)
+        return signed_in(grant, challenge.username)
+
+    def signed_in(grant: Any, username: str) -> Response:
+        """A sign-in is complete: the post authentication trigger, then the session and
+        the code (a failing trigger fails the sign-in; its message is on the page)."""
+        try:
+            lambda_triggers.post_authentication(
+                pool.triggers, pool.pool._get_user(username), client_id=client_of(grant)
+            )
+        except JsonRESTError as exc:
+            return login_form(str(exc.message), 400)
+        sid, session = login.start_session(username)
         return issue_code(grant, session, sid)
 
     # -- sign-up and its confirmation code ("Signing up users") ---------------------------
@@ -390,7 +403,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
 
     @app.post("/signup")
     def signup_post() -> Response:
-        _, failure = validate_authorize()
+        grant, failure = validate_authorize()
         if failure is not None:
             return failure
         if not pool.accounts.self_sign_up:
@@ -403,7 +416,12 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             return signup_form(PASSWORDS_DIFFER, 400)
         username = form.get("username", "").strip()
         try:
-            pool.accounts.sign_up(username, password, {"email": form.get("email", "").strip()})
+            pool.accounts.sign_up(
+                username,
+                password,
+                {"email": form.get("email", "").strip()},
+                client_id=client_of(grant),
+            )
         except JsonRESTError as exc:
             return signup_form(failure_message(exc), 400)
         return start_step(username, Step.CONFIRM_SIGN_UP, notice=CODE_SENT)
@@ -439,7 +457,9 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         challenge = login.challenge(cid, Step.CONFIRM_SIGN_UP) if cid else None
         username = challenge.username if challenge else form.get("username", "").strip()
         try:
-            pool.accounts.confirm_sign_up(username, form.get("code", ""))
+            pool.accounts.confirm_sign_up(
+                username, form.get("code", ""), client_id=client_of(grant)
+            )
         except JsonRESTError as exc:
             if challenge is None:
                 return bare_confirm_form(username, str(exc.message), 400)
@@ -452,7 +472,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
 
     @app.post("/resendcode")
     def resend_code() -> Response:
-        _, failure = validate_authorize()
+        grant, failure = validate_authorize()
         if failure is not None:
             return failure
         cid = flask.request.form.get("challenge", "")
@@ -460,7 +480,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         if not csrf_ok() or challenge is None:
             return login_form(SESSION_EXPIRED, 400)
         try:
-            pool.accounts.resend_confirmation_code(challenge.username)
+            pool.accounts.resend_confirmation_code(challenge.username, client_id=client_of(grant))
         except JsonRESTError as exc:
             return step_page(cid, challenge, str(exc.message))
         return step_page(cid, challenge, notice=CODE_SENT)
@@ -485,7 +505,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
 
     @app.post("/forgotPassword")
     def forgot_post() -> Response:
-        _, failure = validate_authorize()
+        grant, failure = validate_authorize()
         if failure is not None:
             return failure
         if not csrf_ok():
@@ -494,7 +514,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
         if not typed:
             return forgot_form(USERNAME_REQUIRED, 400)
         try:
-            pool.accounts.forgot_password(typed)
+            pool.accounts.forgot_password(typed, client_id=client_of(grant))
         except JsonRESTError as exc:
             return forgot_form(str(exc.message), 400)
         # Unknown users reach the same page (PreventUserExistenceErrors); their code
@@ -516,7 +536,7 @@ def create_app(login: ManagedLogin) -> flask.Flask:
             return step_page(cid, challenge, PASSWORDS_DIFFER)
         try:
             user = pool.accounts.confirm_forgot_password(
-                challenge.username, form.get("code", ""), password
+                challenge.username, form.get("code", ""), password, client_id=client_of(grant)
             )
         except JsonRESTError as exc:
             return step_page(cid, challenge, failure_message(exc))

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
-PACKAGES = ("desktop_app", "protected_api", "local_cognito")
+PACKAGES = ("desktop_app", "protected_api", "local_cognito", "triggers")
 
 # The table's two shorthands.
 ALIASES = {

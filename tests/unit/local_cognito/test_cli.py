@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from local_cognito import cli, seed, server, settings
+from local_cognito import cli, lambda_triggers, seed, server, settings
 from protected_api import settings as api_settings
 
 
@@ -62,6 +62,13 @@ BAD_FLAGS = {
         f"{UP} --profile: profile name 'a b' must be 1-64 letters, digits, - or _",
     ),
 }
+
+
+BAD_FLAGS["domains"] = (
+    ["--allowed-email-domains", "example.com,not a domain"],
+    f"{UP} --allowed-email-domains: ALLOWED_EMAIL_DOMAINS must hold lowercase DNS names "
+    "such as example.com (international names in their xn-- form), separated by commas",
+)
 
 
 @pytest.mark.parametrize(("argv", "message"), BAD_FLAGS.values(), ids=BAD_FLAGS.keys())
@@ -271,3 +278,56 @@ def test_without_the_automation_client_the_api_has_no_password_sign_in(
     assert info["automation_client_id"] is None
     assert "PASSWORD_SIGN_IN_CLIENT_ID" not in seen
     assert seen["COGNITO_CLIENT_IDS"] == info["client_id"]
+
+
+# -- the Lambda triggers ------------------------------------------------------------------
+
+
+def test_triggers_are_off_unless_asked_for_and_then_all_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[settings.PoolSettings] = []
+
+    def stop_at_the_pool(**kwargs: Any) -> server.LocalCognito:
+        made.append(kwargs["config"])
+        raise ValueError("enough")
+
+    monkeypatch.setattr(server, "LocalCognito", stop_at_the_pool)
+    assert cli.up(up_args("--no-profile")) == 1
+    argv = ("--triggers", "--allowed-email-domains", "Example.com, example.org", "--no-profile")
+    assert cli.up(up_args(*argv, "--default-group", "Staff")) == 1
+    off, on = made
+    assert off.triggers == ()
+    assert (
+        set(on.triggers)
+        == set(lambda_triggers.NAMES)
+        == {
+            "PreSignUp",
+            "PostConfirmation",
+            "PreTokenGeneration",
+            "PostAuthentication",
+            "CustomMessage",
+        }
+    )
+    assert on.allowed_email_domains == ("example.com", "example.org")
+    assert on.default_group == "Staff"
+
+
+def test_the_admin_group_is_never_the_default_group(capsys: pytest.CaptureFixture[str]) -> None:
+    args = up_args("--triggers", "--default-group", settings.ADMIN_GROUP, "--no-profile")
+    assert cli.up(args) == 1
+    assert "DEFAULT_GROUP must not be the ADMIN_GROUP" in capsys.readouterr().err
+
+
+def test_the_banner_says_what_the_triggers_do() -> None:
+    off = cli._human(human_info())
+    assert "  Lambda triggers   off (--triggers runs them)" in off.splitlines()
+    on = cli._human(
+        human_info(
+            triggers=["PreSignUp"], allowed_email_domains=["example.com"], default_group="Users"
+        )
+    )
+    assert (
+        "  Lambda triggers   on; sign-up open to example.com; new users join Users"
+        in on.splitlines()
+    )
