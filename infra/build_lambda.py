@@ -1,19 +1,29 @@
-"""``python -m infra.build_lambda``: the protected API's Lambda code as one reproducible zip.
+"""``python -m infra.build_lambda``: a Lambda function's code as one reproducible zip.
 
     python -m infra.build_lambda --arch arm64        # -> dist/lambda/protected-api-<hash>.zip
+    python -m infra.build_lambda --package triggers  # -> dist/lambda/triggers-<hash>.zip
 
-The zip holds ``protected_api/`` and the wheels of its runtime dependencies (the
-``api`` and ``lambda`` extras in pyproject.toml, without uvicorn, which only
+The protected API's zip (the default, ``--package protected_api``) holds
+``protected_api/`` and the wheels of its runtime dependencies (the ``api`` and
+``lambda`` extras in pyproject.toml, without uvicorn, which only
 ``python -m protected_api`` uses), downloaded by pip for the function's runtime and
 architecture: Python :data:`PYTHON_VERSION` on Amazon Linux 2, so manylinux2014
-wheels only. Entries are sorted with fixed times and modes, so the same sources and
-wheels give the same bytes; the file name carries the content hash, so a new build
-is a new S3 key and the stack update replaces the code (docs/deploy-aws.md).
+wheels only.
+
+The Cognito triggers' zip (``--package triggers``) holds ``triggers/`` and nothing
+else: the handlers use the standard library and boto3/botocore only, and the
+python3.11 Lambda runtime provides those, so no wheel is downloaded and the zip does
+not depend on the architecture (``--arch`` and ``--skip-deps`` change nothing in it).
+
+Entries are sorted with fixed times and modes, so the same sources (and wheels) give
+the same bytes; the file name carries the content hash, so a new build is a new S3
+key and the stack update replaces the code (docs/deploy-aws.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -43,6 +53,23 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
+@dataclasses.dataclass(frozen=True)
+class Bundle:
+    """What one function's zip holds."""
+
+    package: str  # the top-level package copied into the zip
+    prefix: str  # the zip's name up to "-<hash>.zip" (infra/template.yaml's S3 keys)
+    wheels: bool  # whether pip adds the runtime dependencies' wheels
+
+
+#: ``--package`` value -> its zip. The triggers need no wheels: boto3 and botocore,
+#: their only dependencies, come with the Lambda runtime.
+BUNDLES: dict[str, Bundle] = {
+    PACKAGE: Bundle(PACKAGE, "protected-api", wheels=True),
+    "triggers": Bundle("triggers", "triggers", wheels=False),
+}
+
+
 class BuildError(RuntimeError):
     """The build could not finish; the message says why."""
 
@@ -65,7 +92,8 @@ def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
 
 
 def source_files(package_dir: Path = ROOT / PACKAGE) -> list[Path]:
-    """Every ``.py`` file of the API package, relative to its parent, sorted."""
+    """Every ``.py`` file of the package in ``package_dir`` (the API's by default),
+    relative to its parent, sorted."""
     return sorted(
         path.relative_to(package_dir.parent)
         for path in package_dir.rglob("*.py")
@@ -124,30 +152,50 @@ def write_zip(staging: Path, destination: Path) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def build(out_dir: Path, *, arch: str = "arm64", with_dependencies: bool = True) -> Path:
-    """Build the zip into ``out_dir``; returns ``out_dir/protected-api-<sha256[:12]>.zip``."""
+def build(
+    out_dir: Path,
+    *,
+    arch: str = "arm64",
+    with_dependencies: bool = True,
+    package: str = PACKAGE,
+) -> Path:
+    """Build ``package``'s zip into ``out_dir``; returns ``out_dir/<prefix>-<sha256[:12]>.zip``
+    (``protected-api-...`` for the API, ``triggers-...`` for the Cognito triggers)."""
     if arch not in PLATFORMS:
         raise BuildError(f"--arch must be one of {', '.join(PLATFORMS)}, not {arch!r}")
+    if package not in BUNDLES:
+        raise BuildError(f"--package must be one of {', '.join(BUNDLES)}, not {package!r}")
+    bundle = BUNDLES[package]
+    sources = source_files(ROOT / bundle.package)
+    if not sources:
+        raise BuildError(f"no Python files in {ROOT / bundle.package}")
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lambda-build-") as tmp:
         staging = Path(tmp) / "staging"
         staging.mkdir()
-        if with_dependencies:
+        if with_dependencies and bundle.wheels:
             install_dependencies(staging, arch)
-        for relative in source_files():
+        for relative in sources:
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ROOT / relative, staging / relative)
         unnamed = Path(tmp) / "function.zip"
         write_zip(staging, unnamed)
         digest = hashlib.sha256(unnamed.read_bytes()).hexdigest()[:12]
-        destination = out_dir / f"protected-api-{digest}.zip"
+        destination = out_dir / f"{bundle.prefix}-{digest}.zip"
         shutil.move(unnamed, destination)
     return destination
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.build_lambda", description="Build the protected API's Lambda zip."
+        prog="python -m infra.build_lambda",
+        description="Build the protected API's (or the Cognito triggers') Lambda zip.",
+    )
+    parser.add_argument(
+        "--package",
+        choices=sorted(BUNDLES),
+        default=PACKAGE,
+        help="which function's code: the API (the default) or the Cognito triggers",
     )
     parser.add_argument(
         "--arch",
@@ -165,12 +213,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        path = build(args.out, arch=args.arch, with_dependencies=not args.skip_deps)
+        path = build(
+            args.out, arch=args.arch, with_dependencies=not args.skip_deps, package=args.package
+        )
     except BuildError as exc:
         print(f"build_lambda: {exc}", file=sys.stderr)
         return 1
     size_mb = path.stat().st_size / 1e6
-    print(f"{path} ({size_mb:.1f} MB, {args.arch})")
+    # The triggers' zip is pure Python: the same file for either architecture.
+    arch = args.arch if BUNDLES[args.package].wheels else "any architecture"
+    print(f"{path} ({size_mb:.1f} MB, {arch})")
     return 0
 
 

@@ -147,6 +147,9 @@ class Deployment:
             assert str(value) in {str(v) for v in spec["AllowedValues"]}, (name, value)
         if "AllowedPattern" in spec:
             assert re.fullmatch(spec["AllowedPattern"], str(value)), (name, value)
+        if "MaxLength" in spec or "MinLength" in spec:
+            length = len(str(value))
+            assert spec.get("MinLength", length) <= length <= spec.get("MaxLength", length), name
 
     def ref(self, name: str) -> Any:
         pseudo = {
@@ -167,6 +170,9 @@ class Deployment:
             return self.named_ids[name]
         if kind in _REF_PROPERTY:
             return self.resolve(resource["Properties"][_REF_PROPERTY[kind]])
+        if kind == "AWS::IAM::Role":
+            # A generated name, as for the table below.
+            return f"{self.stack_name}-{name}-AbCdEf123456"
         if kind == "AWS::DynamoDB::Table" and "TableName" not in resource["Properties"]:
             # CloudFormation's generated name: stack, logical id, a random suffix.
             return f"{self.stack_name}-{name}-1A2B3C4D5E6F"
@@ -201,7 +207,7 @@ class Deployment:
         if (kind, attribute) == ("AWS::DynamoDB::Table", "Arn"):
             return arn.format(service="dynamodb", rest=f"table/{self.ref(name)}")
         if (kind, attribute) == ("AWS::IAM::Role", "Arn"):
-            return f"arn:aws:iam::{self.account}:role/{self.stack_name}-{name}-AbCdEf123456"
+            return f"arn:aws:iam::{self.account}:role/{self.ref(name)}"
         raise KeyError(f"no value for {name}.{attribute} ({kind})")
 
     def condition(self, name: str) -> bool:
@@ -244,6 +250,12 @@ class Deployment:
                 return self.resolve(arg[0]) == self.resolve(arg[1])
             if key == "Fn::Not":
                 return not self.resolve(arg[0])
+            if key == "Fn::And":
+                return all(self.resolve(a) for a in arg)
+            if key == "Fn::Or":
+                return any(self.resolve(a) for a in arg)
+            if key == "Condition":
+                return self.condition(arg)
             if key.startswith("Fn::"):
                 raise NotImplementedError(key)
         return {

@@ -68,7 +68,7 @@ def create_table(deployment: cfn.Deployment) -> tuple[str, Any]:
 
 def store_from_environment(deployment: cfn.Deployment) -> dynamodb_attempts.DynamoDbAttemptStore:
     """The store, on the table the function's environment names (as the API builds it)."""
-    env = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    env = deployment.resource("ApiFunction")["Environment"]["Variables"]
     config = api_settings.Settings.from_env({k: str(v) for k, v in env.items()})
     assert config.attempt_store_table is not None
     return dynamodb_attempts.DynamoDbAttemptStore(

@@ -1,4 +1,4 @@
-"""The function's IAM role allows exactly the AWS calls protected_api makes, on its own resources.
+"""Each function's IAM role allows exactly the AWS calls its code makes, on its own resources.
 
 The calls are read from the code, not listed here: every attribute used on a
 boto3 ``cognito-idp`` client in protected_api (``self.client.list_users``, or
@@ -9,6 +9,12 @@ to the policy, or leaving a permission behind after removing a call, fails here.
 
 Password sign-in (``EnablePasswordSignIn``) is off by default: then the role lacks
 exactly the calls only :data:`SIGN_IN_MODULES` make, and has no DynamoDB access.
+
+The Cognito triggers (the ``triggers`` package) are read the same way, one function
+at a time: the cognito-idp operations named in ``triggers/<module>.py`` and in the
+``triggers`` modules it imports, whatever the client is called there (the handlers
+get it from a ``cognito()`` callable), are exactly what that trigger's role and the
+policies attached to it allow, on the pool's ARN; beyond that, only its own logs.
 """
 
 from __future__ import annotations
@@ -20,12 +26,19 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.infra import cfn
+import triggers
+from tests.infra import cfn, trigger_code
 
-API_PACKAGE = Path(__file__).resolve().parents[2] / "protected_api"
+ROOT = Path(__file__).resolve().parents[2]
+API_PACKAGE = ROOT / "protected_api"
 # The cognito-idp calls of password sign-in live here: granted only with it on.
 SIGN_IN_MODULES = frozenset({API_PACKAGE / "cognito_sign_in.py"})
-PARAMETERS = {"DomainPrefix": "x", "CodeS3Bucket": "bkt", "CodeS3Key": "a.zip"}
+PARAMETERS = {
+    "DomainPrefix": "x",
+    "CodeS3Bucket": "bkt",
+    "CodeS3Key": "a.zip",
+    "TriggersCodeS3Key": "t.zip",
+}
 ENABLED = {**PARAMETERS, "EnablePasswordSignIn": "true"}
 BOTH = pytest.mark.parametrize("parameters", [PARAMETERS, ENABLED], ids=["off", "on"])
 
@@ -133,13 +146,22 @@ def sign_in_only_actions() -> set[str]:
     return everywhere - elsewhere
 
 
-def role_statements(parameters: dict[str, str] = PARAMETERS) -> list[dict[str, Any]]:
-    """The role's policy statements, resolved as deployed with ``parameters``."""
-    role = cfn.Deployment(parameters).only("AWS::IAM::Role")
+def attached_statements(deployment: cfn.Deployment, role: str) -> list[dict[str, Any]]:
+    """Every statement ``role`` gets: its inline policies and the AWS::IAM::Policy
+    resources attached to it, resolved as deployed."""
     statements: list[dict[str, Any]] = []
-    for policy in role["Policies"]:
+    for policy in deployment.resource(role).get("Policies", []):
         statements.extend(policy["PolicyDocument"]["Statement"])
+    for name in deployment.resources_of("AWS::IAM::Policy"):
+        policy = deployment.resource(name)
+        if deployment.ref(role) in policy.get("Roles", []):
+            statements.extend(policy["PolicyDocument"]["Statement"])
     return statements
+
+
+def role_statements(parameters: dict[str, str] = PARAMETERS) -> list[dict[str, Any]]:
+    """The API role's policy statements, resolved as deployed with ``parameters``."""
+    return attached_statements(cfn.Deployment(parameters), "ApiRole")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -219,7 +241,7 @@ def test_the_dynamodb_actions_are_the_attempt_stores_calls_on_its_table_only() -
 @BOTH
 def test_the_role_has_nothing_else_but_its_own_log_group(parameters: dict[str, str]) -> None:
     deployment = cfn.Deployment(parameters)
-    role = deployment.only("AWS::IAM::Role")
+    role = deployment.resource("ApiRole")
     assert "ManagedPolicyArns" not in role
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
@@ -234,7 +256,8 @@ def test_the_role_has_nothing_else_but_its_own_log_group(parameters: dict[str, s
         assert set(_as_list(statement["Action"])) <= {"logs:CreateLogStream", "logs:PutLogEvents"}
         assert statement["Resource"] == deployment.get_att("ApiLogGroup", "Arn")
     # ...and that log group is the one the function writes to.
-    function = deployment.only("AWS::Lambda::Function")
+    function = deployment.resource("ApiFunction")
+    assert function["Role"] == deployment.get_att("ApiRole", "Arn")
     assert function["LoggingConfig"]["LogGroup"] == deployment.ref("ApiLogGroup")
 
 
@@ -294,3 +317,222 @@ def test_scan_finds_dynamodb_calls(source: str, expected: set[str]) -> None:
 def test_scan_refuses_calls_it_cannot_name(source: str, service: str) -> None:
     with pytest.raises(AssertionError):
         operations_used(source, _operations(service), service=service)
+
+
+# -- the Cognito triggers -----------------------------------------------------------------
+
+
+# botocore client methods that name an operation by its method name, as a string.
+_BY_NAME = frozenset({"get_paginator", "can_paginate", "get_waiter"})
+
+
+def trigger_operations(
+    source: str, operations: dict[str, str], filename: str = "<code>"
+) -> set[str]:
+    """The cognito-idp operations ``source`` names, whatever its client is called.
+
+    The handlers get their client from a ``cognito()`` callable and may hand it on
+    under any name, so every attribute spelled like an operation counts (the
+    triggers have no other object with such methods), and so does an operation
+    named in a string to ``get_paginator`` or ``getattr``. A name computed at run
+    time fails, because it would hide which operations run.
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Attribute) and node.attr in operations:
+            found.add(operations[node.attr])
+        if not isinstance(node, ast.Call):
+            continue
+        named: ast.expr | None = None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _BY_NAME:
+            named = node.args[0] if node.args else None
+        elif isinstance(node.func, ast.Name) and node.func.id == "getattr":
+            named = node.args[1] if len(node.args) > 1 else None
+            if isinstance(named, ast.Constant) and named.value not in operations:
+                continue  # getattr(obj, "something_else"): not an operation
+        else:
+            continue
+        if not (isinstance(named, ast.Constant) and named.value in operations):
+            raise AssertionError(
+                f"{filename}:{node.lineno}: an operation named at run time; "
+                "the policy test cannot see what it calls"
+            )
+        found.add(operations[named.value])
+    return found
+
+
+def trigger_actions(key: str) -> set[str]:
+    """The IAM actions of the cognito-idp calls the trigger for LambdaConfig ``key`` makes."""
+    operations = _operations()
+    found: set[str] = set()
+    for name in sorted(trigger_code.modules(triggers.HANDLERS[key])):
+        path = trigger_code.module_file(name)
+        found |= trigger_operations(path.read_text(encoding="utf-8"), operations, str(path))
+    return {f"cognito-idp:{op}" for op in found}
+
+
+def trigger_function(deployment: cfn.Deployment, key: str) -> str:
+    """The function that runs the trigger for LambdaConfig ``key`` (by its Handler)."""
+    handler = f"{triggers.HANDLERS[key]}.handler"
+    (name,) = [
+        n
+        for n in deployment.resources_of("AWS::Lambda::Function")
+        if deployment.resource(n)["Handler"] == handler
+    ]
+    return name
+
+
+def function_role(deployment: cfn.Deployment, function: str) -> str:
+    """The role ``function`` runs with."""
+    arn = deployment.resource(function)["Role"]
+    (role,) = [
+        r for r in deployment.resources_of("AWS::IAM::Role") if deployment.get_att(r, "Arn") == arn
+    ]
+    return role
+
+
+def _trigger_statements(deployment: cfn.Deployment, key: str) -> list[dict[str, Any]]:
+    return attached_statements(
+        deployment, function_role(deployment, trigger_function(deployment, key))
+    )
+
+
+def _cognito_actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {
+        action
+        for statement in statements
+        for action in _as_list(statement["Action"])
+        if action.startswith("cognito-idp:")
+    }
+
+
+TRIGGERS = pytest.mark.parametrize("key", sorted(triggers.HANDLERS))
+
+
+@TRIGGERS
+def test_each_trigger_may_make_exactly_the_cognito_calls_its_code_makes(key: str) -> None:
+    actions = trigger_actions(key)
+    allowed = _cognito_actions(_trigger_statements(cfn.Deployment(PARAMETERS), key))
+    assert allowed == actions, _difference(actions, allowed)
+
+
+def test_the_trigger_scan_sees_the_handlers_calls() -> None:
+    # Some trigger calls Cognito, or the scan is broken; and every call anywhere in the
+    # package is reached from some trigger's module, so none escapes the comparison.
+    reached = set().union(*(trigger_actions(key) for key in triggers.HANDLERS))
+    assert reached, "found no cognito-idp calls in triggers: is the scan broken?"
+    operations = _operations()
+    everywhere = set()
+    for path in trigger_code.package_files():
+        found = trigger_operations(path.read_text(encoding="utf-8"), operations, str(path))
+        everywhere |= {f"cognito-idp:{op}" for op in found}
+    assert everywhere == reached
+
+
+@TRIGGERS
+def test_trigger_cognito_actions_are_allowed_on_this_pool_only(key: str) -> None:
+    deployment = cfn.Deployment(PARAMETERS)
+    for statement in _trigger_statements(deployment, key):
+        if not _cognito_actions([statement]):
+            continue
+        assert statement["Effect"] == "Allow"
+        assert set(statement) == {"Effect", "Action", "Resource"}  # no NotResource/NotAction
+        assert statement["Resource"] == deployment.get_att("UserPool", "Arn")
+        assert all("*" not in action for action in _as_list(statement["Action"]))
+        assert all(action.startswith("cognito-idp:") for action in _as_list(statement["Action"]))
+
+
+@TRIGGERS
+def test_each_trigger_role_has_nothing_else_but_its_own_log_group(key: str) -> None:
+    deployment = cfn.Deployment(PARAMETERS)
+    function_name = trigger_function(deployment, key)
+    function = deployment.resource(function_name)
+    role_name = function_role(deployment, function_name)
+    role = deployment.resource(role_name)
+    assert "ManagedPolicyArns" not in role
+    assert "PermissionsBoundary" not in role
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Action"] == "sts:AssumeRole"
+    log_group = function["LoggingConfig"]["LogGroup"]
+    (log_group_name,) = [
+        n for n in deployment.resources_of("AWS::Logs::LogGroup") if deployment.ref(n) == log_group
+    ]
+    others = [s for s in _trigger_statements(deployment, key) if not _cognito_actions([s])]
+    assert others
+    for statement in others:
+        assert statement["Effect"] == "Allow"
+        assert set(_as_list(statement["Action"])) <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+        assert statement["Resource"] == deployment.get_att(log_group_name, "Arn")
+
+
+def test_each_trigger_has_a_role_of_its_own() -> None:
+    deployment = cfn.Deployment(PARAMETERS)
+    roles = [function_role(deployment, trigger_function(deployment, k)) for k in triggers.HANDLERS]
+    assert len(set(roles)) == len(roles)
+    assert "ApiRole" not in roles
+    # Pool-scoped policies go to trigger roles only, one role each.
+    for name in deployment.resources_of("AWS::IAM::Policy"):
+        policy = deployment.resource(name)
+        assert len(policy["Roles"]) == 1
+        assert set(policy) == {"PolicyName", "PolicyDocument", "Roles"}  # no Users, Groups
+        assert policy["Roles"][0] in {deployment.ref(role) for role in roles}
+    assert deployment.resources_of("AWS::IAM::ManagedPolicy") == []
+
+
+def test_post_confirmation_without_a_default_group_may_call_nothing() -> None:
+    # Without a group to add people to, the trigger makes no call: it gets no permission.
+    deployment = cfn.Deployment({**PARAMETERS, "DefaultGroup": ""})
+    assert _cognito_actions(_trigger_statements(deployment, "PostConfirmation")) == set()
+
+
+def test_the_triggers_open_no_other_aws_service() -> None:
+    services: set[str] = set()
+    for path in trigger_code.package_files():
+        services |= boto3_services(path.read_text(encoding="utf-8"))
+    assert services == {"cognito-idp"}
+
+
+# The trigger scan itself.
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("cognito().admin_add_user_to_group(UserPoolId=p)", {"AdminAddUserToGroup"}),
+        (
+            "client = cognito()\nclient.list_user_pool_clients(UserPoolId=p)",
+            {"ListUserPoolClients"},
+        ),
+        (
+            "def find(idp):\n    return idp.describe_user_pool_client(UserPoolId=p, ClientId=c)",
+            {"DescribeUserPoolClient"},
+        ),
+        ("pages = c.get_paginator('list_user_pool_clients')", {"ListUserPoolClients"}),
+        ("getattr(c, 'admin_get_user')(UserPoolId=p)", {"AdminGetUser"}),
+        ("getattr(config, 'default_group')", set()),
+        ("config.default_group or triggers.text(event, 'userName')", set()),
+    ],
+)
+def test_trigger_scan_finds_calls_whatever_the_client_is_called(
+    source: str, expected: set[str]
+) -> None:
+    assert trigger_operations(source, _operations()) == expected
+
+
+@pytest.mark.parametrize(
+    "source", ["getattr(c, name)(UserPoolId=p)", "c.get_paginator(name)", "c.get_paginator()"]
+)
+def test_trigger_scan_refuses_operations_named_at_run_time(source: str) -> None:
+    with pytest.raises(AssertionError):
+        trigger_operations(source, _operations())
+
+
+def test_trigger_scan_follows_imports_within_the_package() -> None:
+    source = "import triggers\nfrom triggers import aws\nfrom .config import Config\nimport os\n"
+    assert trigger_code.imported_modules(source, "triggers.post_confirmation") == {
+        "triggers",
+        "triggers.aws",
+        "triggers.config",
+    }
+    assert "triggers.aws" in trigger_code.modules("triggers.custom_message")

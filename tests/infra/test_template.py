@@ -7,19 +7,23 @@ describe-stacks prints them) -> ``infra.stack_profile`` -> a config file ->
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import triggers
 from desktop_app import config
 from desktop_app.auth import session
 from infra import build_lambda, stack_profile
 from local_cognito import settings as local_settings
 from protected_api import settings as api_settings
-from tests.infra import cfn
+from tests.infra import cfn, trigger_code
+from triggers import config as trigger_config
 
 CUSTOM = {
     "DomainPrefix": "acme-desktop",
@@ -40,11 +44,17 @@ CUSTOM = {
     "CodeS3Bucket": "acme-artifacts",
     "CodeS3Key": "protected-api/protected-api-0123456789ab.zip",
     "EnablePasswordSignIn": "true",
+    "TriggersCodeS3Key": "triggers/triggers-0123456789ab.zip",
+    "AllowedEmailDomains": "acme.example,acme-labs.example.org",
+    "DefaultGroup": "Customers",
+    "DefaultPlan": "trial",
+    "AppName": "Acme Desktop",
 }
 REQUIRED = {
     "DomainPrefix": "cognito-desktop-test",
     "CodeS3Bucket": "my-artifacts",
     "CodeS3Key": "protected-api/protected-api-f00dfeedbeef.zip",
+    "TriggersCodeS3Key": "triggers/triggers-f00dfeedbeef.zip",
 }
 
 
@@ -144,7 +154,7 @@ def test_profile_names_this_pool_client_domain_and_api(
 ) -> None:
     profile = app_profile(deployment, tmp_path)
     domain = deployment.only("AWS::Cognito::UserPoolDomain")
-    group = deployment.only("AWS::Cognito::UserPoolGroup")
+    group = deployment.resource("AdminGroup")
     assert profile.user_pool_id == deployment.user_pool_id
     assert profile.region == deployment.region
     assert profile.issuer == (
@@ -289,7 +299,7 @@ def test_user_pool_survives_stack_deletion_and_replacement(
 
 
 def test_admin_group_managed_login_domain_and_branding(deployment: cfn.Deployment) -> None:
-    group = deployment.only("AWS::Cognito::UserPoolGroup")
+    group = deployment.resource("AdminGroup")
     assert group["GroupName"] == deployment.parameter("AdminGroupName")
     assert group["UserPoolId"] == deployment.user_pool_id
     domain = deployment.only("AWS::Cognito::UserPoolDomain")
@@ -303,7 +313,7 @@ def test_admin_group_managed_login_domain_and_branding(deployment: cfn.Deploymen
 def test_default_admin_group_is_the_apps_and_the_stand_ins(
     default_deployment: cfn.Deployment,
 ) -> None:
-    group = default_deployment.only("AWS::Cognito::UserPoolGroup")
+    group = default_deployment.resource("AdminGroup")
     assert group["GroupName"] == local_settings.ADMIN_GROUP
     assert group["GroupName"] == config.Profile.__dataclass_fields__["admin_group"].default
     assert group["GroupName"] == api_settings.Settings.__dataclass_fields__["admin_group"].default
@@ -327,7 +337,7 @@ class _Recording(dict[str, str]):
 def test_function_environment_is_the_apis_own_settings(
     deployment: cfn.Deployment, tmp_path: Path
 ) -> None:
-    env = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    env = deployment.resource("ApiFunction")["Environment"]["Variables"]
     recorded = _Recording({k: str(v) for k, v in env.items()})
     parsed = api_settings.Settings.from_env(recorded)
     # Only variables the API reads (protected_api/settings.py), and the local-only
@@ -348,7 +358,7 @@ def test_function_environment_is_the_apis_own_settings(
 def test_function_runs_the_lambda_handler_on_the_built_runtime(
     deployment: cfn.Deployment,
 ) -> None:
-    function = deployment.only("AWS::Lambda::Function")
+    function = deployment.resource("ApiFunction")
     module_name, _, attribute = function["Handler"].rpartition(".")
     assert callable(getattr(importlib.import_module(module_name), attribute))
     assert function["Runtime"] == f"python{build_lambda.PYTHON_VERSION}"
@@ -381,7 +391,7 @@ def test_http_api_sends_every_request_to_the_function_as_payload_2(
     # $default stage: no path prefix, so Mangum's api_gateway_base_path stays "/".
     assert stage["StageName"] == "$default"
     assert stage["AutoDeploy"] is True
-    permission = deployment.only("AWS::Lambda::Permission")
+    permission = deployment.resource("ApiInvokePermission")
     assert permission["Principal"] == "apigateway.amazonaws.com"
     assert permission["SourceArn"].startswith(
         f"arn:aws:execute-api:{deployment.region}:{deployment.account}:{deployment.api_id}/"
@@ -483,7 +493,7 @@ def test_verification_message_may_span_lines_around_the_code() -> None:
 @pytest.mark.parametrize("required", ["false", "true"])
 def test_require_admin_mfa_reaches_the_function(required: str) -> None:
     deployment = cfn.Deployment({**REQUIRED, "RequireAdminMfa": required})
-    env = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    env = deployment.resource("ApiFunction")["Environment"]["Variables"]
     assert env["REQUIRE_ADMIN_MFA"] == required
     parsed = api_settings.Settings.from_env({k: str(v) for k, v in env.items()})
     assert parsed.require_admin_mfa is (required == "true")
@@ -525,7 +535,7 @@ def enabled(request: pytest.FixtureRequest) -> cfn.Deployment:
 
 
 def _environment(deployment: cfn.Deployment) -> dict[str, Any]:
-    variables = deployment.only("AWS::Lambda::Function")["Environment"]["Variables"]
+    variables = deployment.resource("ApiFunction")["Environment"]["Variables"]
     assert isinstance(variables, dict)
     return variables
 
@@ -545,7 +555,7 @@ def test_password_sign_in_off_creates_nothing_of_it(default_deployment: cfn.Depl
     env = _environment(deployment)
     assert not set(env) & PASSWORD_SIGN_IN_VARIABLES
     assert env["COGNITO_CLIENT_IDS"] == deployment.client_id
-    policies = deployment.only("AWS::IAM::Role")["Policies"]
+    policies = deployment.resource("ApiRole")["Policies"]
     assert [p["PolicyName"] for p in policies] == ["cognito-admin", "logs"]
     assert "PasswordSignInClientId" not in deployment.outputs()
     table = _table(deployment)
@@ -670,3 +680,451 @@ def test_password_sign_in_profile_keys_and_the_app_loads_them(
     assert profile.password_sign_in is True
     assert profile.password_sign_in_client_id == enabled.ref("AutomationClient")
     assert profile.client_id == enabled.client_id  # the GUI's browser flow is unchanged
+
+
+# -- Cognito Lambda triggers (issue 20) -----------------------------------------------------
+
+TRIGGERS = pytest.mark.parametrize("key", sorted(triggers.HANDLERS))
+# The LambdaConfig entry of each trigger: pre token generation's is its Config form.
+LAMBDA_CONFIG_KEYS = {key: key for key in triggers.HANDLERS} | {
+    "PreTokenGeneration": "PreTokenGenerationConfig"
+}
+# The custom attributes the triggers and admins write, and people never may.
+TRIGGER_ATTRIBUTES = (triggers.PLAN_ATTRIBUTE, triggers.LAST_SIGN_IN_ATTRIBUTE)
+
+
+def _switch(key: str) -> str:
+    return f"Enable{key}Trigger"
+
+
+def _trigger_function(deployment: cfn.Deployment, key: str) -> str | None:
+    """The function running the trigger for LambdaConfig ``key``, if the stack has one."""
+    handler = f"{triggers.HANDLERS[key]}.handler"
+    names = [
+        n
+        for n in deployment.resources_of("AWS::Lambda::Function")
+        if deployment.template["Resources"][n]["Properties"]["Handler"] == handler
+    ]
+    assert len(names) <= 1, names
+    return names[0] if names else None
+
+
+def _function(deployment: cfn.Deployment, key: str) -> tuple[str, dict[str, Any]]:
+    name = _trigger_function(deployment, key)
+    assert name is not None, f"no function for {key}"
+    return name, deployment.resource(name)
+
+
+def _lambda_config(deployment: cfn.Deployment) -> dict[str, Any]:
+    config_ = _pool(deployment).get("LambdaConfig", {})
+    assert isinstance(config_, dict)
+    return config_
+
+
+@pytest.mark.parametrize("key", sorted(triggers.HANDLERS))
+def test_trigger_switches_are_the_strings_true_and_false_on_by_default(key: str) -> None:
+    spec = cfn.load()["Parameters"][_switch(key)]
+    assert spec["Type"] == "String"
+    assert spec["AllowedValues"] == ["false", "true"]
+    assert spec["Default"] == "true"
+    assert cfn.load()["Conditions"][f"{key}Trigger"] == {
+        "Fn::Equals": [{"Ref": _switch(key)}, "true"]
+    }
+
+
+@TRIGGERS
+def test_each_trigger_is_a_small_python_function_from_the_triggers_zip(
+    deployment: cfn.Deployment, key: str
+) -> None:
+    _, function = _function(deployment, key)
+    module_name, _, attribute = function["Handler"].rpartition(".")
+    assert module_name == triggers.HANDLERS[key]
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+    assert function["Runtime"] == f"python{build_lambda.PYTHON_VERSION}"
+    assert function["Architectures"] == [deployment.parameter("LambdaArchitecture")]
+    # The same bucket as the API's code, the triggers' own zip.
+    assert function["Code"] == {
+        "S3Bucket": deployment.parameter("CodeS3Bucket"),
+        "S3Key": deployment.parameter("TriggersCodeS3Key"),
+    }
+    # Cognito waits 5 s for a trigger.
+    assert function["Timeout"] == 5
+    assert function["MemorySize"] <= 256
+    assert function["FunctionName"].startswith(f"{deployment.stack_name}-")
+    # Its own log group, /aws/lambda/<name>, kept as long as the API's.
+    (log_group,) = [
+        n
+        for n in deployment.resources_of("AWS::Logs::LogGroup")
+        if deployment.ref(n) == function["LoggingConfig"]["LogGroup"]
+    ]
+    assert deployment.ref(log_group) == f"/aws/lambda/{function['FunctionName']}"
+    assert deployment.resource(log_group)["RetentionInDays"] == deployment.parameter(
+        "LogRetentionDays"
+    )
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+
+
+@TRIGGERS
+def test_lambda_config_names_each_trigger_with_v2_token_events(
+    deployment: cfn.Deployment, key: str
+) -> None:
+    name, _ = _function(deployment, key)
+    arn = deployment.get_att(name, "Arn")
+    lambda_config = _lambda_config(deployment)
+    assert set(lambda_config) == set(LAMBDA_CONFIG_KEYS.values())
+    if key == "PreTokenGeneration":
+        # V2_0: the plan claim in access tokens too; the legacy key would mean V1_0.
+        assert lambda_config["PreTokenGenerationConfig"] == {
+            "LambdaArn": arn,
+            "LambdaVersion": "V2_0",
+        }
+        assert "PreTokenGeneration" not in lambda_config
+    else:
+        assert lambda_config[key] == arn
+
+
+def test_v2_token_events_have_the_feature_plan_they_need(deployment: cfn.Deployment) -> None:
+    # Pre token generation V2_0 (access-token claims) needs Essentials or Plus.
+    assert _pool(deployment)["UserPoolTier"] in {"ESSENTIALS", "PLUS"}
+
+
+@TRIGGERS
+def test_everything_of_a_trigger_hangs_on_its_switch(key: str) -> None:
+    template = cfn.load()
+    resources = template["Resources"]
+    conditional = {n for n, r in resources.items() if r.get("Condition") == f"{key}Trigger"}
+    kinds = sorted(resources[n]["Type"] for n in conditional)
+    expected = [
+        "AWS::IAM::Role",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+    ]
+    assert [k for k in kinds if k != "AWS::IAM::Policy"] == expected
+    # ...and the pool's LambdaConfig entry is an Fn::If on the same condition.
+    entry = resources["UserPool"]["Properties"]["LambdaConfig"][LAMBDA_CONFIG_KEYS[key]]
+    assert entry["Fn::If"][0] == f"{key}Trigger"
+    assert entry["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+
+
+@TRIGGERS
+def test_turning_a_trigger_off_removes_it_and_only_it(key: str) -> None:
+    on = cfn.Deployment(REQUIRED)
+    off = cfn.Deployment({**REQUIRED, _switch(key): "false"})
+    assert LAMBDA_CONFIG_KEYS[key] not in _lambda_config(off)
+    assert set(_lambda_config(off)) == set(_lambda_config(on)) - {LAMBDA_CONFIG_KEYS[key]}
+    assert _trigger_function(off, key) is None
+    for other in set(triggers.HANDLERS) - {key}:
+        assert _trigger_function(off, other) is not None
+    for kind in ("AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Logs::LogGroup"):
+        assert len(off.resources_of(kind)) == len(on.resources_of(kind)) - 1, kind
+    assert len(off.resources_of("AWS::IAM::Role")) == len(on.resources_of("AWS::IAM::Role")) - 1
+
+
+def test_with_every_trigger_off_the_pool_has_none() -> None:
+    deployment = cfn.Deployment({**REQUIRED, **{_switch(k): "false" for k in triggers.HANDLERS}})
+    assert _lambda_config(deployment) == {}
+    assert deployment.resources_of("AWS::Lambda::Function") == ["ApiFunction"]
+    assert deployment.resources_of("AWS::IAM::Role") == ["ApiRole"]
+    assert deployment.resources_of("AWS::IAM::Policy") == []
+    assert deployment.resources_of("AWS::Lambda::Permission") == ["ApiInvokePermission"]
+
+
+@TRIGGERS
+def test_only_cognito_invokes_each_trigger_and_only_for_this_pool(
+    deployment: cfn.Deployment, key: str
+) -> None:
+    name, _ = _function(deployment, key)
+    arn = deployment.get_att(name, "Arn")
+    permissions = [
+        deployment.resource(p)
+        for p in deployment.resources_of("AWS::Lambda::Permission")
+        if deployment.resource(p)["FunctionName"] in (arn, deployment.ref(name))
+    ]
+    assert permissions == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": arn,
+            "Principal": "cognito-idp.amazonaws.com",
+            "SourceArn": deployment.get_att("UserPool", "Arn"),
+            "SourceAccount": deployment.account,
+        }
+    ]
+
+
+def _references(value: Any) -> set[str]:
+    """The names ``value`` refers to with Ref, GetAtt or Sub (resources and parameters)."""
+    if isinstance(value, list):
+        return set().union(*(_references(v) for v in value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, arg in value.items():
+        if key == "Ref":
+            found.add(arg)
+        elif key == "Fn::GetAtt":
+            found.add(arg[0])
+        elif key == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            names = re.findall(r"\$\{([^}!][^}]*)\}", text)
+            found |= {n.split(".")[0] for n in names if n not in variables}
+            found |= _references(variables)
+        else:
+            found |= _references(arg)
+    return found
+
+
+def _needs(template: dict[str, Any], name: str) -> set[str]:
+    """Every resource ``name`` waits for, directly or not."""
+    resources = template["Resources"]
+    found: set[str] = set()
+    pending = [name]
+    while pending:
+        resource = resources[pending.pop()]
+        depends = resource.get("DependsOn", [])
+        direct = _references(resource.get("Properties", {})) | set(
+            [depends] if isinstance(depends, str) else depends
+        )
+        for other in (direct & set(resources)) - found:
+            found.add(other)
+            pending.append(other)
+    return found
+
+
+@TRIGGERS
+def test_no_trigger_function_waits_for_the_pool(key: str) -> None:
+    # The pool waits for the functions (LambdaConfig): a function that needed the pool,
+    # through its role, its variables or anything else, would be a circular dependency.
+    # The pool-scoped policies and the invoke permissions wait for both instead.
+    template = cfn.load()
+    name = _trigger_function(cfn.Deployment(REQUIRED), key)
+    assert name is not None
+    needs = _needs(template, name)
+    assert "UserPool" not in needs
+    assert {n for n in needs if template["Resources"][n]["Type"].startswith("AWS::Cognito::")} == (
+        set()
+    )
+    assert name in _needs(template, "UserPool")
+
+
+# -- what the triggers are told (their environment) ---------------------------------------
+
+# Config field -> its environment variable (triggers/config.py: the field's name in capitals).
+CONFIG_VARIABLES = {f.name: f.name.upper() for f in dataclasses.fields(trigger_config.Config)}
+
+
+def _config_fields_read(module: str) -> set[str]:
+    """The Config fields the trigger's code reads (``config.app_name``...), outside
+    triggers/config.py itself."""
+    found: set[str] = set()
+    for name in trigger_code.modules(module) - {"triggers.config"}:
+        tree = ast.parse(trigger_code.module_file(name).read_text(encoding="utf-8"))
+        found |= {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in CONFIG_VARIABLES
+        }
+    return found
+
+
+def test_config_variables_are_the_fields_names_in_capitals() -> None:
+    source = trigger_code.module_file("triggers.config").read_text(encoding="utf-8")
+    for variable in CONFIG_VARIABLES.values():
+        assert f'"{variable}"' in source, variable
+
+
+@TRIGGERS
+def test_each_trigger_is_told_exactly_what_its_code_reads(
+    deployment: cfn.Deployment, key: str
+) -> None:
+    _, function = _function(deployment, key)
+    env = function.get("Environment", {}).get("Variables", {})
+    wanted = {CONFIG_VARIABLES[f] for f in _config_fields_read(triggers.HANDLERS[key])}
+    if "DEFAULT_GROUP" in wanted:
+        wanted.add("ADMIN_GROUP")  # the trigger refuses a default group that is the admins'
+    assert set(env) == wanted
+    if key == "PostAuthentication":
+        assert wanted == set()  # its one setting is the attribute's name, a constant
+
+
+@TRIGGERS
+def test_trigger_environment_is_the_stacks_settings(
+    deployment: cfn.Deployment, key: str, tmp_path: Path
+) -> None:
+    _, function = _function(deployment, key)
+    env = {k: str(v) for k, v in function.get("Environment", {}).get("Variables", {}).items()}
+    parsed = trigger_config.Config.from_env(env)  # what the handler does on every call
+    domains = deployment.parameter("AllowedEmailDomains")
+    profile = app_profile(deployment, tmp_path)
+    expected = {
+        "allowed_email_domains": tuple(domains.split(",")) if domains else (),
+        "default_group": deployment.parameter("DefaultGroup"),
+        "admin_group": deployment.resource("AdminGroup")["GroupName"],
+        "app_name": deployment.parameter("AppName"),
+        # The profile's domain: the sign-in link goes where the app signs in.
+        "managed_login_url": profile.domain,
+        # Written out in the template (a !GetAtt would be a cycle): it must stay the client's.
+        "app_client_name": client(deployment)["ClientName"],
+        "default_plan": deployment.parameter("DefaultPlan"),
+    }
+    for field, variable in CONFIG_VARIABLES.items():
+        if variable in env:
+            assert getattr(parsed, field) == expected[field], field
+
+
+def test_the_triggers_are_told_every_setting_somewhere(default_deployment: cfn.Deployment) -> None:
+    told: set[str] = set()
+    for key in triggers.HANDLERS:
+        _, function = _function(default_deployment, key)
+        told |= set(function.get("Environment", {}).get("Variables", {}))
+    assert told == set(CONFIG_VARIABLES.values())
+
+
+# -- trigger parameters ---------------------------------------------------------------------
+
+
+def test_default_group_is_created_below_the_admin_group(deployment: cfn.Deployment) -> None:
+    group = deployment.resource("DefaultUserGroup")
+    assert group["GroupName"] == deployment.parameter("DefaultGroup")
+    assert group["UserPoolId"] == deployment.user_pool_id
+    assert group["GroupName"] != deployment.resource("AdminGroup")["GroupName"]
+    # Lower precedence (a larger number): where Cognito picks one group's role, not this one.
+    assert group["Precedence"] > deployment.resource("AdminGroup")["Precedence"]
+
+
+def test_without_a_default_group_there_is_none() -> None:
+    deployment = cfn.Deployment({**REQUIRED, "DefaultGroup": ""})
+    assert not deployment.exists("DefaultUserGroup")
+    assert deployment.resources_of("AWS::Cognito::UserPoolGroup") == ["AdminGroup"]
+    _, function = _function(deployment, "PostConfirmation")
+    assert trigger_config.Config.from_env(function["Environment"]["Variables"]).default_group == ""
+
+
+@pytest.mark.parametrize(
+    ("parameters", "refused"),
+    [
+        ({}, False),
+        ({"AdminGroupName": "Operators", "DefaultGroup": "Operators"}, True),
+        ({"AdminGroupName": "Users", "DefaultGroup": "Users"}, True),
+        ({"AdminGroupName": "Operators", "DefaultGroup": "Users"}, False),
+        ({"DefaultGroup": ""}, False),
+    ],
+)
+def test_the_default_group_is_never_the_admin_group(
+    parameters: dict[str, str], refused: bool
+) -> None:
+    deployment = cfn.Deployment({**REQUIRED, **parameters})
+    failed = ["DefaultGroupIsNotTheAdminGroup"] if refused else []
+    assert deployment.failed_rules() == failed
+
+
+@pytest.mark.parametrize("value", ["admin", "ADMIN", "aDmIn", "has space", "x" * 129])
+def test_default_group_pattern_refuses_admin_in_any_case(value: str) -> None:
+    # The triggers compare without case; the rule above compares exactly.
+    with pytest.raises(AssertionError):
+        cfn.Deployment({**REQUIRED, "DefaultGroup": value}).parameter("DefaultGroup")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "example.com", "example.com,example.org", "a.b.example.co.uk", "xn--bcher-kva.example"],
+)
+def test_allowed_email_domains_accepts_what_the_triggers_accept(value: str) -> None:
+    deployment = cfn.Deployment({**REQUIRED, "AllowedEmailDomains": value})
+    assert deployment.parameter("AllowedEmailDomains") == value
+    parsed = trigger_config.Config.from_env({"ALLOWED_EMAIL_DOMAINS": value})
+    assert ",".join(parsed.allowed_email_domains) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "example.com, example.org",  # spaces
+        "example.com,",
+        ",example.com",
+        "@example.com",
+        "example",  # one label: not a mail domain
+        "Example.com",
+        "a..example.com",
+        "-a.example.com",
+        "example.123",  # an IP address's shape
+        "ex_ample.com",
+    ],
+)
+def test_allowed_email_domains_refuses_what_would_fail_at_sign_up(value: str) -> None:
+    with pytest.raises(AssertionError):
+        cfn.Deployment({**REQUIRED, "AllowedEmailDomains": value}).parameter("AllowedEmailDomains")
+
+
+def test_default_plan_pattern_is_the_triggers_own() -> None:
+    spec = cfn.load()["Parameters"]["DefaultPlan"]
+    assert spec["AllowedPattern"] == triggers.PLAN_PATTERN
+    assert re.fullmatch(triggers.PLAN_PATTERN, spec["Default"])
+
+
+@pytest.mark.parametrize("value", ["", "   ", "a\nb", "x" * 65])
+def test_app_name_refuses_what_the_triggers_refuse(value: str) -> None:
+    with pytest.raises(AssertionError):
+        cfn.Deployment({**REQUIRED, "AppName": value}).parameter("AppName")
+    with pytest.raises(trigger_config.ConfigError):
+        trigger_config.Config(app_name=value)
+
+
+def test_triggers_code_key_is_required_and_a_zip() -> None:
+    spec = cfn.load()["Parameters"]["TriggersCodeS3Key"]
+    assert "Default" not in spec
+    assert spec["AllowedPattern"] == cfn.load()["Parameters"]["CodeS3Key"]["AllowedPattern"]
+
+
+# -- the attributes the triggers keep --------------------------------------------------------
+
+
+def _schema(deployment: cfn.Deployment) -> dict[str, dict[str, Any]]:
+    return {a["Name"]: a for a in _pool(deployment)["Schema"]}
+
+
+def test_pool_has_the_trigger_attributes_as_mutable_strings(deployment: cfn.Deployment) -> None:
+    schema = _schema(deployment)
+    for attribute in TRIGGER_ATTRIBUTES:
+        prefix, _, name = attribute.partition(":")
+        assert prefix == "custom"
+        spec = schema[name]
+        assert spec["AttributeDataType"] == "String"
+        assert spec["Mutable"] is True
+        assert spec.get("Required", False) is False  # Cognito refuses required custom ones
+        assert set(spec["StringAttributeConstraints"]) == {"MinLength", "MaxLength"}
+    # Every plan a token may carry fits; so does the sign-in stamp.
+    plan = schema["plan"]["StringAttributeConstraints"]
+    assert int(plan["MinLength"]) == 1
+    assert int(plan["MaxLength"]) == 32
+    assert re.fullmatch(triggers.PLAN_PATTERN, "p" * 32)
+    assert not re.fullmatch(triggers.PLAN_PATTERN, "p" * 33)
+    stamp = schema["last_sign_in"]["StringAttributeConstraints"]
+    assert int(stamp["MinLength"]) <= len("2024-05-01T09:30:00Z") <= int(stamp["MaxLength"])
+
+
+def test_no_app_client_lets_people_write_the_trigger_attributes(enabled: cfn.Deployment) -> None:
+    # With password sign-in on, both clients; either one's access token could otherwise
+    # set custom:plan with UpdateUserAttributes.
+    required = {name for name, a in _schema(enabled).items() if a.get("Required")}
+    assert required == {"email"}
+    for name in enabled.resources_of("AWS::Cognito::UserPoolClient"):
+        props = enabled.resource(name)
+        write, read = props["WriteAttributes"], props["ReadAttributes"]
+        assert not set(TRIGGER_ATTRIBUTES) & set(write), name
+        assert not [a for a in write if a.startswith("custom:")], name
+        # Sign-up sets the required attributes: they stay writable.
+        assert required <= set(write), name
+        # The app shows the plan (from the token) and admins the last sign-in.
+        assert set(TRIGGER_ATTRIBUTES) <= set(read), name
+        assert set(write) <= set(read), name
+        # Cognito's verification flags are never client-writable.
+        assert "email_verified" not in write
+        # What people may write is what they may write in the stand-in.
+        assert write == list(local_settings.WRITE_ATTRIBUTES), name
+
+
+def test_the_trigger_attributes_are_the_triggers_own() -> None:
+    assert triggers.PLAN_ATTRIBUTE == "custom:plan"
+    assert triggers.LAST_SIGN_IN_ATTRIBUTE == "custom:last_sign_in"
+    assert triggers.PLAN_CLAIM == "plan"
