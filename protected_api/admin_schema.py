@@ -138,6 +138,11 @@ class UserSummary(pydantic.BaseModel):
     enabled: bool
     created_at: datetime.datetime | None
     modified_at: datetime.datetime | None
+    last_sign_in: datetime.datetime | None = pydantic.Field(
+        default=None,
+        description="UTC, from the custom:last_sign_in attribute the post authentication "
+        "trigger writes; null when never recorded or not readable",
+    )
 
 
 class UserDetail(UserSummary):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -29,6 +30,12 @@ log = logging.getLogger(__name__)
 # (protected_api.request_limits.MAX_REQUEST_HEAD_BYTES).
 MAX_AUTHORIZATION_BYTES = len("Bearer ") + verifier.MAX_TOKEN_CHARS + 64
 REALM = "protected_api"
+#: The claim the pre token generation trigger adds (issue 20, ``triggers.PLAN_CLAIM``) and
+#: the values it may hold (``triggers.PLAN_PATTERN``). Written out here, not imported: the
+#: API is deployed alone, without the ``triggers`` package (a test keeps the two in step).
+PLAN_CLAIM = "plan"
+PLAN_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+_PLAN = re.compile(PLAN_PATTERN)  # used with fullmatch: "free\n" is not a plan name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Principal:
     expires_at: int
     issued_at: int
     auth_time: int | None
+    plan: str | None = None  # the ``plan`` claim; None when absent or not a plan name
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -55,6 +63,7 @@ class Principal:
             expires_at=int(claims["exp"]),
             issued_at=int(claims["iat"]),
             auth_time=_whole_seconds(claims.get("auth_time")),
+            plan=_plan(claims.get(PLAN_CLAIM)),
         )
 
 
@@ -63,6 +72,20 @@ def _whole_seconds(value: object) -> int | None:
     verifier refuses a token that holds anything else)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return int(value)
+    return None
+
+
+def _plan(value: object) -> str | None:
+    """The ``plan`` claim if it is a plan name (:data:`PLAN_PATTERN`); ``None`` when absent.
+
+    Anything else is read as absent rather than refusing the token: the plan says what
+    the caller may use, not who they are. It is logged without the value, which came
+    from a user attribute."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _PLAN.fullmatch(value):
+        return value
+    log.warning("ignoring the token's %s claim: not a plan name", PLAN_CLAIM)
     return None
 
 

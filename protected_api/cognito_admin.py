@@ -16,6 +16,8 @@ API reference: https://docs.aws.amazon.com/cognito-user-identity-pools/latest/AP
 from __future__ import annotations
 
 import contextlib
+import datetime
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent import futures
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,12 @@ MFA_REQUIRED_BY_POOL = (
     "the user pool requires MFA, so Cognito cannot turn this user's authenticator off; "
     "they can register a new one from their own account"
 )
+
+#: The attribute the post authentication trigger writes at every sign-in (issue 20,
+#: ``triggers.LAST_SIGN_IN_ATTRIBUTE``), as UTC ``YYYY-MM-DDTHH:MM:SSZ``. Written out here:
+#: the API is deployed without the ``triggers`` package (a test keeps the two in step).
+LAST_SIGN_IN_ATTRIBUTE = "custom:last_sign_in"
+_LAST_SIGN_IN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -49,6 +57,20 @@ def _mfa(user: Any, username: str) -> admin_schema.UserMfa:
     )
 
 
+def last_sign_in(attributes: dict[str, str]) -> datetime.datetime | None:
+    """When the user last signed in, from :data:`LAST_SIGN_IN_ATTRIBUTE` (UTC); None when
+    the attribute is absent or not exactly the trigger's format (an admin can write any
+    string into a custom attribute)."""
+    value = attributes.get(LAST_SIGN_IN_ATTRIBUTE)
+    if value is None or not _LAST_SIGN_IN.fullmatch(value):
+        return None
+    try:
+        moment = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:  # the right shape, but no such date (month 13, February 30...)
+        return None
+    return moment.replace(tzinfo=datetime.UTC)
+
+
 def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
     return admin_schema.UserSummary(
         username=str(user["Username"]),
@@ -59,6 +81,7 @@ def _summary(user: Any, attributes: dict[str, str]) -> admin_schema.UserSummary:
         enabled=bool(user.get("Enabled", True)),
         created_at=user.get("UserCreateDate"),
         modified_at=user.get("UserLastModifiedDate"),
+        last_sign_in=last_sign_in(attributes),
     )
 
 

@@ -71,6 +71,8 @@ class User:
     enabled: bool
     created_at: datetime.datetime | None
     modified_at: datetime.datetime | None
+    # UTC; None: no sign-in recorded (the API reads it from ``custom:last_sign_in``).
+    last_sign_in: datetime.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,6 +359,12 @@ def _time(body: Mapping[str, Any], key: str, where: str) -> datetime.datetime | 
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
+def _utc_time(body: Mapping[str, Any], key: str, where: str) -> datetime.datetime | None:
+    """:func:`_time` in UTC."""
+    parsed = _time(body, key, where)
+    return None if parsed is None else parsed.astimezone(datetime.UTC)
+
+
 def _user_fields(raw: Any, where: str) -> dict[str, Any]:
     body = _object(raw, where)
     enabled = body.get("enabled")
@@ -375,6 +383,7 @@ def _user_fields(raw: Any, where: str) -> dict[str, Any]:
         "enabled": enabled,
         "created_at": _time(body, "created_at", where),
         "modified_at": _time(body, "modified_at", where),
+        "last_sign_in": _utc_time(body, "last_sign_in", where),  # absent: an older API
     }
 
 

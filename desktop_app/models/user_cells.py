@@ -32,6 +32,7 @@ class Column(enum.IntEnum):
     MFA = 5
     CREATED = 6
     MODIFIED = 7
+    LAST_SIGN_IN = 8
 
 
 def column_title(column: Column) -> str:
@@ -44,6 +45,7 @@ def column_title(column: Column) -> str:
         Column.MFA: _translate("UsersModel", "MFA"),
         Column.CREATED: _translate("UsersModel", "Created"),
         Column.MODIFIED: _translate("UsersModel", "Last modified"),
+        Column.LAST_SIGN_IN: _translate("UsersModel", "Last sign-in"),
     }
     return titles[column]
 
@@ -76,6 +78,7 @@ def cell_value(
         None,
         user.created_at,
         user.modified_at,
+        user.last_sign_in,
     )[column]
 
 
@@ -85,6 +88,8 @@ def display(user: admin.User, column: Column, mfa: states.MfaState = PENDING) ->
         return _translate("UsersModel", "Yes") if value else _translate("UsersModel", "No")
     if isinstance(value, datetime.datetime):
         return items_model.local_time(value)
+    if column is Column.LAST_SIGN_IN:
+        return _translate("UsersModel", "Never")
     return value or ""
 
 
@@ -101,11 +106,14 @@ def tooltip(user: admin.User, column: Column, mfa: states.MfaState = PENDING) ->
         return _translate("UsersModel", "Disabled: sign-in and token refresh are refused")
     if isinstance(value, datetime.datetime):
         return value.astimezone().isoformat(sep=" ", timespec="seconds")
+    if column is Column.LAST_SIGN_IN:
+        return _translate("UsersModel", "No sign-in recorded for this user")
     return None
 
 
 def sort_key(user: admin.User, column: Column, mfa: states.MfaState = PENDING) -> Any:
-    """What ``column`` sorts by; None for a blank cell, or an MFA not known (sorted last)."""
+    """What ``column`` sorts by; None for a blank cell, an MFA not known, or a sign-in
+    never recorded ("Never"): sorted last, as the model puts blanks."""
     if column is Column.MFA and isinstance(mfa, states.MfaRead):
         return None
     value = cell_value(user, column, mfa)

@@ -50,7 +50,7 @@ def local_time(epoch: object) -> str | None:
 
 class ProfilePanel(QtWidgets.QWidget):
     """See the module docstring. ``fields`` maps each row's key (``name``,
-    ``email``, ``username``, ``sub``, ``signed_in``, ``issued``, ``expires``,
+    ``email``, ``username``, ``sub``, ``plan``, ``signed_in``, ``issued``, ``expires``,
     ``access_expires``, ``scopes``, ``storage``) to the label showing its value;
     ``tabs`` holds the details and ``security``."""
 
@@ -78,6 +78,7 @@ class ProfilePanel(QtWidgets.QWidget):
             ("username", self.tr("Username")),
             ("sub", self.tr("User ID (sub)")),
             ("groups", self.tr("Groups")),
+            ("plan", self.tr("Plan")),
             ("signed_in", self.tr("Signed in")),
             ("issued", self.tr("ID token issued")),
             ("expires", self.tr("ID token expires")),
@@ -150,6 +151,8 @@ class ProfilePanel(QtWidgets.QWidget):
         self.fields["username"].setText(identity.username)
         self.fields["sub"].setText(identity.sub)
         self._set_groups(identity.groups)
+        plan = claims.get("plan")  # added by the pool's pre token generation trigger
+        self.fields["plan"].setText(plan if isinstance(plan, str) and plan else _NONE)
         self.fields["signed_in"].setText(
             local_time(identity.auth_time) or local_time(claims.get("auth_time")) or _NONE
         )

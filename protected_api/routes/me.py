@@ -23,6 +23,10 @@ class Me(pydantic.BaseModel):
     issued_at: int
     auth_time: int | None = pydantic.Field(description="when the person last signed in")
     is_admin: bool
+    plan: str | None = pydantic.Field(
+        description="the token's plan claim (pre token generation trigger), e.g. free; "
+        "null when absent or not a plan name"
+    )
 
 
 @router.get("/me", response_model=Me, summary="The caller, as their access token says")
@@ -37,4 +41,5 @@ def me(user: auth.CurrentUser, request: fastapi.Request) -> Me:
         issued_at=user.issued_at,
         auth_time=user.auth_time,
         is_admin=request.app.state.settings.admin_group in user.groups,
+        plan=user.plan,
     )

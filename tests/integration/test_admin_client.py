@@ -7,6 +7,7 @@ outbox for the emails Cognito would have sent.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -96,6 +97,23 @@ def test_list_users_pages_through_the_demo_pool(as_admin: client.ApiClient) -> N
     assert by_name["alice"].email == "alice@example.com"
     assert by_name["alice"].created_at is not None and by_name["alice"].created_at.tzinfo
     assert by_name["alice"].sub
+
+
+def test_the_last_sign_in_arrives_as_an_aware_utc_datetime(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    # What the post authentication trigger writes at a sign-in (issue 20), done by hand.
+    idp.admin_update_user_attributes(
+        UserPoolId=stand_in.pool.id,
+        Username="alice",
+        UserAttributes=[{"Name": "custom:last_sign_in", "Value": "2026-03-01T08:15:09Z"}],
+    )
+    by_name = {u.username: u for u in all_users(as_admin)}
+    signed_in = by_name["alice"].last_sign_in
+    assert signed_in == datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+    assert signed_in is not None and signed_in.utcoffset() == datetime.timedelta(0)
+    assert by_name["newbie"].last_sign_in is None
+    assert admin.get_user(as_admin, "alice").last_sign_in == signed_in
 
 
 @pytest.mark.parametrize(

@@ -458,6 +458,33 @@ def test_list_filters(call: Admin) -> None:
     assert alice["email"] == "alice@example.com" and alice["enabled"] is True
 
 
+def set_last_sign_in(idp: Any, stand_in: server.LocalCognito, username: str, value: str) -> None:
+    """What the post authentication trigger does at a sign-in (issue 20), done by hand."""
+    idp.admin_update_user_attributes(
+        UserPoolId=stand_in.pool.id,
+        Username=username,
+        UserAttributes=[{"Name": "custom:last_sign_in", "Value": value}],
+    )
+
+
+def test_every_user_answer_carries_the_last_sign_in(
+    call: Admin, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    set_last_sign_in(idp, stand_in, "alice", "2026-03-01T08:15:09Z")
+    set_last_sign_in(idp, stand_in, "tom", "Tuesday")  # an admin can write any string
+    idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Admin")
+    listed = {u["username"]: u for u in call("GET", "/users").json()["users"]}
+    assert listed["alice"]["last_sign_in"] == "2026-03-01T08:15:09Z"
+    assert listed["tom"]["last_sign_in"] is None  # malformed: null, the listing still works
+    assert listed["newbie"]["last_sign_in"] is None  # never recorded
+    assert set(listed) == set(DEMO)
+    alice = call.user("alice")
+    assert alice["last_sign_in"] == "2026-03-01T08:15:09Z"
+    assert alice["attributes"]["custom:last_sign_in"] == "2026-03-01T08:15:09Z"
+    members = call("GET", "/groups/Admin/members").json()["users"]
+    assert {u["username"]: u["last_sign_in"] for u in members}["alice"] == "2026-03-01T08:15:09Z"
+
+
 @pytest.mark.parametrize(
     "value",
     ['x" or username ^= "', 'a\\" ^= "', "\\", 'alice@example.com"', '"'],

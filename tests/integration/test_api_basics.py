@@ -6,6 +6,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 import requests
 
@@ -36,6 +37,64 @@ def test_me_describes_the_caller(
     assert body["groups"] == ["Admin"]
     assert body["is_admin"] is True
     assert body["sub"] == stand_in.pool.pool.users["admin"].id
+
+
+def test_me_answers_the_access_tokens_plan(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    """Whatever the pool puts in ``plan`` (its pre token generation trigger, or nothing),
+    ``/me`` says the same."""
+    tokens = admin_tokens(idp, stand_in, "alice", "Alice-Passw0rd!")
+    claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    body = me(api, tokens["AccessToken"])
+    assert "plan" in body
+    assert body["plan"] == claims.get("plan")
+
+
+@pytest.mark.parametrize("plan", ["free", "pro", "team_2-eu"])
+def test_me_reads_a_plan_from_a_signed_access_token(
+    idp: Any, stand_in: server.LocalCognito, api: api_server.ApiServer, plan: str
+) -> None:
+    token = with_plan(stand_in, idp, plan)
+    assert me(api, token)["plan"] == plan
+
+
+@pytest.mark.parametrize("plan", ["Pro-Plan", "free\n", "", 42, ["pro"]])
+def test_me_reads_a_plan_that_is_not_a_plan_name_as_null_and_logs_it_without_the_value(
+    idp: Any,
+    stand_in: server.LocalCognito,
+    api: api_server.ApiServer,
+    caplog: pytest.LogCaptureFixture,
+    plan: Any,
+) -> None:
+    caplog.set_level("INFO", logger="protected_api")
+    token = with_plan(stand_in, idp, plan)
+    body = me(api, token)  # the token is still good
+    assert (body["username"], body["plan"]) == ("alice", None)
+    [warning] = [r for r in caplog.records if r.name == "protected_api.auth"]
+    assert warning.levelname == "WARNING"
+    assert "plan" in warning.getMessage()
+    if plan:
+        assert str(plan).strip() not in warning.getMessage()
+    assert "Pro-Plan" not in caplog.text
+
+
+def me(api: api_server.ApiServer, token: str) -> dict[str, Any]:
+    response = requests.get(
+        f"{api.url}/me", timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def with_plan(stand_in: server.LocalCognito, idp: Any, plan: Any) -> str:
+    """alice's access token from the stand-in, with ``plan`` as a pre token generation
+    trigger would put it, signed again with the pool's own key (so the API's verifier,
+    which reads the pool's JWKS over HTTP, takes it)."""
+    tokens = admin_tokens(idp, stand_in, "alice", "Alice-Passw0rd!")
+    claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    return stand_in.pool.key.sign({**claims, "plan": plan})
 
 
 def test_items_page_through(

@@ -712,6 +712,64 @@ def test_overview_charts_and_pending_invitations_with_resend(
     assert not image.isNull()
 
 
+# -- last sign-in (issue 20) ---------------------------------------------------------------
+
+SIGN_IN_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # what the post authentication trigger writes
+
+
+def set_last_sign_in(
+    idp: Any, stand_in: server.LocalCognito, username: str, moment: datetime.datetime
+) -> None:
+    """What the post authentication trigger does at a sign-in, done by hand."""
+    idp.admin_update_user_attributes(
+        UserPoolId=stand_in.pool.id,
+        Username=username,
+        UserAttributes=[{"Name": "custom:last_sign_in", "Value": moment.strftime(SIGN_IN_FORMAT)}],
+    )
+
+
+def test_the_users_table_shows_the_last_sign_in_or_never(
+    idp: Any, stand_in: server.LocalCognito, make_section: Callable[[], section.AdminSection]
+) -> None:
+    signed_in = datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+    set_last_sign_in(idp, stand_in, "alice", signed_in)
+    panel = make_section().users
+    column = users_model.Column.LAST_SIGN_IN
+    assert panel.model.headerData(column, QtCore.Qt.Orientation.Horizontal) == "Last sign-in"
+    assert row_user(panel, "alice").last_sign_in == signed_in
+    # Local time to the minute, as the Created column shows its dates.
+    assert cell(panel, "alice", column) == signed_in.astimezone().strftime("%Y-%m-%d %H:%M")
+    assert cell(panel, "newbie", column) == "Never"
+    assert "\n" not in cell(panel, "alice", column)
+    panel.table.sortByColumn(column, QtCore.Qt.SortOrder.DescendingOrder)
+    assert panel.model.user(0) == row_user(panel, "alice")  # the only one signed in: first
+
+
+def test_overview_counts_users_not_signed_in_for_90_days(
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    set_last_sign_in(idp, stand_in, "alice", now - datetime.timedelta(days=120))
+    set_last_sign_in(idp, stand_in, "tom", now - datetime.timedelta(days=2))
+    clock = {"now": now}
+    panel = overview.OverviewPanel(admin_bridge, now=lambda: clock["now"])
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        panel.ensure_loaded()
+    # alice only: tom signed in lately, and every other account is minutes old.
+    assert panel.inactive_label.text() == "Not signed in for 90 days: 1"
+    panel.stop_mfa_count()
+
+    # 91 days on, every demo account counts: tom's sign-in is 93 days old, and the
+    # ones that never signed in were created more than 90 days before.
+    clock["now"] = now + datetime.timedelta(days=91)
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        panel.refresh()
+    assert panel.inactive_label.text() == f"Not signed in for 90 days: {DEMO}"
+    panel.stop_mfa_count()
+
+
 # -- the account lifecycle (issue 18) ------------------------------------------------------
 
 SIGN_UP_PASSWORD = "Signed-Up-Passw0rd!"

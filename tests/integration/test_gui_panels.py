@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -308,6 +309,29 @@ def test_profile_shows_alice(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> No
     shown = all_label_text(panel) + "\n".join(claims) + "\n".join(claims.values())
     assert "eyJ" not in shown
     assert alice.session.access_token() not in shown
+
+
+def test_profile_shows_the_plan_the_id_token_carries(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    """The pool's pre token generation trigger adds ``plan`` to the ID token (issue 20)."""
+    panel = profile_panel.ProfilePanel(alice)
+    qtbot.addWidget(panel)
+    identity = alice.identity
+    assert identity is not None
+    signed_in_plan = identity.claims.get("plan")  # this pool's own, if it adds one
+    assert panel.fields["plan"].text() == (signed_in_plan or "\N{EM DASH}")
+    assert panel.fields["plan"].accessibleName() == "Plan"
+
+    with_plan = dataclasses.replace(identity, claims={**identity.claims, "plan": "pro"})
+    alice.identityChanged.emit(with_plan)
+    assert panel.fields["plan"].text() == "pro"
+    assert tree_texts(panel.claims_tree)["plan"] == "pro"
+
+    without = {k: v for k, v in identity.claims.items() if k != "plan"}
+    alice.identityChanged.emit(dataclasses.replace(identity, claims=without))
+    assert panel.fields["plan"].text() == "\N{EM DASH}"
+    assert "plan" not in tree_texts(panel.claims_tree)
 
 
 def test_profile_shows_the_admin_chip_and_a_secure_store(

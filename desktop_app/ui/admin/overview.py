@@ -1,10 +1,12 @@
 """The Overview tab: users by status and by group as bar charts, the sign-ups not
-confirmed and the users without MFA, and the invitations still pending after N days,
-each with a one-click Resend.
+confirmed, the users not signed in for 90 days and the users without MFA, and the
+invitations still pending after N days, each with a one-click Resend.
 
 The numbers come from one background pass over every user
 (:func:`desktop_app.admin.snapshot.fetch_snapshot`); a newer refresh, or the tab
-going away, stops an older pass between pages.
+going away, stops an older pass between pages. The last sign-in is in every user
+ListUsers returns, so "not signed in for 90 days" needs no pass of its own: it is
+:func:`~desktop_app.admin.snapshot.inactive_users` of that snapshot, on the panel's clock.
 
 **Users without MFA** costs more: ListUsers does not say, so once the snapshot is in,
 a second pass asks ``GET /admin/mfa`` for every user, one page of 60 at a time (one
@@ -107,7 +109,8 @@ class BarChart(QtWidgets.QWidget):
 
 
 class OverviewPanel(common.Panel):
-    """See the module docstring. ``now`` is the clock invitations are aged against.
+    """See the module docstring. ``now`` is the clock invitations and sign-ins are aged
+    against.
 
     Signals:
         forbidden(str): the API refused admin access (403).
@@ -147,6 +150,16 @@ class OverviewPanel(common.Panel):
         self.message = self.message_line()
         self.unconfirmed_label = QtWidgets.QLabel()
         self.unconfirmed_label.setAccessibleName(self.tr("Sign-ups not confirmed"))
+        self.inactive_label = QtWidgets.QLabel()
+        self.inactive_label.setAccessibleName(
+            self.tr("Not signed in for {days} days").format(days=admin_snapshot.INACTIVE_DAYS)
+        )
+        self.inactive_label.setToolTip(
+            self.tr(
+                "Users whose last sign-in is more than {days} days ago, and users who have "
+                "never signed in and were created more than {days} days ago"
+            ).format(days=admin_snapshot.INACTIVE_DAYS)
+        )
         self.mfa_label = QtWidgets.QLabel()
         self.mfa_label.setAccessibleName(self.tr("Users without MFA"))
         self.mfa_label.setWordWrap(True)
@@ -184,6 +197,8 @@ class OverviewPanel(common.Panel):
         top.addWidget(self.refresh_button)
         counts = QtWidgets.QHBoxLayout()
         counts.addWidget(self.unconfirmed_label)
+        counts.addSpacing(24)
+        counts.addWidget(self.inactive_label)
         counts.addSpacing(24)
         counts.addWidget(self.mfa_label, 1)
         counts.addWidget(self.mfa_stop_button)
@@ -258,6 +273,12 @@ class OverviewPanel(common.Panel):
         )
         unconfirmed = len(admin_snapshot.unconfirmed_sign_ups(counted.users))
         self.unconfirmed_label.setText(self.tr("Sign-ups not confirmed: {n}").format(n=unconfirmed))
+        inactive = len(admin_snapshot.inactive_users(counted.users, self._now()))
+        self.inactive_label.setText(
+            self.tr("Not signed in for {days} days: {n}").format(
+                days=admin_snapshot.INACTIVE_DAYS, n=inactive
+            )
+        )
         self.group_chart.set_bars(
             sorted(((g.name, g.member_count) for g in counted.groups), key=lambda b: -b[1])
         )

@@ -28,6 +28,7 @@ from desktop_app.ui.admin import bulk_dialog, common, csv_transfer, dialogs, sea
 _Col = users_model.Column
 _WIDTHS = {_Col.USERNAME: 130, _Col.EMAIL: 190, _Col.NAME: 120, _Col.STATUS: 200}
 _WIDTHS |= {_Col.ENABLED: 70, _Col.MFA: 70, _Col.CREATED: 130, _Col.MODIFIED: 130}
+_WIDTHS |= {_Col.LAST_SIGN_IN: 130}
 
 
 class UsersPanel(common.Panel):

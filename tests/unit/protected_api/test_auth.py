@@ -232,3 +232,63 @@ def test_a_principal_without_optional_claims() -> None:
     user = auth.Principal.from_claims(bare)
     assert (user.username, user.client_id, user.groups, user.scopes) == ("s-1", "", (), ())
     assert user.auth_time is None
+    assert user.plan is None
+
+
+# -- the plan claim (issue 20: the pre token generation trigger adds it) -------------------
+
+
+@pytest.mark.parametrize("plan", ["free", "pro", "0", "team_2-eu", "a" * 32])
+def test_a_principal_reads_a_plan_name(plan: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG", logger="protected_api.auth")
+    user = auth.Principal.from_claims({**stubs.claims("alice"), "plan": plan})
+    assert user.plan == plan
+    assert not caplog.records
+
+
+def test_a_principal_without_a_plan_has_none_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="protected_api.auth")
+    assert auth.Principal.from_claims(stubs.claims("alice")).plan is None
+    assert auth.Principal.from_claims({**stubs.claims("alice"), "plan": None}).plan is None
+    assert not caplog.records
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "Pro",  # upper case
+        "free\n",  # "$" alone would let a trailing newline through
+        "",
+        "-free",  # must start with a letter or digit
+        "a" * 33,
+        "pro plan",
+        "pr\N{LATIN SMALL LETTER O WITH DIAERESIS}",
+        "\N{FULLWIDTH LATIN SMALL LETTER F}ree",
+        7,
+        True,
+        ["pro"],
+        {"name": "pro"},
+    ],
+)
+def test_a_plan_that_is_not_a_plan_name_is_absent_and_logged_without_its_value(
+    plan: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="protected_api.auth")
+    user = auth.Principal.from_claims({**stubs.claims("alice", "Admin"), "plan": plan})
+    assert user.plan is None
+    assert (user.username, user.groups) == ("alice", ("Admin",))  # the token still counts
+    [record] = caplog.records
+    assert record.levelname == "WARNING"
+    assert "plan" in record.getMessage()
+    if isinstance(plan, str) and plan.strip():
+        assert plan.strip() not in record.getMessage()
+    assert "pro" not in record.getMessage()
+
+
+def test_the_plan_pattern_is_the_triggers_one() -> None:
+    """The API is deployed without ``triggers/``, so it writes the contract out again."""
+    triggers = pytest.importorskip("triggers")
+    assert auth.PLAN_PATTERN == triggers.PLAN_PATTERN
+    assert auth.PLAN_CLAIM == triggers.PLAN_CLAIM

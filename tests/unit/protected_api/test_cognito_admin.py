@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.stub import Stubber
@@ -98,6 +98,72 @@ def test_list_users_sends_the_filter_and_token_and_answers_a_page(stubbed: Stubb
         "Bob",
     )
     assert (bob.status, bob.enabled, bob.created_at) == ("CONFIRMED", False, CREATED)
+
+
+# The last sign-in (issue 20: the post authentication trigger writes custom:last_sign_in)
+
+
+def with_last_sign_in(value: str) -> dict[str, Any]:
+    attributes: list[dict[str, str]] = [*cast(list[dict[str, str]], BOB["Attributes"])]
+    attributes.append({"Name": "custom:last_sign_in", "Value": value})
+    return {**BOB, "Attributes": attributes}
+
+
+def test_list_users_reads_the_last_sign_in_as_utc(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    stubber.add_response("list_users", {"Users": [with_last_sign_in("2026-03-01T08:15:09Z"), BOB]})
+    signed_in, never = adapter.list_users().users
+    assert signed_in.last_sign_in == datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+    assert signed_in.last_sign_in.utcoffset() == datetime.timedelta(0)
+    assert never.last_sign_in is None
+
+
+def test_every_user_answer_carries_the_last_sign_in(stubbed: Stubbed) -> None:
+    adapter, stubber = stubbed
+    bob = with_last_sign_in("2025-12-31T23:59:59Z")
+    user = {k: v for k, v in bob.items() if k != "Attributes"}
+    stubber.add_response("admin_get_user", {**user, "UserAttributes": bob["Attributes"]})
+    stubber.add_response("admin_list_groups_for_user", {"Groups": []})
+    stubber.add_response("list_users_in_group", {"Users": [bob]})
+    expected = datetime.datetime(2025, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
+    detail = adapter.get_user("bob")
+    assert detail.last_sign_in == expected
+    assert detail.attributes["custom:last_sign_in"] == "2025-12-31T23:59:59Z"  # still there
+    assert adapter.list_group_members("Editors").users[0].last_sign_in == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "yesterday",
+        "2026-03-01",
+        "2026-03-01T08:15:09",  # no zone: the trigger always writes Z
+        "2026-03-01T08:15:09+00:00",
+        "2026-03-01T08:15:09.5Z",
+        "2026-03-01 08:15:09Z",
+        "2026-3-1T8:15:09Z",  # strptime alone would take these
+        "2026-13-01T08:15:09Z",
+        "2026-02-30T08:15:09Z",
+        "2026-03-01T24:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "2026-03-01T08:15:09Z\n",
+        " 2026-03-01T08:15:09Z",
+        "\N{ARABIC-INDIC DIGIT TWO}026-03-01T08:15:09Z",
+    ],
+)
+def test_a_malformed_last_sign_in_is_none(stubbed: Stubbed, value: str) -> None:
+    adapter, stubber = stubbed
+    stubber.add_response("list_users", {"Users": [with_last_sign_in(value)]})
+    [bob] = adapter.list_users().users
+    assert bob.last_sign_in is None
+    assert bob.username == "bob"
+
+
+def test_the_last_sign_in_attribute_is_the_triggers() -> None:
+    """The API is deployed without ``triggers/``, so it writes the name out again."""
+    triggers = pytest.importorskip("triggers")
+    assert cognito_admin.LAST_SIGN_IN_ATTRIBUTE == triggers.LAST_SIGN_IN_ATTRIBUTE
 
 
 def test_group_members_page_with_next_token(stubbed: Stubbed) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import threading
 from typing import Any
@@ -106,3 +107,78 @@ def test_pending_invitations_are_the_old_enough_ones_oldest_first() -> None:
         "week",
         "fresh",
     ]
+
+
+# -- not signed in for 90 days -------------------------------------------------------------
+
+DAY = datetime.timedelta(days=1)
+SECOND = datetime.timedelta(seconds=1)
+CREATED_LONG_AGO = NOW - 400 * DAY
+
+
+def account(
+    created: datetime.datetime | None = CREATED_LONG_AGO,
+    last_sign_in: datetime.datetime | None = None,
+    status: str = "CONFIRMED",
+) -> admin.User:
+    return admin.User("u", "sub-u", None, None, status, True, created, None, last_sign_in)
+
+
+@pytest.mark.parametrize(
+    ("last_sign_in", "inactive"),
+    [
+        (NOW - 90 * DAY - SECOND, True),  # more than 90 days before now
+        (NOW - 90 * DAY, False),  # exactly 90 days: not "more than"
+        (NOW - 90 * DAY + SECOND, False),
+        (NOW - 400 * DAY, True),
+        (NOW - SECOND, False),
+        (NOW + DAY, False),  # a clock ahead of ours: signed in, recently
+    ],
+)
+def test_a_sign_in_more_than_90_days_ago_is_inactive(
+    last_sign_in: datetime.datetime, inactive: bool
+) -> None:
+    assert snapshot.inactive(account(last_sign_in=last_sign_in), NOW) is inactive
+
+
+@pytest.mark.parametrize(
+    ("created", "inactive"),
+    [
+        (NOW - 90 * DAY - SECOND, True),  # never signed in, created more than 90 days ago
+        (NOW - 90 * DAY, False),
+        (NOW - 89 * DAY, False),  # a new account that has not signed in yet
+        (NOW - SECOND, False),
+        (None, False),  # how old is not known: not counted
+    ],
+)
+def test_never_signed_in_counts_once_the_account_is_over_90_days_old(
+    created: datetime.datetime | None, inactive: bool
+) -> None:
+    assert snapshot.inactive(account(created=created), NOW) is inactive
+
+
+def test_a_recent_sign_in_keeps_an_old_account_active() -> None:
+    old = account(created=NOW - 1000 * DAY, last_sign_in=NOW - 3 * DAY)
+    assert not snapshot.inactive(old, NOW)
+
+
+def test_the_rule_follows_the_clock_it_is_given() -> None:
+    """The same user, on a clock moved across the boundary one second at a time."""
+    last = NOW - 30 * DAY
+    user_ = account(last_sign_in=last)
+    boundary = last + snapshot.INACTIVE_DAYS * DAY
+    assert not snapshot.inactive(user_, boundary)
+    assert snapshot.inactive(user_, boundary + SECOND)
+    assert not snapshot.inactive(user_, boundary + SECOND, days=91)
+
+
+def test_inactive_users_keeps_the_order_given() -> None:
+    users = [
+        dataclasses.replace(account(last_sign_in=NOW - 100 * DAY), username="stale"),
+        dataclasses.replace(account(last_sign_in=NOW - DAY), username="active"),
+        dataclasses.replace(account(created=NOW - 5 * DAY), username="new"),
+        dataclasses.replace(account(created=NOW - 200 * DAY), username="never"),
+        dataclasses.replace(account(created=None), username="undated"),
+    ]
+    assert [u.username for u in snapshot.inactive_users(users, NOW)] == ["stale", "never"]
+    assert snapshot.inactive_users([], NOW) == []

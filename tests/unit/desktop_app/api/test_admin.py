@@ -111,6 +111,45 @@ def test_a_naive_time_is_taken_as_utc(mock: responses.RequestsMock, api: client.
     assert user.created_at == datetime.datetime(2026, 1, 1, 7, tzinfo=datetime.UTC)
 
 
+@pytest.mark.parametrize(
+    "wire",
+    [
+        "2026-03-01T08:15:09Z",  # as the API writes it
+        "2026-03-01T08:15:09+00:00",
+        "2026-03-01T09:45:09+01:30",  # another offset: the same moment, kept in UTC
+        "2026-03-01T08:15:09",  # naive: taken as UTC, like every time of this API
+    ],
+)
+def test_the_last_sign_in_is_a_utc_datetime(
+    mock: responses.RequestsMock, api: client.ApiClient, wire: str
+) -> None:
+    mock.get(f"{API}/admin/users", json={"users": [user_with(last_sign_in=wire)]})
+    [user] = admin.list_users(api).users
+    assert user.last_sign_in == datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+    assert user.last_sign_in is not None and user.last_sign_in.tzinfo is datetime.UTC
+
+
+@pytest.mark.parametrize("body", [user_with(last_sign_in=None), GOOD_USER])
+def test_no_last_sign_in_is_none(
+    mock: responses.RequestsMock, api: client.ApiClient, body: dict[str, Any]
+) -> None:
+    """``null`` (never recorded) and a missing field (an API from before issue 20) alike."""
+    mock.get(f"{API}/admin/users", json={"users": [body]})
+    [user] = admin.list_users(api).users
+    assert user.last_sign_in is None
+    assert user == ALICE
+
+
+def test_a_users_detail_carries_the_last_sign_in(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(
+        f"{API}/admin/users/alice", json={**GOOD_DETAIL, "last_sign_in": "2026-03-01T08:15:09Z"}
+    )
+    user = admin.get_user(api, "alice")
+    assert user.last_sign_in == datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+
+
 def test_group_members_quotes_the_group_and_pages(
     mock: responses.RequestsMock, api: client.ApiClient
 ) -> None:
@@ -160,6 +199,9 @@ def test_list_groups(mock: responses.RequestsMock, api: client.ApiClient) -> Non
         ({"users": [user_with(email=["x"])]}, "users[0].email"),
         ({"users": [user_with(created_at=SECRET)]}, "users[0].created_at"),
         ({"users": [user_with(modified_at=12)]}, "users[0].modified_at"),
+        ({"users": [user_with(last_sign_in=SECRET)]}, "users[0].last_sign_in"),
+        ({"users": [user_with(last_sign_in=1772352909)]}, "users[0].last_sign_in"),
+        ({"users": [user_with(last_sign_in=True)]}, "users[0].last_sign_in"),
         ({"users": [], "pagination_token": ""}, "pagination_token"),
         ({"users": [], "pagination_token": 5}, "pagination_token"),
     ],

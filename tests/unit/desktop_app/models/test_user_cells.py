@@ -37,6 +37,17 @@ def test_display_words_flags_and_dates_and_blanks() -> None:
     assert user_cells.display(user(enabled=False), Col.ENABLED) == "No"
     assert user_cells.display(zoe, Col.CREATED) == "2026-01-02 08:34"  # local time, UTC+05:30
     assert user_cells.display(zoe, Col.MODIFIED) == ""
+    assert user_cells.display(zoe, Col.LAST_SIGN_IN) == "Never"
+    # The same format as Created: local time to the minute.
+    assert user_cells.display(user(last_sign_in=WHEN), Col.LAST_SIGN_IN) == "2026-01-02 08:34"
+
+
+@pytest.mark.usefixtures("india_time")
+def test_the_last_sign_in_tooltip_has_the_seconds_or_says_none_was_recorded() -> None:
+    assert user_cells.tooltip(user(last_sign_in=WHEN), Col.LAST_SIGN_IN) == (
+        "2026-01-02 08:34:05+05:30"
+    )
+    assert user_cells.tooltip(user(), Col.LAST_SIGN_IN) == "No sign-in recorded for this user"
 
 
 def test_tooltips_explain_the_status_and_a_disabled_user() -> None:
@@ -58,6 +69,8 @@ def test_sort_keys_ignore_case_and_blank_cells_sort_as_none() -> None:
     assert user_cells.sort_key(user(email=""), Col.EMAIL) is None
     assert user_cells.sort_key(user(name=None), Col.NAME) is None
     assert user_cells.sort_key(user(), Col.CREATED) == WHEN
+    assert user_cells.sort_key(user(last_sign_in=WHEN), Col.LAST_SIGN_IN) == WHEN
+    assert user_cells.sort_key(user(), Col.LAST_SIGN_IN) is None  # "Never": sorted last
 
 
 def test_every_column_has_a_title() -> None:
@@ -70,4 +83,5 @@ def test_every_column_has_a_title() -> None:
         "MFA",
         "Created",
         "Last modified",
+        "Last sign-in",
     ]

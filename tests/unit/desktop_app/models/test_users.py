@@ -35,6 +35,8 @@ def make_user(index: int, **changes: Any) -> admin.User:
         "enabled": index % 7 != 0,
         "created_at": EPOCH + datetime.timedelta(hours=7 * index),
         "modified_at": EPOCH + datetime.timedelta(hours=7 * index + 1),
+        # Every fourth user has never signed in ("Never").
+        "last_sign_in": None if index % 4 == 0 else EPOCH + datetime.timedelta(hours=7 * index + 3),
     }
     values.update(changes)
     return admin.User(**values)
@@ -83,7 +85,7 @@ def test_idle_until_refresh_so_a_view_cannot_start_fetching(
     model: users_model.UsersModel, bridge: ManualBridge
 ) -> None:
     assert model.rowCount() == 0
-    assert model.columnCount() == 8
+    assert model.columnCount() == 9
     assert not model.canFetchMore(ROOT)
     model.fetchMore(ROOT)
     assert bridge.tasks == []
@@ -400,6 +402,25 @@ def test_sort_puts_blank_cells_last_both_ways(bridge: ManualBridge, fake_api: Fa
         assert shown[:4] == sorted(shown[:4], reverse=order == DESC)
 
 
+@pytest.mark.usefixtures("india_time")
+def test_sort_by_last_sign_in_puts_never_last_both_ways(
+    bridge: ManualBridge, fake_api: FakeApi
+) -> None:
+    model = loaded(bridge, fake_api, size=9)  # users 1, 5 and 9 never signed in
+    for order in (ASC, DESC):
+        model.sort(Col.LAST_SIGN_IN, order)
+        held = [model.user(r) for r in range(model.count)]
+        shown = [model.data(model.index(r, Col.LAST_SIGN_IN)) for r in range(model.count)]
+        assert shown[-3:] == ["Never"] * 3
+        assert {u.username for u in held[-3:] if u} == {"user0001", "user0005", "user0009"}
+        times = [u.last_sign_in for u in held[:-3] if u]
+        assert len(times) == 6
+        assert times == sorted(times, reverse=order == DESC)  # type: ignore[type-var]
+    assert names(model)[:2] == ["user0008", "user0007"]  # descending: the latest first
+    model.sort(-1, ASC)
+    assert names(model) == [f"user{i:04d}" for i in range(1, 10)]
+
+
 @pytest.mark.parametrize(
     ("column", "attribute"),
     [
@@ -481,6 +502,7 @@ def test_cells_headers_and_tooltips(bridge: ManualBridge, fake_api: FakeApi) -> 
         "MFA",
         "Created",
         "Last modified",
+        "Last sign-in",
     ]
     row = [model.data(model.index(1, c)) for c in Col]
     # user 2 was created at EPOCH + 7 h = 07:00 UTC = 12:30 in UTC+05:30
@@ -493,9 +515,17 @@ def test_cells_headers_and_tooltips(bridge: ManualBridge, fake_api: FakeApi) -> 
         "\N{HORIZONTAL ELLIPSIS}",  # MFA: read once shown (test_users_mfa.py)
         "2026-01-01 12:30",
         "2026-01-01 13:30",
+        "2026-01-01 15:30",  # signed in at 10:00 UTC: local time, as Created
     ]
     first = [model.data(model.index(0, c)) for c in Col]
     assert first[2:5] == ["", "Invited, must set a password", "No"]
+    assert first[Col.LAST_SIGN_IN] == "Never"
+    assert model.data(model.index(1, Col.LAST_SIGN_IN), Role.ToolTipRole) == (
+        "2026-01-01 15:30:00+05:30"
+    )
+    assert model.data(model.index(0, Col.LAST_SIGN_IN), Role.ToolTipRole) == (
+        "No sign-in recorded for this user"
+    )
     tip = model.data(model.index(0, Col.STATUS), Role.ToolTipRole)
     assert "password" in tip
     assert "refused" in model.data(model.index(0, Col.ENABLED), Role.ToolTipRole)
@@ -508,7 +538,14 @@ def test_cells_headers_and_tooltips(bridge: ManualBridge, fake_api: FakeApi) -> 
 
 
 def test_blank_dates_and_unknown_status(bridge: ManualBridge) -> None:
-    lone = make_user(1, created_at=None, modified_at=None, email=None, status="SOMETHING_NEW")
+    lone = make_user(
+        1,
+        created_at=None,
+        modified_at=None,
+        last_sign_in=None,
+        email=None,
+        status="SOMETHING_NEW",
+    )
 
     def page(api: object, token: object, search: object, limit: int) -> admin.UserPage:
         return admin.UserPage((lone,), None)
@@ -521,6 +558,7 @@ def test_blank_dates_and_unknown_status(bridge: ManualBridge) -> None:
         "",
         "",
     ]
+    assert model.data(model.index(0, Col.LAST_SIGN_IN)) == "Never"
     assert model.data(model.index(0, Col.STATUS)) == "SOMETHING_NEW"
     assert model.data(model.index(0, Col.STATUS), Role.ToolTipRole) is None
     assert model.data(model.index(0, Col.CREATED), Role.ToolTipRole) is None

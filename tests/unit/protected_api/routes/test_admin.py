@@ -442,6 +442,32 @@ def test_the_last_enabled_admin_is_kept(
     assert [line["result"] for line in audit_lines] == ["last_admin"]
 
 
+# The last sign-in on the wire (issue 20)
+
+
+def test_user_summaries_carry_the_last_sign_in_as_iso_8601_or_null(
+    api: api_server.ApiServer, stubbed: tuple[cognito_admin.CognitoAdmin, Stubber]
+) -> None:
+    signed_in = {
+        **BOB,
+        "Attributes": [*BOB_SUB, {"Name": "custom:last_sign_in", "Value": "2026-03-01T08:15:09Z"}],
+    }
+    garbled = {
+        **ADMIN,
+        "Attributes": [*ADMIN_SUB, {"Name": "custom:last_sign_in", "Value": "last Tuesday"}],
+    }
+    never = {**BOB, "Username": "carol"}
+    queue(stubbed, ("list_users", {"Users": [signed_in, garbled, never]}, None))
+    response = call(api, "GET", "/users")
+    assert response.status_code == 200, response.text
+    users = response.json()["users"]
+    assert [(u["username"], u["last_sign_in"]) for u in users] == [
+        ("bob", "2026-03-01T08:15:09Z"),
+        ("admin", None),
+        ("carol", None),
+    ]
+
+
 # Names with a "/": the raw path decides
 
 

@@ -49,4 +49,22 @@ def test_everything_else_comes_from_the_token() -> None:
         "issued_at": claims["iat"],
         "auth_time": 1_700_000_000,
         "is_admin": False,
+        "plan": None,
     }
+
+
+def test_the_plan_is_the_access_tokens() -> None:
+    claims = {**stubs.claims("alice", "Users"), "plan": "pro"}
+    assert me.me(auth.Principal.from_claims(claims), request_for("Admin")).plan == "pro"
+
+
+def test_a_plan_that_is_not_a_plan_name_is_null() -> None:
+    claims = {**stubs.claims("alice", "Users"), "plan": "Pro Plan"}
+    assert me.me(auth.Principal.from_claims(claims), request_for("Admin")).plan is None
+
+
+def test_the_answer_always_has_the_plan_key() -> None:
+    """``null``, not missing, in the JSON an older token gets (the OpenAPI document says so)."""
+    answer = me.me(auth.Principal.from_claims(stubs.claims("alice")), request_for("Admin"))
+    assert '"plan":null' in answer.model_dump_json()
+    assert "plan" in me.Me.model_json_schema()["required"]

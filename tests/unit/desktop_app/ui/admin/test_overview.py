@@ -93,6 +93,7 @@ def test_a_refresh_counts_every_user_and_lists_the_old_invitations(
     assert panel.status_chart.bars() == [("Invited, must set a password", 2), ("Confirmed", 1)]
     assert panel.group_chart.bars() == [("Admin", 1)]
     assert panel.pending_usernames() == ["old"]  # seven days or more
+    assert panel.inactive_label.text() == "Not signed in for 90 days: 0"  # all under 90 days
     panel.days.setValue(0)
     assert panel.pending_usernames() == ["old", "new"]
     [mfa] = manual.pending()  # then the users without MFA, one batch
@@ -155,3 +156,66 @@ def test_a_refused_resend_gives_the_button_back_and_a_403_is_passed_on(
     assert button.isEnabled() and button.text() == "Resend"
     assert panel.message.is_error
     assert panel.message.text() == "You are not allowed to do this (admin group required)."
+
+
+# -- not signed in for 90 days -------------------------------------------------------------
+
+# NOW is 2026-03-01 12:00 UTC; 90 days before it is 2025-12-01 12:00 UTC.
+SIGN_INS = {
+    "users": [
+        user_body("stale", last_sign_in="2025-11-01T09:00:00Z"),
+        user_body("boundary", last_sign_in="2025-12-01T12:00:00Z"),  # exactly 90 days
+        user_body("recent", created_at="2024-01-01T00:00:00Z", last_sign_in="2026-02-27T08:00:00Z"),
+        user_body("never", created_at="2025-10-01T00:00:00Z", last_sign_in=None),
+        user_body("newcomer", created_at="2026-02-20T00:00:00Z"),  # not signed in yet
+    ]
+}
+
+
+class Clock:
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+
+def test_the_users_not_signed_in_for_90_days_are_counted_on_the_panels_clock(
+    qtbot: QtBot, manual: ManualBridge, api: FakeApi
+) -> None:
+    api.answers.update({("GET", "/admin/users"): SIGN_INS, ("GET", "/admin/groups"): GROUPS})
+    clock = Clock(NOW)
+    panel = overview.OverviewPanel(manual, now=clock)  # type: ignore[arg-type]
+    qtbot.addWidget(panel)
+    assert panel.inactive_label.accessibleName() == "Not signed in for 90 days"
+    assert "never signed in" in panel.inactive_label.toolTip()
+    panel.refresh()
+    [task] = manual.pending()
+    with qtbot.waitSignal(panel.loaded, timeout=1_000):
+        task.finish()
+    assert panel.inactive_label.text() == "Not signed in for 90 days: 2"  # stale, never
+    panel.stop_mfa_count()
+
+    clock.now = NOW + datetime.timedelta(seconds=1)  # "boundary" is now over 90 days
+    panel.refresh()
+    [task] = manual.pending()
+    with qtbot.waitSignal(panel.loaded, timeout=1_000):
+        task.finish()
+    assert panel.inactive_label.text() == "Not signed in for 90 days: 3"
+
+
+def test_a_stopped_pass_leaves_the_inactive_count_as_it_was(
+    qtbot: QtBot, manual: ManualBridge, api: FakeApi
+) -> None:
+    api.answers.update({("GET", "/admin/users"): SIGN_INS, ("GET", "/admin/groups"): GROUPS})
+    panel = overview.OverviewPanel(manual, now=lambda: NOW)  # type: ignore[arg-type]
+    qtbot.addWidget(panel)
+    panel.refresh()
+    panel.refresh()
+    older, newer = manual.tasks
+    older.finish()  # superseded: stopped before its first page, counts nothing
+    assert panel.inactive_label.text() == ""
+    assert api.requests == []
+    with qtbot.waitSignal(panel.loaded, timeout=1_000):
+        newer.finish()
+    assert panel.inactive_label.text() == "Not signed in for 90 days: 2"

@@ -3,12 +3,17 @@ rows (the admin's own row refused, unsent), then the rows they touched read agai
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
+
 import pytest
 from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
 from desktop_app.admin import actions
 from desktop_app.models import groups as groups_model
+from desktop_app.models import users as users_model
 from desktop_app.qt import messages
 from desktop_app.ui.admin import bulk_dialog, users_panel
 from tests.support.bridges import ManualBridge
@@ -98,3 +103,60 @@ def test_bulk_add_names_the_group_and_makes_the_counts_stale(
     assert dialog.windowTitle() == "Add users to Team"
     assert ("PUT", "/admin/users/bob/groups/Team", None) in api.requests
     assert dialog.progress.outcomes() == [("bob", True, "")]
+
+
+# -- the Last sign-in column ---------------------------------------------------------------
+
+
+@pytest.fixture
+def india_time() -> Iterator[None]:
+    """Local time UTC+05:30 (a POSIX TZ string: needs no tzdata on the machine)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "IST-5:30"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.usefixtures("india_time")
+def test_the_last_sign_in_column_shows_local_time_or_never_and_sorts(
+    qtbot: QtBot, manual: ManualBridge, api: FakeApi
+) -> None:
+    api.answers[("GET", "/admin/users")] = {
+        "users": [
+            user_body("admin", last_sign_in="2026-02-01T10:00:00Z"),
+            user_body("alice", last_sign_in="2026-03-01T08:15:00Z"),
+            user_body("bob", last_sign_in=None),
+        ]
+    }
+    panel = users_panel.UsersPanel(manual, groups_model.GroupsModel(manual))  # type: ignore[arg-type]
+    qtbot.addWidget(panel)
+    panel.ensure_loaded()
+    manual.finish_all()
+    column = users_model.Column.LAST_SIGN_IN
+    model = panel.table.model()
+    horizontal = QtCore.Qt.Orientation.Horizontal
+    assert model.headerData(column, horizontal) == "Last sign-in"
+    assert not panel.table.isColumnHidden(column)
+
+    def shown() -> list[tuple[str, str]]:
+        return [
+            (model.index(row, 0).data(), model.index(row, column).data())
+            for row in range(model.rowCount())
+        ]
+
+    # Local time to the minute, the Created column's format; "Never" when none is recorded.
+    assert shown() == [
+        ("admin", "2026-02-01 15:30"),
+        ("alice", "2026-03-01 13:45"),
+        ("bob", "Never"),
+    ]
+    assert model.index(0, users_model.Column.CREATED).data() == "2026-01-01 12:30"
+    panel.table.sortByColumn(column, QtCore.Qt.SortOrder.DescendingOrder)
+    assert [name for name, _ in shown()] == ["alice", "admin", "bob"]  # "Never" last
+    panel.table.sortByColumn(column, QtCore.Qt.SortOrder.AscendingOrder)
+    assert [name for name, _ in shown()] == ["admin", "alice", "bob"]  # either way
