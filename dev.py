@@ -8,7 +8,9 @@ package held at its version in `requirements.lock` (again only when
 
   demo   the offline Cognito stand-in and the protected API with demo users
          (`cognito-local up`, which writes the app's `local` profile), then the
-         desktop app on that profile; closing the app stops the stand-in
+         desktop app on that profile; closing the app stops the stand-in. The pool
+         is kept across runs in the user data dir (`cognito-local-state`;
+         `--no-state` for a fresh one)
   test   ruff (lint + format check), mypy, then the whole pytest suite
   lint   ruff and mypy only
   lock   rewrite `requirements.lock` from what .venv holds (after changing a
@@ -119,12 +121,32 @@ def audit() -> int:
 DEMO_TRIGGERS = ("--triggers", "--allowed-email-domains", "example.com")
 
 
+def _demo_state_dir() -> str:
+    """The demo's fixed state dir (`local_cognito.state.demo_dir()`: `cognito-desktop/
+    cognito-local-state` under the platformdirs user data dir), asked of the venv's
+    Python because this file runs on the standard library alone."""
+    found = subprocess.run(
+        [str(_python()), "-c", "from local_cognito import state; print(state.demo_dir())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return found.stdout.strip()
+
+
 def demo(args: list[str]) -> int:
-    """The stand-in (and API) in the background, the app in the foreground."""
+    """The stand-in (and API) in the background, the app in the foreground. The pool is
+    kept in the same state dir every time (`--no-state` for a fresh one in memory), so
+    a restart keeps the app's client id and the testers' users."""
     if "--no-triggers" in args:
         args = [a for a in args if a != "--no-triggers"]
     else:
         args = [*DEMO_TRIGGERS, *args]
+    if "--no-state" in args:
+        args = [a for a in args if a != "--no-state"]
+    elif not any(a == "--state-dir" or a.startswith("--state-dir=") for a in args):
+        args = ["--state-dir", _demo_state_dir(), *args]
     if "--no-app" in args:
         return _run(str(BIN / "cognito-local"), "up", *[a for a in args if a != "--no-app"])
     stand_in = subprocess.Popen(

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from local_cognito import lambda_triggers, profile, server, settings
+from local_cognito import lambda_triggers, profile, quotas, server, settings, state
 from protected_api import app as api_app
 from protected_api import server as api_server
 from protected_api import settings as api_settings
@@ -114,6 +114,27 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {settings.DEFAULT_GROUP}; '' for none)",
     )
     up.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="keep the pool (ids, signing key, users, groups, outbox) in DIR across "
+        "restarts (created 0700; the files hold passwords and are 0600)",
+    )
+    up.add_argument(
+        "--quotas",
+        choices=["cognito"],
+        help="emulate Cognito's request-rate quotas per operation category "
+        "(TooManyRequestsException over the rate)",
+    )
+    up.add_argument(
+        "--quota",
+        type=_quota,
+        action="append",
+        default=[],
+        metavar="CATEGORY=RPS",
+        help="one category's rate instead of Cognito's default (repeatable; implies "
+        "--quotas cognito), e.g. UserCreation=10",
+    )
+    up.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the endpoints as the first stdout line",
@@ -166,6 +187,13 @@ def _domains(text: str) -> tuple[str, ...]:
     return domains
 
 
+def _quota(text: str) -> tuple[str, float]:
+    try:
+        return quotas.parse_override(text)
+    except quotas.QuotaError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -197,17 +225,22 @@ def up(args: argparse.Namespace) -> int:
         triggers=lambda_triggers.NAMES if args.triggers else (),
         allowed_email_domains=args.allowed_email_domains,
         default_group=args.default_group,
+        quotas=quotas.cognito(args.quota) if args.quotas or args.quota else None,
     )
     try:
         stand_in = server.LocalCognito(
-            host=args.host, port=args.port, config=config, users=args.users
+            host=args.host,
+            port=args.port,
+            config=config,
+            users=args.users,
+            state_dir=args.state_dir,
         )
-    except ValueError as exc:
+    except (ValueError, state.StateError) as exc:
         return _fail(str(exc))
     try:
         stand_in.start()
     except OSError as exc:
-        stand_in.pool.close()
+        stand_in.stop()
         if exc.errno == errno.EADDRINUSE:
             return _fail(
                 f"port {args.port} on {args.host} is in use; "
@@ -328,6 +361,8 @@ def _human(info: dict[str, Any]) -> str:
         f"  MFA (TOTP)        {info.get('mfa', 'OPTIONAL').lower()};  self sign-up "
         f"{'on' if info.get('self_sign_up') else 'off'}",
         f"  Lambda triggers   {_triggers_line(info)}",
+        f"  quotas            {_quotas_line(info)}",
+        f"  state             {_state_line(info)}",
     ]
     if info.get("profile"):
         lines += [
@@ -337,6 +372,22 @@ def _human(info: dict[str, Any]) -> str:
         ]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
+
+
+def _quotas_line(info: dict[str, Any]) -> str:
+    rates = info.get("quotas")
+    if not rates:
+        return "off (--quotas cognito emulates Cognito's request rates)"
+    changed = [
+        f"{name} {rps:g}/s" for name, rps in sorted(rates.items()) if quotas.CATEGORIES[name] != rps
+    ]
+    return "Cognito's per-category rates" + (f", except {', '.join(changed)}" if changed else "")
+
+
+def _state_line(info: dict[str, Any]) -> str:
+    if not info.get("state_dir"):
+        return "in memory (lost at stop; --state-dir DIR keeps it)"
+    return f"kept in {info['state_dir']}"
 
 
 def _triggers_line(info: dict[str, Any]) -> str:

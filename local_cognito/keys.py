@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -16,11 +17,36 @@ class SigningKey:
 
     moto signs with a private key it ships in its wheel (``kid`` "dummy"); a
     per-run key means a token from one run or from moto can never verify here.
+    With ``--state-dir`` the key is kept (:meth:`private_pem`, :meth:`from_pem`), so
+    tokens issued before a restart verify after it.
     """
 
-    def __init__(self, key_size: int = 2048) -> None:
-        self._private = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    def __init__(self, key_size: int = 2048, *, _private: rsa.RSAPrivateKey | None = None) -> None:
+        self._private = _private or rsa.generate_private_key(
+            public_exponent=65537, key_size=key_size
+        )
         self.kid = secrets.token_hex(16)
+
+    @classmethod
+    def from_pem(cls, pem: bytes, kid: str) -> SigningKey:
+        """A saved key (:meth:`private_pem`) under its ``kid``; ``ValueError`` if it is
+        not an unencrypted RSA private key or the kid is not 32 hex digits."""
+        private = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError("not an RSA private key")
+        if len(kid) != 32 or any(c not in "0123456789abcdef" for c in kid):
+            raise ValueError("the key id is not 32 hex digits")
+        key = cls(_private=private)
+        key.kid = kid
+        return key
+
+    def private_pem(self) -> bytes:
+        """The private key, PKCS#8 PEM, unencrypted (the state file is the owner's only)."""
+        return self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:

@@ -621,6 +621,32 @@ class Accounts:
                 raise moto_errors.ExpiredCodeException(MFA_CODE_REUSED)
             state.last_step = step
 
+    # -- what survives a restart (state.py) ------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Pending emailed codes and each user's TOTP (secret, pending secret, last step
+        used), as plain data. Lockout counters are not kept."""
+        with self._lock:
+            return {
+                "codes": [
+                    {"purpose": purpose, "username": username, **dataclasses.asdict(code)}
+                    for (purpose, username), code in self._codes.items()
+                ],
+                "totp": {name: dataclasses.asdict(state) for name, state in self._totp.items()},
+            }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Put back what :meth:`snapshot` gave."""
+        with self._lock:
+            for code in saved.get("codes", []):
+                self._codes[(str(code["purpose"]), str(code["username"]))] = _Code(
+                    str(code["value"]), float(code["expires_at"]), int(code["attempts"])
+                )
+            for name, state in saved.get("totp", {}).items():
+                self._totp[str(name)] = _Totp(
+                    state.get("secret"), state.get("pending"), int(state.get("last_step", -1))
+                )
+
     def enrol(self, username: str, secret: str) -> None:
         """Give a user a verified, enabled, preferred authenticator (demo seeding)."""
         with self._lock:

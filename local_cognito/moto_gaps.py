@@ -23,7 +23,7 @@ from moto.cognitoidp import responses as moto_responses
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from local_cognito import lambda_triggers, lifecycle, tokens
+from local_cognito import lambda_triggers, lifecycle, list_users, tokens
 
 log = logging.getLogger(__name__)
 _install_lock = threading.Lock()
@@ -70,6 +70,9 @@ def generate_temporary_password(length: int = 14) -> str:
 def register(pool: Any, hooks: PoolHooks) -> None:
     """Route one pool's tokens and messages through the stand-in."""
     _install_backend_patches(pool.backend)
+    if not isinstance(pool.users, list_users.UserIndex):
+        # Kept in username order from now on, whoever adds or removes a user.
+        pool.users = list_users.UserIndex(pool.users)
     _pools[pool.id] = hooks
     service = hooks.tokens
     scope = (tokens.ADMIN_SCOPE,)
@@ -147,6 +150,7 @@ def _install_backend_patches(backend: Any) -> None:
             return
         _patch_admin_create_user(backend)
         _patch_admin_reset_user_password(backend)
+        _patch_attribute_updates(backend)
         _patch_initiate_auth(backend)
         _add_revoke_token()
         _route_lifecycle_actions()
@@ -211,6 +215,50 @@ def _patch_admin_reset_user_password(backend: Any) -> None:
             hooks.accounts.start_reset(backend.admin_get_user(user_pool_id, username).username)
 
     backend.admin_reset_user_password = admin_reset_user_password
+
+
+def _email_unverified_on_change(user: Any, attributes: list[dict[str, str]], update: Any) -> None:
+    """Cognito's rule for a pool that does not hold updates until verified (the
+    stand-in's has no ``AttributesRequireVerificationBeforeUpdate``): a new ``email``
+    applies at once and is unverified, unless ``email_verified`` is in the same call.
+    moto leaves ``email_verified`` as it was."""
+    given = {a.get("Name"): a.get("Value") for a in attributes or []}
+    changed = "email" in given and given["email"] != user.attribute_lookup.get("email")
+    update()
+    if changed and "email_verified" not in given:
+        user.update_attributes([{"Name": "email_verified", "Value": "false"}])
+
+
+def _patch_attribute_updates(backend: Any) -> None:
+    original_admin: Callable[..., Any] = backend.admin_update_user_attributes
+    original_own: Callable[..., Any] = backend.update_user_attributes
+
+    def admin_update_user_attributes(
+        user_pool_id: str, username: str, attributes: list[dict[str, str]]
+    ) -> None:
+        if user_pool_id not in _pools:
+            return original_admin(user_pool_id, username, attributes)  # type: ignore[no-any-return]
+        user = backend.admin_get_user(user_pool_id, username)
+        _email_unverified_on_change(
+            user, attributes, lambda: original_admin(user_pool_id, username, attributes)
+        )
+        return None
+
+    def update_user_attributes(access_token: str, attributes: list[dict[str, str]]) -> None:
+        found = next((h for h in _pools.values() if access_token in h.pool.access_tokens), None)
+        if found is None:
+            return original_own(access_token, attributes)  # type: ignore[no-any-return]
+        _, username = found.pool.access_tokens[access_token]
+        user = found.pool._get_user(username)
+        if user is None:  # deleted since: moto's answer
+            return original_own(access_token, attributes)  # type: ignore[no-any-return]
+        _email_unverified_on_change(
+            user, attributes, lambda: original_own(access_token, attributes)
+        )
+        return None
+
+    backend.admin_update_user_attributes = admin_update_user_attributes
+    backend.update_user_attributes = update_user_attributes
 
 
 # The flows each endpoint has (moto answers the others with its own error).
@@ -392,6 +440,21 @@ def _route_lifecycle_actions() -> None:
             setattr(response_class, action, method)
 
         return install
+
+    @override("list_users")
+    def list_users_page(self: Any) -> Any:
+        hooks = _pools.get(self._get_param("UserPoolId") or "")
+        if hooks is None or not isinstance(hooks.pool.users, list_users.UserIndex):
+            return None
+        return ActionResult(
+            list_users.answer(
+                hooks.pool.users,
+                limit=self._get_param("Limit"),
+                token=self._get_param("PaginationToken"),
+                filter_text=self._get_param("Filter"),
+                attributes_to_get=self._get_param("AttributesToGet"),
+            )
+        )
 
     @override("sign_up")
     def sign_up(self: Any) -> Any:

@@ -81,6 +81,14 @@ class Outbox:
             if (to is None or m.to == to) and (username is None or m.username == username)
         ]
 
+    def restore(self, saved: list[dict[str, Any]]) -> None:
+        """Put back messages :meth:`as_json` gave (a restart with ``--state-dir``); the
+        next message's id follows theirs."""
+        fields = {f.name for f in dataclasses.fields(Message)}
+        restored = [Message(**{k: v for k, v in m.items() if k in fields}) for m in saved]
+        with self._lock:
+            self._messages = restored + self._messages
+
     def as_json(self) -> list[dict[str, Any]]:
         """The outbox as plain data, for ``/outbox.json``."""
         return [dataclasses.asdict(m) for m in self.messages()]

@@ -15,7 +15,16 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 import triggers
-from local_cognito import keys, lambda_triggers, lifecycle, moto_gaps, outbox, settings, tokens
+from local_cognito import (
+    keys,
+    lambda_triggers,
+    lifecycle,
+    moto_gaps,
+    outbox,
+    settings,
+    state,
+    tokens,
+)
 from triggers import config as trigger_config
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,9 @@ class LoginResult:
     message: str = ""
 
 
+# The template's admin-set custom attribute (infra/template.yaml): 0..64 characters.
+DEPARTMENT_ATTRIBUTE = "custom:department"
+
 # Cognito's managed-login wording; one message for unknown user and bad password
 # (PreventUserExistenceErrors, the default for new pools).
 BAD_CREDENTIALS = lifecycle.BAD_CREDENTIALS
@@ -49,7 +61,12 @@ USER_DISABLED = lifecycle.USER_DISABLED
 
 
 class LocalPool:
-    """A moto user pool and app client wired to the stand-in's tokens and outbox."""
+    """A moto user pool and app client wired to the stand-in's tokens and outbox.
+
+    With ``saved`` (a state directory's :class:`~local_cognito.state.Saved`), the pool
+    keeps its id, clients, key, users, groups and outbox from the last run; what the
+    settings (the flags) say about the pool and its clients still applies.
+    """
 
     def __init__(
         self,
@@ -57,9 +74,13 @@ class LocalPool:
         *,
         now: settings.Clock = settings.system_clock,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        saved: state.Saved | None = None,
     ) -> None:
         self.settings = config
         self.now = now
+        self.restored = saved is not None
+        # First: a saved key that does not load refuses the state before moto is touched.
+        key = saved.signing_key() if saved is not None else keys.SigningKey()
         self.backend: Any = moto_models.cognitoidp_backends[account_id][config.region]
         self.pool: Any = self.backend.create_user_pool(
             config.pool_name,
@@ -71,11 +92,19 @@ class LocalPool:
                     "Type": "UPDATED" if config.issuer_format == "updated" else "ORIGINAL"
                 },
                 "MfaConfiguration": config.mfa,
-                # The template's custom attributes: the post authentication trigger's
-                # sign-in time and the plan the pre token generation trigger reads.
+                # The template's schema: email required; its custom attributes, the
+                # post authentication trigger's sign-in time, the plan the pre token
+                # generation trigger reads, and the department admins set.
                 "Schema": [
+                    {
+                        "Name": "email",
+                        "AttributeDataType": "String",
+                        "Required": True,
+                        "Mutable": True,
+                    },
                     _custom_attribute(triggers.LAST_SIGN_IN_ATTRIBUTE, 32),
                     _custom_attribute(triggers.PLAN_ATTRIBUTE, 32),
+                    _custom_attribute(DEPARTMENT_ATTRIBUTE, 64),
                 ],
                 "VerificationMessageTemplate": {
                     "DefaultEmailOption": "CONFIRM_WITH_CODE",
@@ -96,7 +125,8 @@ class LocalPool:
                 },
             },
         )
-        self._use_cognito_style_id()
+        self._use_cognito_style_id(saved.pool_id if saved else None)
+        _list_standard_attributes(self.pool)
         if config.mfa != "OFF":
             self.pool.token_mfa_config = {"Enabled": True}  # TOTP; the stand-in has no SMS
         lifetimes: dict[str, Any] = {
@@ -127,7 +157,11 @@ class LocalPool:
             **lifetimes,
         }
         self.client: Any = self.backend.create_user_pool_client(self.pool.id, False, client_config)
-        if config.rotate_refresh_tokens:
+        if saved is not None:
+            saved.restore_client(self.pool, self.client, "desktop", client_config)
+        if not config.rotate_refresh_tokens:  # a restored client's too: the flag decides
+            self.client.extended_config.pop("RefreshTokenRotation", None)
+        else:
             self.client.extended_config["RefreshTokenRotation"] = {
                 "Feature": "ENABLED",
                 "RetryGracePeriodSeconds": config.rotation_grace_seconds,
@@ -151,7 +185,11 @@ class LocalPool:
             self.automation_client = self.backend.create_user_pool_client(
                 self.pool.id, False, automation_config
             )
-        self.key = keys.SigningKey()
+            if saved is not None:
+                saved.restore_client(
+                    self.pool, self.automation_client, "automation", automation_config
+                )
+        self.key = key
         self.tokens = tokens.TokenService(self.pool, self.key, now, config.issuer_format)
         self.outbox = outbox.Outbox(now)
         self.triggers = lambda_triggers.Triggers(
@@ -161,12 +199,21 @@ class LocalPool:
             self.ensure_group(config.default_group)  # as the template creates it
         self.accounts = lifecycle.Accounts(self)
         moto_gaps.register(self.pool, self)
+        if saved is not None:
+            try:
+                saved.restore_data(self)
+            except state.StateError:
+                self.close()
+                raise
 
-    def _use_cognito_style_id(self) -> None:
+    def _use_cognito_style_id(self, new_id: str | None = None) -> None:
         # moto's ids are region + 32 hex digits; Cognito's are region + 9
         # alphanumerics, and the app's config validation should meet real ones.
         alphabet = string.ascii_letters + string.digits
-        new_id = f"{self.settings.region}_" + "".join(secrets.choice(alphabet) for _ in range(9))
+        if new_id is None:
+            new_id = f"{self.settings.region}_" + "".join(
+                secrets.choice(alphabet) for _ in range(9)
+            )
         self.backend.user_pools.pop(self.pool.id)
         self.pool.arn = self.pool.arn.replace(self.pool.id, new_id)
         self.pool.id = new_id
@@ -290,6 +337,20 @@ class LocalPool:
         except JsonRESTError as exc:
             return str(exc.message)
         return ""
+
+
+def _list_standard_attributes(pool: Any) -> None:
+    """DescribeUserPool's ``SchemaAttributes`` list every standard attribute, then the
+    custom ones, as Cognito's do; moto lists only those given in ``Schema`` when any
+    custom attribute is."""
+    given = dict(pool.schema_attributes)
+    standard = moto_models.CognitoIdpUserPoolAttribute.STANDARD_SCHEMA
+    pool.schema_attributes = {
+        name: given.pop(name, None)
+        or moto_models.CognitoIdpUserPoolAttribute(name, False, dict(schema))
+        for name, schema in standard.items()
+    }
+    pool.schema_attributes.update(given)
 
 
 def _custom_attribute(name: str, max_length: int) -> dict[str, Any]:

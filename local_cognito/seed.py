@@ -135,14 +135,18 @@ def seed_demo(pool: pool_mod.LocalPool) -> list[DemoUser]:
     return list(DEMO_USERS)
 
 
-def seed_synthetic(pool: pool_mod.LocalPool, count: int, *, start: int = 1) -> list[str]:
-    """Add ``count`` confirmed users ``user00001``... sharing :data:`SYNTHETIC_PASSWORD`."""
+def seed_synthetic(
+    pool: pool_mod.LocalPool, count: int, *, start: int = 1, skip_existing: bool = False
+) -> list[str]:
+    """Add ``count`` confirmed users ``user00001``... sharing :data:`SYNTHETIC_PASSWORD`
+    (``skip_existing``: leave those already there, as a restored state has them)."""
     if count < 0:
         raise ValueError("count must be >= 0")
     width = max(5, len(str(start + count)))
     names = []
     for i in range(start, start + count):
         name = f"user{i:0{width}d}"
-        add_user(pool, name, SYNTHETIC_PASSWORD, f"{name}@example.test")
+        if not (skip_existing and name in pool.pool.users):
+            add_user(pool, name, SYNTHETIC_PASSWORD, f"{name}@example.test")
         names.append(name)
     return names

@@ -13,6 +13,8 @@ import re
 import time
 from collections.abc import Callable
 
+from local_cognito import quotas as quota_mod
+
 Clock = Callable[[], float]
 
 DEFAULT_PORT = 9229
@@ -136,6 +138,9 @@ class PoolSettings:
     # triggers' Config refuses it).
     default_group: str = DEFAULT_GROUP
     app_name: str = "Cognito Desktop"  # custom message
+    # Cognito's request-rate quotas, emulated per operation category (quotas.cognito(),
+    # `cognito-local up --quotas cognito`); None: no limits (the default).
+    quotas: quota_mod.QuotaSettings | None = None
 
     def __post_init__(self) -> None:
         if not ENVIRONMENT_NAME.match(self.environment):

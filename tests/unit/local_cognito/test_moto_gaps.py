@@ -150,3 +150,35 @@ def test_an_unregistered_pool_falls_back_to_moto(demo_pool: pool_mod.LocalPool) 
     moto_gaps.unregister(demo_pool.id)
     invite(demo_pool)
     assert demo_pool.outbox.messages(to="carol@example.com") == []  # moto's own path
+
+
+# -- AdminUpdateUserAttributes: a new email is unverified --------------------------------------
+
+
+def email_of(pool: pool_mod.LocalPool, username: str) -> tuple[str | None, str | None]:
+    found = pool.pool.users[username].attribute_lookup
+    return found.get("email"), found.get("email_verified")
+
+
+def test_a_new_email_is_unverified_unless_verified_in_the_same_call(
+    demo_pool: pool_mod.LocalPool,
+) -> None:
+    update = demo_pool.backend.admin_update_user_attributes
+    assert email_of(demo_pool, "alice") == ("alice@example.com", "true")
+    update(demo_pool.id, "alice", [{"Name": "given_name", "Value": "Alice"}])
+    assert email_of(demo_pool, "alice") == ("alice@example.com", "true")  # email untouched
+    update(demo_pool.id, "alice", [{"Name": "email", "Value": "alice@example.com"}])
+    assert email_of(demo_pool, "alice") == ("alice@example.com", "true")  # the same address
+    update(demo_pool.id, "alice", [{"Name": "email", "Value": "alice@new.example"}])
+    assert email_of(demo_pool, "alice") == ("alice@new.example", "false")
+    update(
+        demo_pool.id,
+        "alice",
+        [
+            {"Name": "email", "Value": "alice@third.example"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    assert email_of(demo_pool, "alice") == ("alice@third.example", "true")  # on purpose
+    with pytest.raises(moto_errors.UserNotFoundError):
+        update(demo_pool.id, "nobody", [{"Name": "email", "Value": "x@y.z"}])

@@ -21,6 +21,21 @@ def test_the_pool_id_looks_like_cognitos_and_moto_knows_it_by_that_id(
     assert pool.pool.arn.endswith(f"/{pool.id}")
 
 
+def test_the_schema_is_the_templates_with_every_standard_attribute_listed(
+    pool: pool_mod.LocalPool,
+) -> None:
+    described = pool.backend.describe_user_pool(pool.id).to_json(extended=True)
+    attributes = {a["Name"]: a for a in described["SchemaAttributes"]}
+    names = list(attributes)
+    standard = list(moto_models.CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)
+    assert names[: len(standard)] == standard  # standard first, as Cognito lists them
+    assert names[len(standard) :] == ["custom:last_sign_in", "custom:plan", "custom:department"]
+    assert attributes["email"]["Required"] is True
+    assert attributes["given_name"]["Required"] is False
+    department = attributes["custom:department"]["StringAttributeConstraints"]
+    assert department == {"MinLength": "0", "MaxLength": "64"}
+
+
 def test_the_client_is_a_public_code_flow_client(pool: pool_mod.LocalPool) -> None:
     config = pool.client.extended_config
     assert pool.client.generate_secret is False
