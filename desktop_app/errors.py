@@ -123,8 +123,18 @@ class ActionRefused(CognitoDesktopError):
 class ApiError(CognitoDesktopError):
     """The protected API answered with an error."""
 
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(f"API error {status}: {message}")
         self.status = status
         self.message = message
         self.code = code  # the body's machine-readable "error" (e.g. "self_lockout")
+        # Seconds to wait before asking again (the answer's Retry-After: 429 "throttled",
+        # 503 "unavailable"); None when the API did not say.
+        self.retry_after = retry_after

@@ -17,13 +17,22 @@ class AdminError(Exception):
     """An admin operation failed; ``status``/``code``/``message`` are what the client sees."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, retry_after: int | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        upstream: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.retry_after = retry_after
+        # Cognito's own error code, when Cognito answered (``UsernameExistsException``):
+        # ``already_exists`` alone cannot tell a taken username from a taken alias.
+        self.upstream = upstream
 
 
 def install(app: fastapi.FastAPI) -> None:

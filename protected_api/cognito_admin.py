@@ -18,15 +18,23 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent import futures
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
 
-from protected_api import admin_errors, admin_schema, cognito_errors, settings
+from protected_api import (
+    admin_errors,
+    admin_schema,
+    attribute_edit,
+    cognito_errors,
+    pool_schema,
+    settings,
+)
 
+NO_EMAIL = "the user has no email address to mark as verified"
 MFA_REQUIRED_BY_POOL = (
     "the user pool requires MFA, so Cognito cannot turn this user's authenticator off; "
     "they can register a new one from their own account"
@@ -123,12 +131,32 @@ class CognitoAdmin:
         self.client = client
         self.user_pool_id = user_pool_id
         self.app_client_id = app_client_id
+        self._schema = pool_schema.SchemaCache(self._describe_pool)
 
     @classmethod
     def from_settings(cls, config: settings.Settings) -> CognitoAdmin:
         """A client with bounded timeouts and retries, for ``config``'s pool."""
         # Three calls in all keeps a throttled or dead Cognito from holding a request long.
         return cls(idp_client(config, calls=3), config.user_pool_id, config.client_ids[0])
+
+    # The pool
+
+    def _describe_pool(self) -> pool_schema.PoolSchema:
+        with cognito_errors.mapped("DescribeUserPool"):
+            pool = self.client.describe_user_pool(UserPoolId=self.user_pool_id)["UserPool"]
+        return pool_schema.from_description(pool)
+
+    def pool_schema(self, *, fresh: bool = False) -> pool_schema.PoolSchema:
+        """The pool's attributes, MFA setting and size (DescribeUserPool, remembered for
+        a minute unless ``fresh``: :class:`~protected_api.pool_schema.SchemaCache`)."""
+        return self._schema.get(fresh=fresh)
+
+    def schema(self) -> admin_schema.Schema:
+        """``GET /admin/schema``: the pool's attributes as Cognito describes them now."""
+        current = self.pool_schema(fresh=True)
+        return admin_schema.Schema(
+            attributes=list(current.attributes), estimated_users=current.estimated_users
+        )
 
     # Users
 
@@ -355,15 +383,41 @@ class CognitoAdmin:
         """AdminUpdateUserAttributes ``email_verified=true`` (409 for a user without an email)."""
         user = self.find_user(username)
         if not user.email:
-            raise admin_errors.AdminError(
-                409, "invalid_state", "the user has no email address to mark as verified"
-            )
+            raise admin_errors.AdminError(409, "invalid_state", NO_EMAIL)
         with cognito_errors.mapped("AdminUpdateUserAttributes"):
             self.client.admin_update_user_attributes(
                 UserPoolId=self.user_pool_id,
                 Username=user.username,
                 UserAttributes=[{"Name": "email_verified", "Value": "true"}],
             )
+
+    def update_attributes(
+        self, username: str, change: admin_schema.AttributeChange
+    ) -> admin_schema.UserDetail:
+        """Set and delete attributes as :func:`protected_api.attribute_edit.plan` allows
+        (AdminUpdateUserAttributes, then AdminDeleteUserAttributes), and answer the user
+        as Cognito has them now. ``email_verified: true`` for a user who has no email
+        and gets none is 409, as :meth:`mark_email_verified`. The two calls are not one
+        transaction: if the second fails, the first has happened."""
+        edit = attribute_edit.plan(self.pool_schema(), change)
+        marks_current = change.email_verified and "email" not in change.values
+        if marks_current and not self.find_user(username).email:
+            raise admin_errors.AdminError(409, "invalid_state", NO_EMAIL)
+        if edit.update:
+            with cognito_errors.mapped("AdminUpdateUserAttributes"):
+                self.client.admin_update_user_attributes(
+                    UserPoolId=self.user_pool_id,
+                    Username=username,
+                    UserAttributes=[{"Name": n, "Value": v} for n, v in edit.update],
+                )
+        if edit.delete:
+            with cognito_errors.mapped("AdminDeleteUserAttributes"):
+                self.client.admin_delete_user_attributes(
+                    UserPoolId=self.user_pool_id,
+                    Username=username,
+                    UserAttributeNames=list(edit.delete),
+                )
+        return self.get_user(username)
 
     def delete_user(self, username: str) -> None:
         """AdminDeleteUser."""
@@ -406,6 +460,18 @@ class CognitoAdmin:
                 UserPoolId=self.user_pool_id, Username=username, GroupName=group
             )
 
+    def group_infos(self) -> list[admin_schema.GroupInfo]:
+        """Every group, without member counts (ListGroups, every page)."""
+        return [
+            admin_schema.GroupInfo(
+                name=group.get("GroupName", ""),
+                description=group.get("Description"),
+                precedence=group.get("Precedence"),
+            )
+            for page in self._pages("ListGroups", self.client.list_groups)
+            for group in page["Groups"]
+        ]
+
     def list_groups(self) -> list[admin_schema.GroupSummary]:
         """Every group with its member count (ListGroups, then ListUsersInGroup per group)."""
         return [
@@ -418,6 +484,60 @@ class CognitoAdmin:
             for page in self._pages("ListGroups", self.client.list_groups)
             for group in page["Groups"]
         ]
+
+    def create_group(
+        self, name: str, *, description: str | None = None, precedence: int | None = None
+    ) -> admin_schema.GroupSummary:
+        """CreateGroup (409 ``already_exists`` for a name taken); a new group has no members."""
+        kwargs: dict[str, Any] = {"UserPoolId": self.user_pool_id, "GroupName": name}
+        if description is not None:
+            kwargs["Description"] = description
+        if precedence is not None:
+            kwargs["Precedence"] = precedence
+        with cognito_errors.mapped("CreateGroup"):
+            group = self.client.create_group(**kwargs)["Group"]
+        return admin_schema.GroupSummary(
+            name=group.get("GroupName", name),
+            description=group.get("Description"),
+            precedence=group.get("Precedence"),
+            member_count=0,
+        )
+
+    def update_group(self, name: str, changes: Mapping[str, Any]) -> admin_schema.GroupSummary:
+        """UpdateGroup with ``changes`` (``description``, ``precedence``; None clears one).
+
+        UpdateGroup sets every field it is not given to its default ("If you don't
+        provide a value for an attribute, it will be set to the default value"), the
+        group's IAM role included, so the group is read first (GetGroup) and sent
+        whole: what the admin did not mention stays as it was.
+        """
+        with cognito_errors.mapped("GetGroup"):
+            current = self.client.get_group(UserPoolId=self.user_pool_id, GroupName=name)
+        fields: dict[str, Any] = {
+            "Description": current["Group"].get("Description"),
+            "Precedence": current["Group"].get("Precedence"),
+            "RoleArn": current["Group"].get("RoleArn"),
+        }
+        if "description" in changes:
+            fields["Description"] = changes["description"]
+        if "precedence" in changes:
+            fields["Precedence"] = changes["precedence"]
+        kwargs = {key: value for key, value in fields.items() if value is not None}
+        with cognito_errors.mapped("UpdateGroup"):
+            group = self.client.update_group(
+                UserPoolId=self.user_pool_id, GroupName=name, **kwargs
+            )["Group"]
+        return admin_schema.GroupSummary(
+            name=group.get("GroupName", name),
+            description=group.get("Description"),
+            precedence=group.get("Precedence"),
+            member_count=self._count_members(name),
+        )
+
+    def delete_group(self, group: str) -> None:
+        """DeleteGroup: its members stay, outside the group."""
+        with cognito_errors.mapped("DeleteGroup"):
+            self.client.delete_group(UserPoolId=self.user_pool_id, GroupName=group)
 
     def all_group_members(self, group: str) -> list[admin_schema.UserSummary]:
         """Every member of ``group`` (ListUsersInGroup, every page)."""

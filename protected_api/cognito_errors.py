@@ -97,13 +97,14 @@ def from_client_error(
     log.info("%s: Cognito answered %s (HTTP %s)", operation, code, http_status)
     if code in _CALLER_ERRORS:
         status, answer = _CALLER_ERRORS[code]
-        return admin_errors.AdminError(status, answer, message)
+        return admin_errors.AdminError(status, answer, message, upstream=code)
     if code in _THROTTLED:
         return admin_errors.AdminError(
             429,
             "throttled",
             "too many requests to the user directory; slow down",
             retry_after=RETRY_AFTER_THROTTLED_S,
+            upstream=code,
         )
     if http_status >= 500:
         return _unavailable("the user directory is unavailable; try again later")

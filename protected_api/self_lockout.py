@@ -8,6 +8,14 @@ The actions that can take admin rights away (:data:`DISABLE`, :data:`DELETE`,
 * **last admin**, 409 ``last_admin``: not when it would leave the admin group
   without an enabled member, whoever asks (:func:`takes_the_last_admin`).
 
+Two more rules keep the admins' own ground (issue 21):
+
+* **the admin group stays**, 409 ``admin_group``: it cannot be deleted through the API,
+  whoever asks (:data:`KEEP_ADMIN_GROUP`); delete it in the console if you mean to;
+* **one's own recovery address stays verified**, 409 ``self_lockout``: an admin cannot
+  mark their own email address unverified (:data:`OWN_EMAIL_VERIFIED`), which is how
+  they would reset a forgotten password.
+
 The ``/admin`` routes name the guard they need in their table
 (:mod:`protected_api.routes.admin`) and decide nothing themselves. A bulk run is
 one request per user, each judged against the pool as it is at that moment, so
@@ -22,8 +30,8 @@ refused.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from protected_api import admin_errors, admin_schema, auth
 
@@ -84,6 +92,23 @@ def _remembered(find_user: FindUser) -> FindUser:
     return lookup
 
 
+class RouteGuard(Protocol):
+    """What a route's guard is to :mod:`protected_api.routes.admin`: the route parameters
+    it reads (``needs``), and the check of a request's parameters."""
+
+    @property
+    def needs(self) -> tuple[str, ...]: ...
+
+    def check_request(
+        self,
+        caller: auth.Principal,
+        parameters: Mapping[str, Any],
+        *,
+        admin_group: str,
+        directory: Directory,
+    ) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class Guard:
     """An action that can take admin rights away: never from oneself, never from the last
@@ -91,6 +116,27 @@ class Guard:
 
     what: str  # completes "you cannot {what} your own account"; may name {group}
     admin_group_only: bool = False  # the action is harmless for any other group
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return ("username",)
+
+    def check_request(
+        self,
+        caller: auth.Principal,
+        parameters: Mapping[str, Any],
+        *,
+        admin_group: str,
+        directory: Directory,
+    ) -> None:
+        """:meth:`check` for a route's parameters (``username``, and ``group`` if any)."""
+        self.check(
+            caller,
+            parameters["username"],
+            group=parameters.get("group"),
+            admin_group=admin_group,
+            directory=directory,
+        )
 
     def check(
         self,
@@ -120,6 +166,61 @@ class Guard:
             )
 
 
+@dataclasses.dataclass(frozen=True)
+class KeepAdminGroup:
+    """The admin group is never deleted through the API (409 ``admin_group``)."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return ("group",)
+
+    def check_request(
+        self,
+        caller: auth.Principal,
+        parameters: Mapping[str, Any],
+        *,
+        admin_group: str,
+        directory: Directory,
+    ) -> None:
+        if parameters["group"] == admin_group:
+            raise admin_errors.AdminError(
+                409,
+                "admin_group",
+                f"the {admin_group} group holds the admins and cannot be deleted from the app",
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class KeepOwnEmailVerified:
+    """An admin cannot mark their own email address unverified (409 ``self_lockout``):
+    a verified address is how they reset a forgotten password."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return ("username", "change")
+
+    def check_request(
+        self,
+        caller: auth.Principal,
+        parameters: Mapping[str, Any],
+        *,
+        admin_group: str,
+        directory: Directory,
+    ) -> None:
+        change: admin_schema.AttributeChange = parameters["change"]
+        if change.email_verified is False and is_self(
+            caller, parameters["username"], directory.find_user
+        ):
+            raise admin_errors.AdminError(
+                409,
+                "self_lockout",
+                "you cannot mark your own email address unverified (it is how you would "
+                "reset your password); ask another admin",
+            )
+
+
 DISABLE = Guard("disable")
 DELETE = Guard("delete")
 REMOVE_ADMIN_GROUP = Guard("remove group {group} from", admin_group_only=True)
+KEEP_ADMIN_GROUP = KeepAdminGroup()
+OWN_EMAIL_VERIFIED = KeepOwnEmailVerified()

@@ -4,6 +4,11 @@ Every answer is validated here (a wrong shape is an :class:`~desktop_app.errors.
 naming the field, never echoing a value). Pure Python; the actions in
 :mod:`desktop_app.admin.actions` make these calls on the session bridge's workers, and
 :func:`desktop_app.qt.messages.admin_failure` words their failures.
+
+Besides users and groups: the pool's schema and a user's attributes, creating,
+changing and deleting groups, and the full export and import (issue 21). A throttled
+call (429 ``throttled``) raises :class:`~desktop_app.errors.ApiError` with
+``retry_after``, the seconds the API asks to wait.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import datetime
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol, get_args
 
 from desktop_app import errors
+from desktop_app.api import client
 
 PAGE_MAX = 60  # Cognito's ListUsers / ListUsersInGroup page limit
 #: Cognito's name for TOTP (an authenticator app) in ``UserMFASettingList``.
@@ -47,6 +53,20 @@ Match = Literal["exact", "prefix"]
 MAX_NAME = 128
 _NAME_CATEGORIES = frozenset("LMSNP")  # the first letter of a Unicode general category
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MAX_ATTRIBUTE_NAME = 32  # Cognito's AttributeNameType
+MAX_ATTRIBUTE_VALUE = 2048  # the longest String attribute Cognito allows
+MAX_DESCRIPTION = 2048  # a group's description
+MAX_PRECEDENCE = 2**31 - 1
+#: Rows per ``POST /admin/import/users`` and memberships (or groups) per
+#: ``POST /admin/import/memberships``: the API's own limits.
+IMPORT_ROWS = 50
+IMPORT_MEMBERSHIPS = 100
+#: The largest import body the client sends: under the API's default body limit (64 KiB,
+#: ``MAX_BODY_BYTES``), so a batch is cut short rather than refused with a 413.
+MAX_IMPORT_BODY_BYTES = 60_000
+AttributeType = Literal["String", "Number", "DateTime", "Boolean"]
+MessageAction = Literal["INVITE", "SUPPRESS"]
+RowStatus = Literal["created", "exists", "failed"]
 
 
 class JsonCaller(Protocol):
@@ -112,6 +132,94 @@ class Group:
 
 
 @dataclasses.dataclass(frozen=True)
+class AttributeSpec:
+    """One attribute of the pool's schema (``GET /admin/schema``)."""
+
+    name: str  # as users carry it: "email", "custom:department"
+    type: AttributeType
+    mutable: bool
+    required: bool
+    min_length: int | None
+    max_length: int | None
+    min_value: int | None
+    max_value: int | None
+    custom: bool
+    searchable: bool  # ListUsers can filter on it (custom attributes never)
+
+
+@dataclasses.dataclass(frozen=True)
+class Schema:
+    attributes: tuple[AttributeSpec, ...]
+    estimated_users: int  # Cognito's estimate, not a count
+
+    def spec(self, name: str) -> AttributeSpec | None:
+        """The attribute called ``name``, if the pool has one."""
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class UserState:
+    """What an export row has no column for: the user's status and enabled flag."""
+
+    username: str
+    status: str
+    enabled: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportPage:
+    """One page of the user export: rows of Cognito's user-import CSV, in ``header``'s
+    order, with each row's :class:`UserState` (same order)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    next_token: str | None
+    states: tuple[UserState, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupSpec:
+    """A group as the membership export lists it and the membership import creates it."""
+
+    name: str
+    description: str | None = None
+    precedence: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MembershipPage:
+    """The groups (first page only: ``()`` after it) and one page of memberships."""
+
+    groups: tuple[GroupSpec, ...]
+    memberships: tuple[tuple[str, str], ...]  # (group, username)
+    next_token: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class RowResult:
+    """What became of one row of an import: ``row`` indexes the rows (or memberships)
+    given to :func:`import_users` (:func:`import_memberships`); ``error`` is a code such
+    as ``throttled``, ``invalid_parameter``, ``not_found``, ``too_large``."""
+
+    row: int
+    username: str
+    status: RowStatus
+    error: str | None = None
+    message: str | None = None
+
+
+class _Unset:
+    """The type of :data:`UNSET`."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Leave as it is" for :func:`update_group` (``None`` clears the field).
+UNSET = _Unset()
+
+
+@dataclasses.dataclass(frozen=True)
 class Search:
     """A server-side filter (Cognito's ``attribute = "value"`` or ``^=``)."""
 
@@ -151,6 +259,42 @@ def check_email(value: str) -> str:
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("that is not an email address")
     return value
+
+
+def _group_path(group: str) -> str:
+    return "/admin/groups/" + _segment(check_name(group, "group"))
+
+
+def _attribute_name(value: str) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_ATTRIBUTE_NAME:
+        raise ValueError(f"an attribute name is 1 to {MAX_ATTRIBUTE_NAME} characters")
+    return value
+
+
+def _attribute_value(value: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_ATTRIBUTE_VALUE:
+        raise ValueError(f"an attribute value is text of at most {MAX_ATTRIBUTE_VALUE} characters")
+    return value
+
+
+def _description(value: str | None) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_DESCRIPTION):
+        raise ValueError(f"a group's description is at most {MAX_DESCRIPTION} characters")
+    return value
+
+
+def _precedence(value: int | None) -> int | None:
+    if value is not None and (not _is_int(value) or not 0 <= value <= MAX_PRECEDENCE):
+        raise ValueError(f"a group's precedence is a whole number from 0 to {MAX_PRECEDENCE}")
+    return value
+
+
+def _group_body(group: GroupSpec) -> dict[str, Any]:
+    return {
+        "name": check_name(group.name, "group"),
+        "description": _description(group.description),
+        "precedence": _precedence(group.precedence),
+    }
 
 
 def _segment(name: str) -> str:
@@ -309,6 +453,222 @@ def mark_email_verified(api: JsonCaller, username: str) -> None:
     api.request("POST", _user_path(username, "verify-email"))
 
 
+def get_schema(api: JsonCaller) -> Schema:
+    """The pool's attributes: type, mutable, required, lengths, searchable
+    (``GET /admin/schema``)."""
+    body = _object(api.get_json("/admin/schema"), "schema answer")
+    raw = body.get("attributes")
+    if not isinstance(raw, list):
+        raise _bad("attributes")
+    estimated = body.get("estimated_users")
+    if not isinstance(estimated, int) or isinstance(estimated, bool) or estimated < 0:
+        raise _bad("estimated_users")
+    return Schema(
+        tuple(_attribute_spec(item, f"attributes[{i}]") for i, item in enumerate(raw)), estimated
+    )
+
+
+def update_attributes(
+    api: JsonCaller,
+    username: str,
+    set: Mapping[str, str],  # the wire's name, as the contract spells it
+    delete: Sequence[str] = (),
+    email_verified: bool | None = None,
+) -> UserDetail:
+    """Set and delete a user's attributes (``PATCH /admin/users/{username}/attributes``)
+    and answer them as Cognito has them now. A changed ``email`` is unverified unless
+    ``email_verified=True`` is given on purpose; the API refuses (400, naming the
+    attribute) an unknown, immutable or read-only attribute, a wrong value, a required
+    one deleted."""
+    values = {_attribute_name(k): _attribute_value(v) for k, v in set.items()}
+    body: dict[str, Any] = {"set": values, "delete": [_attribute_name(n) for n in delete]}
+    if email_verified is not None:
+        body["email_verified"] = bool(email_verified)
+    response = api.request("PATCH", _user_path(username, "attributes"), json=body)
+    return _user_detail(_json(response))
+
+
+def create_group(
+    api: JsonCaller, name: str, description: str | None = None, precedence: int | None = None
+) -> Group:
+    """Create a group (``POST /admin/groups``); 409 ``already_exists`` for a name taken."""
+    body = {
+        "name": check_name(name, "group"),
+        "description": _description(description),
+        "precedence": _precedence(precedence),
+    }
+    return _group(_json(api.request("POST", "/admin/groups", json=body)), "group")
+
+
+def update_group(
+    api: JsonCaller,
+    name: str,
+    *,
+    description: str | _Unset | None = UNSET,
+    precedence: int | _Unset | None = UNSET,
+) -> Group:
+    """Change a group's description or precedence (``PATCH /admin/groups/{group}``): a
+    field left :data:`UNSET` stays as it is, ``None`` clears it."""
+    body: dict[str, Any] = {}
+    if not isinstance(description, _Unset):
+        body["description"] = _description(description)
+    if not isinstance(precedence, _Unset):
+        body["precedence"] = _precedence(precedence)
+    if not body:
+        raise ValueError("give a description or a precedence to change")
+    return _group(_json(api.request("PATCH", _group_path(name), json=body)), "group")
+
+
+def delete_group(api: JsonCaller, name: str) -> None:
+    """Delete a group; its members stay (409 ``admin_group`` for the admin group)."""
+    api.request("DELETE", _group_path(name))
+
+
+def export_users_page(api: JsonCaller, token: str | None = None) -> ExportPage:
+    """One page of every user (60) as rows of Cognito's user-import CSV
+    (``GET /admin/export/users``); pass ``next_token`` back for the next page."""
+    params = {"pagination_token": token} if token is not None else None
+    body = _object(api.get_json("/admin/export/users", params), "export answer")
+    header = _strings(body.get("header"), "header")
+    raw_rows = body.get("rows")
+    if not isinstance(raw_rows, list):
+        raise _bad("rows")
+    rows = tuple(_strings(r, f"rows[{i}]", length=len(header)) for i, r in enumerate(raw_rows))
+    raw_states = body.get("states")
+    if not isinstance(raw_states, list) or len(raw_states) != len(rows):
+        raise _bad("states")
+    states = tuple(_user_state(item, f"states[{i}]") for i, item in enumerate(raw_states))
+    return ExportPage(header, rows, _next_token(body), states)
+
+
+def export_memberships_page(api: JsonCaller, token: str | None = None) -> MembershipPage:
+    """Every group (first page only) and one page of ``(group, username)`` memberships
+    (``GET /admin/export/memberships``)."""
+    params = {"pagination_token": token} if token is not None else None
+    body = _object(api.get_json("/admin/export/memberships", params), "export answer")
+    raw_groups = body.get("groups")
+    if not isinstance(raw_groups, list):
+        raise _bad("groups")
+    groups = tuple(_group_spec(item, f"groups[{i}]") for i, item in enumerate(raw_groups))
+    raw = body.get("memberships")
+    if not isinstance(raw, list):
+        raise _bad("memberships")
+    pairs = tuple(_strings(item, f"memberships[{i}]", length=2) for i, item in enumerate(raw))
+    return MembershipPage(groups, tuple((g, u) for g, u in pairs), _next_token(body))
+
+
+def import_users(
+    api: JsonCaller,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    message_action: MessageAction,
+    *,
+    disabled: Sequence[str] = (),
+) -> tuple[RowResult, ...]:
+    """Create users from rows of Cognito's user-import CSV (``POST /admin/import/users``),
+    Cognito emailing each an invitation (``INVITE``) or not (``SUPPRESS``); the users
+    named in ``disabled`` (the export's states) are disabled once created.
+
+    Sent in requests of at most :data:`IMPORT_ROWS` rows and
+    :data:`MAX_IMPORT_BODY_BYTES`; a row too large for any request is ``failed`` with
+    ``too_large`` without being sent. One :class:`RowResult` per row, in order; a
+    failed request (a 429 with ``retry_after``...) raises, and the rows before it have
+    their results in the API's audit trail only: send at most one batch per call to
+    keep every result (a migration does).
+    """
+    if message_action not in ("INVITE", "SUPPRESS"):
+        raise ValueError("message_action must be INVITE or SUPPRESS")
+    columns = [str(c) for c in header]
+    where = columns.index("cognito:username") if "cognito:username" in columns else None
+    to_disable = frozenset(disabled)
+
+    def body_for(batch: list[tuple[int, list[str]]]) -> dict[str, Any]:
+        names = {cells[where] for _, cells in batch if where is not None and len(cells) > where}
+        return {
+            "header": columns,
+            "rows": [cells for _, cells in batch],
+            "message_action": message_action,
+            "disabled": sorted(names & to_disable),
+        }
+
+    def username(cells: Sequence[str]) -> str:
+        return cells[where] if where is not None and len(cells) > where else ""
+
+    items = [(i, [str(c) for c in cells]) for i, cells in enumerate(rows)]
+    return _send_batches(api, "/admin/import/users", items, IMPORT_ROWS, body_for, username)
+
+
+def import_groups(api: JsonCaller, groups: Sequence[GroupSpec]) -> None:
+    """Create the groups that are missing (``POST /admin/import/memberships`` with no
+    memberships, :data:`IMPORT_MEMBERSHIPS` groups a request); an existing group is left
+    as it is. A group that cannot be created fails the call (a 429 with
+    ``retry_after``: ask again)."""
+    specs = [_group_body(g) for g in groups]
+    for start in range(0, len(specs), IMPORT_MEMBERSHIPS):
+        body = {"groups": specs[start : start + IMPORT_MEMBERSHIPS], "memberships": []}
+        _results(_json(api.request("POST", "/admin/import/memberships", json=body)), 0)
+
+
+def import_memberships(
+    api: JsonCaller, groups: Sequence[GroupSpec], memberships: Sequence[tuple[str, str]]
+) -> tuple[RowResult, ...]:
+    """Create the missing ``groups`` (:func:`import_groups`), then add each
+    ``(group, username)`` membership, :data:`IMPORT_MEMBERSHIPS` a request; one
+    :class:`RowResult` per membership, in order."""
+    import_groups(api, groups)
+    items = [(i, [check_name(g, "group"), check_name(u)]) for i, (g, u) in enumerate(memberships)]
+
+    def body_for(batch: list[tuple[int, list[str]]]) -> dict[str, Any]:
+        return {"groups": [], "memberships": [pair for _, pair in batch]}
+
+    return _send_batches(
+        api, "/admin/import/memberships", items, IMPORT_MEMBERSHIPS, body_for, lambda p: p[1]
+    )
+
+
+def _send_batches(
+    api: JsonCaller,
+    path: str,
+    items: list[tuple[int, list[str]]],
+    most: int,
+    body_for: Callable[[list[tuple[int, list[str]]]], dict[str, Any]],
+    username: Callable[[list[str]], str],
+) -> tuple[RowResult, ...]:
+    """POST ``items`` to ``path`` in batches of at most ``most`` and
+    :data:`MAX_IMPORT_BODY_BYTES`; the API's results, re-numbered to the items' indexes."""
+    results: list[RowResult] = []
+    batch: list[tuple[int, list[str]]] = []
+
+    def flush() -> None:
+        if batch:
+            answer = _json(api.request("POST", path, json=body_for(batch)))
+            results.extend(_results(answer, len(batch), [i for i, _ in batch]))
+            batch.clear()
+
+    for item in items:
+        if len(client.encode_json(body_for([item]))) > MAX_IMPORT_BODY_BYTES:
+            flush()
+            results.append(_too_large(item[0], username(item[1])))
+            continue
+        if len(batch) >= most or len(client.encode_json(body_for([*batch, item]))) > (
+            MAX_IMPORT_BODY_BYTES
+        ):
+            flush()
+        batch.append(item)
+    flush()
+    return tuple(results)
+
+
+def _too_large(row: int, username: str) -> RowResult:
+    return RowResult(
+        row,
+        username,
+        "failed",
+        "too_large",
+        f"this row is larger than one request may be ({MAX_IMPORT_BODY_BYTES} bytes)",
+    )
+
+
 def add_to_group(api: JsonCaller, username: str, group: str) -> None:
     api.request("PUT", _user_path(username, "groups", check_name(group, "group")))
 
@@ -444,3 +804,106 @@ def _group(raw: Any, where: str) -> Group:
         precedence=precedence,
         member_count=count,
     )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _optional_int(body: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = body.get(key)
+    if value is not None and not _is_int(value):
+        raise _bad(f"{where}.{key}")
+    return value
+
+
+def _bool(body: Mapping[str, Any], key: str, where: str) -> bool:
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise _bad(f"{where}.{key}")
+    return value
+
+
+def _strings(value: Any, where: str, *, length: int | None = None) -> tuple[str, ...]:
+    """A list of strings (of ``length`` items, if given) as a tuple."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(where)
+    if length is not None and len(value) != length:
+        raise _bad(where)
+    return tuple(value)
+
+
+def _next_token(body: Mapping[str, Any]) -> str | None:
+    token = body.get("pagination_token")
+    if token is not None and (not isinstance(token, str) or not token):
+        raise _bad("pagination_token")
+    return token
+
+
+_ATTRIBUTE_TYPES: tuple[AttributeType, ...] = get_args(AttributeType)
+
+
+def _attribute_spec(raw: Any, where: str) -> AttributeSpec:
+    body = _object(raw, where)
+    kind = body.get("type")
+    if kind not in _ATTRIBUTE_TYPES:
+        raise _bad(f"{where}.type")
+    return AttributeSpec(
+        name=_str(body, "name", where),
+        type=kind,
+        mutable=_bool(body, "mutable", where),
+        required=_bool(body, "required", where),
+        min_length=_optional_int(body, "min_length", where),
+        max_length=_optional_int(body, "max_length", where),
+        min_value=_optional_int(body, "min_value", where),
+        max_value=_optional_int(body, "max_value", where),
+        custom=_bool(body, "custom", where),
+        searchable=_bool(body, "searchable", where),
+    )
+
+
+def _user_state(raw: Any, where: str) -> UserState:
+    body = _object(raw, where)
+    return UserState(
+        _str(body, "username", where), _str(body, "status", where), _bool(body, "enabled", where)
+    )
+
+
+def _group_spec(raw: Any, where: str) -> GroupSpec:
+    body = _object(raw, where)
+    return GroupSpec(
+        name=_str(body, "name", where),
+        description=_str(body, "description", where, optional=True),
+        precedence=_optional_int(body, "precedence", where),
+    )
+
+
+_ROW_STATUSES: tuple[RowStatus, ...] = get_args(RowStatus)
+
+
+def _results(raw: Any, count: int, rows: Sequence[int] = ()) -> list[RowResult]:
+    """An import answer's results: exactly ``count``, one per row sent, in order, each
+    re-numbered to ``rows`` (the indexes the caller gave those rows)."""
+    body = _object(raw, "import answer")
+    items = body.get("results")
+    if not isinstance(items, list) or len(items) != count:
+        raise _bad("results")
+    results: list[RowResult] = []
+    for i, item in enumerate(items):
+        where = f"results[{i}]"
+        entry = _object(item, where)
+        status = entry.get("status")
+        if entry.get("row") != i or isinstance(entry.get("row"), bool):
+            raise _bad(f"{where}.row")
+        if status not in _ROW_STATUSES:
+            raise _bad(f"{where}.status")
+        results.append(
+            RowResult(
+                row=rows[i] if rows else i,
+                username=_str(entry, "username", where),
+                status=status,
+                error=_str(entry, "error", where, optional=True),
+                message=_str(entry, "message", where, optional=True),
+            )
+        )
+    return results

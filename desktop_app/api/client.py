@@ -49,7 +49,12 @@ class ApiClient:
             self._tokens.refresh()
             response = self._send(method, path, self._tokens.access_token(), json, params)
         if response.status_code >= 400:
-            raise errors.ApiError(response.status_code, _message(response), _code(response))
+            raise errors.ApiError(
+                response.status_code,
+                _message(response),
+                _code(response),
+                retry_after=retry_after(response.headers.get("Retry-After")),
+            )
         return response
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -87,6 +92,22 @@ def encode_json(body: Any) -> bytes:
     writes every non-ASCII character as a 6-byte ``\\uXXXX``, which would double the
     largest invitation. NaN and infinities are refused (not JSON)."""
     return _json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+#: The longest wait a Retry-After may ask for that the client believes (an hour).
+MAX_RETRY_AFTER_S = 3600.0
+
+
+def retry_after(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` header asks to wait (RFC 9110 10.2.3: a number of
+    seconds; the HTTP-date form is not one the API sends), capped at
+    :data:`MAX_RETRY_AFTER_S`; None when absent or not a number."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    return min(float(text[:12]), MAX_RETRY_AFTER_S)
 
 
 def _code(response: requests.Response) -> str | None:

@@ -44,6 +44,7 @@ from protected_api import (
     audit,
     auth,
     cognito_admin,
+    cognito_transfer,
     live_authority,
     scopes,
     self_lockout,
@@ -83,6 +84,48 @@ def _list_mfa(admin: Adapter, *, usernames: list[str]) -> admin_schema.MfaList:
     return admin.users_mfa(usernames)
 
 
+def _update_attributes(
+    admin: Adapter, *, username: str, change: admin_schema.AttributeChange
+) -> admin_schema.UserDetail:
+    return admin.update_attributes(username, change)
+
+
+def _create_group(admin: Adapter, *, new_group: admin_schema.NewGroup) -> admin_schema.GroupSummary:
+    return admin.create_group(
+        new_group.name, description=new_group.description, precedence=new_group.precedence
+    )
+
+
+def _update_group(
+    admin: Adapter, *, group: str, group_change: admin_schema.GroupChange
+) -> admin_schema.GroupSummary:
+    # Only the fields the body names change (model_fields_set: null clears, absent keeps).
+    changes = {name: getattr(group_change, name) for name in group_change.model_fields_set}
+    return admin.update_group(group, changes)
+
+
+def _export_users(admin: Adapter, *, export_token: str | None) -> admin_schema.ExportUsersPage:
+    return cognito_transfer.export_users_page(admin, pagination_token=export_token)
+
+
+def _export_memberships(
+    admin: Adapter, *, export_token: str | None
+) -> admin_schema.ExportMembershipsPage:
+    return cognito_transfer.export_memberships_page(admin, pagination_token=export_token)
+
+
+def _import_users(
+    admin: Adapter, *, user_import: admin_schema.UserImport
+) -> admin_schema.ImportResults:
+    return cognito_transfer.import_users(admin, user_import)
+
+
+def _import_memberships(
+    admin: Adapter, *, membership_import: admin_schema.MembershipImport
+) -> admin_schema.ImportResults:
+    return cognito_transfer.import_memberships(admin, membership_import)
+
+
 @dataclasses.dataclass(frozen=True)
 class AdminRoute:
     """One ``/admin`` route: a row of :data:`ROUTES`.
@@ -103,7 +146,7 @@ class AdminRoute:
     description: str
     status_code: int = 200
     response_model: type[Any] | None = None
-    guard: self_lockout.Guard | None = None
+    guard: self_lockout.RouteGuard | None = None
     name: str | None = None  # the endpoint's name (OpenAPI operationId); default: action
 
     @property
@@ -294,6 +337,97 @@ ROUTES: tuple[AdminRoute, ...] = (
         "One page of ListUsersInGroup; 404 for an unknown group.",
         response_model=admin_schema.UserPage,
     ),
+    # Issue 21: attributes, groups, the full export and import.
+    AdminRoute(
+        "GET",
+        "/schema",
+        Adapter.schema,
+        "get_schema",
+        "The pool's attributes: type, mutable, required, lengths, searchable",
+        "DescribeUserPool's SchemaAttributes and EstimatedNumberOfUsers.",
+        response_model=admin_schema.Schema,
+    ),
+    AdminRoute(
+        "PATCH",
+        "/users/{username}/attributes",
+        _update_attributes,
+        "update_attributes",
+        "Set and delete a user's attributes",
+        "The user as Cognito has them after the change. 400 naming the attribute for one "
+        "the pool lacks, an immutable one, sub or cognito:*, a wrong type or length, a "
+        "required one deleted; a changed email is unverified unless email_verified: true "
+        "is sent; 409 self_lockout for marking one's own email unverified.",
+        response_model=admin_schema.UserDetail,
+        guard=self_lockout.OWN_EMAIL_VERIFIED,
+    ),
+    AdminRoute(
+        "POST",
+        "/groups",
+        _create_group,
+        "create_group",
+        "Create a group",
+        "201 with the group (no members yet); 409 already_exists for a name taken.",
+        status_code=201,
+        response_model=admin_schema.GroupSummary,
+    ),
+    AdminRoute(
+        "PATCH",
+        "/groups/{group}",
+        _update_group,
+        "update_group",
+        "Change a group's description or precedence",
+        "A field left out stays; null clears it. The group with its member count; 404 for "
+        "an unknown group.",
+        response_model=admin_schema.GroupSummary,
+    ),
+    AdminRoute(
+        "DELETE",
+        "/groups/{group}",
+        Adapter.delete_group,
+        "delete_group",
+        "Delete a group (its members stay, outside it)",
+        "204; 409 admin_group for the admin group; 404 for an unknown group.",
+        status_code=204,
+        guard=self_lockout.KEEP_ADMIN_GROUP,
+    ),
+    AdminRoute(
+        "GET",
+        "/export/users",
+        _export_users,
+        "export_users",
+        "One page of every user, as rows of Cognito's user-import CSV",
+        "One ListUsers page (60 users): the header (GetCSVHeader's columns), the rows, "
+        "each user's status and enabled flag, and the next page's token.",
+        response_model=admin_schema.ExportUsersPage,
+    ),
+    AdminRoute(
+        "GET",
+        "/export/memberships",
+        _export_memberships,
+        "export_memberships",
+        "Every group (first page) and one page of memberships",
+        "One ListUsersInGroup page per request, group after group in name order.",
+        response_model=admin_schema.ExportMembershipsPage,
+    ),
+    AdminRoute(
+        "POST",
+        "/import/users",
+        _import_users,
+        "import_users",
+        "Create up to 50 users from rows of Cognito's user-import CSV",
+        "One result per row: created, exists (left as it is) or failed with a code; 400 "
+        "for a header the pool cannot take. Rows run 4 at a time, retried while throttled.",
+        response_model=admin_schema.ImportResults,
+    ),
+    AdminRoute(
+        "POST",
+        "/import/memberships",
+        _import_memberships,
+        "import_memberships",
+        "Create missing groups, then add up to 100 memberships",
+        "One result per membership. A group that cannot be created fails the request.",
+        response_model=admin_schema.ImportResults,
+    ),
 )
 
 
@@ -301,11 +435,16 @@ def audit_subject(parameters: Mapping[str, Any]) -> tuple[str | None, str | None
     """The ``target`` and ``group`` an audit line names for a route's parameters.
 
     The user acted on (in the path, or the one a body invites), with the group
-    when their membership changes; a group's own routes name the group as target.
+    when their membership changes; a group's own routes name the group as target
+    (the one in the path, or the one a body creates). Exports and imports name none:
+    their answer lists the users.
     """
     body = parameters.get("body")
     if isinstance(body, admin_schema.NewUser):
         return body.username, None
+    new_group = parameters.get("new_group")
+    if isinstance(new_group, admin_schema.NewGroup):
+        return new_group.name, None
     if "username" in parameters:
         return parameters["username"], parameters.get("group")
     return parameters.get("group"), None
@@ -340,12 +479,8 @@ class Caller:
             if self.mfa_gate is not None:
                 self.mfa_gate.confirm(self.principal, self.admin, admin_group=self.admin_group)
             if route.guard is not None:
-                route.guard.check(
-                    self.principal,
-                    parameters["username"],
-                    group=parameters.get("group"),
-                    admin_group=self.admin_group,
-                    directory=self.admin,
+                route.guard.check_request(
+                    self.principal, parameters, admin_group=self.admin_group, directory=self.admin
                 )
             value = route.call(self.admin, **parameters)
             result = "ok"
@@ -436,6 +571,12 @@ _PARAMETERS: dict[str, inspect.Parameter] = {
         _parameter("limit", admin_schema.Limit, admin_schema.PAGE_MAX),
         _parameter("pagination_token", admin_schema.PaginationToken, None),
         _parameter("usernames", admin_schema.MfaUsernames),
+        _parameter("change", admin_schema.AttributeChange),
+        _parameter("new_group", admin_schema.NewGroup),
+        _parameter("group_change", admin_schema.GroupChange),
+        _parameter("export_token", admin_schema.ExportToken, None),
+        _parameter("user_import", admin_schema.UserImport),
+        _parameter("membership_import", admin_schema.MembershipImport),
     )
 }
 
@@ -459,8 +600,8 @@ def _register(router: fastapi.APIRouter, route: AdminRoute) -> None:
     unfilled = set(re.findall(r"{(\w+)}", route.path)) - set(route.parameters)
     if unfilled:
         raise TypeError(f"{route.action}: nothing fills {sorted(unfilled)} in {route.path}")
-    if route.guard is not None and "username" not in route.parameters:
-        raise TypeError(f"{route.action}: a self-lockout guard needs a username")
+    if route.guard is not None and set(route.guard.needs) - set(route.parameters):
+        raise TypeError(f"{route.action}: its guard needs {list(route.guard.needs)}")
     options: dict[str, Any] = {}
     if route.status_code == 204:
         options["response_class"] = fastapi.Response

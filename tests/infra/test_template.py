@@ -1128,3 +1128,25 @@ def test_the_trigger_attributes_are_the_triggers_own() -> None:
     assert triggers.PLAN_ATTRIBUTE == "custom:plan"
     assert triggers.LAST_SIGN_IN_ATTRIBUTE == "custom:last_sign_in"
     assert triggers.PLAN_CLAIM == "plan"
+
+
+# -- custom:department (issue 21): admins set it, everyone reads it ---------------------------
+
+DEPARTMENT = "custom:department"
+
+
+def test_pool_has_a_department_attribute_admins_set(deployment: cfn.Deployment) -> None:
+    spec = _schema(deployment)[DEPARTMENT.removeprefix("custom:")]
+    assert spec["AttributeDataType"] == "String"
+    assert spec["Mutable"] is True  # admins change it (PATCH /admin/users/{u}/attributes)
+    assert spec.get("Required", False) is False
+    assert spec["StringAttributeConstraints"] == {"MinLength": "0", "MaxLength": "64"}
+
+
+def test_people_read_their_department_and_cannot_write_it(enabled: cfn.Deployment) -> None:
+    clients = enabled.resources_of("AWS::Cognito::UserPoolClient")
+    assert len(clients) == 2  # the desktop client and, with password sign-in, automation
+    for name in clients:
+        props = enabled.resource(name)
+        assert DEPARTMENT in props["ReadAttributes"], name
+        assert DEPARTMENT not in props["WriteAttributes"], name

@@ -374,6 +374,20 @@ def test_a_demoted_admin_reads_why_their_change_was_refused(
         lambda a: admin.resend_confirmation_code(a, "newbie"),
         lambda a: admin.reset_mfa(a, "admin"),
         lambda a: admin.mark_email_verified(a, "admin"),
+        lambda a: admin.get_schema(a),
+        lambda a: admin.update_attributes(a, "admin", {"name": "Mallory"}),
+        lambda a: admin.create_group(a, "Mallory"),
+        lambda a: admin.update_group(a, "Admin", precedence=9),
+        lambda a: admin.delete_group(a, "Admin"),
+        lambda a: admin.export_users_page(a, None),
+        lambda a: admin.export_memberships_page(a, None),
+        lambda a: admin.import_users(
+            a,
+            ["cognito:username", "cognito:mfa_enabled", "email"],
+            [["mallory", "FALSE", "m@example.com"]],
+            "INVITE",
+        ),
+        lambda a: admin.import_memberships(a, [], [("Admin", "alice")]),
     ],
 )
 def test_alice_is_refused_everything(
@@ -383,3 +397,66 @@ def test_alice_is_refused_everything(
     assert error.status == 403
     assert messages.admin_failure(error) == "You are not allowed to do this (admin group required)."
     assert invitations(stand_in, "mallory") == []
+
+
+# -- issue 21: the schema, attributes, groups, export and import ---------------------------
+
+
+def test_the_schema_and_an_attribute_edit(
+    as_admin: client.ApiClient, idp: Any, stand_in: server.LocalCognito
+) -> None:
+    schema = admin.get_schema(as_admin)
+    plan = schema.spec("custom:plan")
+    assert plan is not None and plan.custom and not plan.searchable
+    assert schema.estimated_users >= len(seed.DEMO_USERS)
+
+    detail = admin.update_attributes(as_admin, "alice", {"custom:plan": "pro"}, delete=())
+    assert detail.attributes["custom:plan"] == "pro"
+    detail = admin.update_attributes(
+        as_admin, "alice", {"email": "alice@new.example.com"}, email_verified=True
+    )
+    assert (detail.email, detail.attributes["email_verified"]) == ("alice@new.example.com", "true")
+    error = refused(lambda: admin.update_attributes(as_admin, "alice", {"sub": "x"}))
+    assert (error.status, error.code) == (400, "invalid_parameter")
+    assert "sub" in error.message
+
+
+def test_groups_are_created_changed_and_deleted_from_the_app(as_admin: client.ApiClient) -> None:
+    assert admin.create_group(as_admin, "Sales", "Sales team", 4) == admin.Group(
+        "Sales", "Sales team", 4, 0
+    )
+    admin.add_to_group(as_admin, "alice", "Sales")
+    changed = admin.update_group(as_admin, "Sales", description="Sellers")
+    assert changed == admin.Group("Sales", "Sellers", 4, 1)
+    admin.delete_group(as_admin, "Sales")
+    assert "Sales" not in {g.name for g in admin.list_groups(as_admin)}
+    error = refused(lambda: admin.delete_group(as_admin, "Admin"))
+    assert (error.status, error.code) == (409, "admin_group")
+
+
+def test_export_pages_and_an_import_from_the_app(
+    as_admin: client.ApiClient, stand_in: server.LocalCognito
+) -> None:
+    page = admin.export_users_page(as_admin, None)
+    assert page.header[-1] == "cognito:username"
+    assert {state.username for state in page.states} >= {"admin", "alice", "dora"}
+    assert next(s for s in page.states if s.username == "dora").enabled is False
+    groups = admin.export_memberships_page(as_admin, None)
+    assert ("Admin", "admin") in groups.memberships
+    assert "Admin" in [g.name for g in groups.groups]
+
+    header = ["cognito:username", "cognito:mfa_enabled", "email", "email_verified"]
+    rows = [[f"imp-{i}", "FALSE", f"imp-{i}@example.com", "TRUE"] for i in range(3)]
+    results = admin.import_users(as_admin, header, rows, "SUPPRESS", disabled=["imp-2"])
+    assert [(r.row, r.username, r.status) for r in results] == [
+        (0, "imp-0", "created"),
+        (1, "imp-1", "created"),
+        (2, "imp-2", "created"),
+    ]
+    assert admin.get_user(as_admin, "imp-2").enabled is False
+    assert invitations(stand_in, "imp-0") == []  # suppressed
+    added = admin.import_memberships(
+        as_admin, [admin.GroupSpec("Imported", "from a file", 7)], [("Imported", "imp-0")]
+    )
+    assert [(r.username, r.status) for r in added] == [("imp-0", "created")]
+    assert admin.get_user(as_admin, "imp-0").groups == ("Imported",)

@@ -49,6 +49,7 @@ from tests.support import clock
 pytestmark = pytest.mark.integration
 TIMEOUT = 10
 UNKNOWN_USER = "matrix-nobody"  # admin calls on it are harmless: 404
+UNKNOWN_GROUP = "matrix-no-group"  # likewise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +108,33 @@ ROUTES = (
     Route("POST", "/admin/users/{username}/verify-email", (("username", UNKNOWN_USER),)),
     Route("GET", "/admin/groups"),
     Route("GET", "/admin/groups/{group}/members", (("group", "Admin"),)),
+    # Issue 21: the schema, attributes, groups, the full export and import.
+    Route("GET", "/admin/schema"),
+    Route(
+        "PATCH",
+        "/admin/users/{username}/attributes",
+        (("username", UNKNOWN_USER),),
+        body={"set": {"name": "Matrix"}},
+    ),
+    Route("POST", "/admin/groups", body={"name": "matrix-group", "precedence": 9}),
+    Route("PATCH", "/admin/groups/{group}", (("group", UNKNOWN_GROUP),), body={"precedence": 9}),
+    Route("DELETE", "/admin/groups/{group}", (("group", UNKNOWN_GROUP),)),
+    Route("GET", "/admin/export/users"),
+    Route("GET", "/admin/export/memberships"),
+    Route(
+        "POST",
+        "/admin/import/users",
+        body={
+            "header": ["cognito:username", "cognito:mfa_enabled", "email"],
+            "rows": [["matrix-imported", "FALSE", "matrix-imported@example.com"]],
+            "message_action": "SUPPRESS",
+        },
+    ),
+    Route("POST", "/admin/import/memberships", body={"memberships": [["Admin", UNKNOWN_USER]]}),
 )
+# Creations: asked twice (the desktop client's admin token, then the password flow's),
+# the second finds what the first made.
+CREATIONS = {("POST", "/admin/users"), ("POST", "/admin/groups")}
 
 # Served without a token, and not part of the API the matrix is about.
 UNPROTECTED = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -320,11 +347,11 @@ def test_authorization_matrix(
     wrong = {v: why for v in VARIANTS if (why := mismatch(route, v, results[v])) is not None}
     assert not wrong, f"{route}:\n" + "\n".join(f"  {v:28} {why}" for v, why in wrong.items())
 
-    # The password flow's tokens get exactly the desktop client's answers (an invitation
-    # asked twice is the one exception: the second finds the user the first created).
+    # The password flow's tokens get exactly the desktop client's answers (a creation
+    # asked twice is the one exception: the second finds what the first created).
     for variant, same_as in PASSWORD_FLOW.items():
         flow, desktop = results[variant], results[same_as]
-        if (route.method, route.template) == ("POST", "/admin/users") and same_as == "admin":
+        if (route.method, route.template) in CREATIONS and same_as == "admin":
             assert (desktop.status_code, flow.status_code) == (201, 409), flow.text
             continue
         assert (flow.status_code, flow.headers.get("WWW-Authenticate")) == (

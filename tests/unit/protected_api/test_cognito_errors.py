@@ -93,3 +93,20 @@ def test_transport_and_configuration_failures(exc: Exception, status: int, error
 def test_other_exceptions_pass_through_unchanged() -> None:
     with pytest.raises(KeyError), cognito_errors.mapped("AdminGetUser"):
         raise KeyError("Username")
+
+
+@pytest.mark.parametrize(
+    ("code", "upstream"),
+    [
+        ("UsernameExistsException", "UsernameExistsException"),
+        ("AliasExistsException", "AliasExistsException"),
+        ("TooManyRequestsException", "TooManyRequestsException"),
+        ("SomethingNewException", None),  # not one the caller may act on: not passed on
+    ],
+)
+def test_the_answer_keeps_cognitos_code_where_the_caller_acts_on_it(
+    code: str, upstream: str | None
+) -> None:
+    # already_exists alone cannot tell a taken username (an import's "exists") from a
+    # taken alias (a failure).
+    assert answer_to(client_error(code, 400)).upstream == upstream

@@ -174,3 +174,71 @@ def test_the_admin_group_is_listed_only_for_the_admin_group() -> None:
     directory = Directory(summary("bob", "s-bob"), bob=("bob", "s-bob"))
     check(self_lockout.REMOVE_ADMIN_GROUP, "bob", directory, group="Editors")
     assert directory.listed == []
+
+
+# Issue 21: the admin group stays; an admin's own email stays verified.
+
+
+def test_the_admin_group_cannot_be_deleted_whoever_asks() -> None:
+    directory = Directory()
+    for group in ("Admin", "Editors"):
+        parameters = {"group": group}
+        if group == "Admin":
+            with pytest.raises(admin_errors.AdminError) as caught:
+                self_lockout.KEEP_ADMIN_GROUP.check_request(
+                    ME, parameters, admin_group="Admin", directory=directory
+                )
+            assert (caught.value.status, caught.value.code) == (409, "admin_group")
+        else:
+            self_lockout.KEEP_ADMIN_GROUP.check_request(
+                ME, parameters, admin_group="Admin", directory=directory
+            )
+    assert directory.lookups == [] and directory.listed == []  # decided from the name alone
+
+
+def verified(value: bool | None) -> admin_schema.AttributeChange:
+    return admin_schema.AttributeChange(email_verified=value)
+
+
+@pytest.mark.parametrize("name", ["admin", "s-admin", "admin@example.com"])
+def test_an_admin_cannot_unverify_their_own_email(name: str) -> None:
+    directory = Directory(**{"admin@example.com": ("admin", "s-admin")})
+    with pytest.raises(admin_errors.AdminError) as caught:
+        self_lockout.OWN_EMAIL_VERIFIED.check_request(
+            ME,
+            {"username": name, "change": verified(False)},
+            admin_group="Admin",
+            directory=directory,
+        )
+    assert (caught.value.status, caught.value.code) == (409, "self_lockout")
+
+
+def test_verifying_or_another_users_email_is_not_the_guards_business() -> None:
+    directory = Directory(bob=("bob", "s-bob"))
+    guard = self_lockout.OWN_EMAIL_VERIFIED
+    guard.check_request(
+        ME,
+        {"username": "admin", "change": verified(True)},
+        admin_group="Admin",
+        directory=directory,
+    )
+    guard.check_request(
+        ME,
+        {"username": "admin", "change": verified(None)},
+        admin_group="Admin",
+        directory=directory,
+    )
+    assert directory.lookups == []  # nothing to ask
+    guard.check_request(
+        ME,
+        {"username": "bob", "change": verified(False)},
+        admin_group="Admin",
+        directory=directory,
+    )
+    assert directory.lookups == ["bob"]
+
+
+def test_every_guard_names_the_parameters_it_reads() -> None:
+    assert self_lockout.DISABLE.needs == ("username",)
+    assert self_lockout.KEEP_ADMIN_GROUP.needs == ("group",)
+    assert self_lockout.OWN_EMAIL_VERIFIED.needs == ("username", "change")

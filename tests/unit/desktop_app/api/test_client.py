@@ -247,3 +247,49 @@ def test_bodies_go_out_as_compact_utf8_json_sized_for_the_apis_limit(
 def test_a_body_that_is_not_json_is_refused_before_sending(api: client.ApiClient) -> None:
     with pytest.raises(ValueError, match="not JSON compliant"):
         api.request("POST", "/admin/users", json={"n": float("nan")})
+
+
+def test_a_throttled_answer_says_how_long_to_wait(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(
+        f"{API}/admin/users",
+        status=429,
+        json={"error": "throttled", "message": "too many requests"},
+        headers={"Retry-After": "2"},
+    )
+    with pytest.raises(errors.ApiError) as caught:
+        api.get_json("/admin/users")
+    assert (caught.value.status, caught.value.code, caught.value.retry_after) == (
+        429,
+        "throttled",
+        2.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("0", 0.0),
+        (" 5 ", 5.0),
+        ("99999999999999999999", client.MAX_RETRY_AFTER_S),
+        ("-1", None),
+        ("1.5", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", None),  # a date: not a form the API sends
+        ("٣", None),  # a digit, but not an ASCII one
+    ],
+)
+def test_retry_after_is_read_as_whole_seconds_or_not_at_all(
+    header: str | None, seconds: float | None
+) -> None:
+    assert client.retry_after(header) == seconds
+
+
+def test_an_error_without_retry_after_has_none(
+    mock: responses.RequestsMock, api: client.ApiClient
+) -> None:
+    mock.get(f"{API}/me", status=409, json={"error": "conflict", "message": "no"})
+    with pytest.raises(errors.ApiError) as caught:
+        api.get_json("/me")
+    assert caught.value.retry_after is None

@@ -58,6 +58,19 @@ GET_PENDING_BOB = (
 ADMIN_SUB = [{"Name": "sub", "Value": "s-admin"}]
 ADMIN = {"Username": "admin", "Attributes": ADMIN_SUB, "UserStatus": "CONFIRMED", "Enabled": True}
 Call = tuple[str, dict[str, Any], dict[str, Any] | None]
+# DescribeUserPool: the pool's schema (name and custom:department, both mutable).
+POOL_SCHEMA = [
+    {"Name": "sub", "AttributeDataType": "String", "Mutable": False, "Required": True},
+    {"Name": "name", "AttributeDataType": "String", "Mutable": True},
+    {"Name": "email", "AttributeDataType": "String", "Mutable": True},
+    {"Name": "email_verified", "AttributeDataType": "Boolean", "Mutable": True},
+    {"Name": "custom:department", "AttributeDataType": "String", "Mutable": True},
+]
+DESCRIBE: Call = (
+    "describe_user_pool",
+    {"UserPool": {"Id": P, "SchemaAttributes": POOL_SCHEMA, "EstimatedNumberOfUsers": 2}},
+    {"UserPoolId": P},
+)
 
 
 def my_account(*, enabled: bool = True, sub: str = "s-admin") -> Call:
@@ -212,6 +225,76 @@ CASES = {
         ],
         target="Editors",
         query={"limit": 5, "pagination_token": "t"},
+    ),
+    # Issue 21
+    "get_schema": Case("/schema", [DESCRIBE], target=None),
+    "update_attributes": Case(
+        "/users/bob/attributes",
+        [
+            *LIVE,
+            DESCRIBE,
+            on_bob("admin_update_user_attributes", UserAttributes=[{"Name": "name", "Value": "B"}]),
+            GET_BOB,
+            ("admin_list_groups_for_user", {"Groups": []}, None),
+        ],
+        body={"set": {"name": "B"}},
+    ),
+    "create_group": Case(
+        "/groups",
+        [
+            *LIVE,
+            (
+                "create_group",
+                {"Group": {"GroupName": "Sales"}},
+                {"UserPoolId": P, "GroupName": "Sales", "Precedence": 3},
+            ),
+        ],
+        target="Sales",
+        body={"name": "Sales", "precedence": 3},
+    ),
+    "update_group": Case(
+        "/groups/Sales",
+        [
+            *LIVE,
+            ("get_group", {"Group": {"GroupName": "Sales", "Precedence": 3}}, None),
+            (
+                "update_group",
+                {"Group": {"GroupName": "Sales", "Description": "S", "Precedence": 3}},
+                {"UserPoolId": P, "GroupName": "Sales", "Description": "S", "Precedence": 3},
+            ),
+            ("list_users_in_group", {"Users": [BOB]}, None),
+        ],
+        target="Sales",
+        body={"description": "S"},
+    ),
+    "delete_group": Case(
+        "/groups/Sales",
+        [*LIVE, ("delete_group", {}, {"UserPoolId": P, "GroupName": "Sales"})],
+        target="Sales",
+    ),
+    "export_users": Case(
+        "/export/users",
+        [DESCRIBE, ("list_users", {"Users": [BOB]}, {"UserPoolId": P, "Limit": 60})],
+        target=None,
+    ),
+    "export_memberships": Case(
+        "/export/memberships", [("list_groups", {"Groups": []}, None)], target=None
+    ),
+    "import_users": Case(
+        "/import/users",
+        [*LIVE, DESCRIBE, ("admin_create_user", {"User": BOB}, None)],
+        target=None,
+        body={
+            "header": ["cognito:username", "cognito:mfa_enabled", "name"],
+            "rows": [["bob", "FALSE", "Bob"]],
+            "message_action": "SUPPRESS",
+        },
+    ),
+    "import_memberships": Case(
+        "/import/memberships",
+        [*LIVE, on_bob("admin_add_user_to_group", GroupName="Sales")],
+        target=None,
+        body={"memberships": [["Sales", "bob"]]},
     ),
 }
 
