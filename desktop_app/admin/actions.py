@@ -8,9 +8,14 @@ tab, the Overview and bulk runs all take their actions from :data:`TABLE`: a wid
 binds a button to an action, makes :class:`Step` values with :func:`step` / :func:`plan`
 (which ask the guards, once), and a worker runs them with :meth:`Step.run`.
 
-Sentences are plain English with ``{user}``, ``{group}`` and ``{email}`` fields; the
-GUI translates and fills them in where it shows them
-(:func:`desktop_app.qt.messages.admin_text`). Pure Python: no Qt.
+Consequential actions ask first (:meth:`Action.asks`), naming the user; every bulk
+run asks, naming the users (``Words.ask_many``), and never includes the acting admin
+(:func:`bulk_targets`). The groups themselves (create, edit, delete) have their own
+table, in :mod:`desktop_app.admin.group_actions`.
+
+Sentences are plain English with ``{user}``, ``{users}`` (:func:`desktop_app.admin.
+wording.named`), ``{group}`` and ``{email}`` fields; the GUI translates and fills them in
+where it shows them (:func:`desktop_app.qt.messages.admin_text`). Pure Python: no Qt.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from desktop_app import config, errors
-from desktop_app.admin import states
+from desktop_app.admin import attributes, states
 from desktop_app.api import admin
 
 #: Cognito's status of an invited user who has not chosen a password yet.
@@ -123,8 +128,9 @@ class Invitation:
 class Words:
     """What an action says: ``label`` on its button, ``done`` once it succeeded, and
     ``many``, the title of a bulk run over the selected users (None: not offered in bulk).
-    An action that asks first has ``ask``, the question naming the user, and ``ask_many``,
-    the question before a bulk run (``{count}`` users; their names are listed below it)."""
+    ``ask`` is the question before it runs on one user (None: it runs at once), naming
+    them; ``ask_many`` the question before a bulk run, naming them (``{users}``: "3 users:
+    alice, bob, carol"). Every action offered in bulk has one."""
 
     label: str
     done: str
@@ -139,13 +145,15 @@ class Action:
     """One row of :data:`TABLE`: its :class:`Words`; ``call(api, step)``, the request
     (made on a worker); ``refresh``, what to read again afterwards; ``guards``, which
     may refuse a step (the first reason wins); ``when``, the user's state that calls for
-    it (None: any), which decides whether the detail pane offers it."""
+    it (None: any), which decides whether the detail pane offers it; ``ask_if``, when the
+    question (``words.ask``) is asked of one user (None: always)."""
 
     words: Words
     call: Callable[[admin.JsonCaller, Step], object]
     refresh: Refresh = Refresh.USER
     guards: tuple[Guard, ...] = ()
     when: Callable[[admin.UserDetail], bool] | None = None
+    ask_if: Callable[[Step, Acting], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<Action {self.words.label}>"
@@ -158,6 +166,13 @@ class Action:
     def own_account(self) -> str | None:
         """Why this action is not offered on one's own account (None: it is)."""
         return next((g.reason for g in self.guards if isinstance(g, NotSelf)), None)
+
+    def asks(self, step: Step, by: Acting) -> bool:
+        """Whether ``step`` (on one user) asks first: the action has a question and it
+        applies to this step (adding to a group asks for the admin group only)."""
+        if self.words.ask is None:
+            return False
+        return self.ask_if is None or self.ask_if(step, by)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +189,7 @@ class Step:
     sub: str | None = None
     group: str | None = None
     invitation: Invitation | None = None
+    edit: attributes.Edit | None = None
     refused: str | None = None
 
     def run(self, api: admin.JsonCaller) -> object:
@@ -209,6 +225,44 @@ def plan(
 def invite(username: str, invitation: Invitation) -> Step:
     """Invite ``username`` (no guard: the account does not exist yet)."""
     return Step(INVITE, username, invitation=invitation)
+
+
+def edit_attributes(user: admin.User, edit: attributes.Edit, by: Acting) -> Step:
+    """Save ``edit`` (:func:`desktop_app.admin.attributes.plan`) to ``user``'s attributes."""
+    return dataclasses.replace(step(EDIT_ATTRIBUTES, user, by), edit=edit)
+
+
+@dataclasses.dataclass(frozen=True)
+class BulkTargets:
+    """The users a bulk run acts on, and the acting admin's username when it was among
+    those selected and left out."""
+
+    users: tuple[admin.User, ...]
+    left_out_self: str | None
+
+    @property
+    def usernames(self) -> list[str]:
+        return [user.username for user in self.users]
+
+
+#: Why the acting admin is never among a bulk run's users (plain English).
+SELF_LEFT_OUT = (
+    "Your own account ({user}) is left out: bulk actions never include it. "
+    "Use its detail pane instead."
+)
+
+
+def bulk_targets(users: Iterable[admin.User], by: Acting) -> BulkTargets:
+    """``users`` without the acting admin (by username or ``sub``), whatever the action:
+    a bulk run never acts on one's own account."""
+    kept: list[admin.User] = []
+    left_out: str | None = None
+    for user in users:
+        if by.is_self(user.username, user.sub):
+            left_out = user.username
+        else:
+            kept.append(user)
+    return BulkTargets(tuple(kept), left_out)
 
 
 def run_all(api: admin.JsonCaller, steps: Sequence[Step]) -> None:
@@ -277,25 +331,65 @@ def _invite(api: admin.JsonCaller, step: Step) -> admin.UserDetail:
     )
 
 
+def _edit_attributes(api: admin.JsonCaller, step: Step) -> admin.UserDetail:
+    edit = step.edit
+    if edit is None or edit.empty:
+        raise ValueError("nothing to save: no attribute was changed")
+    return admin.update_attributes(
+        api,
+        step.username,
+        set=dict(edit.set),
+        delete=edit.delete,
+        email_verified=edit.email_verified,
+    )
+
+
+def _to_admin_group(step: Step, by: Acting) -> bool:
+    return step.group == by.admin_group
+
+
 ENABLE = Action(
-    Words("Enable", "{user} is enabled.", many="Enable users"), _on_user(admin.enable_user)
+    Words("Enable", "{user} is enabled.", many="Enable users", ask_many="Enable {users}?"),
+    _on_user(admin.enable_user),
 )
 DISABLE = Action(
-    Words("Disable", "{user} is disabled.", many="Disable users"),
+    Words(
+        "Disable",
+        "{user} is disabled.",
+        many="Disable users",
+        ask="Disable {user}? They can no longer sign in, and the app signs them out when "
+        "their session next refreshes.",
+        ask_many="Disable {users}? They can no longer sign in.",
+    ),
     _on_user(admin.disable_user),
     guards=(NotSelf("You cannot disable your own account: you would be signed out for good."),),
 )
 RESEND_INVITATION = Action(
-    Words("Resend invitation", "Invitation sent again to {user}.", many="Resend invitations"),
+    Words(
+        "Resend invitation",
+        "Invitation sent again to {user}.",
+        many="Resend invitations",
+        ask_many="Send the invitation again to {users}? Each gets a new temporary password.",
+    ),
     _on_user(admin.resend_invitation),
 )
 RESET_PASSWORD = Action(
-    Words("Reset password", "{user} must reset their password."),
+    Words(
+        "Reset password",
+        "{user} must reset their password.",
+        ask="Reset {user}'s password? Their password stops working: they must choose a new "
+        "one with a code Cognito emails them.",
+    ),
     _on_user(admin.reset_password),
     guards=(NotSelf("You cannot reset your own password here: it would sign you out."),),
 )
 SIGN_OUT_EVERYWHERE = Action(
-    Words("Sign out everywhere", "{user} is signed out everywhere."),
+    Words(
+        "Sign out everywhere",
+        "{user} is signed out everywhere.",
+        ask="Sign {user} out everywhere? Every app and device they are signed in on must "
+        "sign in again.",
+    ),
     _on_user(admin.sign_out_everywhere),
     guards=(NotSelf("You cannot sign yourself out everywhere from here: use Sign out."),),
 )
@@ -306,12 +400,25 @@ DELETE = Action(
     guards=(NotSelf("You cannot delete your own account."),),
 )
 ADD_TO_GROUP = Action(
-    Words("Add to group", "{user} added to {group}.", many="Add users to {group}"),
+    Words(
+        "Add to group",
+        "{user} added to {group}.",
+        many="Add users to {group}",
+        ask="Make {user} an admin? Adding them to {group} gives them the Admin section and "
+        "every action in it.",
+        ask_many="Add {users} to {group}?",
+    ),
     _in_group(admin.add_to_group),
     Refresh.USER | Refresh.GROUPS,
+    ask_if=_to_admin_group,
 )
 REMOVE_FROM_GROUP = Action(
-    Words("Remove from group", "{user} removed from {group}.", many="Remove users from {group}"),
+    Words(
+        "Remove from group",
+        "{user} removed from {group}.",
+        many="Remove users from {group}",
+        ask_many="Remove {users} from {group}?",
+    ),
     _in_group(admin.remove_from_group),
     Refresh.USER | Refresh.GROUPS,
     guards=(NotSelf("You cannot remove yourself from the admin group: ask another admin."),),
@@ -328,7 +435,7 @@ CONFIRM_SIGN_UP = Action(
         "{user}'s sign-up is confirmed; they can sign in now.",
         many="Confirm sign-ups",
         ask="Confirm {user}'s sign-up without the code sent to their email? They can then sign in.",
-        ask_many="Confirm the sign-ups of these {count} users without their emailed codes?",
+        ask_many="Confirm the sign-ups of {users} without their emailed codes?",
     ),
     _on_user(admin.confirm_sign_up),
     when=states.sign_up_pending,
@@ -339,7 +446,7 @@ RESEND_CONFIRMATION_CODE = Action(
         "A new verification code was emailed to {user}.",
         many="Resend verification codes",
         ask="Email {user} a new code to confirm their sign-up?",
-        ask_many="Email these {count} users a new code to confirm their sign-ups?",
+        ask_many="Email a new code to confirm their sign-ups to {users}?",
     ),
     _on_user(admin.resend_confirmation_code),
     when=states.sign_up_pending,
@@ -352,8 +459,8 @@ RESET_MFA = Action(
         many="Reset MFA",
         ask="Reset {user}'s MFA? They will sign in without a code until they set up a new "
         "authenticator in their profile. (A pool that requires MFA does not allow this.)",
-        ask_many="Reset the MFA of these {count} users? They will sign in without a code "
-        "until they set up new authenticators.",
+        ask_many="Reset the MFA of {users}? They will sign in without a code until they "
+        "set up new authenticators.",
     ),
     _on_user(admin.reset_mfa),
     guards=(NotSelf("You cannot reset your own MFA here: use Security in your profile."),),
@@ -366,10 +473,15 @@ MARK_EMAIL_VERIFIED = Action(
         many="Mark emails verified",
         ask="Mark {user}'s email address as verified without a code? "
         "Do this only if you know the address is theirs.",
-        ask_many="Mark the email addresses of these {count} users as verified without codes?",
+        ask_many="Mark the email addresses of {users} as verified without codes?",
     ),
     _on_user(admin.mark_email_verified),
     when=states.email_unverified,
+)
+
+EDIT_ATTRIBUTES = Action(
+    Words("Edit attributes", "{user}'s attributes are saved."),
+    _edit_attributes,
 )
 
 TABLE: tuple[Action, ...] = (
@@ -386,8 +498,10 @@ TABLE: tuple[Action, ...] = (
     RESEND_CONFIRMATION_CODE,
     RESET_MFA,
     MARK_EMAIL_VERIFIED,
+    EDIT_ATTRIBUTES,
 )
-#: The actions that ask before they act (``Words.ask``), one user or many.
+#: The account-lifecycle actions: offered where the user's state calls for them
+#: (``when``); each acts for a user who is not there, so each asks first.
 LIFECYCLE: tuple[Action, ...] = (
     CONFIRM_SIGN_UP,
     RESEND_CONFIRMATION_CODE,

@@ -29,13 +29,15 @@ GROUP_ROLE = paged.ROW_ROLE
 class Column(enum.IntEnum):
     NAME = 0
     MEMBERS = 1
-    DESCRIPTION = 2
+    PRECEDENCE = 2
+    DESCRIPTION = 3  # last: it takes the room left
 
 
 def column_title(column: Column) -> str:
     titles = {
         Column.NAME: _translate("GroupsModel", "Name"),
         Column.MEMBERS: _translate("GroupsModel", "Members"),
+        Column.PRECEDENCE: _translate("GroupsModel", "Precedence"),
         Column.DESCRIPTION: _translate("GroupsModel", "Description"),
     }
     return titles[column]
@@ -117,14 +119,16 @@ class GroupsModel(paged.PagedModel[admin.Group, "tuple[admin.Group, ...]"]):
                 return group.name
             if column == Column.MEMBERS:
                 return QtCore.QLocale().toString(group.member_count)
+            if column == Column.PRECEDENCE:
+                return "" if group.precedence is None else str(group.precedence)
             return group.description or ""
         if role == _Role.ToolTipRole and column == Column.DESCRIPTION and group.description:
             return group.description
-        if role == _Role.ToolTipRole and column == Column.NAME and group.precedence is not None:
-            return _translate("GroupsModel", "Precedence {precedence}").format(
-                precedence=group.precedence
+        if role == _Role.ToolTipRole and column == Column.PRECEDENCE:
+            return _translate(
+                "GroupsModel", "When a user's groups name IAM roles, the lowest precedence wins"
             )
-        if role == _Role.TextAlignmentRole and column == Column.MEMBERS:
+        if role == _Role.TextAlignmentRole and column in (Column.MEMBERS, Column.PRECEDENCE):
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -141,6 +145,13 @@ def _sorted(
     descending = order == QtCore.Qt.SortOrder.DescendingOrder
     if column is Column.MEMBERS:
         return tuple(sorted(groups, key=lambda g: g.member_count, reverse=descending))
+    if column is Column.PRECEDENCE:  # none last, either way
+        ranked = sorted(
+            (g for g in groups if g.precedence is not None),
+            key=lambda g: g.precedence or 0,
+            reverse=descending,
+        )
+        return (*ranked, *(g for g in groups if g.precedence is None))
     if column is Column.DESCRIPTION:
         return tuple(
             sorted(groups, key=lambda g: (g.description or "").casefold(), reverse=descending)

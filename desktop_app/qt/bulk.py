@@ -1,20 +1,36 @@
-"""Run many admin actions one after another in one background task, with progress.
+"""Run many admin actions in one background task, a few at once, with progress.
 
 :class:`BulkRunner` is what the bulk actions (disable 20 users, invite from CSV)
-share: one worker goes through the steps in order (each an action of
-:mod:`desktop_app.admin.actions` on one user; a step its guard refused fails with
-the reason, unsent); each step's outcome, the progress and the end are carried to
-the GUI thread by a relay object (queued, as :mod:`desktop_app.qt.worker` does), so
-results arrive in order while the work goes on. A failed step is reported with its
-plain message and the next one runs; cancel stops before the next step (an API call
-under way is not interrupted).
+share. One background task (through the bridge) runs the steps (each an action of
+:mod:`desktop_app.admin.actions` on one user; a step its guard refused fails with the
+reason, unsent) on :data:`WORKERS` threads at once: Cognito answers each Admin call in
+tens of milliseconds, so one at a time leaves most of the quota unused, and more than a
+few at once only meets its rate limits sooner.
+
+**Throttling.** When the API answers 429 (Cognito's ``TooManyRequestsException``,
+after botocore's own retries), nothing was done, so the step is tried again: after
+the API's ``Retry-After`` when it gives one (``ApiError.retry_after``), else after a
+delay that doubles (:class:`Backoff`). The wait holds every worker, not only the one
+throttled (the quota is the pool's, not the thread's), and is said with
+``throttled``. A step still throttled after :attr:`Backoff.attempts` tries fails with
+the plain message. Each step is reported exactly once (``itemDone``), whatever the
+order they finish in: no row is lost or sent twice.
+
+Each outcome, the progress and the end reach the GUI thread through a relay object
+(queued, as :mod:`desktop_app.qt.worker` does). A failed step is reported with its
+plain message and the others go on; cancel stops before the next step (calls under
+way are not interrupted; a step waiting to be retried is left not run); a session
+that ended stops the run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent import futures
 
 from PySide6 import QtCore
 
@@ -26,31 +42,67 @@ from desktop_app.qt import messages, tasks
 log = logging.getLogger(__name__)
 _QUEUED = QtCore.Qt.ConnectionType.QueuedConnection
 
+#: Steps under way at once.
+WORKERS = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Backoff:
+    """When a throttled step is tried again: after the API's ``Retry-After`` (at most
+    ``longest`` seconds), else ``first`` seconds doubled at each try; ``attempts`` tries
+    in all, the first included."""
+
+    attempts: int = 8
+    first: float = 0.5
+    longest: float = 60.0
+
+    def delay(self, exc: BaseException, attempt: int) -> float | None:
+        """Seconds to wait before try ``attempt + 1`` after ``exc`` ended try ``attempt``
+        (1-based); None: not tried again (not throttling, or no tries left)."""
+        if not isinstance(exc, errors.ApiError) or not is_throttled(exc):
+            return None
+        if attempt >= self.attempts:
+            return None
+        if exc.retry_after is not None and exc.retry_after >= 0:
+            return min(exc.retry_after, self.longest)
+        return min(self.first * 2.0 ** (attempt - 1), self.longest)
+
+
+def is_throttled(exc: BaseException) -> bool:
+    """The API said Cognito is throttling (429): nothing was done, trying again is safe."""
+    return isinstance(exc, errors.ApiError) and (exc.status == 429 or exc.code == "throttled")
+
 
 class _Relay(QtCore.QObject):
-    """Created on the GUI thread; the worker emits, Qt queues delivery to the GUI thread.
+    """Created on the GUI thread; the workers emit, Qt queues delivery to the GUI thread.
 
     Signals:
         progress(int, int): as :class:`BulkRunner`.
         itemDone(int, str, bool, str): as :class:`BulkRunner`.
+        throttled(float): as :class:`BulkRunner`.
         finished(int, int, bool): as :class:`BulkRunner`.
-        sessionEnded(): an item failed because the session ended (sent before finished).
+        sessionEnded(): a step failed because the session ended (sent before finished).
     """
 
     progress = QtCore.Signal(int, int)
     itemDone = QtCore.Signal(int, str, bool, str)
+    throttled = QtCore.Signal(float)
     finished = QtCore.Signal(int, int, bool)
     sessionEnded = QtCore.Signal()
 
 
 class BulkRunner(QtCore.QObject):
-    """Runs a list of steps in order on one worker through the bridge. Lives on the
-    GUI thread; one run at a time (:meth:`start` again after ``finished``).
+    """Runs a list of steps, ``workers`` at once, in one background task through the
+    bridge. Lives on the GUI thread; one run at a time (:meth:`start` again after
+    ``finished``).
 
     Signals:
-        progress(int, int): steps attempted so far, and how many there are.
+        progress(int, int): steps done so far, and how many there are (never goes back).
         itemDone(int, str, bool, str): a step's index, username, whether it succeeded,
-            and (on failure) the plain message for it; empty on success. In step order.
+            and (on failure) the plain message for it; empty on success. Once per step
+            run, in the order they finish.
+        throttled(float): the API is throttling: every worker waits this many seconds
+            before the next call.
         finished(int, int, bool): how many succeeded and failed, and whether the run
             stopped early (cancelled, or the session ended) leaving steps not run.
             Always the last signal of a run.
@@ -58,16 +110,29 @@ class BulkRunner(QtCore.QObject):
 
     progress = QtCore.Signal(int, int)
     itemDone = QtCore.Signal(int, str, bool, str)
+    throttled = QtCore.Signal(float)
     finished = QtCore.Signal(int, int, bool)
 
-    def __init__(self, bridge: tasks.ApiCaller, parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        bridge: tasks.ApiCaller,
+        parent: QtCore.QObject | None = None,
+        *,
+        workers: int = WORKERS,
+        backoff: Backoff | None = None,
+    ) -> None:
         super().__init__(parent)
+        if workers < 1:
+            raise ValueError("a bulk run needs at least one worker")
         self._bridge = bridge
+        self._workers = workers
+        self._backoff = backoff or Backoff()
         self._running = False
         self._session_ended = False
         self._relay: _Relay | None = None
+        self._retired: _Relay | None = None  # the last run's, until Qt has deleted it
         self._stop = tasks.StopFlag()
-        # Closed or deleted mid-run (its dialog went away): stop after the current item.
+        # Closed or deleted mid-run (its dialog went away): stop after the steps under way.
         self.destroyed.connect(self._stop.set)
 
     @property
@@ -81,24 +146,25 @@ class BulkRunner(QtCore.QObject):
         return self._session_ended
 
     def start(self, steps: Sequence[actions.Step]) -> None:
-        """Run ``steps`` in order; signals follow. ``RuntimeError`` if a run is going."""
+        """Run ``steps``; signals follow. ``RuntimeError`` if a run is going."""
         if self._running:
             raise RuntimeError("a bulk action is already running")
-        work = tuple(steps)
         stop = self._stop.renew()  # the last run has finished: its event is spent
         relay = _Relay()  # Python-owned, made here: it lives on the GUI thread
         relay.progress.connect(self.progress, type=_QUEUED)
         relay.itemDone.connect(self.itemDone, type=_QUEUED)
+        relay.throttled.connect(self.throttled, type=_QUEUED)
         relay.sessionEnded.connect(self._on_session_ended, type=_QUEUED)
         relay.finished.connect(self._on_finished, type=_QUEUED)
         self._relay = relay
         self._running = True
         self._session_ended = False
+        run = _Run(tuple(steps), stop, relay, self._workers, self._backoff)
         try:
             self._bridge.call_api(
-                lambda api: _run(api, work, stop, relay),
+                run.run,
                 _ignore,
-                _log_failure,  # the loop reports per item; only a crash lands here
+                _log_failure,  # the run reports per step; only a crash lands here
                 name="bulk",
             )
         except BaseException:
@@ -108,7 +174,7 @@ class BulkRunner(QtCore.QObject):
 
     def cancel(self) -> None:
         """Stop before the next step; ``finished`` follows with ``cancelled`` true
-        (unless the last step was already under way)."""
+        (unless every step was already under way or done)."""
         self._stop.set()
 
     @QtCore.Slot()
@@ -117,53 +183,127 @@ class BulkRunner(QtCore.QObject):
 
     @QtCore.Slot(int, int, bool)
     def _on_finished(self, ok: int, failed: int, stopped: bool) -> None:
-        # The relay was the last run's only; the worker emits nothing after this.
-        self._relay = None
+        # The relay was the last run's only; the workers emit nothing after this. It
+        # must die on its own (this) thread: a worker may hold the last other reference,
+        # and a QObject deleted there, with its queued signals still to deliver, is a
+        # crash. So it is deleted later here, and kept until the next run.
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.deleteLater()
+            self._retired = relay
         self._running = False
         log.info("bulk action finished: %d ok, %d failed, stopped early: %s", ok, failed, stopped)
         self.finished.emit(ok, failed, stopped)
 
 
-def _run(
-    api: admin.JsonCaller,
-    steps: tuple[actions.Step, ...],
-    stop: threading.Event,
-    relay: _Relay,
-) -> None:
-    """The worker's loop: never touches the runner, only emits on the relay."""
-    total = len(steps)
-    ok = failed = 0
-    stopped = False
-    ended: errors.NotSignedIn | None = None
-    try:
-        for index, step in enumerate(steps):
-            label = step.username
-            if stop.is_set():
-                stopped = True
+class _Run:
+    """One run, on worker threads: never touches the runner, only emits on the relay.
+
+    ``stop`` is the runner's (cancel) and is also set here when the session ends, so
+    that no worker takes another step; ``_hold_until`` is the pause every worker keeps
+    after a 429 (``time.monotonic``)."""
+
+    def __init__(
+        self,
+        steps: tuple[actions.Step, ...],
+        stop: threading.Event,
+        relay: _Relay,
+        workers: int,
+        backoff: Backoff,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._steps = steps
+        self._stop = stop
+        self._relay = relay
+        self._workers = max(1, min(workers, len(steps)))
+        self._backoff = backoff
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next: Iterator[tuple[int, actions.Step]] = iter(enumerate(steps))
+        self._ok = self._failed = 0
+        self._hold_until = 0.0
+        self._ended: errors.NotSignedIn | None = None
+
+    def run(self, api: admin.JsonCaller) -> None:
+        """Every step, :data:`WORKERS` at once; ``finished`` at the end whatever
+        happens. A session that ended is raised again, for the bridge to see."""
+        try:
+            if self._steps:
+                with futures.ThreadPoolExecutor(self._workers, "bulk") as pool:
+                    running = [pool.submit(self._work, api) for _ in range(self._workers)]
+                    for each in running:
+                        each.result()  # a worker's own crash (a bug) is raised here
+        finally:
+            with self._lock:
+                ok, failed = self._ok, self._failed
+            self._relay.finished.emit(ok, failed, ok + failed < len(self._steps))
+        if self._ended is not None:
+            raise self._ended
+
+    def _take(self) -> tuple[int, actions.Step] | None:
+        """The next step not yet taken; None once stopped or none is left."""
+        with self._lock:
+            if self._stop.is_set():
+                return None
+            return next(self._next, None)
+
+    def _work(self, api: admin.JsonCaller) -> None:
+        while (taken := self._take()) is not None:
+            index, step = taken
+            attempt = 1
+            while True:
+                if not self._wait_for_quota():
+                    return  # cancelled while waiting: this step is left not run
+                try:
+                    step.run(api)
+                except errors.NotSignedIn as exc:
+                    # Every later step would fail the same way: stop, and let the
+                    # bridge (which sees this exception) report the session as ended.
+                    self._ended = exc
+                    self._stop.set()
+                    self._report(index, step, messages.admin_failure(exc))
+                    self._relay.sessionEnded.emit()
+                    return
+                except Exception as exc:  # one step's failure never stops the others
+                    delay = self._backoff.delay(exc, attempt)
+                    if delay is None:
+                        self._report(index, step, messages.admin_failure(exc))
+                        break
+                    self._hold(delay)
+                    attempt += 1
+                    continue
+                self._report(index, step, None)
                 break
-            try:
-                step.run(api)
-            except errors.NotSignedIn as exc:
-                # Every later step would fail the same way: stop, and let the bridge
-                # (which sees this exception) report the session as ended.
-                failed += 1
-                relay.itemDone.emit(index, label, False, messages.admin_failure(exc))
-                relay.progress.emit(ok + failed, total)
-                stopped = index < total - 1
-                ended = exc
-                relay.sessionEnded.emit()
-                break
-            except Exception as exc:  # one step's failure never stops the others
-                failed += 1
-                relay.itemDone.emit(index, label, False, messages.admin_failure(exc))
+
+    def _hold(self, seconds: float) -> None:
+        """Every worker waits ``seconds`` from now before its next call."""
+        with self._lock:
+            until = self._clock() + seconds
+            if until <= self._hold_until:
+                return
+            self._hold_until = until
+        log.info("the API is throttling: waiting %.1f s before the next call", seconds)
+        self._relay.throttled.emit(seconds)
+
+    def _wait_for_quota(self) -> bool:
+        """Wait out the pause after a 429; False if the run was stopped meanwhile."""
+        while True:
+            with self._lock:
+                left = self._hold_until - self._clock()
+            if left <= 0:
+                return not self._stop.is_set()
+            if self._stop.wait(left):
+                return False
+
+    def _report(self, index: int, step: actions.Step, failure: str | None) -> None:
+        # Under the lock, so that progress reaches the GUI in order.
+        with self._lock:
+            if failure is None:
+                self._ok += 1
             else:
-                ok += 1
-                relay.itemDone.emit(index, label, True, "")
-            relay.progress.emit(ok + failed, total)
-    finally:
-        relay.finished.emit(ok, failed, stopped)
-    if ended is not None:
-        raise ended
+                self._failed += 1
+            self._relay.itemDone.emit(index, step.username, failure is None, failure or "")
+            self._relay.progress.emit(self._ok + self._failed, len(self._steps))
 
 
 def _ignore(_value: object) -> None:

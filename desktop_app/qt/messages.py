@@ -19,8 +19,8 @@ from PySide6 import QtCore
 
 from desktop_app import errors
 
-if TYPE_CHECKING:  # at run time only ui/admin needs it, long after start-up
-    from desktop_app.admin import actions
+if TYPE_CHECKING:  # at run time only ui/admin needs them, long after start-up
+    from desktop_app.admin import actions, attributes
 
 _translate = QtCore.QCoreApplication.translate
 
@@ -72,6 +72,15 @@ def describe(exc: BaseException) -> str:
 # -- sign-in and the session ---------------------------------------------------------------
 
 SESSION_ENDED = "Your session ended \N{EM DASH} please sign in again."
+# The full export and import between pools (ui/admin/migration_*): the folder's files.
+MIGRATION_FILES_NOT_WRITTEN = "The files could not be written there."
+MIGRATION_FILES_NOT_READ = "The files in that folder could not be read."
+
+
+def migration_files(*, writing: bool) -> str:
+    """An export folder that cannot be written, or an import folder that cannot be read."""
+    text = MIGRATION_FILES_NOT_WRITTEN if writing else MIGRATION_FILES_NOT_READ
+    return _translate("Messages", text)
 
 
 def session_ended() -> str:
@@ -218,6 +227,48 @@ def admin_failure(exc: BaseException) -> str:
     return _translate("Admin", "The API refused the request ({status}): {message}.").format(
         status=status, message=exc.message
     )
+
+
+def group_failure(exc: BaseException) -> str:
+    """What an admin should read for a failed change to a group itself (create, edit,
+    delete); anything not about the group is worded as :func:`admin_failure` does."""
+    if isinstance(exc, errors.ApiError):
+        if exc.code == "already_exists" or (exc.status == 409 and exc.code == "conflict"):
+            return _translate("Admin", "A group with that name already exists.")
+        if exc.code == "admin_group":
+            return _translate(
+                "Admin", "The admin group cannot be deleted: it is what makes an account an admin."
+            )
+        if exc.status == 404:
+            return _translate("Admin", "That group no longer exists; the list was refreshed.")
+    return admin_failure(exc)
+
+
+def attribute_problem(invalid: attributes.Invalid) -> str:
+    """What is wrong with a value typed for an attribute (shown under its field), as
+    :func:`desktop_app.admin.attributes.check` found it."""
+    limit = f"{invalid.limit:,}" if invalid.limit is not None else ""
+    words = {
+        "required": _translate("Admin", "Required by the pool: it cannot be empty."),
+        "too_short": _translate("Admin", "Too short: at least {limit} characters."),
+        "too_long": _translate("Admin", "Too long: at most {limit} characters."),
+        "not_a_number": _translate("Admin", "Enter a whole number, such as 42."),
+        "too_small": _translate("Admin", "Too small: at least {limit}."),
+        "too_large": _translate("Admin", "Too large: at most {limit}."),
+        "not_true_or_false": _translate("Admin", "Enter true or false."),
+        "not_a_date_time": _translate(
+            "Admin", "Enter a date and time such as 2026-05-01T09:30:00Z."
+        ),
+        "not_an_email": _translate("Admin", "Enter a valid email address."),
+        "not_a_phone_number": _translate(
+            "Admin", "Enter the number with its country code, such as +442071234567."
+        ),
+        "not_a_birthdate": _translate(
+            "Admin", "Enter a date as YYYY-MM-DD, such as 1990-04-30 (0000 for no year)."
+        ),
+    }
+    text = words.get(invalid.problem.value, _translate("Admin", "Not a valid value."))
+    return text.format(limit=limit)
 
 
 # -- Profile > Security (MFA) ---------------------------------------------------------------

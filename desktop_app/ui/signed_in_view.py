@@ -40,7 +40,6 @@ class SignedInView(QtWidgets.QWidget):
         self.banner.hide()
         self.nav = QtWidgets.QListWidget()
         self.nav.setAccessibleName(self.tr("Sections"))
-        self.nav.setMaximumWidth(180)
         self.pages = QtWidgets.QStackedWidget()
         self.profile = profile_panel.ProfilePanel(bridge)
         self.data = data_panel.DataPanel(bridge)
@@ -51,6 +50,7 @@ class SignedInView(QtWidgets.QWidget):
         ):
             self.nav.addItem(label)
             self.pages.addWidget(page)
+        _fit_to_items(self.nav)
         self.nav.currentRowChanged.connect(self._on_section_chosen)
         self.nav.setCurrentRow(0)
         body = QtWidgets.QHBoxLayout()
@@ -102,3 +102,16 @@ class SignedInView(QtWidgets.QWidget):
         self.banner.show()
         self.update_admin_visibility()
         self.adminForbidden.emit(reason)
+
+
+def _fit_to_items(nav: QtWidgets.QListWidget) -> None:
+    """Make ``nav`` exactly as wide as its longest item, and keep it so.
+
+    A list's minimum width is a few dozen pixels whatever its items, so a page wider
+    than the window (the Admin section's toolbars) squeezed it until "Home / Profile"
+    was cut off. A fixed width from the items gives the page the rest, never this."""
+    nav.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    widest = nav.sizeHintForColumn(0)
+    padding = 2 * nav.frameWidth() + 2 * nav.spacing() + nav.fontMetrics().averageCharWidth() * 2
+    nav.setFixedWidth(widest + padding)
+    nav.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Expanding)

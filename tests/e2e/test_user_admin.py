@@ -140,8 +140,13 @@ def test_5_a_disabled_user_is_returned_to_sign_in_at_their_next_refresh(
             and not pane.is_loading()
         )
     )
-    assert pane.toggle_button.text() == "Disable"
+    assert pane.toggle_button.text() == "Disable…"
     qtbot.mouseClick(pane.toggle_button, LEFT)
+    # Disabling asks first, naming carol; the admin confirms.
+    question = pane.confirm_dialog
+    assert question is not None and CAROL in question.question.text()
+    admin_app.screenshot("5-disable-app-admin-asks", question)
+    qtbot.mouseClick(question.confirm_button, LEFT)
     admin_app.wait_until(lambda: (found := row_user(panel, CAROL)) and not found.enabled)
     admin_app.wait_until(lambda: pane.toggle_button.text() == "Enable")
     assert not idp.admin_get_user(UserPoolId=stand_in.pool.id, Username=CAROL)["Enabled"]

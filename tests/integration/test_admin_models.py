@@ -165,6 +165,7 @@ def test_bulk_disable_of_twenty_users_with_one_failing(
     with qtbot.waitSignal(runner.finished, timeout=30_000) as done:
         runner.start(items)
     assert done.args == [19, 1, False]
+    results.sort()  # a few run at once: each reported once, in the order they finish
     assert [r[1] for r in results] == targets
     assert results[-1] == (
         19,

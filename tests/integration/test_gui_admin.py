@@ -25,7 +25,8 @@ from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages
-from desktop_app.ui.admin import overview, section, users_panel
+from desktop_app.ui import signed_in_view
+from desktop_app.ui.admin import dialogs, overview, section, users_panel
 from local_cognito import seed, server
 
 # deferred_deletes: a Qt object wrongly owned by Python crashes these tests (as a borrowed
@@ -35,6 +36,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("deferred_deletes
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("COGNITO_DESKTOP_ARTIFACTS", ROOT / "tests" / "artifacts"))
 LEFT = QtCore.Qt.MouseButton.LeftButton
+ENTER = QtCore.Qt.Key.Key_Return
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 WAIT_MS = 15_000
 SELECT = QtCore.QItemSelectionModel.SelectionFlag
 DEMO = len(seed.DEMO_USERS)  # admin, alice, newbie, dora...
@@ -123,6 +126,14 @@ def row_user(panel: users_panel.UsersPanel, username: str) -> admin.User:
     return user
 
 
+def say_yes(qtbot: QtBot, question: dialogs.ConfirmDialog | None) -> str:
+    """Press Enter on ``question`` (its confirm button is the default); what it asked."""
+    assert question is not None and question.isVisible()
+    asked = question.question.text()
+    qtbot.keyClick(question, ENTER)
+    return asked
+
+
 def select_usernames(panel: users_panel.UsersPanel, names: list[str]) -> None:
     chosen = QtCore.QItemSelection()
     for name in names:
@@ -167,7 +178,7 @@ def test_search_is_debounced_and_runs_on_the_server(
         panel.model.user(r).username  # type: ignore[union-attr]
         for r in range(panel.model.count)
     ]
-    assert panel.count_label.text() == "1 users"
+    assert panel.count_label.text() == "1 user"
 
     panel.search_bar.set_search("email", "exact", "dora@example.com")
     panel.search_now()
@@ -269,7 +280,7 @@ def test_invite_then_the_user_is_pending_and_the_outbox_has_the_password(
     assert dialog.send_button.isEnabled()
 
     with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
-        qtbot.mouseClick(dialog.send_button, LEFT)
+        qtbot.keyClick(dialog.name, ENTER)  # Enter sends it, as the default button
     assert panel.invite_dialog is None
     qtbot.waitUntil(lambda: panel.model.row_of("carol") is not None, timeout=WAIT_MS)
     carol = row_user(panel, "carol")
@@ -302,12 +313,13 @@ def test_disable_then_enable_from_the_detail_pane(
     pane = panel.detail
     detail = detail_of(qtbot, panel, "alice")
     assert detail.enabled
-    assert pane.toggle_button.text() == "Disable"
+    assert pane.toggle_button.text() == "Disable" + ELLIPSIS
     assert pane.card.fields["email"].text() == "alice@example.com"
     assert pane.card.attributes.rowCount() >= 2  # sub, email, email_verified...
     assert not pane.resend_button.isVisibleTo(pane)  # not a pending invitation
 
     qtbot.mouseClick(pane.toggle_button, LEFT)
+    assert say_yes(qtbot, pane.confirm_dialog).startswith("Disable alice?")
     assert not pane.toggle_button.isEnabled()  # busy until the call returns
     qtbot.waitUntil(lambda: not row_user(panel, "alice").enabled, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: pane.toggle_button.text() == "Enable", timeout=WAIT_MS)
@@ -339,6 +351,7 @@ def test_resend_and_a_failed_action_keep_the_table_consistent(
     detail_of(qtbot, panel, "alice")
     idp.admin_delete_user(UserPoolId=stand_in.pool.id, Username="alice")
     qtbot.mouseClick(pane.reset_button, LEFT)
+    assert say_yes(qtbot, pane.confirm_dialog).startswith("Reset alice's password?")
     qtbot.waitUntil(lambda: panel.model.row_of("alice") is None, timeout=WAIT_MS)
     assert panel.message.is_error
     assert panel.message.text() == "That user (or group) no longer exists; the list was refreshed."
@@ -454,7 +467,9 @@ def test_bulk_disable_of_20_users_reports_the_one_that_failed(
     assert panel.bulk_disable_button.isEnabled()
     idp.admin_delete_user(UserPoolId=stand_in.pool.id, Username="user00007")
 
-    dialog = panel.bulk_disable()
+    asked = say_yes(qtbot, panel.bulk_disable())
+    assert asked.startswith("Disable 20 users: ") and " and 10 more? " in asked
+    dialog = panel.bulk_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: not dialog.progress.running, timeout=30_000)
     outcomes = dialog.progress.outcomes()
@@ -488,17 +503,22 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
 ) -> None:
     panel = team_section.users
     select_usernames(panel, ["admin", "alice"])
-    dialog = panel.bulk_disable()
+    question = panel.bulk_disable()
+    assert question is not None
+    assert question.note.text() == messages.admin_text(actions.SELF_LEFT_OUT, user="admin")
+    screenshot(question, "23-admin-bulk-question")
+    assert say_yes(qtbot, question).startswith("Disable 1 user: alice?")
+    dialog = panel.bulk_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: not dialog.progress.running, timeout=WAIT_MS)
-    refused = messages.admin_text(actions.DISABLE.own_account)
-    assert dialog.progress.failures() == [("admin", refused)]
+    assert dialog.progress.outcomes() == [("alice", True, "")]  # the admin never a target
     assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="admin")["Enabled"]
     qtbot.waitUntil(lambda: not row_user(panel, "alice").enabled, timeout=WAIT_MS)
     dialog.accept()
 
     select_usernames(panel, ["alice", "newbie"])
-    adding = panel.bulk_add("Team")
+    say_yes(qtbot, panel.bulk_add("Team"))
+    adding = panel.bulk_dialog
     assert adding is not None
     qtbot.waitUntil(lambda: not adding.progress.running, timeout=WAIT_MS)
     assert adding.progress.failures() == []
@@ -506,7 +526,8 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
     adding.accept()
 
     select_usernames(panel, ["alice", "newbie"])
-    resending = panel.bulk_resend()
+    say_yes(qtbot, panel.bulk_resend())
+    resending = panel.bulk_dialog
     assert resending is not None
     qtbot.waitUntil(lambda: not resending.progress.running, timeout=WAIT_MS)
     # alice is no pending invitation: said for her row, newbie's went out.
@@ -514,7 +535,8 @@ def test_bulk_actions_skip_the_admins_own_row_and_groups_follow(
     resending.accept()
 
     select_usernames(panel, ["alice", "newbie"])
-    removing = panel.bulk_remove("Team")
+    say_yes(qtbot, panel.bulk_remove("Team"))
+    removing = panel.bulk_dialog
     assert removing is not None
     qtbot.waitUntil(lambda: not removing.progress.running, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 0, timeout=WAIT_MS)
@@ -547,7 +569,7 @@ def test_csv_import_previews_the_bad_row_and_invites_only_the_valid_ones(
     dialog = panel.csv.import_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.problem_rows() == [3]
-    assert dialog.invite_button.text() == "Invite 2 valid row(s)"
+    assert dialog.invite_button.text() == "Invite 2 valid rows"
     assert dialog.invite_button.isEnabled()
     problem = dialog.preview.item(1, 5)
     assert problem is not None and "email" in problem.text()
@@ -566,7 +588,7 @@ def test_csv_import_previews_the_bad_row_and_invites_only_the_valid_ones(
         idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="frank")
     qtbot.waitUntil(lambda: panel.model.row_of("gina") is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: team_section.groups.member_count("Team") == 1, timeout=WAIT_MS)
-    assert panel.message.text() == "2 invitation(s) sent, 0 failed."
+    assert panel.message.text() == "2 invitations sent, 0 failed."
 
 
 def test_a_csv_without_a_header_is_refused_in_the_message_line(
@@ -646,7 +668,7 @@ def test_group_members_page_lazily_and_can_be_added_and_removed(
         groups.members_view.scrollToBottom()
         qtbot.waitUntil(lambda: not model.is_loading, timeout=WAIT_MS)
     assert model.count == 70
-    assert groups.members_count.text() == "70 member(s)"
+    assert groups.members_count.text() == "70 members"
     screenshot(shown, "09-admin-groups")
 
     qtbot.keyClicks(groups.add_name, "alice")
@@ -667,6 +689,7 @@ def test_group_members_page_lazily_and_can_be_added_and_removed(
     groups.members_view.selectRow(alice_row)
     assert groups.remove_button.isEnabled()
     qtbot.mouseClick(groups.remove_button, LEFT)
+    assert say_yes(qtbot, groups.confirm_dialog) == "Remove 1 user: alice from Admin?"
     qtbot.waitUntil(lambda: groups.member_count("Admin") == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: admins.count == 1 and not admins.is_loading, timeout=WAIT_MS)
 
@@ -695,7 +718,7 @@ def test_overview_charts_and_pending_invitations_with_resend(
     }
     assert dict(panel.group_chart.bars()) == {"Admin": 1}
     assert f"Confirmed: {confirmed}" in panel.status_chart.accessibleDescription()
-    assert panel.summary.text() == f"{65 + DEMO} users in 1 groups."
+    assert panel.summary.text() == f"{65 + DEMO} users in 1 group."
     assert panel.days.value() == overview.DEFAULT_PENDING_DAYS
     assert panel.pending_usernames() == ["newbie"]
     screenshot(panel, "10-admin-overview")
@@ -876,7 +899,7 @@ def test_bulk_mark_emails_verified_asks_then_runs_over_the_selection(
     panel.bulk_account_actions[actions.MARK_EMAIL_VERIFIED].trigger()
     question = panel.bulk_question
     assert question is not None and question.isVisible()
-    assert question.names.text() == "sam, tess"
+    assert "2 users: sam, tess" in question.question.text()
     qtbot.mouseClick(question.confirm_button, LEFT)
     dialog = panel.bulk_dialog
     assert dialog is not None
@@ -910,3 +933,157 @@ def test_overview_counts_pending_sign_ups_and_users_without_mfa(
         pass
     assert panel.mfa_label.text() == f"Users without MFA: {without} of {total}."
     assert not panel.mfa_stop_button.isVisible()
+
+
+# -- attributes, groups, the default window (issue 21) ---------------------------------------
+
+
+def user_attributes(idp: Any, stand_in: server.LocalCognito, username: str) -> dict[str, str]:
+    user = idp.admin_get_user(UserPoolId=stand_in.pool.id, Username=username)
+    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+
+def test_attributes_are_edited_as_the_schema_allows(
+    qtbot: QtBot, idp: Any, stand_in: server.LocalCognito, panel: users_panel.UsersPanel
+) -> None:
+    pane = panel.detail
+    detail_of(qtbot, panel, "alice")
+    dialog = pane.edit_attributes()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: "custom:department" in dialog.editors, timeout=WAIT_MS)
+    assert "sub" not in dialog.editors  # Cognito's own: shown, never edited
+    assert "email_verified" not in dialog.editors
+    dialog.editors["custom:department"].setText("Sales")
+    dialog.editors["email"].setText("alice@new.example.com")
+    assert dialog.mark_verified.isVisibleTo(dialog) and not dialog.mark_verified.isChecked()
+    screenshot(dialog, "24-admin-attributes")
+    qtbot.keyClick(dialog.editors["email"], ENTER)  # Save is the default button
+    qtbot.waitUntil(lambda: pane.attributes_dialog is None, timeout=WAIT_MS)
+    stored = user_attributes(idp, stand_in, "alice")
+    assert stored["custom:department"] == "Sales"
+    # Cognito's rule: the new address is never verified until alice confirms it (in a
+    # pool that verifies before updating, the old one stays, verified, meanwhile).
+    assert (stored["email"], stored.get("email_verified")) in (
+        ("alice@new.example.com", "false"),
+        ("alice@new.example.com", None),
+        ("alice@example.com", "true"),
+    )
+    assert panel.message.text() == "alice's attributes are saved."
+    shown = "No" if stored["email"] == "alice@new.example.com" else "Yes"
+    qtbot.waitUntil(lambda: pane.card.fields["email_verified"].text() == shown, timeout=WAIT_MS)
+
+    # Marked verified on purpose, and a field emptied is deleted.
+    again = pane.edit_attributes()
+    assert again is not None
+    qtbot.waitUntil(lambda: "custom:department" in again.editors, timeout=WAIT_MS)
+    again.editors["email"].setText("alice@example.com")
+    again.mark_verified.setChecked(True)
+    again.editors["custom:department"].clear()
+    again.save()
+    qtbot.waitUntil(lambda: pane.attributes_dialog is None, timeout=WAIT_MS)
+    stored = user_attributes(idp, stand_in, "alice")
+    assert stored["email"] == "alice@example.com" and stored["email_verified"] == "true"
+    assert "custom:department" not in stored
+
+
+def test_groups_are_created_edited_and_deleted_but_not_the_admin_group(
+    qtbot: QtBot,
+    idp: Any,
+    stand_in: server.LocalCognito,
+    make_section: Callable[[], section.AdminSection],
+) -> None:
+    shown = make_section()
+    groups = shown.groups
+    shown.tabs.setCurrentWidget(groups)
+    dialog = groups.open_new_group()
+    qtbot.keyClicks(dialog.name, "Ops")
+    qtbot.keyClicks(dialog.description, "On call")
+    qtbot.keyClicks(dialog.precedence, "3")
+    qtbot.keyClick(dialog.precedence, ENTER)
+    qtbot.waitUntil(lambda: groups.group == "Ops", timeout=WAIT_MS)
+    found = idp.get_group(GroupName="Ops", UserPoolId=stand_in.pool.id)["Group"]
+    assert (found["Description"], found["Precedence"]) == ("On call", 3)
+    assert groups.message.text() == "Group Ops created."
+
+    edit = groups.open_edit_group()
+    assert edit is not None
+    edit.precedence.setText("1")
+    qtbot.keyClick(edit.precedence, ENTER)
+    qtbot.waitUntil(lambda: groups.message.text() == "Group Ops saved.", timeout=WAIT_MS)
+    found = idp.get_group(GroupName="Ops", UserPoolId=stand_in.pool.id)["Group"]
+    assert (found["Description"], found["Precedence"]) == ("On call", 1)
+
+    idp.admin_add_user_to_group(UserPoolId=stand_in.pool.id, Username="alice", GroupName="Ops")
+    groups.refresh()
+    qtbot.waitUntil(lambda: groups.member_count("Ops") == 1, timeout=WAIT_MS)
+    deleting = groups.ask_delete_group()
+    assert deleting is not None
+    assert deleting.text.text().startswith("Delete the group Ops (1 member)?")
+    screenshot(deleting, "25-admin-delete-group")
+    qtbot.keyClicks(deleting.confirm, "Ops")
+    qtbot.keyClick(deleting.confirm, ENTER)
+    qtbot.waitUntil(lambda: shown.groups_model.row_of("Ops") is None, timeout=WAIT_MS)
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.get_group(GroupName="Ops", UserPoolId=stand_in.pool.id)
+    assert idp.admin_get_user(UserPoolId=stand_in.pool.id, Username="alice")["Enabled"]
+
+    groups.choose_group("Admin")
+    assert not groups.delete_button.isEnabled()
+    assert "admin group" in groups.delete_button.toolTip()
+
+
+def test_the_default_window_shows_everything_unclipped(
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge
+) -> None:
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    window.menuBar().addMenu("&Account")
+    window.statusBar().showMessage("Signed in")
+    view = signed_in_view.SignedInView(admin_bridge)
+    window.setCentralWidget(view)
+    window.resize(960, 640)  # the app's default (ui/main_window.py)
+    window.show()
+    qtbot.waitExposed(window)
+    view.nav.setCurrentRow(2)
+    panel = view.admin.users
+    settle(qtbot, panel)
+    detail_of(qtbot, panel, "alice")
+    QtWidgets.QApplication.processEvents()
+
+    # The navigation: every entry whole.
+    metrics = view.nav.fontMetrics()
+    for row in range(view.nav.count()):
+        item = view.nav.item(row)
+        assert item is not None
+        if item.isHidden():
+            continue
+        room = view.nav.visualItemRect(item).width()
+        assert metrics.horizontalAdvance(item.text()) <= room, item.text()
+        assert view.nav.visualItemRect(item).right() <= view.nav.viewport().width()
+
+    # The users table: every column in view, none scrolled off.
+    table = panel.table
+    assert table.horizontalScrollBar().maximum() == 0
+    header = table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(header.count())]
+    assert sum(widths) <= table.viewport().width() + 1
+    assert all(width >= 40 for width in widths)
+    # The detail pane's buttons are not cut short.
+    for button in panel.detail.findChildren(QtWidgets.QPushButton):
+        if button.isVisibleTo(panel.detail):
+            assert button.width() >= button.minimumSizeHint().width(), button.text()
+    screenshot(window, "05b-admin-default-size")
+
+    view.admin.tabs.setCurrentWidget(view.admin.groups)
+    qtbot.waitUntil(lambda: view.admin.groups_model.rowCount() > 0, timeout=WAIT_MS)
+    QtWidgets.QApplication.processEvents()
+    screenshot(window, "09b-admin-groups-default-size")
+    assert view.admin.groups.groups_view.horizontalScrollBar().maximum() == 0
+
+    view.admin.tabs.setCurrentWidget(view.admin.overview)
+    qtbot.waitUntil(lambda: view.admin.overview.snapshot is not None, timeout=WAIT_MS)
+    view.admin.overview.stop_mfa_count()
+    QtWidgets.QApplication.processEvents()
+    screenshot(window, "10b-admin-overview-default-size")
+    assert view.admin.overview.pending.horizontalScrollBar().maximum() == 0
+    assert view.admin.overview.summary.text().endswith("in 1 group.")

@@ -4,7 +4,8 @@ Partial failures are the point of this module: every item gets its own row sayin
 what happened to it (done, failed with the plain reason, or not run because the
 admin cancelled), and the summary counts both. The steps (actions of
 :mod:`desktop_app.admin.actions`, one per user) run in
-:class:`~desktop_app.qt.bulk.BulkRunner`; nothing here blocks.
+:class:`~desktop_app.qt.bulk.BulkRunner`, a few at once, waiting when the API says
+Cognito is throttling (the summary says so); nothing here blocks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.admin import actions, invites
+from desktop_app.admin import actions, invites, wording
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import bulk
 
@@ -53,6 +54,7 @@ class BulkProgress(QtWidgets.QWidget):
         self._outcomes: list[tuple[str, bool | None, str]] = []
         self.runner.progress.connect(self._on_progress)
         self.runner.itemDone.connect(self._on_item_done)
+        self.runner.throttled.connect(self._on_throttled)
         self.runner.finished.connect(self._on_finished)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -98,6 +100,16 @@ class BulkProgress(QtWidgets.QWidget):
         self.bar.setRange(0, max(1, total))
         self.bar.setValue(done)
         self.summary.setText(self.tr("{done} of {total} done").format(done=done, total=total))
+
+    @QtCore.Slot(float)
+    def _on_throttled(self, seconds: float) -> None:
+        done, total = self.bar.value(), self.bar.maximum()
+        self.summary.setText(
+            self.tr(
+                "{done} of {total} done. Cognito is limiting the request rate: "
+                "going on in {seconds} s\N{HORIZONTAL ELLIPSIS}"
+            ).format(done=done, total=total, seconds=f"{seconds:.1f}".removesuffix(".0"))
+        )
 
     @QtCore.Slot(int, str, bool, str)
     def _on_item_done(self, index: int, label: str, ok: bool, message: str) -> None:
@@ -147,12 +159,16 @@ class _RunDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.progress = BulkProgress(bridge)
         self.progress.completed.connect(self._on_completed)
-        self.buttons = QtWidgets.QDialogButtonBox()
+        # Made inside the dialog, so that the default buttons set below are the dialog's
+        # (common.dialog_buttons says why).
+        self.buttons = QtWidgets.QDialogButtonBox(self)
 
     def _add_cancel_and_close(self) -> None:
         self.cancel_button = self.buttons.addButton(
             QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
+        # Enter never cancels a run; once it is over, Enter closes the dialog.
+        self.cancel_button.setAutoDefault(False)
         self.close_button = self.buttons.addButton(QtWidgets.QDialogButtonBox.StandardButton.Close)
         self.close_button.hide()
         self.close_button.clicked.connect(self.accept)
@@ -168,6 +184,7 @@ class _RunDialog(QtWidgets.QDialog):
     def _on_completed(self, ok: int, failed: int, cancelled: bool) -> None:
         self.cancel_button.hide()
         self.close_button.show()
+        self.close_button.setDefault(True)
         self.close_button.setFocus()
         self.completed.emit(ok, failed, cancelled)
 
@@ -226,8 +243,10 @@ class ImportDialog(_RunDialog):
         self.rows = list(rows)
         self.valid = [row for row in self.rows if not row.error]
         self.summary = QtWidgets.QLabel(
-            self.tr("{total} row(s): {valid} valid, {bad} with problems (skipped).").format(
-                total=len(self.rows), valid=len(self.valid), bad=len(self.rows) - len(self.valid)
+            self.tr("{rows}: {valid} valid, {bad} with problems (skipped).").format(
+                rows=wording.count(len(self.rows), "row"),
+                valid=len(self.valid),
+                bad=len(self.rows) - len(self.valid),
             )
         )
         self.summary.setWordWrap(True)
@@ -251,10 +270,11 @@ class ImportDialog(_RunDialog):
         self.pages.addWidget(self.progress)
 
         self.invite_button = self.buttons.addButton(
-            self.tr("Invite {n} valid row(s)").format(n=len(self.valid)),
+            self.tr("Invite {rows}").format(rows=wording.count(len(self.valid), "valid row")),
             QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.invite_button.setEnabled(bool(self.valid))
+        self.invite_button.setDefault(True)  # Enter in the preview sends the invitations
         self.invite_button.clicked.connect(self.start)
         self._add_cancel_and_close()
         self.cancel_button.clicked.connect(self.reject)

@@ -1,9 +1,11 @@
 """Small widget pieces the admin panels share: their base class, the message line,
-group chips, the group menu button, dates as shown, and the file choosers."""
+group chips, the group menu button, a dialog's buttons (and its focus), dates as
+shown, and the file choosers. How tables and panes fit the window: :mod:`fitting`."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 from desktop_app.admin import actions
 from desktop_app.api import client as api_client
 from desktop_app.models import groups as groups_model
+from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks, worker
 
@@ -39,10 +42,81 @@ def choose_save_file(parent: QtWidgets.QWidget, caption: str, filters: str) -> s
 
 
 def when(moment: datetime.datetime | None) -> str:
-    """A date as local time to the minute; an em dash when unknown."""
+    """A date as the tables show it (local time to the minute); an em dash when unknown."""
     if moment is None:
         return "\N{EM DASH}"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return items_model.local_time(moment)
+
+
+def dialog_buttons(
+    dialog: QtWidgets.QDialog,
+    label: str,
+    role: QtWidgets.QDialogButtonBox.ButtonRole = QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole,
+) -> tuple[QtWidgets.QDialogButtonBox, QtWidgets.QPushButton]:
+    """Cancel and the dialog's action (``label``), the action its default button:
+    Enter takes it once it is enabled (never Cancel), Escape cancels.
+
+    The box is made inside ``dialog`` before the default is set, and that order is the
+    point: ``QPushButton.setDefault`` tells the dialog only about a button already in
+    it. A box made without a parent left the dialog knowing no default, so when shown
+    it made the first auto-default button in its focus chain the default: Cancel,
+    which Enter then clicked (the Invite dialog threw away what was typed)."""
+    box = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel, dialog)
+    button = box.addButton(label, role)
+    button.setAccessibleName(label.rstrip("\N{HORIZONTAL ELLIPSIS}"))
+    button.setDefault(True)
+    _FocusFieldsFirst(dialog, box)
+    return box, button
+
+
+def order_focus(dialog: QtWidgets.QDialog, box: QtWidgets.QDialogButtonBox) -> None:
+    """Tab through the fields first and the buttons last, and start on the first field
+    (the default button when there is none).
+
+    Made inside the dialog first (:func:`dialog_buttons`), the buttons come first in its
+    focus chain, and a dialog opens on the first widget of that chain: Cancel, which,
+    focused, is the button Enter presses. Call again after adding fields later."""
+    fields: list[QtWidgets.QWidget] = []
+    buttons: list[QtWidgets.QWidget] = []  # in the order the box set (its layout's)
+    widget = dialog.nextInFocusChain()
+    while widget is not dialog and widget is not None:
+        if widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus:
+            (buttons if box.isAncestorOf(widget) else fields).append(widget)
+        widget = widget.nextInFocusChain()
+    chain = [*fields, *buttons]
+    for before, after in itertools.pairwise(chain):
+        QtWidgets.QWidget.setTabOrder(before, after)
+    focused = dialog.focusWidget()
+    if focused is None or focused in buttons:
+        first = next((f for f in fields if f.isVisibleTo(dialog) and f.isEnabled()), None)
+        default = next(
+            (b for b in box.buttons() if isinstance(b, QtWidgets.QPushButton) and b.isDefault()),
+            None,
+        )
+        target = first or default
+        if target is not None:
+            target.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+
+
+class _FocusFieldsFirst(QtCore.QObject):
+    """Orders a dialog's focus (:func:`order_focus`) each time it is shown."""
+
+    def __init__(self, dialog: QtWidgets.QDialog, box: QtWidgets.QDialogButtonBox) -> None:
+        super().__init__(box)
+        self._dialog = dialog
+        self._box = box
+        dialog.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() != QtCore.QEvent.Type.Show:
+            return False
+        # The dialog's own events reach here while it is torn down too, after this
+        # object's Python half may be gone: only a live filter on a shown dialog acts.
+        dialog: QtWidgets.QDialog | None = getattr(self, "_dialog", None)
+        box: QtWidgets.QDialogButtonBox | None = getattr(self, "_box", None)
+        if dialog is not None and box is not None and watched is dialog:
+            order_focus(dialog, box)
+        return False
 
 
 def busy_bar(accessible_name: str) -> QtWidgets.QProgressBar:
@@ -84,8 +158,12 @@ class MessageLine(QtWidgets.QLabel):
     def show_error(self, text: str) -> None:
         self._show(text, error=True)
 
-    def show_failure(self, exc: BaseException) -> None:
-        text = messages.admin_failure(exc)
+    def show_failure(
+        self, exc: BaseException, words: Callable[[BaseException], str] = messages.admin_failure
+    ) -> None:
+        """Say why ``exc`` happened (``words``: the sentence for it; an admin call's by
+        default)."""
+        text = words(exc)
         self._show(text, error=True)
         if messages.is_forbidden(exc):
             self.forbidden.emit(text)

@@ -1,7 +1,10 @@
-"""The invite dialog, the delete confirmation, and the question before an account action.
+"""The invite dialog, the confirmations that need a name typed (deleting a user or a
+group), and the question before a consequential action.
 
-Both are opened with ``open()`` (window-modal, never a nested ``exec()`` loop), so a
-test drives them like a person: type, then click.
+Each is opened with ``open()`` (window-modal, never a nested ``exec()`` loop), so a
+test drives them like a person: type, then click or press Enter. In each the action is
+the default button (:func:`~desktop_app.ui.admin.common.dialog_buttons`): Enter takes
+it once it is enabled, Escape cancels.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
-from desktop_app.qt import tasks
+from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common
 
 _Checked = QtCore.Qt.CheckState
@@ -42,6 +45,7 @@ class InviteDialog(QtWidgets.QDialog):
         self._bridge = bridge
         self._sending = False
         self._tasks = tasks.TaskGroup.of(self)
+        self.question: ConfirmDialog | None = None  # asked before making an admin
         self.setWindowTitle(self.tr("Invite a user"))
         self.username = QtWidgets.QLineEdit()
         self.username.setAccessibleName(self.tr("Username"))
@@ -64,12 +68,7 @@ class InviteDialog(QtWidgets.QDialog):
         self.message = common.MessageLine()
         self.busy = common.busy_bar(self.tr("Sending the invitation"))
         self.busy.hide()
-        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        self.send_button = self.buttons.addButton(
-            self.tr("Send invitation"), QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.send_button.setAccessibleName(self.tr("Send invitation"))
-        self.send_button.setDefault(True)
+        self.buttons, self.send_button = common.dialog_buttons(self, self.tr("Send invitation"))
         self.buttons.accepted.connect(self.send)
         self.buttons.rejected.connect(self.reject)
 
@@ -142,13 +141,37 @@ class InviteDialog(QtWidgets.QDialog):
 
     @QtCore.Slot()
     def send(self) -> None:
-        """Send the invitation in the background (no-op while a field is invalid)."""
-        if self.problems() or self._sending:
+        """Send the invitation in the background (no-op while a field is invalid). One
+        that makes the new user an admin (the admin group checked) asks first."""
+        if self.problems() or self._sending or self.question is not None:
             return
         invitation = actions.Invitation(
             self.email.text().strip(), self.name.text().strip() or None, tuple(self.chosen_groups())
         )
         step = actions.invite(self.username.text(), invitation)
+        admin_group = actions.Acting.of(self._bridge).admin_group
+        if admin_group not in invitation.groups:
+            self._send(step)
+            return
+        words = actions.ADD_TO_GROUP.words
+        question = ConfirmDialog(
+            messages.admin_text(words.label),
+            messages.admin_text(words.ask, user=step.username, group=admin_group),
+            self.send_button.text(),
+            parent=self,
+        )
+        question.accepted.connect(lambda: self._send(step))
+        question.finished.connect(self._on_question_closed)
+        self.question = question
+        question.open()
+
+    @QtCore.Slot()
+    def _on_question_closed(self) -> None:
+        if self.question is not None:
+            self.question.deleteLater()
+            self.question = None
+
+    def _send(self, step: actions.Step) -> None:
         self._set_busy(True)
         self.message.clear_message()
         self._tasks.track(
@@ -185,60 +208,82 @@ class InviteDialog(QtWidgets.QDialog):
         self.settled.emit()
 
 
-class DeleteDialog(QtWidgets.QDialog):
-    """Delete confirmation: the admin must type the username before Delete is enabled."""
+class TypedConfirmDialog(QtWidgets.QDialog):
+    """A confirmation for what cannot be undone: ``text`` says what happens, and the
+    confirm button (the default) is enabled only once ``name`` is typed exactly."""
 
-    def __init__(self, username: str, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        name: str,
+        confirm_label: str,
+        typed_what: str,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.username = username
-        self.setWindowTitle(self.tr("Delete user"))
-        text = QtWidgets.QLabel(
-            self.tr(
-                "This permanently deletes {username} and cannot be undone. "
-                "Type the username to confirm."
-            ).format(username=username)
-        )
-        text.setWordWrap(True)
-        text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.name = name
+        self.setWindowTitle(title)
+        self.text = QtWidgets.QLabel(text)
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.confirm = QtWidgets.QLineEdit()
-        self.confirm.setAccessibleName(self.tr("Type the username to confirm"))
-        self.confirm.setPlaceholderText(username)
-        text.setBuddy(self.confirm)
-        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        self.delete_button = self.buttons.addButton(
-            self.tr("Delete"), QtWidgets.QDialogButtonBox.ButtonRole.DestructiveRole
+        self.confirm.setAccessibleName(typed_what)
+        self.confirm.setPlaceholderText(name)
+        self.text.setBuddy(self.confirm)
+        self.buttons, self.confirm_button = common.dialog_buttons(
+            self, confirm_label, QtWidgets.QDialogButtonBox.ButtonRole.DestructiveRole
         )
-        self.delete_button.setAccessibleName(self.tr("Delete {username}").format(username=username))
-        self.delete_button.setEnabled(False)
-        self.delete_button.clicked.connect(self.accept)
+        self.confirm_button.setEnabled(False)
+        self.confirm_button.clicked.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.confirm.textChanged.connect(
-            lambda typed: self.delete_button.setEnabled(typed == self.username)
+            lambda typed: self.confirm_button.setEnabled(typed == self.name)
         )
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(text)
+        layout.addWidget(self.text)
         layout.addWidget(self.confirm)
         layout.addWidget(self.buttons)
 
     def accept(self) -> None:
-        if self.confirm.text() == self.username:
+        if self.confirm.text() == self.name:
             super().accept()
 
 
-class ConfirmDialog(QtWidgets.QDialog):
-    """Asks before an action that acts for someone else (confirm a sign-up, reset MFA...):
-    the question names the user (or, for many, lists them); Cancel is the default button,
-    the other says what happens. ``accepted`` follows the confirm button."""
+class DeleteDialog(TypedConfirmDialog):
+    """Deleting a user: the admin must type the username before Delete is enabled."""
 
-    #: Names listed at most under a question about many users.
-    MAX_NAMES = 10
+    def __init__(self, username: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(
+            self.tr("Delete user"),
+            self.tr(
+                "This permanently deletes {username} and cannot be undone. "
+                "Type the username to confirm."
+            ).format(username=username),
+            username,
+            self.tr("Delete"),
+            self.tr("Type the username to confirm"),
+            parent,
+        )
+        self.username = username
+        self.delete_button = self.confirm_button
+        self.delete_button.setAccessibleName(self.tr("Delete {username}").format(username=username))
+
+
+class ConfirmDialog(QtWidgets.QDialog):
+    """Asks before a consequential action (disable, reset a password, confirm a sign-up,
+    a bulk run...): the question names who it affects (for many, the names are in it:
+    :func:`desktop_app.admin.wording.named`). The button saying what happens is the
+    default, so Enter confirms and Escape cancels; ``accepted`` follows the confirm
+    button, and nothing at all follows Cancel."""
 
     def __init__(
         self,
         title: str,
         question: str,
         confirm_label: str,
-        names: Sequence[str] = (),
+        *,
+        note: str = "",
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -246,29 +291,17 @@ class ConfirmDialog(QtWidgets.QDialog):
         self.question = QtWidgets.QLabel(question)
         self.question.setWordWrap(True)
         self.question.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.names = QtWidgets.QLabel(self._listed(names))
-        self.names.setWordWrap(True)
-        self.names.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.names.setAccessibleName(self.tr("Users"))
-        self.names.setVisible(bool(names))
-        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        cancel = self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        cancel.setDefault(True)
-        self.confirm_button = self.buttons.addButton(
-            confirm_label, QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.confirm_button.setAccessibleName(confirm_label)
-        self.confirm_button.setAutoDefault(False)
+        self.question.setAccessibleName(self.tr("Question"))
+        self.question.setMinimumWidth(360)
+        self.note = QtWidgets.QLabel(note)  # e.g. who was left out of a bulk run
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.note.setAccessibleName(self.tr("Note"))
+        self.note.setVisible(bool(note))
+        self.buttons, self.confirm_button = common.dialog_buttons(self, confirm_label)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.question)
-        layout.addWidget(self.names)
+        layout.addWidget(self.note)
         layout.addWidget(self.buttons)
-
-    def _listed(self, names: Sequence[str]) -> str:
-        shown = ", ".join(names[: self.MAX_NAMES])
-        more = len(names) - self.MAX_NAMES
-        if more > 0:
-            return self.tr("{names} and {n} more").format(names=shown, n=more)
-        return shown

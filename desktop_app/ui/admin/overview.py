@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.admin import actions
+from desktop_app.admin import actions, wording
 from desktop_app.admin import snapshot as admin_snapshot
 from desktop_app.api import admin
 from desktop_app.models import user_cells
@@ -264,8 +264,9 @@ class OverviewPanel(common.Panel):
         self._snapshot = counted
         self.message.clear_message()
         self.summary.setText(
-            self.tr("{users} users in {groups} groups.").format(
-                users=len(counted.users), groups=len(counted.groups)
+            self.tr("{users} in {groups}.").format(
+                users=wording.count(len(counted.users), "user"),
+                groups=wording.count(len(counted.groups), "group"),
             )
         )
         self.status_chart.set_bars(

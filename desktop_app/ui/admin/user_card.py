@@ -14,11 +14,14 @@ from desktop_app.qt import messages
 from desktop_app.ui.admin import common
 
 _DASH = "\N{EM DASH}"
+_DATES = frozenset({"created", "modified", "last_sign_in"})
 
 
 class UserCard(QtWidgets.QWidget):
     """Fields, group chips and the attributes table of one user; ``extra`` (between
-    the fields and the attributes) is where the detail pane puts its actions.
+    the fields and the attributes) is where the detail pane puts its actions. Narrow
+    (beside the table), one above the other; wide (under it, :meth:`set_wide`), the
+    fields on the left, the actions and attributes on the right.
 
     Signals:
         removeGroup(str): a chip's remove button was pressed.
@@ -41,13 +44,14 @@ class UserCard(QtWidgets.QWidget):
             ("mfa", self.tr("MFA")),
             ("created", self.tr("Created")),
             ("modified", self.tr("Last modified")),
+            ("last_sign_in", self.tr("Last sign-in")),
             ("sub", self.tr("User ID (sub)")),
         ):
             value = QtWidgets.QLabel()
             value.setAccessibleName(title)
             value.setTextFormat(QtCore.Qt.TextFormat.PlainText)
             value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(True)
+            value.setWordWrap(key not in _DATES)  # a date stays on one line
             self.fields[key] = value
             self.form.addRow(title, value)
         self.chips_box = QtWidgets.QWidget()
@@ -61,12 +65,43 @@ class UserCard(QtWidgets.QWidget):
         self.attributes.horizontalHeader().setStretchLastSection(True)
         self.attributes.verticalHeader().setVisible(False)
         self.attributes.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.attributes.setMinimumHeight(90)
+        self.attributes.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.extra = QtWidgets.QVBoxLayout()
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.form)
-        layout.addLayout(self.extra)
-        layout.addWidget(self.attributes, 1)
+        self.extra.setContentsMargins(0, 0, 0, 0)
+        self.fields_box = QtWidgets.QWidget()
+        self.fields_box.setLayout(self.form)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.actions_box = QtWidgets.QWidget()
+        self.actions_box.setLayout(self.extra)
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self.wide = True
+        self.set_wide(False)
+
+    def set_wide(self, wide: bool) -> None:
+        """Two columns (fields | actions and attributes) or one."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        grid = self._grid
+        for widget in (self.fields_box, self.actions_box, self.attributes):
+            grid.removeWidget(widget)
+        for line in range(3):
+            grid.setRowStretch(line, 0)
+            grid.setColumnStretch(line, 0)
+        if wide:
+            grid.addWidget(self.fields_box, 0, 0, 2, 1, QtCore.Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.actions_box, 0, 1)
+            grid.addWidget(self.attributes, 1, 1)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(1, 1)
+        else:
+            grid.addWidget(self.fields_box, 0, 0)
+            grid.addWidget(self.actions_box, 1, 0)
+            grid.addWidget(self.attributes, 2, 0)
+            grid.setRowStretch(2, 1)
 
     def chips(self) -> list[common.Chip]:
         return self.chips_box.findChildren(common.Chip)
@@ -103,6 +138,7 @@ class UserCard(QtWidgets.QWidget):
             "mfa": _DASH if detail.mfa is None else user_cells.mfa_text(detail.mfa),
             "created": common.when(detail.created_at),
             "modified": common.when(detail.modified_at),
+            "last_sign_in": user_cells.display(detail, user_cells.Column.LAST_SIGN_IN),
             "sub": detail.sub or _DASH,
         }
         for key, text in values.items():
@@ -115,7 +151,9 @@ class UserCard(QtWidgets.QWidget):
         self.attributes.setRowCount(len(attributes))
         for row, (key, value) in enumerate(attributes):
             self.attributes.setItem(row, 0, QtWidgets.QTableWidgetItem(key))
-            self.attributes.setItem(row, 1, QtWidgets.QTableWidgetItem(value))
+            shown = QtWidgets.QTableWidgetItem(value)
+            shown.setToolTip(value)  # a long value is elided in its cell
+            self.attributes.setItem(row, 1, shown)
         self._set_chips(detail.groups, blocked_groups, loading=False)
 
     def _set_chips(

@@ -5,10 +5,14 @@ an older answer) and binds its buttons to the actions of
 :mod:`desktop_app.admin.actions`: one runs at a time through the bridge, and after
 every action, successful or not, the user is read again so what is shown matches the
 server. An action a guard refuses on the shown user (the signed-in admin's own
-account) is disabled, with the guard's reason. The account-lifecycle actions
-(:data:`desktop_app.admin.actions.LIFECYCLE`: confirm a sign-up, resend its code, mark
-the email verified, reset MFA) show only where the user's state calls for them, and ask
-first, naming the user (:class:`~desktop_app.ui.admin.dialogs.ConfirmDialog`).
+account) is disabled, with the guard's reason. The consequential ones ask first, naming
+the user (:meth:`desktop_app.admin.actions.Action.asks`: disable, reset the password,
+sign out everywhere, add to the admin group, and the account-lifecycle actions); the
+account-lifecycle actions (:data:`desktop_app.admin.actions.LIFECYCLE`: confirm a
+sign-up, resend its code, mark the email verified, reset MFA) show only where the
+user's state calls for them. "Edit attributes" opens
+:class:`~desktop_app.ui.admin.attributes_dialog.AttributesDialog` on the pool's schema
+(read once, then kept).
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ from PySide6 import QtCore, QtWidgets
 from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.qt import messages, tasks
-from desktop_app.ui.admin import common, dialogs, user_card
+from desktop_app.ui.admin import attributes_dialog, common, dialogs, user_card
+
+#: Action buttons to a row (the pane is the narrower side of the Users tab).
+_PER_ROW = 2
 
 #: The guarded actions the pane offers on the user as a whole (groups: on the chips).
 GUARDED = (
@@ -58,6 +65,8 @@ class UserDetailPane(common.GroupAwarePanel):
         self._running: actions.Step | None = None  # the action in flight
         self.delete_dialog: dialogs.DeleteDialog | None = None
         self.confirm_dialog: dialogs.ConfirmDialog | None = None
+        self.attributes_dialog: attributes_dialog.AttributesDialog | None = None
+        self._schema: admin.Schema | None = None  # read by the first attributes dialog
         self.setAccessibleName(self.tr("User details"))
         self._build()
         self.groups_model.modelReset.connect(self._fill_group_choices)
@@ -83,20 +92,16 @@ class UserDetailPane(common.GroupAwarePanel):
         add_row.addWidget(self.add_group_button)
         self.card.form.addRow("", add_row)
 
+        # An ellipsis: the button asks first (a question, or a dialog) before it acts.
+        ellipsis = "\N{HORIZONTAL ELLIPSIS}"
         self.resend_button = self._button(actions.RESEND_INVITATION)
-        self.toggle_button = self._button(actions.DISABLE, self.toggle_enabled)
-        self.reset_button = self._button(actions.RESET_PASSWORD)
-        self.sign_out_button = self._button(actions.SIGN_OUT_EVERYWHERE)
-        # The ellipsis: Delete asks first (the username typed) before it acts.
-        self.delete_button = self._button(
-            actions.DELETE, self.ask_delete, "\N{HORIZONTAL ELLIPSIS}"
-        )
-        # The ellipsis: each asks first, naming the user.
+        self.toggle_button = self._button(actions.DISABLE, self.toggle_enabled, ellipsis)
+        self.reset_button = self._button(actions.RESET_PASSWORD, suffix=ellipsis)
+        self.sign_out_button = self._button(actions.SIGN_OUT_EVERYWHERE, suffix=ellipsis)
+        self.delete_button = self._button(actions.DELETE, self.ask_delete, ellipsis)
+        self.edit_button = self._button(actions.EDIT_ATTRIBUTES, self.edit_attributes, ellipsis)
         self.lifecycle_buttons: dict[actions.Action, QtWidgets.QPushButton] = {
-            action: self._button(
-                action, functools.partial(self.ask, action), "\N{HORIZONTAL ELLIPSIS}"
-            )
-            for action in actions.LIFECYCLE
+            action: self._button(action, suffix=ellipsis) for action in actions.LIFECYCLE
         }
         self.confirm_sign_up_button = self.lifecycle_buttons[actions.CONFIRM_SIGN_UP]
         self.resend_code_button = self.lifecycle_buttons[actions.RESEND_CONFIRMATION_CODE]
@@ -104,6 +109,7 @@ class UserDetailPane(common.GroupAwarePanel):
         self.reset_mfa_button = self.lifecycle_buttons[actions.RESET_MFA]
         self.action_grid = QtWidgets.QGridLayout()
         self._action_buttons = (
+            self.edit_button,
             self.toggle_button,
             self.reset_button,
             self.sign_out_button,
@@ -112,7 +118,7 @@ class UserDetailPane(common.GroupAwarePanel):
             *self.lifecycle_buttons.values(),
         )
         for i, button in enumerate(self._action_buttons):  # parented here; re-laid when shown
-            self.action_grid.addWidget(button, i // 3, i % 3)
+            self.action_grid.addWidget(button, i // _PER_ROW, i % _PER_ROW)
         self.lockout_note = QtWidgets.QLabel()
         self.lockout_note.setWordWrap(True)
         self.lockout_note.setAccessibleName(self.tr("Why some actions are unavailable"))
@@ -123,20 +129,31 @@ class UserDetailPane(common.GroupAwarePanel):
         self.card.extra.addLayout(self.action_grid)
         self.card.extra.addWidget(self.lockout_note)
         body.addWidget(self.card, 1)
+        # Scrolls when the pane is short (under the table, in the default window).
+        self.scroller = QtWidgets.QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.body)
         layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.busy)
         layout.addWidget(self.placeholder)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(self.scroller, 1)
 
     def _button(
         self, action: actions.Action, slot: Callable[[], object] | None = None, suffix: str = ""
     ) -> QtWidgets.QPushButton:
-        """A button for ``action``: it takes it (or calls ``slot``, which asks first)."""
+        """A button for ``action``: it takes it (asking first if it asks), or calls
+        ``slot``."""
         text = messages.admin_text(action.words.label) + suffix
         button = QtWidgets.QPushButton(text)
-        button.setAccessibleName(text)
-        button.clicked.connect(slot if slot is not None else lambda: self.take(action))
+        button.setAccessibleName(text.rstrip("\N{HORIZONTAL ELLIPSIS}"))
+        button.clicked.connect(slot if slot is not None else functools.partial(self.take, action))
         return button
+
+    def set_wide(self, wide: bool) -> None:
+        """Lay the user out in two columns (the pane under the table) or one (beside it)."""
+        self.card.set_wide(wide)
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -221,7 +238,7 @@ class UserDetailPane(common.GroupAwarePanel):
 
     def _show(self) -> None:
         self.placeholder.setVisible(self._username is None)
-        self.body.setVisible(self._username is not None)
+        self.scroller.setVisible(self._username is not None)
         refused = (self._step(actions.REMOVE_FROM_GROUP, g) for g in self._groups_shown())
         blocked = {
             step.group: messages.admin_text(step.refused)
@@ -257,11 +274,13 @@ class UserDetailPane(common.GroupAwarePanel):
         ready = detail is not None and not self.is_busy
         blocked = self.blocked_reasons()
         toggle = actions.ENABLE if detail is not None and not detail.enabled else actions.DISABLE
-        self.toggle_button.setText(messages.admin_text(toggle.words.label))
-        self.toggle_button.setAccessibleName(self.toggle_button.text())
+        label = messages.admin_text(toggle.words.label)
+        self.toggle_button.setText(label + ("\N{HORIZONTAL ELLIPSIS}" if toggle.words.ask else ""))
+        self.toggle_button.setAccessibleName(label)
         pending = detail is not None and actions.invitation_pending(detail)
         self.resend_button.setVisible(pending)
         self.resend_button.setEnabled(ready and pending)
+        self.edit_button.setEnabled(ready)
         for button, action in (
             (self.toggle_button, toggle),
             (self.reset_button, actions.RESET_PASSWORD),
@@ -288,13 +307,13 @@ class UserDetailPane(common.GroupAwarePanel):
         self.lockout_note.setVisible(bool(blocked))
 
     def _lay_out_buttons(self) -> None:
-        """The buttons shown, three to a row, with no gap where one is hidden (a child
-        widget is hidden only when told to be)."""
+        """The buttons shown, :data:`_PER_ROW` to a row, with no gap where one is hidden
+        (a child widget is hidden only when told to be)."""
         shown = [button for button in self._action_buttons if not button.isHidden()]
         for button in self._action_buttons:
             self.action_grid.removeWidget(button)
         for i, button in enumerate(shown):
-            self.action_grid.addWidget(button, i // 3, i % 3)
+            self.action_grid.addWidget(button, i // _PER_ROW, i % _PER_ROW)
 
     def _update_busy(self) -> None:
         self.busy.setVisible(self.is_busy or self._load.busy)
@@ -302,16 +321,28 @@ class UserDetailPane(common.GroupAwarePanel):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def take(self, action: actions.Action, group: str | None = None) -> None:
-        """Run ``action`` on the shown user (``group``: for a group action), unless a
-        guard refuses it (its button is disabled then, with the reason)."""
+    def take(
+        self, action: actions.Action, group: str | None = None
+    ) -> dialogs.ConfirmDialog | None:
+        """What ``action``'s button does on the shown user (``group``: for a group
+        action): nothing if a guard refuses it (its button is disabled then, with the
+        reason) or the user's state does not call for it; the question, if the action
+        asks first (it runs on the question's confirm button); else it runs now."""
         step = self._step(action, group)
-        if step is not None and not step.refused:
-            self._act(step)
+        detail = self._detail
+        if step is None or step.refused or self.is_busy or detail is None:
+            return None
+        if not action.offered(detail):
+            return None
+        if action.asks(step, self.acting()):
+            return self._ask(step)
+        self._act(step)
+        return None
 
-    def toggle_enabled(self) -> None:
-        if self._detail is not None:
-            self.take(actions.DISABLE if self._detail.enabled else actions.ENABLE)
+    def toggle_enabled(self) -> dialogs.ConfirmDialog | None:
+        if self._detail is None:
+            return None
+        return self.take(actions.DISABLE if self._detail.enabled else actions.ENABLE)
 
     @QtCore.Slot()
     def _on_add_group_clicked(self) -> None:
@@ -337,19 +368,21 @@ class UserDetailPane(common.GroupAwarePanel):
         dialog.open()
         return dialog
 
-    def ask(self, action: actions.Action) -> dialogs.ConfirmDialog | None:
-        """Ask before a lifecycle ``action`` on the shown user (the question names them);
-        it runs on the dialog's confirm button. None when it is not offered now."""
-        step = self._step(action)
-        words = action.words
-        detail = self._detail
-        if step is None or step.refused or self.is_busy or words.ask is None or detail is None:
+    def ask(self, action: actions.Action, group: str | None = None) -> dialogs.ConfirmDialog | None:
+        """The question before ``action`` on the shown user (the same one if it is open);
+        None when the action does not ask here, or is not offered now."""
+        step = self._step(action, group)
+        if step is None or not action.asks(step, self.acting()):
             return None
-        if not action.offered(detail):
-            return None
+        return self.take(action, group)
+
+    def _ask(self, step: actions.Step) -> dialogs.ConfirmDialog:
+        """Ask before ``step`` (the question names the user); it runs on the dialog's
+        confirm button, and Cancel leaves everything as it was."""
         if self.confirm_dialog is not None:
             self.confirm_dialog.raise_()
             return self.confirm_dialog
+        words = step.action.words
         dialog = dialogs.ConfirmDialog(
             messages.admin_text(words.label),
             messages.admin_text(words.ask, **step.fields),
@@ -361,6 +394,45 @@ class UserDetailPane(common.GroupAwarePanel):
         self.confirm_dialog = dialog
         dialog.open()
         return dialog
+
+    def edit_attributes(self) -> attributes_dialog.AttributesDialog | None:
+        """Open the attributes dialog on the shown user (the open one, if any)."""
+        detail = self._detail
+        if detail is None or self.is_busy:
+            return None
+        if self.attributes_dialog is not None:
+            self.attributes_dialog.raise_()
+            return self.attributes_dialog
+        dialog = attributes_dialog.AttributesDialog(
+            self._bridge, detail, self.acting(), self._schema, parent=self
+        )
+        dialog.schemaLoaded.connect(self._on_schema)
+        dialog.saved.connect(self._on_attributes_saved)
+        dialog.finished.connect(self._on_attributes_dialog_closed)
+        self.attributes_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_schema(self, schema: admin.Schema) -> None:
+        self._schema = schema
+
+    def _on_attributes_saved(self, detail: admin.UserDetail) -> None:
+        step = actions.Step(actions.EDIT_ATTRIBUTES, detail.username)
+        self.message.emit(messages.action_done(step), False)
+        if detail.username == self._username:
+            self._detail = detail
+            self._show()
+        self.userChanged.emit(detail)
+
+    @QtCore.Slot()
+    def _on_attributes_dialog_closed(self) -> None:
+        dialog, self.attributes_dialog = self.attributes_dialog, None
+        if dialog is None:
+            return
+        if dialog.saving:  # closed mid-save: the answer still updates the pane
+            dialog.settled.connect(dialog.deleteLater)
+        else:
+            dialog.deleteLater()
 
     @QtCore.Slot()
     def _on_confirm_dialog_closed(self) -> None:

@@ -3,12 +3,14 @@ CSV import and export.
 
 The table is a :class:`~desktop_app.models.users.UsersModel` (it fetches pages in a
 worker as the view scrolls); the search box is debounced and runs server-side. The
-bulk buttons are bound to actions of :mod:`desktop_app.admin.actions`, run over the
-selected users in a :class:`~desktop_app.ui.admin.bulk_dialog.BulkDialog`, which then
-refreshes exactly the rows they touched; the account-lifecycle ones (confirm sign-ups,
-resend codes, mark emails verified, reset MFA) sit in one menu and ask first, listing
-the users. The outcome of the last action is one line under the toolbar, never a
-modal box.
+bulk buttons are bound to actions of :mod:`desktop_app.admin.actions`: each asks
+first, naming the users ("Disable 3 users: alice, bob, carol?"), then runs over them in
+a :class:`~desktop_app.ui.admin.bulk_dialog.BulkDialog`, which then refreshes exactly
+the rows they touched. The signed-in admin's own row is never among them
+(:func:`~desktop_app.admin.actions.bulk_targets`; the question says it was left out).
+The account-lifecycle ones (confirm sign-ups, resend codes, mark emails verified,
+reset MFA) sit in one menu. The outcome of the last action is one line under the
+toolbar, never a modal box.
 """
 
 from __future__ import annotations
@@ -17,18 +19,26 @@ from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.admin import actions
+from desktop_app.admin import actions, wording
 from desktop_app.api import admin
 from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages
-from desktop_app.ui.admin import bulk_dialog, common, csv_transfer, dialogs, search_bar, user_detail
+from desktop_app.ui.admin import (
+    bulk_dialog,
+    common,
+    csv_transfer,
+    dialogs,
+    fitting,
+    search_bar,
+    user_detail,
+)
 
-_Col = users_model.Column
-_WIDTHS = {_Col.USERNAME: 130, _Col.EMAIL: 190, _Col.NAME: 120, _Col.STATUS: 200}
-_WIDTHS |= {_Col.ENABLED: 70, _Col.MFA: 70, _Col.CREATED: 130, _Col.MODIFIED: 130}
-_WIDTHS |= {_Col.LAST_SIGN_IN: 130}
+#: From this width of the table and pane on, the detail pane sits beside the table;
+#: below it, under the table, which then has the whole width for its nine columns
+#: (as in the default window).
+WIDE = 1250
 
 
 class UsersPanel(common.Panel):
@@ -116,13 +126,23 @@ class UsersPanel(common.Panel):
             self.bulk_remove_button,
             self.bulk_account_button,
         )
-        action_row = QtWidgets.QHBoxLayout()
-        for widget in (self.invite_button, self.import_button, self.export_button):
-            action_row.addWidget(widget)
-        action_row.addStretch(1)
-        action_row.addWidget(self.bulk_label)
+        # Two rows, so that both fit the default window: adding users and files, then
+        # what to do with the users selected.
+        file_row = QtWidgets.QHBoxLayout()
+        for widget in (
+            self.invite_button,
+            self.import_button,
+            self.export_button,
+            self.csv.template_button,
+            self.csv.migration_button,
+        ):
+            file_row.addWidget(widget)
+        file_row.addStretch(1)
+        bulk_row = QtWidgets.QHBoxLayout()
+        bulk_row.addWidget(self.bulk_label)
         for button in self.bulk_buttons:
-            action_row.addWidget(button)
+            bulk_row.addWidget(button)
+        bulk_row.addStretch(1)
 
         self.table = QtWidgets.QTableView()
         self.table.setModel(self.model)
@@ -133,11 +153,10 @@ class UsersPanel(common.Panel):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setHorizontalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.columns = fitting.fit_user_columns(self.table)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in _WIDTHS.items():
-            header.resizeSection(column, width)
         # Sorting orders the loaded rows only; no column is sorted until one is clicked.
         header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
@@ -151,15 +170,18 @@ class UsersPanel(common.Panel):
         delete = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.table)
         delete.setContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.detail.ask_delete)
-        self.splitter = QtWidgets.QSplitter()
+        # Beside: the table three fifths. Under: as much room as the pane below.
+        self.splitter = fitting.ResponsiveSplitter(WIDE, side=3 / 5, stacked=1 / 2)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.arranged.connect(lambda side: self.detail.set_wide(not side))
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(search_row)
-        layout.addLayout(action_row)
+        layout.addLayout(file_row)
+        layout.addLayout(bulk_row)
         layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
 
@@ -170,8 +192,9 @@ class UsersPanel(common.Panel):
         return button
 
     def _bulk_button(self, action: actions.Action) -> QtWidgets.QPushButton:
-        """A toolbar button: ``action`` on every selected user."""
-        return self._button(messages.admin_text(action.words.label), lambda: self.run_bulk(action))
+        """A toolbar button: ``action`` on every selected user (it asks first)."""
+        label = messages.admin_text(action.words.label)
+        return self._button(label + "\N{HORIZONTAL ELLIPSIS}", lambda: self.ask_bulk(action))
 
     def _bulk_menu_button(self, text: str) -> QtWidgets.QToolButton:
         """A toolbar button whose menu holds the lifecycle actions; each asks first."""
@@ -190,9 +213,9 @@ class UsersPanel(common.Panel):
         return button
 
     def _bulk_group_button(self, action: actions.Action) -> QtWidgets.QToolButton:
-        """A toolbar button whose menu picks the group for ``action``."""
+        """A toolbar button whose menu picks the group for ``action`` (it asks first)."""
         label = messages.admin_text(action.words.label)
-        return common.group_menu_button(label, self._groups, lambda g: self.run_bulk(action, g))
+        return common.group_menu_button(label, self._groups, lambda g: self.ask_bulk(action, g))
 
     # -- loading and searching -------------------------------------------------------------
 
@@ -220,11 +243,11 @@ class UsersPanel(common.Panel):
 
     def _update_count(self, *_args: object) -> None:
         model = self.model
-        count = QtCore.QLocale().toString(model.count)
+        users = wording.count(model.count, "user")
         if model.has_more:
-            text = self.tr("{n} users loaded, more available").format(n=count)
+            text = self.tr("{users} loaded, more available").format(users=users)
         else:
-            text = self.tr("{n} users").format(n=count)
+            text = users
         self.count_label.setText(text)
         self.busy.setVisible(model.is_loading)
         self.retry_button.setVisible(model.error is not None and not model.is_loading)
@@ -262,15 +285,18 @@ class UsersPanel(common.Panel):
         elif users:
             self.detail.show_user(
                 None,
-                placeholder=self.tr("{n} users selected: use the buttons above.").format(
-                    n=len(users)
+                placeholder=self.tr("{users} selected: use the buttons above.").format(
+                    users=wording.count(len(users), "user")
                 ),
             )
         else:
             self.detail.show_user(None)
         self.bulk_label.setText(self.tr("{n} selected:").format(n=len(users)) if users else "")
+        targets = actions.bulk_targets(users, self.acting())
+        only_self = bool(users) and not targets.users
         for button in self.bulk_buttons:
-            button.setEnabled(bool(users))
+            button.setEnabled(bool(targets.users))
+            button.setToolTip(self._left_out(targets) if only_self else "")
 
     def _on_user_changed(self, user: admin.User) -> None:
         self.model.replace_user(user)
@@ -343,39 +369,52 @@ class UsersPanel(common.Panel):
 
     # -- bulk actions ----------------------------------------------------------------------
 
-    def bulk_enable(self) -> bulk_dialog.BulkDialog | None:
-        return self.run_bulk(actions.ENABLE)
+    def bulk_enable(self) -> dialogs.ConfirmDialog | None:
+        return self.ask_bulk(actions.ENABLE)
 
-    def bulk_disable(self) -> bulk_dialog.BulkDialog | None:
-        return self.run_bulk(actions.DISABLE)
+    def bulk_disable(self) -> dialogs.ConfirmDialog | None:
+        return self.ask_bulk(actions.DISABLE)
 
-    def bulk_resend(self) -> bulk_dialog.BulkDialog | None:
-        return self.run_bulk(actions.RESEND_INVITATION)
+    def bulk_resend(self) -> dialogs.ConfirmDialog | None:
+        return self.ask_bulk(actions.RESEND_INVITATION)
 
-    def bulk_add(self, group: str) -> bulk_dialog.BulkDialog | None:
-        return self.run_bulk(actions.ADD_TO_GROUP, group)
+    def bulk_add(self, group: str) -> dialogs.ConfirmDialog | None:
+        return self.ask_bulk(actions.ADD_TO_GROUP, group)
 
-    def bulk_remove(self, group: str) -> bulk_dialog.BulkDialog | None:
-        return self.run_bulk(actions.REMOVE_FROM_GROUP, group)
+    def bulk_remove(self, group: str) -> dialogs.ConfirmDialog | None:
+        return self.ask_bulk(actions.REMOVE_FROM_GROUP, group)
 
-    def ask_bulk(self, action: actions.Action) -> dialogs.ConfirmDialog | None:
-        """Ask before ``action`` (one that asks: ``words.ask_many``) on every selected
-        user, listing them; the run follows the dialog's confirm button."""
-        users = self.selected_users()
+    def _left_out(self, targets: actions.BulkTargets) -> str:
+        """The note saying the admin's own account was left out ("" when it was not)."""
+        if targets.left_out_self is None:
+            return ""
+        return messages.admin_text(actions.SELF_LEFT_OUT, user=targets.left_out_self)
+
+    def ask_bulk(
+        self, action: actions.Action, group: str | None = None
+    ) -> dialogs.ConfirmDialog | None:
+        """Ask before ``action`` on every selected user but the admin (the question names
+        them, and says if the admin's own account was left out); the run follows the
+        dialog's confirm button, and nothing at all follows Cancel."""
         words = action.words
-        if not users or words.many is None or words.ask_many is None:
+        if words.many is None or words.ask_many is None:
+            return None
+        targets = actions.bulk_targets(self.selected_users(), self.acting())
+        if not targets.users:
+            if targets.left_out_self is not None:
+                self.message.show_info(self._left_out(targets))
             return None
         if self.bulk_question is not None:
             self.bulk_question.raise_()
             return self.bulk_question
-        dialog = dialogs.ConfirmDialog(
-            messages.admin_text(words.many, group=""),
-            messages.admin_text(words.ask_many, count=len(users)),
-            messages.admin_text(words.many, group=""),
-            [user.username for user in users],
-            parent=self,
+        title = messages.admin_text(words.many, group=group or "")
+        question = messages.admin_text(
+            words.ask_many, users=wording.named(targets.usernames), group=group or ""
         )
-        dialog.accepted.connect(lambda: self.run_bulk(action))
+        dialog = dialogs.ConfirmDialog(
+            title, question, title, note=self._left_out(targets), parent=self
+        )
+        dialog.accepted.connect(lambda: self.run_bulk(action, targets.users, group))
         dialog.finished.connect(self._on_bulk_question_closed)
         self.bulk_question = dialog
         dialog.open()
@@ -388,11 +427,11 @@ class UsersPanel(common.Panel):
             self.bulk_question = None
 
     def run_bulk(
-        self, action: actions.Action, group: str | None = None
+        self, action: actions.Action, users: Sequence[admin.User], group: str | None = None
     ) -> bulk_dialog.BulkDialog | None:
-        """Run ``action`` on every selected user in a :class:`BulkDialog`. A user a guard
-        refuses it for (the admin's own row) fails there with the reason, unsent."""
-        users = self.selected_users()
+        """Run ``action`` on ``users`` (confirmed: :meth:`ask_bulk`) in a
+        :class:`BulkDialog`. A user a guard refuses it for fails there with the reason,
+        unsent."""
         if not users or action.words.many is None:
             return None
         steps = actions.plan(action, users, self.acting(), group=group)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from desktop_app import errors
-from desktop_app.admin import actions
+from desktop_app.admin import actions, attributes, wording
 from desktop_app.api import admin
 from tests.support.fake_api import FakeApi
 
@@ -117,8 +117,91 @@ def test_the_table_holds_each_action_once_with_its_label_and_bulk_title() -> Non
         "Resend verification code": "Resend verification codes",
         "Reset MFA": "Reset MFA",
         "Mark email verified": "Mark emails verified",
+        "Edit attributes": None,
     }
     assert len(set(actions.TABLE)) == len(actions.TABLE)
+
+
+def test_editing_attributes_sends_one_patch_and_answers_the_user() -> None:
+    path = "/admin/users/bob/attributes"
+    api = FakeApi(answers={("PATCH", path): CAROL | {"username": "bob"}})
+    edit = attributes.Edit({"email": "bob@new.example"}, ("custom:department",), True)
+    step = actions.edit_attributes(user("bob"), edit, ME)
+    answer = step.run(api)
+    assert isinstance(answer, admin.UserDetail) and answer.username == "bob"
+    assert api.requests == [
+        (
+            "PATCH",
+            path,
+            {
+                "set": {"email": "bob@new.example"},
+                "delete": ["custom:department"],
+                "email_verified": True,
+            },
+        )
+    ]
+    assert step.action.words.done.format(**step.fields) == "bob's attributes are saved."
+    with pytest.raises(ValueError, match="nothing to save"):
+        actions.edit_attributes(user("bob"), attributes.Edit(), ME).run(api)
+    assert len(api.requests) == 1
+
+
+# -- asking first --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "group", "asks"),
+    [
+        (actions.DISABLE, None, True),
+        (actions.RESET_PASSWORD, None, True),
+        (actions.SIGN_OUT_EVERYWHERE, None, True),
+        (actions.ADD_TO_GROUP, "Admin", True),  # makes them an admin
+        (actions.ADD_TO_GROUP, "Team", False),
+        (actions.ENABLE, None, False),
+        (actions.REMOVE_FROM_GROUP, "Team", False),
+        (actions.RESEND_INVITATION, None, False),
+        (actions.CONFIRM_SIGN_UP, None, True),
+        (actions.EDIT_ATTRIBUTES, None, False),  # its dialog is the question
+    ],
+    ids=lambda v: getattr(getattr(v, "words", None), "label", str(v)),
+)
+def test_the_consequential_actions_ask_first_naming_the_user(
+    action: actions.Action, group: str | None, asks: bool
+) -> None:
+    step = actions.step(action, user("alice"), ME, group=group)
+    assert action.asks(step, ME) is asks
+    if asks:
+        assert action.words.ask is not None
+        assert "alice" in action.words.ask.format(**step.fields)
+
+
+@pytest.mark.parametrize(
+    "action", [a for a in actions.TABLE if a.words.many], ids=lambda a: a.words.label
+)
+def test_every_bulk_action_asks_naming_the_users(action: actions.Action) -> None:
+    ask = action.words.ask_many
+    assert ask is not None and "{users}" in ask
+    question = ask.format(users=wording.named(["alice", "bob", "carol"]), group="Team")
+    assert "3 users: alice, bob, carol" in question
+
+
+def test_disable_three_users_names_them() -> None:
+    ask = actions.DISABLE.words.ask_many
+    assert ask is not None
+    assert ask.format(users=wording.named(["alice", "bob", "carol"])).startswith(
+        "Disable 3 users: alice, bob, carol?"
+    )
+
+
+def test_a_bulk_run_never_includes_the_acting_admin() -> None:
+    chosen = [user("alice"), user("admin"), user("bob")]
+    targets = actions.bulk_targets(chosen, ME)
+    assert targets.usernames == ["alice", "bob"] and targets.left_out_self == "admin"
+    alias = actions.bulk_targets([user("other-alias", sub="sub-admin"), user("carol")], ME)
+    assert alias.usernames == ["carol"] and alias.left_out_self == "other-alias"
+    nobody_left_out = actions.bulk_targets([user("alice")], ME)
+    assert nobody_left_out.left_out_self is None and nobody_left_out.usernames == ["alice"]
+    assert actions.SELF_LEFT_OUT.format(user="admin").startswith("Your own account (admin)")
 
 
 def test_a_group_action_without_a_group_sends_nothing() -> None:

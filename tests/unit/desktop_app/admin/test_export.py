@@ -1,4 +1,5 @@
-"""The users table out as CSV: one row per user, spreadsheet formulas neutralised."""
+"""The users table out as CSV: one row per user, spreadsheet formulas neutralised, and
+the one formula rule reversible (what the import undoes)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def user(**changes: object) -> admin.User:
 
 def test_export_writes_a_header_and_one_row_per_user() -> None:
     text = export.users_csv([user(), user(username="dora", enabled=False, name=None)])
-    assert text.startswith("username,email,name,status,enabled,created,last_modified\r\n")
+    assert text.startswith(
+        "username,email,name,status,enabled,created,last_modified,last_sign_in\r\n"
+    )
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[1] == [
         "alice",
@@ -40,6 +43,7 @@ def test_export_writes_a_header_and_one_row_per_user() -> None:
         "CONFIRMED",
         "true",
         "2026-01-02T01:04:05+00:00",
+        "",
         "",
     ]
     assert rows[2][0] == "dora" and rows[2][2] == "" and rows[2][4] == "false"
@@ -63,4 +67,37 @@ def test_safe_cell_leaves_plain_text_alone() -> None:
 
 
 def test_export_of_nothing_is_the_header() -> None:
-    assert export.users_csv([]) == ("username,email,name,status,enabled,created,last_modified\r\n")
+    assert export.users_csv([]) == (
+        "username,email,name,status,enabled,created,last_modified,last_sign_in\r\n"
+    )
+
+
+def test_the_last_sign_in_is_exported_in_utc() -> None:
+    signed_in = datetime.datetime(2026, 3, 1, 8, 15, 9, tzinfo=datetime.UTC)
+    [_header, row] = list(
+        csv.reader(io.StringIO(export.users_csv([user(last_sign_in=signed_in)]), newline=""))
+    )
+    assert row[export.HEADER.index("last_sign_in")] == "2026-03-01T08:15:09+00:00"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["=1+1", "'=1+1", "''-x", "'", "''", "-", "@", "plain", "", "'quoted'", "a'=b", "\t=x", "+"],
+)
+def test_plain_cell_undoes_exactly_what_safe_cell_added(value: str) -> None:
+    assert export.plain_cell(export.safe_cell(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("'=SUM(A1)", "=SUM(A1)"), ("''=x", "'=x"), ("'plain", "'plain"), ("'", "'"), ("x", "x")],
+)
+def test_plain_cell_removes_only_an_apostrophe_the_rule_would_have_added(
+    cell: str, value: str
+) -> None:
+    assert export.plain_cell(cell) == value
+
+
+def test_a_value_starting_with_apostrophes_before_a_formula_is_escaped_once_more() -> None:
+    assert export.safe_cell("'=x") == "''=x"
+    assert export.safe_cell("'x") == "'x"  # not a formula either way: left alone

@@ -1,10 +1,16 @@
-"""Invitation CSV in: per-row errors (kept, with the reason) and structural ones (raised)."""
+"""Invitation CSV in: per-row errors (kept, with the reason) and structural ones (raised);
+the app's own export reads back unchanged, its other columns ignored with a note; the
+template reads back too."""
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
+
 import pytest
 
-from desktop_app.admin import actions, invites
+from desktop_app.admin import actions, export, invites
+from desktop_app.api import admin
 
 Row = invites.InviteRow
 
@@ -109,7 +115,6 @@ def test_duplicates_within_the_file_are_errors_on_the_later_rows() -> None:
         ("\n\n", "the file is empty"),
         ("ann,a@example.com\n", "missing: username, email"),
         ("username,name\nann,Ann\n", "missing: email"),
-        ("username,email,group\nann,a@example.com,Editors\n", "unknown column(s) 'group'"),
         ("username,email,email\n", "named twice: email"),
         ('username,email\nann,"a@example.com\n', "not valid CSV"),
         ("username,email\x00\n", "not a text CSV"),
@@ -146,3 +151,92 @@ def test_the_default_limit_is_a_thousand_rows() -> None:
 def test_a_row_is_invited_with_its_email_name_and_groups() -> None:
     [row] = invites.parse("username,email,name,groups\ncarol,c@example.com,Carol,Team;Beta\n")
     assert row.invitation == actions.Invitation("c@example.com", "Carol", ("Team", "Beta"))
+
+
+# -- round trip with the export, ignored columns, the template ------------------------------
+
+
+def exported_user(username: str, email: str | None, name: str | None) -> admin.User:
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    return admin.User(
+        username, f"sub-{username}", email, name, "CONFIRMED", True, moment, moment, moment
+    )
+
+
+def test_the_apps_export_imports_back_unchanged() -> None:
+    users = [
+        exported_user("alice", "alice@example.com", 'Alice, "Al" Example'),
+        exported_user("=cmd|calc", "+x@example.com", '=HYPERLINK("http://evil")'),
+        exported_user("-dash", "@at@example.com", "'=already quoted"),
+        exported_user("zoë", "zoe@example.com", "Zoë Ünïcödé 名前"),
+        exported_user("bob", "bob@example.com", None),
+    ]
+    read = invites.read(export.users_csv(users).encode("utf-8"))
+    assert [(r.username, r.email, r.name) for r in read.rows] == [
+        (u.username, u.email, u.name) for u in users
+    ]
+    assert [r.error for r in read.rows[:1]] == [None]
+    assert read.read_only == ("status", "enabled", "created", "last_modified", "last_sign_in")
+    assert read.unknown == ()
+    assert read.notes == (
+        "Ignored columns an invitation cannot set: status, enabled, created, "
+        "last_modified, last_sign_in.",
+    )
+
+
+def test_the_export_read_back_with_a_bom_and_lf_line_ends_is_the_same() -> None:
+    users = [exported_user("carol", "carol@example.com", "Carol")]
+    text = export.users_csv(users)
+    again = ("\ufeff" + text.replace("\r\n", "\n")).encode("utf-8")
+    assert invites.read(again) == invites.read(text)
+
+
+def test_extra_columns_are_ignored_with_a_note_not_refused() -> None:
+    text = (
+        "username,Status,email,department,group,created\n"
+        "ann,CONFIRMED,a@example.com,Sales,Editors,2026-01-01\n"
+    )
+    read = invites.read(text)
+    assert read.rows == [invites.InviteRow(2, "ann", "a@example.com", None, (), None)]
+    assert read.read_only == ("Status", "created")
+    assert read.unknown == ("department", "group")
+    assert read.notes == (
+        "Ignored columns an invitation cannot set: Status, created.",
+        "Ignored unknown columns: 'department', 'group' (did you mean 'groups'?). The "
+        "columns are username, email, name, groups.",
+    )
+
+
+def test_one_ignored_column_is_named_in_the_singular() -> None:
+    read = invites.read("username,email,status\nann,a@example.com,CONFIRMED\n")
+    assert read.notes == ("Ignored column an invitation cannot set: status.",)
+
+
+def test_a_file_of_invitation_columns_has_no_notes() -> None:
+    assert invites.read("username,email,name,groups\nann,a@example.com,,\n").notes == ()
+
+
+def test_formula_escaping_is_undone_in_every_column() -> None:
+    text = "username,email,name,groups\n'-ann,a@example.com,'=Ann,'@Team;Beta\n"
+    [row] = invites.parse(text)
+    assert (row.username, row.name, row.groups) == ("-ann", "=Ann", ("@Team", "Beta"))
+
+
+def test_the_template_imports() -> None:
+    text = invites.template_csv()
+    assert text.splitlines()[0] == "username,email,name,groups"
+    read = invites.read(text.encode("utf-8"), known_groups=set())
+    assert read.notes == ()
+    assert read.rows == [
+        invites.InviteRow(2, "jane.doe", "jane.doe@example.com", "Jane Doe", (), None)
+    ]
+
+
+def test_read_path_refuses_a_file_over_the_size_limit_before_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"username,email\n" + b"x" * invites.MAX_BYTES)
+    with pytest.raises(ValueError, match="larger than 8 MB"):
+        invites.read_path(big)
+    small = tmp_path / "small.csv"
+    small.write_text("username,email\nann,a@example.com\n", encoding="utf-8")
+    assert [r.username for r in invites.read_path(small).rows] == ["ann"]

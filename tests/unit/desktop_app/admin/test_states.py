@@ -70,14 +70,15 @@ def test_what_each_lifecycle_action_is_offered_for() -> None:
     assert not actions.RESET_MFA.offered(detail())  # nothing to reset
     assert not actions.RESET_MFA.offered(detail(mfa=None))  # not known
     assert actions.ENABLE.offered(detail())  # the others: whatever the state
-    assert set(actions.LIFECYCLE) == {a for a in actions.TABLE if a.words.ask is not None}
+    assert all(action.words.ask is not None for action in actions.LIFECYCLE)
+    assert set(actions.LIFECYCLE) == {a for a in actions.TABLE if a.when is not None}
 
 
 @pytest.mark.parametrize("action", actions.LIFECYCLE, ids=lambda a: a.words.label)
 def test_each_lifecycle_action_asks_naming_the_user_and_many(action: actions.Action) -> None:
     words = action.words
     assert words.ask is not None and "{user}" in words.ask
-    assert words.ask_many is not None and "{count}" in words.ask_many
+    assert words.ask_many is not None and "{users}" in words.ask_many
     assert words.many is not None and "{user}" in words.done
 
 

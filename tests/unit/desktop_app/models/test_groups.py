@@ -73,7 +73,7 @@ def test_empty_until_refresh_then_one_call(
     events: list[Any] = []
     model.loading.connect(lambda: events.append("loading"))
     model.loaded.connect(lambda n: events.append(("loaded", n)))
-    assert model.rowCount() == 0 and model.columnCount() == 3
+    assert model.rowCount() == 0 and model.columnCount() == 4
     assert model.groups == ()
     model.refresh()
     assert model.is_loading
@@ -94,14 +94,16 @@ def test_cells_headers_and_roles(model: groups_model.GroupsModel, bridge: Manual
     model.refresh()
     bridge.tasks[0].finish()
     headers = [model.headerData(c, QtCore.Qt.Orientation.Horizontal) for c in Col]
-    assert headers == ["Name", "Members", "Description"]
-    assert [model.data(model.index(0, c)) for c in Col] == ["Admin", "1", "Administrators"]
+    assert headers == ["Name", "Members", "Precedence", "Description"]
+    assert [model.data(model.index(0, c)) for c in Col] == ["Admin", "1", "0", "Administrators"]
     members = model.index(1, Col.MEMBERS)
     assert model.data(members) == QtCore.QLocale().toString(1234)
     assert model.data(members, Role.TextAlignmentRole) & int(QtCore.Qt.AlignmentFlag.AlignRight)
     assert model.data(model.index(1, Col.DESCRIPTION)) == ""
     assert model.data(model.index(0, Col.DESCRIPTION), Role.ToolTipRole) == "Administrators"
-    assert model.data(model.index(2, Col.NAME), Role.ToolTipRole) == "Precedence 5"
+    assert model.data(model.index(2, Col.PRECEDENCE)) == "5"
+    assert model.data(model.index(1, Col.PRECEDENCE)) == ""  # none
+    assert "lowest precedence wins" in model.data(model.index(2, Col.PRECEDENCE), Role.ToolTipRole)
     assert model.data(model.index(1, Col.NAME), Role.ToolTipRole) is None
     assert model.data(QtCore.QModelIndex()) is None
     assert not model.flags(model.index(0, 0)) & QtCore.Qt.ItemFlag.ItemIsEditable
@@ -193,6 +195,10 @@ def test_sort_and_keep_sorting_after_refresh(
     assert kept.row() == 1
     model.sort(Col.NAME, QtCore.Qt.SortOrder.AscendingOrder)
     assert shown(model) == ["Admin", "Beta", "editors"]  # case-insensitive
+    model.sort(Col.PRECEDENCE, QtCore.Qt.SortOrder.DescendingOrder)
+    assert shown(model) == ["Beta", "Admin", "editors"]  # none last
+    model.sort(Col.PRECEDENCE, QtCore.Qt.SortOrder.AscendingOrder)
+    assert shown(model) == ["Admin", "Beta", "editors"]  # either way
     model.sort(Col.DESCRIPTION, QtCore.Qt.SortOrder.AscendingOrder)
     assert shown(model) == ["editors", "Admin", "Beta"]
     model.refresh()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app import errors
-from desktop_app.admin import actions
+from desktop_app.admin import actions, attributes
 from desktop_app.auth import cognito_idp, mfa
 from desktop_app.qt import messages
 
@@ -230,3 +230,18 @@ def test_a_step_a_guard_refused_is_worded_with_the_guards_reason() -> None:
 )
 def test_security_failure(exc: BaseException, said: str) -> None:
     assert messages.security_failure(exc) == said
+
+
+@pytest.mark.parametrize("problem", list(attributes.Problem), ids=lambda p: p.value)
+def test_every_attribute_problem_has_its_own_sentence(problem: attributes.Problem) -> None:
+    said = messages.attribute_problem(attributes.Invalid(problem, 20))
+    assert said and said != "Not a valid value." and "{" not in said
+    assert said.endswith(".")
+
+
+def test_an_attribute_limit_is_named() -> None:
+    too_long = attributes.Invalid(attributes.Problem.TOO_LONG, 2048)
+    assert messages.attribute_problem(too_long) == "Too long: at most 2,048 characters."
+    assert messages.attribute_problem(attributes.Invalid(attributes.Problem.TOO_SMALL, 0)) == (
+        "Too small: at least 0."
+    )

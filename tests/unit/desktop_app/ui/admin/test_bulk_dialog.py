@@ -77,7 +77,7 @@ def test_import_preview_with_no_valid_row_cannot_send(
     qtbot.addWidget(dialog)
     assert dialog.problem_rows() == [2, 4]
     assert not dialog.invite_button.isEnabled()
-    assert dialog.invite_button.text() == "Invite 0 valid row(s)"
+    assert dialog.invite_button.text() == "Invite 0 valid rows"
     dialog.start()  # does nothing
     assert dialog.pages.currentWidget() is not dialog.progress
 

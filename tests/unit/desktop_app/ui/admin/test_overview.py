@@ -89,7 +89,7 @@ def test_a_refresh_counts_every_user_and_lists_the_old_invitations(
     with qtbot.waitSignal(panel.loaded, timeout=1_000):
         task.finish()
     assert not panel.is_loading and panel.refresh_button.isEnabled()
-    assert panel.summary.text() == "3 users in 1 groups."
+    assert panel.summary.text() == "3 users in 1 group."
     assert panel.status_chart.bars() == [("Invited, must set a password", 2), ("Confirmed", 1)]
     assert panel.group_chart.bars() == [("Admin", 1)]
     assert panel.pending_usernames() == ["old"]  # seven days or more

@@ -1,5 +1,6 @@
-"""The detail pane: its buttons take the table's actions, say what happened, read the
-user again, and are off (with the reason) on the admin's own account."""
+"""The detail pane: its buttons take the table's actions (the consequential ones ask
+first, naming the user; cancelled, nothing is sent), say what happened, read the user
+again, and are off (with the reason) on the admin's own account."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from tests.support.fake_api import FakeApi
 from tests.unit.desktop_app.ui.admin.conftest import user_body
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
+ENTER = QtCore.Qt.Key.Key_Return
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 GONE = errors.ApiError(404, "no such user", "not_found")
 
 
@@ -52,6 +55,14 @@ class Pane:
         """The requests that changed something (not the reads)."""
         return [(method, path) for method, path, _b in self.api.requests if method != "GET"]
 
+    def answer_yes(self, qtbot: QtBot) -> str:
+        """Press Enter on the question the pane asks; what it asked."""
+        question = self.widget.confirm_dialog
+        assert question is not None and question.isVisible()
+        asked = question.question.text()
+        qtbot.keyClick(question, ENTER)
+        return asked
+
 
 @pytest.fixture
 def pane(qtbot: QtBot, manual: ManualBridge, api: FakeApi) -> Pane:
@@ -63,10 +74,11 @@ def test_disable_sends_says_it_and_shows_the_user_read_again(
 ) -> None:
     pane.show("alice")
     shown = pane.widget
-    assert shown.toggle_button.text() == "Disable" and shown.toggle_button.isEnabled()
+    assert shown.toggle_button.text() == "Disable" + ELLIPSIS and shown.toggle_button.isEnabled()
     assert not shown.resend_button.isVisibleTo(shown)  # no pending invitation
     api.answers[("GET", "/admin/users/alice")] = user_body("alice", enabled=False)
     qtbot.mouseClick(shown.toggle_button, LEFT)
+    assert pane.answer_yes(qtbot).startswith("Disable alice?")
     assert shown.is_busy and not shown.toggle_button.isEnabled()
     assert [task.name for task in manual.pending()] == ["admin-user-action"]
     manual.finish_all()
@@ -75,6 +87,50 @@ def test_disable_sends_says_it_and_shows_the_user_read_again(
     assert api.requests[-1][:2] == ("GET", "/admin/users/alice")  # read again
     assert shown.toggle_button.text() == "Enable" and shown.toggle_button.isEnabled()
     assert pane.changed[-1] == "alice" and pane.groups_changed == 0
+    qtbot.mouseClick(shown.toggle_button, LEFT)  # Enable asks nothing
+    assert shown.confirm_dialog is None
+    manual.finish_all()
+    assert pane.sent()[-1] == ("POST", "/admin/users/alice/enable")
+
+
+@pytest.mark.parametrize(
+    ("button", "asked"),
+    [
+        ("toggle_button", "Disable alice? They can no longer sign in"),
+        ("reset_button", "Reset alice's password? Their password stops working"),
+        ("sign_out_button", "Sign alice out everywhere?"),
+    ],
+)
+def test_a_consequential_action_asks_and_cancel_does_nothing(
+    qtbot: QtBot, pane: Pane, manual: ManualBridge, button: str, asked: str
+) -> None:
+    pane.show("alice")
+    shown = pane.widget
+    qtbot.mouseClick(getattr(shown, button), LEFT)
+    question = shown.confirm_dialog
+    assert question is not None and question.question.text().startswith(asked)
+    assert question.confirm_button.isDefault()
+    qtbot.keyClick(question, QtCore.Qt.Key.Key_Escape)
+    assert shown.confirm_dialog is None and not shown.is_busy
+    assert manual.pending() == [] and pane.sent() == []
+
+
+def test_adding_to_the_admin_group_asks_and_other_groups_do_not(
+    qtbot: QtBot, pane: Pane, manual: ManualBridge
+) -> None:
+    pane.show("alice")
+    shown = pane.widget
+    assert shown.take(actions.ADD_TO_GROUP, "Team") is None  # at once
+    manual.finish_all()
+    question = shown.take(actions.ADD_TO_GROUP, "Admin")
+    assert question is not None
+    assert question.question.text().startswith("Make alice an admin? Adding them to Admin")
+    question.reject()
+    assert pane.sent() == [("PUT", "/admin/users/alice/groups/Team")]
+    shown.take(actions.ADD_TO_GROUP, "Admin")
+    pane.answer_yes(qtbot)
+    manual.finish_all()
+    assert pane.sent()[-1] == ("PUT", "/admin/users/alice/groups/Admin")
 
 
 def test_the_admins_own_account_is_guarded_with_the_reasons(
@@ -119,6 +175,7 @@ def test_a_failed_action_is_said_and_a_user_gone_leaves(
     api.answers[("POST", "/admin/users/alice/reset-password")] = GONE
     api.answers[("GET", "/admin/users/alice")] = GONE
     qtbot.mouseClick(pane.widget.reset_button, LEFT)
+    pane.answer_yes(qtbot)
     pane.bridge.finish_all()
     assert pane.said == [("That user (or group) no longer exists; the list was refreshed.", True)]
     assert pane.removed == ["alice"]
@@ -178,5 +235,6 @@ def test_a_403_is_passed_on(qtbot: QtBot, pane: Pane, api: FakeApi) -> None:
     api.answers[("POST", "/admin/users/alice/sign-out")] = errors.ApiError(403, "no", "forbidden")
     with qtbot.waitSignal(pane.widget.forbidden, timeout=1_000) as refused:
         qtbot.mouseClick(pane.widget.sign_out_button, LEFT)
+        pane.answer_yes(qtbot)
         pane.bridge.finish_all()
     assert refused.args == ["You are not allowed to do this (admin group required)."]
