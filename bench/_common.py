@@ -360,6 +360,20 @@ def access_token(idp: Any, info: dict[str, Any], username: str, password: str) -
     return str(result["AuthenticationResult"]["AccessToken"])
 
 
+class FixedToken:
+    """An access token fixed for the run (it outlives it), as the app's ``ApiClient``
+    takes a session (``desktop_app.api.client.TokenSource``)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def access_token(self, *, min_valid: float = 60.0) -> str:
+        return self.token
+
+    def refresh(self) -> object:
+        raise RuntimeError("no refresh in a benchmark: the token outlives the run")
+
+
 @dataclasses.dataclass(frozen=True)
 class LoadResult:
     """What one :func:`http_load` run did."""

@@ -51,6 +51,9 @@ BENCHMARKS = (
     "admin_table",
     "bundle",
     "growth",
+    "migration_export",
+    "stand_in_list_users",
+    "bulk_invitations",
 )
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
 DOCS_CHART = ROOT / "docs" / "bench-ratios.png"
