@@ -35,11 +35,11 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import boto3
-import botocore.config
 from moto.core.exceptions import JsonRESTError
 
 import triggers
 from local_cognito import tokens
+from triggers import aws as trigger_aws
 from triggers import config as trigger_config
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,16 @@ Handle = Callable[[dict[str, Any], trigger_config.Config, Callable[[], Any]], di
 TIMEOUT_S = 5.0
 # The names the stand-in runs, as LambdaConfig keys (PreTokenGenerationConfig is V2_0).
 NAMES = tuple(triggers.HANDLERS)
+# Custom message: Cognito's placeholders, and its limits on the answer.
+CODE_PARAMETER = "{####}"
+LINK_PARAMETER = "{##Click Here##}"  # for link verification, which the stand-in does not send
+USERNAME_PARAMETER = "{username}"
+MAX_EMAIL_MESSAGE = 20_000
+MAX_EMAIL_SUBJECT = 140
 # What callerContext.clientId says for an operation no app client made (AdminCreateUser...).
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"
 # Cognito's SDK tag in callerContext; the stand-in names itself.
 SDK_VERSION = "aws-sdk-local-cognito"
-_CLIENT_TIMEOUTS = botocore.config.Config(
-    connect_timeout=1, read_timeout=3, retries={"max_attempts": 1, "mode": "standard"}
-)
 
 
 def lambda_error(kind: str, message: str) -> JsonRESTError:
@@ -142,7 +145,7 @@ class Triggers:
                     # The stand-in checks no signature; boto3 still wants something to sign with.
                     aws_access_key_id="local-cognito",
                     aws_secret_access_key="local-cognito",
-                    config=_CLIENT_TIMEOUTS,
+                    config=trigger_aws.CLIENT_CONFIG,  # the deployed functions' own
                 )
             return self._client
 
@@ -329,17 +332,10 @@ def post_authentication(hooks: Triggers, user: Any, *, client_id: str | None = N
     )
 
 
-CODE_PARAMETER = "{####}"
-LINK_PARAMETER = "{##Click Here##}"  # for link verification, which the stand-in does not send
-USERNAME_PARAMETER = "{username}"
-MAX_EMAIL_MESSAGE = 20_000
-MAX_EMAIL_SUBJECT = 140
-
-
 # Claims a pre token generation trigger cannot add, change or suppress ("Claims you
-# can't modify"); other ``cognito:`` claims are Cognito's too, except the group claims
-# (groupOverrideDetails) and ``dev:`` ones can only be suppressed. Cognito leaves such
-# a claim as it was; so does the stand-in (and logs it).
+# can't modify"); every other ``cognito:`` claim is Cognito's too (the groups change
+# only through groupOverrideDetails), and ``dev:`` claims can only be suppressed.
+# Cognito leaves such a claim as it was; so does the stand-in (and logs it).
 RESERVED_CLAIMS = frozenset(
     {
         "acr",
@@ -367,7 +363,6 @@ RESERVED_CLAIMS = frozenset(
         "version",
     }
 )
-_GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_role"})
 
 
 def token_customization(
@@ -445,9 +440,7 @@ def _strings(value: Any, field: str) -> list[str]:
 
 
 def _cognito_owned(name: str, *, suppressing: bool) -> bool:
-    if name in RESERVED_CLAIMS or name in _GROUP_CLAIMS:
-        return True
-    if name.startswith("cognito:"):
+    if name in RESERVED_CLAIMS or name.startswith("cognito:"):  # groups included
         return True
     return name.startswith("dev:") and not suppressing
 

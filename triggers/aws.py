@@ -16,22 +16,21 @@ if TYPE_CHECKING:
 ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
+#: Cognito waits 5 s for a trigger in all (and retries the invocation itself), so a
+#: call gets one attempt of at most 1 s to connect and 3 s to answer: 4 s, within it.
+#: (The stand-in gives the handlers a client with this configuration too.)
+CLIENT_CONFIG = botocore.config.Config(
+    connect_timeout=1,
+    read_timeout=3,
+    retries={"total_max_attempts": 1, "mode": "standard"},
+)
+
+
 @functools.cache
 def cognito_client() -> CognitoIdentityProviderClient:
     """The ``cognito-idp`` client for this execution environment (built once, on first
-    use; region and credentials from Lambda's environment).
-
-    Cognito waits 5 s for a trigger in all (and retries the invocation itself), so a
-    call gets one attempt of at most 1 s to connect and 3 s to answer: 4 s, within it.
-    """
-    return boto3.client(
-        "cognito-idp",
-        config=botocore.config.Config(
-            connect_timeout=1,
-            read_timeout=3,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-        ),
-    )
+    use; region and credentials from Lambda's environment; :data:`CLIENT_CONFIG`)."""
+    return boto3.client("cognito-idp", config=CLIENT_CONFIG)
 
 
 def error_code(exc: Exception) -> str:

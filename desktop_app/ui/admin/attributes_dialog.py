@@ -29,7 +29,7 @@ _HINTS = {
 }
 
 
-class AttributesDialog(QtWidgets.QDialog):
+class AttributesDialog(common.SendingDialog):
     """See the module docstring. Without ``schema`` it reads the pool's first.
 
     Signals:
@@ -41,7 +41,6 @@ class AttributesDialog(QtWidgets.QDialog):
 
     schemaLoaded = QtCore.Signal(object)
     saved = QtCore.Signal(object)
-    settled = QtCore.Signal()
 
     def __init__(
         self,
@@ -56,7 +55,6 @@ class AttributesDialog(QtWidgets.QDialog):
         self._user = user
         self._by = by
         self._rows: tuple[attributes.Field, ...] = ()
-        self._saving = False
         self._tasks = tasks.TaskGroup.of(self)
         self.editors: dict[str, QtWidgets.QLineEdit] = {}
         self.problems: dict[str, QtWidgets.QLabel] = {}
@@ -213,19 +211,20 @@ class AttributesDialog(QtWidgets.QDialog):
         changing_email = attributes.email_change(self._rows, self.typed())
         self.email_note.setVisible(changing_email)
         self.mark_verified.setVisible(changing_email)
-        self.save_button.setEnabled(not edit.empty and not problems and not self._saving)
+        self.save_button.setEnabled(not edit.empty and not problems and not self.sending)
 
     # -- saving ----------------------------------------------------------------------------
 
     @property
     def saving(self) -> bool:
-        return self._saving
+        """A save is under way (:attr:`sending`)."""
+        return self.sending
 
     @QtCore.Slot()
     def save(self) -> None:
         """Send the changes in the background (nothing while a field is wrong)."""
         edit, problems = self.plan()
-        if edit.empty or problems or self._saving:
+        if edit.empty or problems or self.sending:
             return
         step = actions.edit_attributes(self._user, edit, self._by)
         self._set_busy(True)
@@ -239,22 +238,13 @@ class AttributesDialog(QtWidgets.QDialog):
             )
         )
 
-    def _set_busy(self, busy: bool) -> None:
-        self._saving = busy
-        self.busy.setVisible(busy)
+    def _lock_fields(self, busy: bool) -> None:
         for editor in self.editors.values():
             editor.setReadOnly(busy)
         self.mark_verified.setEnabled(not busy)
-        self._validate()
 
     def _on_saved(self, detail: admin.UserDetail) -> None:
-        self._set_busy(False)
-        self.saved.emit(detail)
-        self.settled.emit()
-        if self.isVisible():
-            self.accept()
+        self._sent(self.saved, detail)
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.message.show_failure(exc)
-        self.settled.emit()
+        self._failed(exc)

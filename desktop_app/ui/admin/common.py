@@ -119,6 +119,67 @@ class _FocusFieldsFirst(QtCore.QObject):
         return False
 
 
+class SendingDialog(QtWidgets.QDialog):
+    """A dialog that sends one request and may be closed while it is under way (invite,
+    edit attributes, create or edit a group).
+
+    A subclass has ``busy`` (its progress bar), ``message`` (a :class:`MessageLine`) and
+    ``_validate()``, locks its fields in :meth:`_lock_fields`, and ends each send with
+    :meth:`_sent` or :meth:`_failed`. ``settled`` follows every send, whichever way; the
+    owner lets go of the dialog with :meth:`dispose`, which waits for it.
+    """
+
+    settled = QtCore.Signal()
+    busy: QtWidgets.QProgressBar
+    message: MessageLine
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._sending = False
+
+    @property
+    def sending(self) -> bool:
+        """A request is under way."""
+        return self._sending
+
+    def dispose(self) -> None:
+        """Delete the dialog once nothing is under way: a send that outlives the dialog
+        still delivers its answer (the user was invited all the same)."""
+        if self._sending:
+            self.settled.connect(self.deleteLater)
+        else:
+            self.deleteLater()
+
+    def _lock_fields(self, busy: bool) -> None:
+        raise NotImplementedError
+
+    def _validate(self) -> None:
+        raise NotImplementedError
+
+    def _set_busy(self, busy: bool) -> None:
+        self._sending = busy
+        self.busy.setVisible(busy)
+        self._lock_fields(busy)
+        self._validate()
+
+    def _sent(self, done: QtCore.SignalInstance, answer: object) -> None:
+        """The send succeeded: ``done`` carries ``answer`` (even after the dialog was
+        closed), then ``settled``; a dialog still open closes."""
+        self._set_busy(False)
+        done.emit(answer)
+        self.settled.emit()
+        if self.isVisible():
+            self.accept()
+
+    def _failed(
+        self, exc: BaseException, words: Callable[[BaseException], str] = messages.admin_failure
+    ) -> None:
+        """The send failed: said in the dialog, which stays open for another try."""
+        self._set_busy(False)
+        self.message.show_failure(exc, words)
+        self.settled.emit()
+
+
 def busy_bar(accessible_name: str) -> QtWidgets.QProgressBar:
     """An indeterminate progress bar: something is under way."""
     bar = QtWidgets.QProgressBar()

@@ -22,7 +22,7 @@ from desktop_app.ui.admin import common
 _Checked = QtCore.Qt.CheckState
 
 
-class InviteDialog(QtWidgets.QDialog):
+class InviteDialog(common.SendingDialog):
     """Invite one user: username, email, name, groups. Sends the invite itself (the
     table's invite action, in a worker), stays open with the reason if the API
     refuses, closes when it is sent.
@@ -33,7 +33,6 @@ class InviteDialog(QtWidgets.QDialog):
     """
 
     invited = QtCore.Signal(object)
-    settled = QtCore.Signal()
 
     def __init__(
         self,
@@ -43,7 +42,6 @@ class InviteDialog(QtWidgets.QDialog):
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._sending = False
         self._tasks = tasks.TaskGroup.of(self)
         self.question: ConfirmDialog | None = None  # asked before making an admin
         self.setWindowTitle(self.tr("Invite a user"))
@@ -137,13 +135,13 @@ class InviteDialog(QtWidgets.QDialog):
         )
         self.username_hint.setVisible(bool(self.username_hint.text()))
         self.email_hint.setVisible(bool(self.email_hint.text()))
-        self.send_button.setEnabled(not found and not self._sending)
+        self.send_button.setEnabled(not found and not self.sending)
 
     @QtCore.Slot()
     def send(self) -> None:
         """Send the invitation in the background (no-op while a field is invalid). One
         that makes the new user an admin (the admin group checked) asks first."""
-        if self.problems() or self._sending or self.question is not None:
+        if self.problems() or self.sending or self.question is not None:
             return
         invitation = actions.Invitation(
             self.email.text().strip(), self.name.text().strip() or None, tuple(self.chosen_groups())
@@ -183,29 +181,15 @@ class InviteDialog(QtWidgets.QDialog):
             )
         )
 
-    @property
-    def sending(self) -> bool:
-        return self._sending
-
-    def _set_busy(self, busy: bool) -> None:
-        self._sending = busy
-        self.busy.setVisible(busy)
+    def _lock_fields(self, busy: bool) -> None:
         for widget in (self.username, self.email, self.name, self.groups):
             widget.setEnabled(not busy)
-        self._validate()
 
     def _on_sent(self, detail: admin.UserDetail) -> None:
-        self._set_busy(False)
-        # Closed while sending: the user exists all the same, so still say so.
-        self.invited.emit(detail)
-        self.settled.emit()
-        if self.isVisible():
-            self.accept()
+        self._sent(self.invited, detail)
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.message.show_failure(exc)
-        self.settled.emit()
+        self._failed(exc)
 
 
 class TypedConfirmDialog(QtWidgets.QDialog):

@@ -23,7 +23,7 @@ from desktop_app.qt import messages, tasks
 from desktop_app.ui.admin import common
 
 
-class GroupDialog(QtWidgets.QDialog):
+class GroupDialog(common.SendingDialog):
     """See the module docstring; ``group`` None creates one.
 
     Signals:
@@ -32,7 +32,6 @@ class GroupDialog(QtWidgets.QDialog):
     """
 
     saved = QtCore.Signal(object)
-    settled = QtCore.Signal()
 
     def __init__(
         self,
@@ -45,7 +44,6 @@ class GroupDialog(QtWidgets.QDialog):
         self._bridge = bridge
         self._by = by
         self._group = group
-        self._sending = False
         self._tasks = tasks.TaskGroup.of(self)
         self.setStyleSheet(common.CHIP_STYLE)  # the problems in red
         creating = group is None
@@ -112,10 +110,6 @@ class GroupDialog(QtWidgets.QDialog):
     def creating(self) -> bool:
         return self._group is None
 
-    @property
-    def sending(self) -> bool:
-        return self._sending
-
     def problems(self) -> dict[str, str]:
         """Field -> what is wrong with it now (empty when it can be sent)."""
         found: dict[str, str] = {}
@@ -176,13 +170,13 @@ class GroupDialog(QtWidgets.QDialog):
             # An empty name is not an error yet: it only keeps the button disabled.
             hint.setText(found.get(key, "") if typed[key] else "")
             hint.setVisible(bool(hint.text()))
-        self.save_button.setEnabled(self.step() is not None and not self._sending)
+        self.save_button.setEnabled(self.step() is not None and not self.sending)
 
     @QtCore.Slot()
     def save(self) -> None:
         """Send it in the background (nothing while a field is wrong)."""
         step = self.step()
-        if step is None or self._sending:
+        if step is None or self.sending:
             return
         self._set_busy(True)
         self.message.clear_message()
@@ -195,22 +189,13 @@ class GroupDialog(QtWidgets.QDialog):
             )
         )
 
-    def _set_busy(self, busy: bool) -> None:
-        self._sending = busy
-        self.busy.setVisible(busy)
+    def _lock_fields(self, busy: bool) -> None:
         for field in (self.description, self.precedence):
             field.setReadOnly(busy)
         self.name.setReadOnly(busy or not self.creating)
-        self._validate()
 
     def _on_saved(self, group: admin.Group) -> None:
-        self._set_busy(False)
-        self.saved.emit(group)
-        self.settled.emit()
-        if self.isVisible():
-            self.accept()
+        self._sent(self.saved, group)
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.message.show_failure(exc, messages.group_failure)
-        self.settled.emit()
+        self._failed(exc, messages.group_failure)

@@ -447,10 +447,7 @@ class GroupsPanel(common.GroupAwarePanel):
         dialog, self.group_dialog = self.group_dialog, None
         if dialog is None:
             return
-        if dialog.sending:  # closed mid-send: the answer still refreshes the list
-            dialog.settled.connect(dialog.deleteLater)
-        else:
-            dialog.deleteLater()
+        dialog.dispose()  # after a send under way: its answer still refreshes the list
 
     def _on_group_saved(self, group: admin.Group, *, creating: bool) -> None:
         action = group_actions.CREATE_GROUP if creating else group_actions.EDIT_GROUP

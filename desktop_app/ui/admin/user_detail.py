@@ -429,10 +429,7 @@ class UserDetailPane(common.GroupAwarePanel):
         dialog, self.attributes_dialog = self.attributes_dialog, None
         if dialog is None:
             return
-        if dialog.saving:  # closed mid-save: the answer still updates the pane
-            dialog.settled.connect(dialog.deleteLater)
-        else:
-            dialog.deleteLater()
+        dialog.dispose()  # after a save under way: its answer still updates the pane
 
     @QtCore.Slot()
     def _on_confirm_dialog_closed(self) -> None:

@@ -352,10 +352,7 @@ class UsersPanel(common.Panel):
         dialog, self.invite_dialog = self.invite_dialog, None
         if dialog is None:
             return
-        if dialog.sending:  # closed mid-send: the answer still refreshes the table
-            dialog.settled.connect(dialog.deleteLater)
-        else:
-            dialog.deleteLater()
+        dialog.dispose()  # after a send under way: its answer still refreshes the table
 
     def _on_invited(self, detail: admin.UserDetail) -> None:
         said = messages.admin_text(
