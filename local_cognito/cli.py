@@ -12,11 +12,23 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from local_cognito import lambda_triggers, profile, quotas, server, settings, state
-from protected_api import app as api_app
-from protected_api import server as api_server
-from protected_api import settings as api_settings
-from triggers import config as trigger_config
+
+def _interrupted_while_loading(_signum: int, _frame: object) -> None:
+    print("cognito-local: interrupted", file=sys.stderr)
+    raise SystemExit(130)
+
+
+# Ctrl-C in the second the libraries below take to load ends `cognito-local` quietly,
+# not with a traceback from inside an import; `up` installs its own handler. Only when
+# this module is the program (the console script, `python -m`), never when imported.
+if __name__ == "__main__" or os.path.basename(sys.argv[0]).startswith("cognito-local"):
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+
+from local_cognito import lambda_triggers, profile, quotas, server, settings, state  # noqa: E402
+from protected_api import app as api_app  # noqa: E402
+from protected_api import server as api_server  # noqa: E402
+from protected_api import settings as api_settings  # noqa: E402
+from triggers import config as trigger_config  # noqa: E402
 
 PROG = "cognito-local"
 DEFAULT_API_PORT = settings.DEFAULT_PORT + 1
