@@ -7,3 +7,5 @@ Layers (imports point down only; tests/unit/test_import_direction.py checks):
 
 APP_NAME = "cognito-desktop"
 APP_TITLE = "Cognito Desktop"
+# Benchmarks' and packaged-build checks' timestamps (desktop_app.probe); never for people.
+PROBE_ENV = "COGNITO_DESKTOP_PROBE"

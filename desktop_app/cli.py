@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from desktop_app.auth import mfa, session
 
 log = logging.getLogger(__name__)
-PROG = "cognito-desktop"
+PROG = errors.PROG
 SIGN_IN_TIMEOUT_S = 300.0  # the same default as desktop_app.auth.session
 TERMINAL = "/dev/tty"  # the controlling terminal, for a question while stdin is a pipe
 
@@ -214,7 +214,9 @@ def _session(profile: config.Profile) -> session.Session:
 def _signed_in(profile: config.Profile) -> session.Session:
     current = _session(profile)
     if current.resume() is None:
-        raise errors.NotSignedIn(f"not signed in to profile '{profile.name}'; run '{PROG} login'")
+        raise errors.NotSignedIn(
+            f"not signed in to profile '{profile.name}'; run '{errors.login_command(profile.name)}'"
+        )
     return current
 
 

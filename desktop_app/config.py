@@ -138,15 +138,61 @@ _KEYS = {
 }
 
 
+#: The settings a signed-in session is bound to: its tokens were issued by this pool to
+#: these app clients (the stored session is refused for any other, see
+#: ``desktop_app.auth.session.Session.resume``), so a change to one of them ends it.
+SESSION_FIELDS = frozenset(
+    {
+        "issuer",
+        "user_pool_id",
+        "region",
+        "issuer_format",
+        "client_id",
+        "password_sign_in",
+        "password_sign_in_client_id",
+    }
+)
+
+
+def changed_fields(old: Profile, new: Profile) -> tuple[str, ...]:
+    """The settings that differ between two readings of a profile, in the order
+    :class:`Profile` declares them (empty when the profile reads the same)."""
+    return tuple(
+        field.name
+        for field in dataclasses.fields(Profile)
+        if getattr(old, field.name) != getattr(new, field.name)
+    )
+
+
+def ends_session(changed: Collection[str]) -> bool:
+    """Whether a session built with the old settings is void under the new ones
+    (:data:`SESSION_FIELDS`); other changes (``api_url``, ``proxy``...) leave it valid."""
+    return not SESSION_FIELDS.isdisjoint(changed)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The config file's bytes; :class:`~desktop_app.errors.ConfigError` if unreadable."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise errors.ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise errors.ConfigError(f"cannot read config file {path}: {exc}") from None
+
+
 def load(path: Path) -> dict[str, Profile]:
     """Every profile in ``path``; :class:`~desktop_app.errors.ConfigError` on any problem."""
+    return parse(read_bytes(path), path)
+
+
+def parse(data: bytes, path: Path) -> dict[str, Profile]:
+    """Every profile in ``data``, the bytes of the config file at ``path`` (named in
+    errors); :class:`~desktop_app.errors.ConfigError` on any problem."""
     import tomllib  # here, not at the top: the GUI paints before reading the file
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise errors.ConfigError(f"config file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise errors.ConfigError(f"cannot read config file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise errors.ConfigError(f"{path} is not valid TOML: {exc}") from None
@@ -206,7 +252,11 @@ def _refuse_shared(
 
 def load_profile(path: Path, name: str) -> Profile:
     """The profile ``name`` from ``path``."""
-    profiles = load(path)
+    return pick(load(path), path, name)
+
+
+def pick(profiles: Mapping[str, Profile], path: Path, name: str) -> Profile:
+    """The profile ``name`` of ``profiles`` (read from ``path``), or a ConfigError."""
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
         raise errors.ConfigError(f"{path}: no profile {name!r} (profiles: {known})")

@@ -61,12 +61,19 @@ class Reachability:
 
 @dataclasses.dataclass(frozen=True)
 class ConnectionResult:
-    """A passed "Test connection": discovery is valid and the signing keys load."""
+    """A passed "Test connection": discovery is valid and the signing keys load.
+
+    ``discovery_url`` and ``jwks_uri`` are the addresses asked, as safe to show
+    (:func:`desktop_app.auth.http.describe`: no query, no user-info; redirects are
+    refused, so they are the addresses that answered); ``proxy`` the proxy the
+    requests went through (scheme, host and port only), None for none."""
 
     issuer: str
+    discovery_url: str
     jwks_uri: str
     key_count: int
     elapsed_ms: float
+    proxy: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,11 +263,18 @@ def check_connection(
     least one usable RS256 key. Raises :class:`~desktop_app.errors.CognitoDesktopError`
     with a one-line, secret-free message on any failure."""
     start = clock()
-    endpoints = discovery.discover(profile, session)
+    discovery_url = profile.effective_discovery_url
+    proxy = proxy_for(session, discovery_url)
+    try:
+        endpoints = discovery.discover(profile, session)
+    except errors.NetworkError as exc:
+        raise _unreachable(discovery_url, proxy, exc) from None
     try:
         document = http.get_json(session, endpoints.jwks_uri, max_bytes=idtoken.MAX_JWKS_BYTES)
-    except errors.NetworkError:
-        raise
+    except errors.NetworkError as exc:
+        raise _unreachable(
+            endpoints.jwks_uri, proxy_for(session, endpoints.jwks_uri), exc
+        ) from None
     except errors.CognitoDesktopError as exc:
         raise errors.DiscoveryError(f"bad signing key set: {exc}") from None
     keys = idtoken.parse_jwks(document)
@@ -270,10 +284,39 @@ def check_connection(
         )
     return ConnectionResult(
         issuer=endpoints.issuer,
-        jwks_uri=endpoints.jwks_uri,
+        discovery_url=http.describe(discovery_url),
+        jwks_uri=http.describe(endpoints.jwks_uri),
         key_count=len(keys),
         elapsed_ms=(clock() - start) * 1000.0,
+        proxy=proxy,
     )
+
+
+def proxy_for(session: requests.Session, url: str) -> str | None:
+    """The proxy ``session`` sends a request for ``url`` through (its own setting, else
+    the environment's, minus ``NO_PROXY``) as ``scheme://host:port``, None for none.
+    Never its user name or password."""
+    settings = session.merge_environment_settings(url, {}, False, None, None)
+    proxy = requests.utils.select_proxy(url, settings.get("proxies") or {})
+    if not proxy:
+        return None
+    if "://" not in proxy:  # requests reads "host:port" as http://host:port
+        proxy = f"http://{proxy}"
+    return http.describe(proxy).rstrip("/")
+
+
+def _unreachable(
+    url: str, proxy: str | None, exc: errors.CognitoDesktopError
+) -> errors.NetworkError:
+    """``could not reach URL (through proxy P): reason``: the address named once."""
+    where = http.describe(url)
+    reason = str(exc)
+    for prefix in (f"cannot reach {where} ", f"{where} "):
+        if reason.startswith(prefix):
+            reason = reason.removeprefix(prefix).strip("()")
+            break
+    through = f" through proxy {proxy}" if proxy else ""
+    return errors.NetworkError(f"could not reach {where}{through}: {reason}")
 
 
 def redact_text(text: str) -> str:

@@ -8,6 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+#: The command-line program (``[project.gui-scripts]`` in pyproject.toml).
+PROG = "cognito-desktop"
+
+
+def login_command(profile: str | None = None, *options: str) -> str:
+    """The exact command that signs in to ``profile``, for hints like "run '...'".
+
+    ``cognito-desktop login``, with the global ``--profile NAME`` (which the CLI takes
+    before the subcommand) unless ``profile`` is None or the default profile;
+    ``options`` are login's own (``--forgot-password``), after it.
+    """
+    from desktop_app import config  # here: config imports this module
+
+    words = [PROG]
+    if profile and profile != config.DEFAULT_PROFILE:
+        words += ["--profile", profile]  # profile names are [A-Za-z0-9_-]: nothing to quote
+    return " ".join([*words, "login", *options])
+
 
 class CognitoDesktopError(Exception):
     """Base class; ``str(error)`` is the line the CLI prints and the GUI shows."""

@@ -373,15 +373,15 @@ def _sign_in_fix(exc: errors.CognitoDesktopError, profile: config.Profile) -> st
             "the first line, the password on the second; or --username NAME)",
             "user_disabled": "use an enabled test user, or ask an administrator to enable it",
             "password_reset_required": "reset the password once in the browser "
-            "(cognito-desktop login --forgot-password)",
+            f"({errors.login_command(profile.name, '--forgot-password')})",
             "too_many_attempts": "wait, then try again with the right password",
             "user_not_confirmed": "confirm the test user's sign-up first, or use another",
         }.get(exc.error, "read the API's reason above; its audit log has the details")
     if isinstance(exc, password_flow.CannotAnswer | _Unanswered):
         return (
-            "the self-test answers no challenge: sign in once with `cognito-desktop login "
-            "--password-stdin` (it asks for a new password or a code), or use a test user "
-            "without one"
+            "the self-test answers no challenge: sign in once with "
+            f"`{errors.login_command(profile.name, '--password-stdin')}` (it asks for a new "
+            "password or a code), or use a test user without one"
         )
     if isinstance(exc, errors.IdTokenError):
         return (

@@ -25,17 +25,17 @@ import hmac
 import logging
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 import requests
 
 from desktop_app import config, errors
+
+# The browser's sign-in and sign-out (loopback receivers, the browser launcher) are
+# imported when used: restoring a stored session at start-up needs none of them.
 from desktop_app.auth import (
     authorization,
-    browser_sign_out,
-    code_flow,
     cognito_idp,
     discovery,
     http,
@@ -68,7 +68,7 @@ class Session:
         http_session: requests.Session | None = None,
         now: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        open_browser: Callable[[str], bool] = webbrowser.open,
+        open_browser: Callable[[str], bool] | None = None,  # None: webbrowser.open
     ) -> None:
         self.profile = profile
         self.store = token_store
@@ -79,6 +79,12 @@ class Session:
         self._client = tokens.TokenClient(profile.client_id, self.http, now=now)
         self._lock = threading.Lock()  # guards the fields below
         self._refresh_lock = threading.Lock()  # one refresh at a time
+        # Orders every write and delete of the stored session, so a sign-in stored
+        # behind the screen (store_pending) never lands after a sign-out or a rotation.
+        self._store_lock = threading.Lock()
+        self._unsaved: store.StoredSession | None = None  # sign_in(store_later=True)
+        self._peeked: store.StoredSession | None = None  # has_stored_session(), for resume()
+        self.storage_problem: str | None = None  # why the last store_pending() failed
         self._generation = 0  # bumped by every completed refresh or sign-in
         self._tokens: tokens.TokenResponse | None = None
         self._identity: Identity | None = None
@@ -165,19 +171,26 @@ class Session:
         paste_redirect: Callable[[str], str] | None = None,
         prompt_login: bool = False,
         entry: authorization.Entry = authorization.Entry.SIGN_IN,
+        store_later: bool = False,
     ) -> Identity:
         """RFC 8252 sign-in in the system browser with a loopback redirect and PKCE
         (:func:`desktop_app.auth.code_flow.run`, which says what ``show_url``,
         ``paste_redirect`` (for SSH, WSL, containers), ``prompt_login`` ("Use a
         different account") and ``entry`` (create an account, forgot password) do).
         Nothing is stored unless the ID token validates.
+
+        ``store_later``: return as soon as the session is in hand and leave the
+        keyring write to :meth:`store_pending` (the window shows the signed-in state
+        while the write finishes behind it).
         """
+        from desktop_app.auth import code_flow
+
         response, claims = code_flow.run(
             self.profile,
             self.endpoints(),
             self._client,
             self._id_validator(self.profile.client_id),
-            open_browser=self._open_browser,
+            open_browser=self._browser(),
             show_url=show_url,
             paste_redirect=paste_redirect,
             timeout=timeout,
@@ -187,7 +200,7 @@ class Session:
         )
         if response.refresh_token is None:
             raise errors.TokenExchangeError("no refresh token came back from the token endpoint")
-        return self._keep(response, claims, session_codec.BROWSER_FLOW)
+        return self._keep(response, claims, session_codec.BROWSER_FLOW, store_later=store_later)
 
     def sign_in_with_password(
         self,
@@ -219,8 +232,16 @@ class Session:
         claims = self._id_validator(client_id).validate(response.id_token, nonce=None)
         return self._keep(response, claims, session_codec.PASSWORD_FLOW)
 
-    def _keep(self, response: tokens.TokenResponse, claims: dict[str, Any], flow: str) -> Identity:
-        """Store and hold a new sign-in's session (its ID token already validated)."""
+    def _keep(
+        self,
+        response: tokens.TokenResponse,
+        claims: dict[str, Any],
+        flow: str,
+        *,
+        store_later: bool = False,
+    ) -> Identity:
+        """Store and hold a new sign-in's session (its ID token already validated);
+        ``store_later``: hold it now, store it in :meth:`store_pending`."""
         assert response.refresh_token is not None
         client_id = self.client_id_for(flow)
         assert client_id is not None
@@ -234,15 +255,47 @@ class Session:
             saved_at=self._now(),
             flow=flow,
         )
-        self.store.save(stored)
+        if not store_later:
+            with self._store_lock:
+                self.store.save(stored)
         with self._lock:
             self._tokens, self._identity, self._stored = response, identity, stored
+            self._unsaved = stored if store_later else None
+            self.storage_problem = None
             self._flow = flow
             self._generation += 1
         log.info("signed in as %s (%s flow)", identity.username, flow)
         return identity
 
+    def store_pending(self) -> None:
+        """Write the session a ``sign_in(store_later=True)`` holds; nothing to do when
+        it was stored already, replaced (a rotation stores its own) or signed out.
+
+        Raises :class:`~desktop_app.errors.KeyringError` when the keyring fails; the
+        session stays in memory (signed in until the app quits) and
+        :attr:`storage_problem` says why.
+        """
+        with self._store_lock:
+            with self._lock:
+                pending, self._unsaved = self._unsaved, None
+                current = self._stored
+            if pending is None or pending is not current:
+                return
+            try:
+                self.store.save(pending)
+            except errors.KeyringError as exc:
+                self.storage_problem = str(exc)
+                raise
+
     # -- staying signed in -------------------------------------------------------------------
+
+    def has_stored_session(self) -> bool:
+        """Whether a session is stored (one keyring read, which the next
+        :meth:`resume` uses rather than reading again)."""
+        stored = self.store.load()
+        with self._lock:
+            self._peeked = stored
+        return stored is not None
 
     def resume(self) -> Identity | None:
         """Silent sign-in from the stored refresh token; None if there is none.
@@ -253,7 +306,10 @@ class Session:
         the sign-in screen and ``cognito-desktop status`` can say it rather than a bare
         "signed out".
         """
-        stored = self.store.load()
+        with self._lock:
+            stored, self._peeked = self._peeked, None
+        if stored is None:
+            stored = self.store.load()
         if stored is None:
             return None
         expected = self.client_id_for(stored.flow)
@@ -311,7 +367,9 @@ class Session:
             if stored is None:
                 stored = self.store.load()
                 if stored is None:
-                    raise errors.NotSignedIn("not signed in; run 'cognito-desktop login'")
+                    raise errors.NotSignedIn(
+                        f"not signed in; run '{errors.login_command(self.profile.name)}'"
+                    )
             response = self._refresh_with_retry(stored)
             # Validate before anything from the answer is kept (a rotated refresh
             # token included): an answer about another issuer, client or person ends
@@ -366,7 +424,8 @@ class Session:
             stored, refresh_token=response.refresh_token, saved_at=self._now()
         )
         try:
-            self.store.save(rotated)
+            with self._store_lock:
+                self.store.save(rotated)
         except errors.KeyringError as exc:
             # Keep the new token in memory: this run stays signed in, and the old
             # stored one still works for the rotation grace period.
@@ -429,9 +488,11 @@ class Session:
     def _forget(self) -> None:
         with self._lock:
             self._tokens, self._stored, self._identity = None, None, None
+            self._unsaved = None
             self._generation += 1
         try:
-            self.store.delete()
+            with self._store_lock:
+                self.store.delete()
         except errors.KeyringError as exc:
             log.warning("could not remove the stored session: %s", exc)
 
@@ -513,12 +574,24 @@ class Session:
     def end_browser_session(
         self,
         *,
-        timeout: float = browser_sign_out.SIGN_OUT_TIMEOUT_S,
+        timeout: float | None = None,  # None: browser_sign_out.SIGN_OUT_TIMEOUT_S
         cancel: threading.Event | None = None,
     ) -> str | None:
         """After :meth:`sign_out`: end managed login's session in the browser too
         (:func:`desktop_app.auth.browser_sign_out.end_browser_session`); None when it
         did, else the one line saying what did not happen."""
+        from desktop_app.auth import browser_sign_out
+
         return browser_sign_out.end_browser_session(
-            self.profile, open_browser=self._open_browser, timeout=timeout, cancel=cancel
+            self.profile,
+            open_browser=self._browser(),
+            timeout=browser_sign_out.SIGN_OUT_TIMEOUT_S if timeout is None else timeout,
+            cancel=cancel,
         )
+
+    def _browser(self) -> Callable[[str], bool]:
+        if self._open_browser is not None:
+            return self._open_browser
+        import webbrowser
+
+        return webbrowser.open

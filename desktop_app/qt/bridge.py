@@ -29,6 +29,12 @@ from desktop_app.qt import messages, worker
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
+def _ignore(_result: object) -> None:
+    """A background step whose success needs nothing more."""
+
+
+STORE_AFTER_MS = 50  # a new sign-in is written to the keyring this long after signedIn
 REFRESH_AHEAD_S = 120.0  # refresh this long before the access token expires
 OFFLINE_RETRY_S = (5.0, 15.0, 30.0, 60.0)  # backoff while the IdP cannot be reached
 
@@ -61,6 +67,9 @@ class SessionBridge(QtCore.QObject):
             saying what did not happen (the app's own sign-out stands either way).
         sessionEnded(str): the session died, or a stored one could not be restored
             (the sentence says why); sign in again. Sent once per session.
+        sessionNotStored(str): after ``signedIn`` from a browser sign-in, whose keyring
+            write finishes behind the signed-in screen: the write failed (the sentence
+            says so); signed in until the app quits.
     """
 
     stateChanged = QtCore.Signal(object)
@@ -71,6 +80,7 @@ class SessionBridge(QtCore.QObject):
     signedOut = QtCore.Signal(list)
     browserSignOutFinished = QtCore.Signal(str)
     sessionEnded = QtCore.Signal(str)
+    sessionNotStored = QtCore.Signal(str)
 
     def __init__(
         self,
@@ -103,6 +113,10 @@ class SessionBridge(QtCore.QObject):
         self._refresh_timer = QtCore.QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self._on_refresh_due)
+        self._store_timer = QtCore.QTimer(self)
+        self._store_timer.setSingleShot(True)
+        self._store_timer.timeout.connect(self._store_session)
+        self._store_task: worker.Task[Any] | None = None
 
     # -- state -----------------------------------------------------------------------------
 
@@ -184,9 +198,27 @@ class SessionBridge(QtCore.QObject):
                 show_url=lambda url, opened: url_signal.emit(url),
                 prompt_login=prompt_login,
                 entry=entry,
+                store_later=True,
             )
 
-        self._sign_in_task = self._run(run, self._signed_in, self._on_sign_in_failed, "sign-in")
+        def signed_in(identity: auth_session.Identity) -> None:
+            self._signed_in(identity)
+            # Shown first, stored behind: the keyring write (a few ms of D-Bus) never
+            # holds up the signed-in screen. Started a moment later, not at once: its
+            # worker would hold the interpreter (secret encoding, D-Bus messages in
+            # Python) while the GUI thread needs it to lay out and paint that screen.
+            self._store_timer.start(STORE_AFTER_MS)
+
+        self._sign_in_task = self._run(run, signed_in, self._on_sign_in_failed, "sign-in")
+
+    def _store_session(self) -> None:
+        self._store_task = self._run(
+            self.session.store_pending, _ignore, self._on_store_failed, "store"
+        )
+
+    def _on_store_failed(self, exc: BaseException) -> None:
+        log.warning("the new session could not be stored: %s", type(exc).__name__)
+        self.sessionNotStored.emit(messages.session_not_stored(exc))
 
     def cancel_sign_in(self) -> None:
         """Stop waiting for the browser (the receiver closes its port at once)."""
@@ -354,6 +386,11 @@ class SessionBridge(QtCore.QObject):
         if task is not None:
             task.cancel()
             task.wait(timeout)
+        if self._store_timer.isActive():  # signed in moments ago: store it now
+            self._store_timer.stop()
+            self._store_session()
+        if self._store_task is not None:
+            self._store_task.wait(timeout)  # before the keyring connection closes
         close = getattr(self.session.store, "close", None)
         if callable(close):
             close()  # the kept keyring connection

@@ -87,6 +87,15 @@ def session_ended() -> str:
     return _translate("Messages", SESSION_ENDED)
 
 
+def session_not_stored(exc: BaseException) -> str:
+    """A sign-in shown at once whose keyring write, finishing behind it, failed."""
+    return _translate(
+        "Messages",
+        "Signed in, but this session could not be saved, so you will need to sign in "
+        "again after the app quits. {reason}",
+    ).format(reason=describe(exc))
+
+
 def signed_out(problems: list[str], *, ending_browser_session: bool) -> str:
     """What the sign-in screen says after Sign out: done, the steps that failed, and
     whether the browser's own session is being ended."""
@@ -119,7 +128,8 @@ def sign_in_failure(kind: FailureKind, message: str) -> str:
             "SignIn",
             "Sign-in timed out: the browser did not come back in time. Try again.",
         ),
-        FailureKind.DENIED: _translate("SignIn", "Sign-in was declined: {0}").format(message),
+        # The error says it already ("Sign-in was refused: access_denied (...)").
+        FailureKind.DENIED: message,
         FailureKind.NETWORK: _translate(
             "SignIn",
             "Could not reach the sign-in service. Check your connection and try again. ({0})",
@@ -227,6 +237,21 @@ def admin_failure(exc: BaseException) -> str:
     return _translate("Admin", "The API refused the request ({status}): {message}.").format(
         status=status, message=exc.message
     )
+
+
+def list_not_loaded(exc: BaseException, loaded: str | None) -> str:
+    """What a paged admin list (users, a group's members) says in place of its count
+    after a page failed: "Offline" when the API could not be reached, else "Not
+    loaded"; ``loaded`` is what it holds ("3 users"), None when nothing. Never "more
+    available": more may exist, but none could be fetched."""
+    offline = failure_kind(exc) is FailureKind.NETWORK
+    state = _translate("Admin", "Offline") if offline else _translate("Admin", "Not loaded")
+    if loaded is None:
+        return _translate("Admin", "{state} \N{EM DASH} the list could not be loaded.").format(
+            state=state
+        )
+    partly = _translate("Admin", "{state} \N{EM DASH} {loaded} loaded, the rest could not be.")
+    return partly.format(state=state, loaded=loaded)
 
 
 def group_failure(exc: BaseException) -> str:

@@ -1,24 +1,22 @@
-"""Help > About: what this build is and what it runs on."""
+"""Help > About: what this build is, what it runs on, and where its documentation is."""
 
 from __future__ import annotations
 
 import html
 import platform
+from collections.abc import Callable, Sequence
 
 import PySide6
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import diagnostics
-
-#: Where "Documentation" points. The composition root passes the project's published
-#: docs when it has them; until then, the Cognito guide the app follows.
-DOCS_URL = "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools.html"
+from desktop_app import diagnostics, docs
 
 
 class AboutDialog(QtWidgets.QDialog):
     """Product name, version and git commit, the Qt/PySide6 and Python versions,
-    and a link to the documentation. ``version``/``commit`` default to
-    :func:`desktop_app.diagnostics.version_info`."""
+    and links to the project's documentation (:func:`desktop_app.docs.links`).
+    ``version``/``commit`` default to :func:`desktop_app.diagnostics.version_info`;
+    ``open_url`` opens a link (the desktop's handler; tests pass a recorder)."""
 
     def __init__(
         self,
@@ -26,7 +24,8 @@ class AboutDialog(QtWidgets.QDialog):
         *,
         version: str | None = None,
         commit: str | None = None,
-        docs_url: str = DOCS_URL,
+        links: Sequence[docs.Link] | None = None,
+        open_url: Callable[[QtCore.QUrl], object] = QtGui.QDesktopServices.openUrl,
     ) -> None:
         super().__init__(parent)
         if version is None:
@@ -64,20 +63,29 @@ class AboutDialog(QtWidgets.QDialog):
         )
         self.runtime_label.setAccessibleName(self.tr("Runtime versions"))
 
+        #: What the Documentation list links to (file:// for the docs on this computer).
+        self.links = list(docs.links() if links is None else links)
+        items = "".join(
+            '<li><a href="{url}">{text}</a></li>'.format(
+                url=html.escape(link.url, quote=True),
+                text=html.escape(QtCore.QCoreApplication.translate("Docs", link.title)),
+            )
+            for link in self.links
+        )
         self.docs_label = QtWidgets.QLabel(
-            '<a href="{url}">{text}</a>'.format(
-                url=html.escape(docs_url, quote=True),
-                text=html.escape(self.tr("Documentation")),
+            "{heading}<ul>{items}</ul>".format(
+                heading=html.escape(self.tr("Documentation")), items=items
             ),
             self,
         )
         self.docs_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.docs_label.setOpenExternalLinks(True)
+        self.docs_label.setOpenExternalLinks(False)
+        self.docs_label.linkActivated.connect(lambda url: open_url(QtCore.QUrl(url)))
         # Links reachable with Tab and opened with Enter, not only with the mouse.
         self.docs_label.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextBrowserInteraction
         )
-        self.docs_label.setAccessibleName(self.tr("Documentation link"))
+        self.docs_label.setAccessibleName(self.tr("Documentation links"))
 
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

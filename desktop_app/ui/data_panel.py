@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages
+from desktop_app.ui import feedback
 
 _ROOT = QtCore.QModelIndex()
 # The bridge can call the API in these states; otherwise a fetch could only end
@@ -82,12 +83,7 @@ class DataPanel(QtWidgets.QWidget):
 
         self.notice = QtWidgets.QFrame()
         self.notice.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        self.notice_label = QtWidgets.QLabel()
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setAccessibleName(self.tr("Problem"))
-        self.notice_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
+        self.notice_label = feedback.MessageLine()
         self.retry_button = QtWidgets.QPushButton(self.tr("Retry"))
         self.retry_button.setAccessibleName(self.tr("Retry loading items"))
         self.retry_button.clicked.connect(self._on_retry_clicked)
@@ -104,7 +100,14 @@ class DataPanel(QtWidgets.QWidget):
         # The rows arrive a page at a time, so a sort could only order what is loaded.
         self.table.setSortingEnabled(False)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # One line a row: the title takes what is left, the date, size and ID what
+        # they need (a date never wraps onto a second line).
+        self.table.setWordWrap(False)
+        titles = self.table.horizontalHeader()
+        for column in items_model.Column:
+            titles.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        titles.setSectionResizeMode(
             items_model.Column.TITLE, QtWidgets.QHeaderView.ResizeMode.Stretch
         )
         self.placeholder = QtWidgets.QLabel()
@@ -168,7 +171,7 @@ class DataPanel(QtWidgets.QWidget):
         self.notice.setVisible(failed)
         self.retry_button.setVisible(state is PanelState.ERROR)
         if failed and model.error is not None:
-            self.notice_label.setText(messages.data_failure(model.error))
+            self.notice_label.show_failure(model.error, messages.data_failure)
         placeholder = {
             PanelState.LOADING: self.tr("Loading items…"),
             PanelState.EMPTY: self.tr("There are no items."),

@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop_app import config, diagnostics, logs
 from desktop_app.auth import store as auth_store
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 
 
 def qt_info() -> diagnostics.QtInfo:
@@ -74,9 +75,7 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         self.text.setAccessibleName(self.tr("Diagnostics report"))
         self.text.setPlainText(self.tr("Gathering diagnostics\N{HORIZONTAL ELLIPSIS}"))
 
-        self.status = QtWidgets.QLabel(self)
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Status"))
+        self.status = feedback.MessageLine(self)
 
         self.copy_button = QtWidgets.QPushButton(self.tr("&Copy diagnostics"), self)
         self.copy_button.setAccessibleName(self.tr("Copy diagnostics"))
@@ -141,7 +140,7 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         profile = report.profile
         if profile is None:
             return
-        self.status.setText(self.tr("Checking discovery\N{HORIZONTAL ELLIPSIS}"))
+        self.status.show_info(self.tr("Checking discovery\N{HORIZONTAL ELLIPSIS}"))
         factory = self._session_factory
         self._start(
             lambda: diagnostics.check_discovery(profile, factory(profile)),
@@ -151,21 +150,22 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         )
 
     def _on_gather_failed(self, exc: BaseException) -> None:
-        self.text.setPlainText(
-            self.tr("Could not gather diagnostics: {error}").format(error=messages.describe(exc))
+        failed = self.tr("Could not gather diagnostics: {error}").format(
+            error=messages.describe(exc)
         )
+        self.text.clear()
+        self.status.show_error(failed)
 
     def _on_checked(self, reachability: diagnostics.Reachability) -> None:
         if self.report is not None:
             self._show(dataclasses.replace(self.report, discovery=reachability))
-        self.status.setText(
-            self.tr("Discovery answered.")
-            if reachability.ok
-            else self.tr("Discovery did not answer as expected; see the report.")
-        )
+        if reachability.ok:
+            self.status.show_info(self.tr("Discovery answered."))
+        else:
+            self.status.show_error(self.tr("Discovery did not answer as expected; see the report."))
 
     def _on_check_failed(self, exc: BaseException) -> None:
-        self.status.setText(
+        self.status.show_error(
             self.tr("The discovery check failed: {error}").format(error=messages.describe(exc))
         )
 
@@ -187,11 +187,11 @@ class DiagnosticsDialog(QtWidgets.QDialog):
         if not text:
             return
         QtGui.QGuiApplication.clipboard().setText(text)
-        self.status.setText(self.tr("Copied to the clipboard (secrets and emails removed)."))
+        self.status.show_info(self.tr("Copied to the clipboard (secrets and emails removed)."))
 
     def _on_open_log_clicked(self) -> None:
         url = QtCore.QUrl.fromLocalFile(str(self._log_dir))
         if not self._open_url(url):
-            self.status.setText(
+            self.status.show_error(
                 self.tr("Could not open the log folder {path}.").format(path=str(self._log_dir))
             )

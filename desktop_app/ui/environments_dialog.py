@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import config, config_writer, diagnostics, errors
 from desktop_app.qt import messages, tasks, worker
-from desktop_app.ui import profile_form
+from desktop_app.ui import feedback, profile_form
 
 
 class EnvironmentsDialog(QtWidgets.QDialog):
@@ -85,14 +85,8 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         self.scopes_edit = self.form.scopes_edit
         self._order.extend(self.form.fields)
 
-        self.error_label = QtWidgets.QLabel(self)
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
-        self.error_label.setAccessibleName(self.tr("Validation error"))
-        self.error_label.hide()
-        self.test_label = QtWidgets.QLabel(self)
-        self.test_label.setWordWrap(True)
-        self.test_label.setAccessibleName(self.tr("Connection test result"))
+        self.error_label = feedback.MessageLine(self)  # what is wrong with the values
+        self.test_label = feedback.MessageLine(self)  # how "Test connection" went
 
         self.test_button = self._button(
             self.tr("&Test connection"), self.tr("Test connection"), self._on_test
@@ -183,8 +177,9 @@ class EnvironmentsDialog(QtWidgets.QDialog):
                 )
             self._profile = config.parse_profile(name, table)
         except errors.ConfigError as exc:
-            self.error_label.setText(str(exc))
-        self.error_label.setVisible(self._profile is None)
+            self.error_label.show_error(str(exc))
+        if self._profile is not None:
+            self.error_label.clear()
         if self._test_task is not None:  # the result would describe other values
             self._test_task.cancel()
             self._test_task = None
@@ -278,8 +273,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
 
     def _on_io_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self.error_label.setText(messages.describe(exc))
-        self.error_label.show()
+        self.error_label.show_failure(exc)
 
     def _write(self, tables: dict[str, Any], remove: list[str], select: str | None) -> None:
         path = self._path
@@ -321,7 +315,7 @@ class EnvironmentsDialog(QtWidgets.QDialog):
         if profile is None:
             return
         factory = self._session_factory
-        self.test_label.setText(self.tr("Testing the connection\N{HORIZONTAL ELLIPSIS}"))
+        self.test_label.show_info(self.tr("Testing the connection\N{HORIZONTAL ELLIPSIS}"))
         self._test_task = self._run(
             lambda: diagnostics.check_connection(profile, factory(profile)),
             self._on_tested,
@@ -332,16 +326,24 @@ class EnvironmentsDialog(QtWidgets.QDialog):
 
     def _on_tested(self, result: diagnostics.ConnectionResult) -> None:
         self._test_task = None
-        self.test_label.setText(
-            self.tr(
-                "Connected to {issuer}: discovery and {count} signing key(s) ({ms} ms)."
-            ).format(issuer=result.issuer, count=result.key_count, ms=round(result.elapsed_ms))
+        text = self.tr(
+            "Connected to {issuer}: discovery at {discovery} and {count} signing key(s) "
+            "at {jwks} ({ms} ms)."
+        ).format(
+            issuer=result.issuer,
+            discovery=result.discovery_url,
+            count=result.key_count,
+            jwks=result.jwks_uri,
+            ms=round(result.elapsed_ms),
         )
+        if result.proxy:
+            text += " " + self.tr("Through the proxy {proxy}.").format(proxy=result.proxy)
+        self.test_label.show_info(text)
         self._update_buttons()
 
     def _on_test_failed(self, exc: BaseException) -> None:
         self._test_task = None
-        self.test_label.setText(
+        self.test_label.show_error(
             self.tr("Connection failed: {error}").format(error=messages.describe(exc))
         )
         self._update_buttons()

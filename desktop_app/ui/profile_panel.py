@@ -3,7 +3,7 @@ Security tab (:mod:`desktop_app.ui.security_panel`: two-step verification).
 
 It shows the decoded claims, never a token: the bridge hands out an
 :class:`~desktop_app.auth.session.Identity` (claims only), and the access and
-refresh tokens never reach a widget. The details tab does no I/O; it redraws from the
+refresh tokens never reach a widget. The Profile tab does no I/O; it redraws from the
 bridge's state whenever the bridge says the identity changed.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from desktop_app.auth import session as auth_session
+from desktop_app.models import items as items_model
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.ui import security_panel
 
@@ -26,6 +27,8 @@ _TIME_CLAIMS = frozenset({"auth_time", "iat", "exp", "nbf", "updated_at"})
 # Claims whose values are not for display: the nonce tied this sign-in to its
 # request (errors.py keeps it out of every message for the same reason).
 _HIDDEN_CLAIMS = frozenset({"nonce"})
+# Rows showing a date and time: never wrapped.
+_TIME_ROWS = frozenset({"signed_in", "access_expires", "issued", "expires"})
 _CHIP_STYLE = """
 QLabel#groupChip {
     border: 1px solid palette(mid);
@@ -37,22 +40,48 @@ QLabel#groupChip {
 
 
 def local_time(epoch: object) -> str | None:
-    """Epoch seconds as local time, ISO-like (``2026-01-01 12:30:00+05:30``);
-    ``None`` for anything that is not a number of seconds."""
+    """Epoch seconds as the app shows a moment (local time to the minute,
+    :func:`desktop_app.models.items.local_time`); ``None`` for anything that is not
+    a number of seconds."""
     if not isinstance(epoch, int | float) or isinstance(epoch, bool):
         return None
     try:
         moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
     except (OverflowError, OSError, ValueError):
         return None
-    return moment.astimezone().isoformat(sep=" ", timespec="seconds")
+    return items_model.local_time(moment)
+
+
+def disclosure(text: str, content: QtWidgets.QWidget) -> QtWidgets.QToolButton:
+    """A checkable arrow button that shows ``content`` when checked (collapsed, and
+    ``content`` hidden, to begin with); Tab reaches it, Space opens and closes it."""
+    button = QtWidgets.QToolButton()
+    button.setText(text)
+    button.setAccessibleName(text)
+    button.setCheckable(True)
+    button.setAutoRaise(True)
+    button.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+    button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def show(shown: bool) -> None:
+        arrow = QtCore.Qt.ArrowType.DownArrow if shown else QtCore.Qt.ArrowType.RightArrow
+        button.setArrowType(arrow)
+        content.setVisible(shown)
+
+    button.toggled.connect(show)
+    show(False)
+    return button
 
 
 class ProfilePanel(QtWidgets.QWidget):
-    """See the module docstring. ``fields`` maps each row's key (``name``,
-    ``email``, ``username``, ``sub``, ``plan``, ``signed_in``, ``issued``, ``expires``,
-    ``access_expires``, ``scopes``, ``storage``) to the label showing its value;
-    ``tabs`` holds the details and ``security``."""
+    """See the module docstring. The person first (``heading``: their name, else
+    username; then name, email, username, groups), then the session (signed in,
+    access token expiry, where the session is stored, scopes, plan); the user ID, the
+    ID token's times and its claims (``claims_tree``) behind ``details_button``.
+    ``fields`` maps each row's key (``name``, ``email``, ``username``, ``sub``,
+    ``plan``, ``signed_in``, ``issued``, ``expires``, ``access_expires``, ``scopes``,
+    ``storage``) to the label showing its value; ``tabs`` holds the profile and
+    ``security``."""
 
     def __init__(
         self, bridge: qt_bridge.SessionBridge, parent: QtWidgets.QWidget | None = None
@@ -69,23 +98,90 @@ class ProfilePanel(QtWidgets.QWidget):
     def _build(self) -> None:
         self.setAccessibleName(self.tr("Profile"))
         self.setStyleSheet(_CHIP_STYLE)
+        self.heading = QtWidgets.QLabel()
+        self.heading.setAccessibleName(self.tr("Signed-in person"))
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.status_label = QtWidgets.QLabel()
         self.status_label.setAccessibleName(self.tr("Sign-in status"))
-        form = QtWidgets.QFormLayout()
-        rows = (
+        person = self._form(
             ("name", self.tr("Name")),
             ("email", self.tr("Email")),
             ("username", self.tr("Username")),
-            ("sub", self.tr("User ID (sub)")),
             ("groups", self.tr("Groups")),
-            ("plan", self.tr("Plan")),
+        )
+        session_title = QtWidgets.QLabel(self.tr("Session"))
+        bold = session_title.font()
+        bold.setBold(True)
+        session_title.setFont(bold)
+        # One form, so that both parts line up: the session under its title.
+        person.addItem(QtWidgets.QSpacerItem(0, 6))
+        person.addRow(session_title)
+        self._form(
             ("signed_in", self.tr("Signed in")),
+            ("access_expires", self.tr("Access token expires")),
+            ("storage", self.tr("Session storage")),
+            ("scopes", self.tr("Scopes")),
+            ("plan", self.tr("Plan")),
+            form=person,
+        )
+        token = self._form(
+            ("sub", self.tr("User ID (sub)")),
             ("issued", self.tr("ID token issued")),
             ("expires", self.tr("ID token expires")),
-            ("access_expires", self.tr("Access token expires")),
-            ("scopes", self.tr("Scopes")),
-            ("storage", self.tr("Session storage")),
         )
+        self.claims_tree = QtWidgets.QTreeWidget()
+        self.claims_tree.setAccessibleName(self.tr("ID token claims"))
+        self.claims_tree.setHeaderLabels([self.tr("Claim"), self.tr("Value")])
+        self.claims_tree.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.claims_tree.setUniformRowHeights(True)
+        claims_title = QtWidgets.QLabel(self.tr("ID token claims"))
+        claims_title.setBuddy(self.claims_tree)
+        self.details = QtWidgets.QWidget()
+        self.details.setAccessibleName(self.tr("Details"))
+        inside = QtWidgets.QVBoxLayout(self.details)
+        inside.setContentsMargins(0, 0, 0, 0)
+        inside.addLayout(token)
+        inside.addWidget(claims_title)
+        inside.addWidget(self.claims_tree, 1)
+        self.details_button = disclosure(self.tr("Details"), self.details)
+        self.details_button.setAccessibleDescription(
+            self.tr("The user ID and the ID token's claims, as the token carries them")
+        )
+
+        page = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(page)
+        column.addWidget(self.heading)
+        column.addWidget(self.status_label)
+        column.addSpacing(6)
+        column.addLayout(person)
+        column.addSpacing(6)
+        column.addWidget(self.details_button, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.details, 1)
+        column.addStretch(0)
+        # Collapsed, the room below goes to the empty end; opened, to the claims.
+        self.details_button.toggled.connect(
+            lambda shown: column.setStretch(column.count() - 1, 0 if shown else 1)
+        )
+        column.setStretch(column.count() - 1, 1)
+        self.security = security_panel.SecurityPanel(self._bridge)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(page, self.tr("Profile"))
+        self.tabs.addTab(self.security, self.tr("Security"))
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    def _form(
+        self, *rows: tuple[str, str], form: QtWidgets.QFormLayout | None = None
+    ) -> QtWidgets.QFormLayout:
+        """``(key, title)`` rows in ``form`` (a new one by default): a selectable
+        value label each (kept in ``fields``), the group chips for ``groups``."""
+        form = form if form is not None else QtWidgets.QFormLayout()
         for key, title in rows:
             if key == "groups":
                 self.groups_box = QtWidgets.QWidget()
@@ -96,33 +192,11 @@ class ProfilePanel(QtWidgets.QWidget):
                 continue
             value = QtWidgets.QLabel()
             value.setAccessibleName(title)
-            value.setWordWrap(True)
+            value.setWordWrap(key not in _TIME_ROWS)  # a date stays on one line
             value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             form.addRow(title, value)
-
-        self.claims_tree = QtWidgets.QTreeWidget()
-        self.claims_tree.setAccessibleName(self.tr("ID token claims"))
-        self.claims_tree.setHeaderLabels([self.tr("Claim"), self.tr("Value")])
-        self.claims_tree.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.claims_tree.setUniformRowHeights(True)
-        claims_title = QtWidgets.QLabel(self.tr("ID token claims"))
-        claims_title.setBuddy(self.claims_tree)
-
-        details = QtWidgets.QWidget()
-        details_layout = QtWidgets.QVBoxLayout(details)
-        details_layout.addWidget(self.status_label)
-        details_layout.addLayout(form)
-        details_layout.addWidget(claims_title)
-        details_layout.addWidget(self.claims_tree, 1)
-        self.security = security_panel.SecurityPanel(self._bridge)
-        self.tabs = QtWidgets.QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(details, self.tr("Profile"))
-        self.tabs.addTab(self.security, self.tr("Security"))
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        return form
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -137,6 +211,7 @@ class ProfilePanel(QtWidgets.QWidget):
     def _show(self, identity: auth_session.Identity | None) -> None:
         if identity is None:
             self.status_label.setText(self.tr("Not signed in."))
+            self.heading.setText("")
             for label in self.fields.values():
                 label.setText(_NONE)
             self._set_groups(())
@@ -146,7 +221,9 @@ class ProfilePanel(QtWidgets.QWidget):
         self.status_label.setText(
             self.tr("Signed in as {username}.").format(username=identity.username)
         )
-        self.fields["name"].setText(_display_name(claims) or _NONE)
+        name = _display_name(claims)
+        self.heading.setText(name or identity.username)
+        self.fields["name"].setText(name or _NONE)
         self.fields["email"].setText(self._email_text(identity.email, claims))
         self.fields["username"].setText(identity.username)
         self.fields["sub"].setText(identity.sub)
@@ -170,13 +247,25 @@ class ProfilePanel(QtWidgets.QWidget):
             return self.tr("{email} (not verified)").format(email=email)
         return email
 
+    def show_storage(self) -> None:
+        """The Session storage row again (the keyring write behind sign-in failed)."""
+        self.fields["storage"].setText(self._storage_text())
+
+    def _until_quit(self) -> str:
+        return self.tr("you will need to sign in again after the app quits.")
+
     def _storage_text(self) -> str:
         store = self._bridge.session.store
+        problem = self._bridge.session.storage_problem
+        if problem:  # the keyring write after sign-in failed: memory only, this run
+            return self.tr("Not saved ({problem}): {reason}").format(
+                problem=problem, reason=self._until_quit()
+            )
         if store.secure:
             return self.tr("Stored securely in the system keyring ({backend}).").format(
                 backend=store.backend_name
             )
-        reason = store.warning or self.tr("you will need to sign in again after the app quits.")
+        reason = store.warning or self._until_quit()
         if store.backend_name == "memory":
             return self.tr("Memory only: {reason}").format(reason=reason)
         return self.tr("Not stored securely ({backend}): {reason}").format(

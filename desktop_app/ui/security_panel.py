@@ -20,7 +20,7 @@ from desktop_app.auth import mfa
 from desktop_app.auth import session as auth_session
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
-from desktop_app.ui import qr_code
+from desktop_app.ui import feedback, qr_code
 
 
 class Mode(enum.Enum):
@@ -87,7 +87,7 @@ class SecurityPanel(QtWidgets.QWidget):
         )
         about.setWordWrap(True)
         self.status_label = self._plain_label(self.tr("Two-step verification status"))
-        self.message = self._plain_label(self.tr("Message"))
+        self.message = feedback.MessageLine()
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
@@ -214,8 +214,7 @@ class SecurityPanel(QtWidgets.QWidget):
         self.verify_button.setEnabled(idle and len(digits) == 6)
 
     def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.show_info(text)
 
     def _forget_secret(self) -> None:
         """The secret leaves the screen (and this object) as soon as it is not needed."""
@@ -318,7 +317,7 @@ class SecurityPanel(QtWidgets.QWidget):
             self._update_buttons()
         else:
             self._set_mode(self._mode)  # what was shown still holds; re-enable the buttons
-        self._say(messages.security_failure(exc))
+        self.message.show_failure(exc, messages.security_failure)
 
     def _on_signed_in(self, _identity: object) -> None:
         self._slot.cancel()

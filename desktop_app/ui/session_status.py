@@ -43,7 +43,6 @@ class SessionStatus(QtWidgets.QWidget):
         self.state = QtWidgets.QLabel()
         self.state.setAccessibleName(self.tr("Session state"))
         for label in (self.user, self.groups, self.state):
-            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
             # Never squeezed below their text by a status-bar message.
             label.setSizePolicy(
                 QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred
@@ -59,6 +58,9 @@ class SessionStatus(QtWidgets.QWidget):
         self._tick.timeout.connect(self.update_text)
 
     def attach(self, bridge: qt_bridge.SessionBridge) -> None:
+        for label in (self.user, self.groups, self.state):
+            # Before any text: a user name is not markup.
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self._bridge = bridge
         bridge.stateChanged.connect(self._on_state_changed)
         bridge.signedIn.connect(self._on_state_changed)

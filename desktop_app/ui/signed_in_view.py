@@ -76,6 +76,10 @@ class SignedInView(QtWidgets.QWidget):
             self._admin = built
         return self._admin
 
+    def show_storage_problem(self) -> None:
+        """The session could not be saved: Profile's Session storage row says so."""
+        self.profile.show_storage()
+
     def admin_visible(self) -> bool:
         return not self.nav.item(2).isHidden()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app import APP_TITLE
+from desktop_app.ui import feedback
 
 
 class SignInScreen(QtWidgets.QWidget):
@@ -93,11 +94,7 @@ class SignInScreen(QtWidgets.QWidget):
         self.busy.setMaximumHeight(8)
         self.busy.setAccessibleName(self.tr("Waiting"))
 
-        self.message = QtWidgets.QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # never render markup
-        self.message.setAccessibleName(self.tr("Status"))
+        self.message = feedback.MessageLine(centred=True)
 
         self.copy_link_button = QtWidgets.QPushButton(self.tr("Copy sign-in link"))
         self.copy_link_button.setToolTip(
@@ -163,8 +160,9 @@ class SignInScreen(QtWidgets.QWidget):
             button.setVisible(shown and offered)
             button.setEnabled(enabled)
 
-    def show_idle(self, message: str = "") -> None:
-        """Ready to sign in (``message``: why we are here, e.g. the session ended)."""
+    def show_idle(self, message: str = "", *, error: bool = False) -> None:
+        """Ready to sign in (``message``: why we are here, e.g. the session ended;
+        ``error``: it says something failed, shown as an error)."""
         self._url = ""
         self.sign_in_button.setText(self.tr("Sign in with your browser"))
         self.sign_in_button.setEnabled(True)
@@ -175,7 +173,7 @@ class SignInScreen(QtWidgets.QWidget):
         self.copy_link_button.hide()
         self.cancel_button.hide()
         self.environments_button.setEnabled(True)
-        self._set_message(message)
+        self._set_message(message, error=error)
         self.sign_in_button.setFocus()
 
     def show_waiting(self) -> None:
@@ -195,8 +193,8 @@ class SignInScreen(QtWidgets.QWidget):
         self.copy_link_button.setEnabled(True)
 
     def show_failure(self, message: str) -> None:
-        """A sign-in that did not complete: its reason, and a retry."""
-        self.show_idle(message)
+        """A sign-in that did not complete: its reason (shown as an error), and a retry."""
+        self.show_idle(message, error=True)
         self.sign_in_button.setText(self.tr("Try again"))
 
     def show_busy(self, message: str) -> None:
@@ -212,9 +210,11 @@ class SignInScreen(QtWidgets.QWidget):
         """Replace the message without changing what the screen offers."""
         self._set_message(text)
 
-    def _set_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+    def _set_message(self, text: str, *, error: bool = False) -> None:
+        if error:
+            self.message.show_error(text)
+        else:
+            self.message.show_info(text)
 
     def _on_copy_link(self) -> None:
         if self._url:

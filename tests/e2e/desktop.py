@@ -54,7 +54,7 @@ class DesktopApp:
             )
             self.stores.append(token_store)
             current = session.Session(profile, token_store=token_store)
-            return main_window.Opened(profile, current, has_stored=token_store.load() is not None)
+            return main_window.Opened(profile, current, has_stored=current.has_stored_session())
 
         settings = QtCore.QSettings(
             str(state_dir / f"gui-{profile.name}.ini"), QtCore.QSettings.Format.IniFormat

@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.admin import actions
 from desktop_app.api import admin
+from desktop_app.api import client as api_client
 from desktop_app.models import groups as groups_model
 from desktop_app.models import users as users_model
 from desktop_app.qt import bridge as qt_bridge
@@ -28,6 +29,7 @@ from desktop_app.qt import messages
 from desktop_app.ui import signed_in_view
 from desktop_app.ui.admin import dialogs, overview, section, users_panel
 from local_cognito import seed, server
+from tests.support import loopback_probe
 
 # deferred_deletes: a Qt object wrongly owned by Python crashes these tests (as a borrowed
 # layout once did) instead of being collected later on some worker.
@@ -629,7 +631,7 @@ def test_export_writes_the_loaded_rows(
         assert "More users exist" in panel.message.text()
 
     files.save_path = ""  # the admin cancelled the file dialog: nothing happens
-    panel.message.clear_message()
+    panel.message.clear()
     panel.export_csv()
     assert panel.message.text() == ""
 
@@ -1087,3 +1089,34 @@ def test_the_default_window_shows_everything_unclipped(
     screenshot(window, "10b-admin-overview-default-size")
     assert view.admin.overview.pending.horizontalScrollBar().maximum() == 0
     assert view.admin.overview.summary.text().endswith("in 1 group.")
+
+
+def test_an_unreachable_api_says_offline_with_an_error_and_retry_recovers(
+    qtbot: QtBot, admin_bridge: qt_bridge.SessionBridge, api: Any
+) -> None:
+    """The API gone (nothing listens on its port): the table says "Offline", never
+    "0 users loaded, more available"; the failure is visibly an error; Retry, with the
+    API back, loads the users."""
+    admin_bridge.api = api_client.ApiClient(
+        f"http://127.0.0.1:{loopback_probe.free_port()}", admin_bridge.session
+    )
+    groups = groups_model.GroupsModel(admin_bridge)
+    panel = users_panel.UsersPanel(admin_bridge, groups)
+    qtbot.addWidget(panel)
+    panel.resize(960, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    with qtbot.waitSignal(panel.model.failed, timeout=WAIT_MS):
+        panel.ensure_loaded()
+    assert panel.count_label.text() == "Offline \N{EM DASH} the list could not be loaded."
+    assert panel.message.is_error and panel.message.icon.isVisibleTo(panel)
+    assert panel.message.accessibleDescription().startswith("Error: The API could not be reached")
+    assert panel.retry_button.isVisibleTo(panel)
+    QtWidgets.QApplication.processEvents()
+    screenshot(panel, "26-admin-offline")
+
+    admin_bridge.api = api_client.ApiClient(api.url, admin_bridge.session)  # back online
+    qtbot.mouseClick(panel.retry_button, LEFT)
+    settle(qtbot, panel)
+    assert panel.count_label.text() == f"{DEMO} users"
+    assert not panel.retry_button.isVisibleTo(panel)

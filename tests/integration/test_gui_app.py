@@ -23,7 +23,7 @@ import requests
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from desktop_app import config
+from desktop_app import config, errors
 from desktop_app.auth import session, store
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages
@@ -62,6 +62,7 @@ class App:
         token_store: store.TokenStore,
         tmp_path: Path,
         sign_in_timeout: float = session.SIGN_IN_TIMEOUT_S,
+        default_size: bool = False,
         **profile_changes: Any,
     ) -> None:
         self.profile = dataclasses.replace(
@@ -77,7 +78,7 @@ class App:
             )
             self.sessions.append(current)
             return main_window.Opened(
-                self.profile, current, has_stored=token_store.load() is not None
+                self.profile, current, has_stored=current.has_stored_session()
             )
 
         settings = QtCore.QSettings(str(tmp_path / "gui.ini"), QtCore.QSettings.Format.IniFormat)
@@ -86,7 +87,8 @@ class App:
         )
         qtbot.addWidget(self.window)
         self.qtbot = qtbot
-        self.window.resize(1000, 680)
+        if not default_size:  # else: the first run's size (no saved geometry)
+            self.window.resize(1000, 680)
         self.window.show()
         with qtbot.waitSignal(self.window.ready, timeout=10_000):
             self.window.start()
@@ -239,7 +241,9 @@ def test_timeout_and_access_denied_are_told_in_plain_words(
     person.behaviour = "deny"
     with qtbot.waitSignal(app.bridge.signInFailed, timeout=10_000):
         app.window.sign_in_screen.sign_in_button.click()
-    assert app.message().startswith("Sign-in was declined")
+    assert app.message().startswith("Sign-in was refused: access_denied")
+    assert app.message().count("refused") == 1  # said once, not "declined: ... refused"
+
     assert "The person declined" in app.message()
     screenshot(app.window, "11-declined")
 
@@ -373,7 +377,11 @@ def test_sign_out_removes_the_keyring_entry(
     app.sign_in()
     # Read back through keyring's own backend, not our store.
     theirs = keyring.backends.SecretService.Keyring()
-    assert theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out")
+    # The keyring write finishes behind the signed-in screen.
+    qtbot.waitUntil(
+        lambda: bool(theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out")),
+        timeout=10_000,
+    )
     with qtbot.waitSignal(app.bridge.signedOut, timeout=10_000):
         app.window.sign_out_action.trigger()
     assert theirs.get_password("cognito-desktop-gui-test", "profile:gui-sign-out") is None
@@ -387,6 +395,33 @@ def test_sign_out_removes_the_keyring_entry(
     assert finished.args == [""]
     assert app.message() == "You are signed out, in the app and in the browser."
     assert app.person.opened[-1].startswith(app.profile.domain + "/logout?")
+
+
+class _BrokenKeyring(store.MemoryStore):
+    """An OS keyring whose writes fail (locked, or its service died after start-up)."""
+
+    def __init__(self) -> None:
+        super().__init__(warning=None)
+        self.backend_name, self.secure = "SecretService Keyring", True
+
+    def save(self, session: store.StoredSession) -> None:
+        raise errors.KeyringError("the OS keyring did not answer")
+
+
+def test_signed_in_shows_before_the_keyring_write_and_a_failed_write_is_said(
+    make_app: Callable[..., App], qtbot: QtBot
+) -> None:
+    app = make_app(token_store=_BrokenKeyring())
+    with qtbot.waitSignal(app.bridge.sessionNotStored, timeout=SIGN_IN_MS):
+        app.window.sign_in_screen.sign_in_button.click()
+    # Signed in all the same (this run), and both the status bar and Profile say it.
+    assert app.current() is app.view()
+    said = app.window.statusBar().currentMessage()
+    assert said.startswith("Signed in, but this session could not be saved")
+    assert said.endswith("The OS keyring did not answer")
+    storage = app.view().profile.fields["storage"].text()
+    assert storage.startswith("Not saved (the OS keyring did not answer)")
+    assert app.bridge.session.access_token()
 
 
 def test_the_gui_thread_does_no_network_io(
@@ -509,3 +544,30 @@ def test_an_unreachable_sign_in_service_is_told_in_plain_words(
     assert message.startswith("Could not reach the sign-in service")
     assert window.sign_in_screen.sign_in_button.text() == "Try again"
     assert person.opened == []  # no browser for a sign-in that cannot complete
+
+
+def test_the_first_run_window_fits_the_screen_and_shows_every_section(
+    make_app: Callable[..., App], stand_in: server.LocalCognito, api: api_server.ApiServer
+) -> None:
+    app = make_app(Person(stand_in.url, "admin", "Admin-Passw0rd!"), api=api, default_size=True)
+    window = app.window
+    assert window.windowTitle() == "Cognito Desktop \N{EM DASH} local"
+    available = window.screen().availableGeometry()
+    expected = main_window.DEFAULT_SIZE.boundedTo(available.size() - main_window.FRAME_ALLOWANCE)
+    assert window.size() == expected
+    assert available.contains(window.geometry())
+    app.sign_in()
+    view = app.view()
+    view.nav.setCurrentRow(2)
+    app.qtbot.waitUntil(lambda: view.admin.users.model.count > 0, timeout=10_000)
+    QtWidgets.QApplication.processEvents()
+    viewport = view.nav.viewport().rect()
+    for row in range(view.nav.count()):
+        assert viewport.contains(view.nav.visualItemRect(view.nav.item(row))), row
+    # Nothing squeezed below what it needs where the screen has the room (the offscreen
+    # screen is 800 px wide: less than the Admin section's minimum).
+    room = available.size() - main_window.FRAME_ALLOWANCE
+    assert window.width() >= min(window.minimumSizeHint().width(), room.width())
+    if room.width() >= window.minimumSizeHint().width():
+        assert view.pages.width() >= view.admin.minimumSizeHint().width()
+    screenshot(window, "06-first-run-admin")

@@ -42,6 +42,8 @@ def test_connection_succeeds_against_the_stand_in(
     text = dialog.test_label.text()
     assert text.startswith("Connected to "), text
     assert stand_in.info()["issuer"] in text and "signing key" in text
+    # It names the addresses it contacted: the stand-in's host and port, twice.
+    assert f"discovery at {stand_in.url}/" in text and f"signing key(s) at {stand_in.url}/" in text
     assert dialog.test_button.isEnabled()
 
 
@@ -55,8 +57,8 @@ def test_connection_fails_plainly_against_a_dead_port(
     qtbot.mouseClick(dialog.test_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
     assert dialog.test_label.text() == (
-        f"Connection failed: Cannot reach http://127.0.0.1:{port}"
-        "/pool/.well-known/openid-configuration (ConnectionError)"
+        f"Connection failed: Could not reach http://127.0.0.1:{port}"
+        "/pool/.well-known/openid-configuration: ConnectionError"
     )
 
 

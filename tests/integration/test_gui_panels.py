@@ -193,6 +193,10 @@ def test_offline_shows_a_message_and_retry_recovers(
     assert panel.state is Panel.ERROR
     assert panel.notice_label.text().startswith("Can't reach the server.")
     assert "did not answer" in panel.notice_label.text()
+    # Visibly an error: the icon, and a screen reader hears "Error: ...".
+    assert panel.notice_label.is_error
+    assert visible(panel.notice_label.icon, panel)
+    assert panel.notice_label.accessibleDescription().startswith("Error: Can't reach the server.")
     assert visible(panel.retry_button, panel)
     assert panel.retry_button.accessibleName() == "Retry loading items"
     assert not panel.model.canFetchMore(QtCore.QModelIndex())
@@ -230,6 +234,21 @@ def test_a_session_that_ends_during_a_fetch_leaves_the_panel_quietly_empty(
     assert not panel.model.is_loading
 
 
+def test_the_updated_dates_stay_on_one_line(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> None:
+    panel = make_panel(qtbot, alice)
+    panel.resize(1000, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    load(qtbot, panel, panel.ensure_loaded)
+    assert not panel.table.wordWrap()
+    shown = str(cell(panel, 0, items_model.Column.UPDATED))
+    assert len(shown.split(" ")) == 2  # the day and the time
+    width = panel.table.columnWidth(items_model.Column.UPDATED)
+    assert width >= panel.table.fontMetrics().horizontalAdvance(shown)
+    row = panel.table.rowHeight(0)
+    assert row < 2 * panel.table.fontMetrics().height()  # one line a row
+
+
 def test_data_panel_controls_have_accessible_names(
     qtbot: QtBot, alice: qt_bridge.SessionBridge
 ) -> None:
@@ -249,10 +268,11 @@ def test_data_panel_controls_have_accessible_names(
 
 
 def local(epoch: float) -> str:
+    """A moment as the app shows it: local time to the minute, no UTC offset."""
     return (
         datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
         .astimezone()
-        .isoformat(sep=" ", timespec="seconds")
+        .strftime("%Y-%m-%d %H:%M")
     )
 
 
@@ -298,6 +318,9 @@ def test_profile_shows_alice(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> No
     assert "openid" in fields["scopes"].split(", ")
     assert fields["storage"] == ("Memory only: you will need to sign in again after the app quits.")
 
+    assert panel.heading.text() == identity.claims.get("name", "alice")
+    assert ":00+00:00" not in "\n".join(fields.values())  # local time, no offset noise
+
     claims = tree_texts(panel.claims_tree)
     assert claims["cognito:username"] == "alice"
     assert claims["email"] == "alice@example.com"
@@ -309,6 +332,48 @@ def test_profile_shows_alice(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> No
     shown = all_label_text(panel) + "\n".join(claims) + "\n".join(claims.values())
     assert "eyJ" not in shown
     assert alice.session.access_token() not in shown
+
+
+def test_profile_keeps_the_claims_behind_a_details_disclosure(
+    qtbot: QtBot, alice: qt_bridge.SessionBridge
+) -> None:
+    panel = profile_panel.ProfilePanel(alice)
+    qtbot.addWidget(panel)
+    panel.resize(900, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    button = panel.details_button
+    # The person and the session show; the raw claims wait behind "Details".
+    assert visible(panel.fields["email"], panel) and visible(panel.fields["storage"], panel)
+    assert not button.isChecked()
+    assert not visible(panel.claims_tree, panel) and not visible(panel.fields["sub"], panel)
+    assert button.accessibleName() == "Details"
+    assert button.arrowType() is QtCore.Qt.ArrowType.RightArrow
+    assert button.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+
+    button.setFocus()
+    qtbot.keyClick(button, QtCore.Qt.Key.Key_Space)  # the keyboard opens it
+    assert button.isChecked() and button.arrowType() is QtCore.Qt.ArrowType.DownArrow
+    assert visible(panel.claims_tree, panel) and visible(panel.fields["sub"], panel)
+    assert panel.claims_tree.topLevelItemCount() > 0
+    # The claims get the room below, not a sliver.
+    assert panel.claims_tree.height() > 4 * panel.fontMetrics().height()
+
+    qtbot.keyClick(button, QtCore.Qt.Key.Key_Space)
+    assert not button.isChecked() and not visible(panel.claims_tree, panel)
+
+
+def test_profile_dates_fit_on_one_line(qtbot: QtBot, alice: qt_bridge.SessionBridge) -> None:
+    panel = profile_panel.ProfilePanel(alice)
+    qtbot.addWidget(panel)
+    panel.resize(640, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.details_button.setChecked(True)
+    for key in ("signed_in", "access_expires", "issued", "expires"):
+        label = panel.fields[key]
+        assert not label.wordWrap(), key
+        assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), key
 
 
 def test_profile_shows_the_plan_the_id_token_carries(

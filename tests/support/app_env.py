@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app import config, logs
+from desktop_app import PROBE_ENV, config, logs
 from local_cognito import profile as local_profile
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 60
-PROBE_ENV = "COGNITO_DESKTOP_PROBE"  # desktop_app.app.PROBE_ENV; that module loads Qt
 #: ``$BROWSER``: the scripted person signing in on managed login (``%s`` is the URL).
 SCRIPTED_BROWSER = f"{sys.executable} -m tests.support.browser_command %s"
 #: What ``cognito-desktop self-test`` checks, in the order its checklist shows them.

@@ -17,6 +17,7 @@ from desktop_app.admin import actions, attributes
 from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 from desktop_app.ui.admin import common
 
 #: What a field of each type takes, as its placeholder.
@@ -59,7 +60,6 @@ class AttributesDialog(common.SendingDialog):
         self.editors: dict[str, QtWidgets.QLineEdit] = {}
         self.problems: dict[str, QtWidgets.QLabel] = {}
         self.setWindowTitle(self.tr("Attributes of {user}").format(user=user.username))
-        self.setStyleSheet(common.CHIP_STYLE)  # the problems in red
         self.resize(560, 560)
         self.form = QtWidgets.QFormLayout()
         self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -160,13 +160,7 @@ class AttributesDialog(common.SendingDialog):
         longest = spec.max_length if spec is not None else None
         editor.setMaxLength(longest if longest else admin.MAX_ATTRIBUTE_VALUE)
         editor.textChanged.connect(self._validate)
-        problem = QtWidgets.QLabel()
-        problem.setObjectName("messageLine")
-        problem.setProperty("error", True)
-        problem.setWordWrap(True)
-        problem.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        problem.setAccessibleName(self.tr("Problem with {name}").format(name=row.name))
-        problem.hide()
+        problem = feedback.problem_label(editor)
         column = QtWidgets.QVBoxLayout()
         column.setSpacing(2)
         column.addWidget(editor)
@@ -228,7 +222,7 @@ class AttributesDialog(common.SendingDialog):
             return
         step = actions.edit_attributes(self._user, edit, self._by)
         self._set_busy(True)
-        self.message.clear_message()
+        self.message.clear()
         self._tasks.track(
             self._bridge.call_api(
                 step.run,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from desktop_app.admin import actions, invites, wording
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import bulk
+from desktop_app.ui import feedback
 
-_FAILED = QtGui.QColor("#b00020")
 _NOT_EDITABLE = QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers
 
 
@@ -91,7 +91,7 @@ class BulkProgress(QtWidgets.QWidget):
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             if ok is False:
-                item.setForeground(_FAILED)
+                item.setForeground(feedback.error_colour(self.palette()))
                 item.setToolTip(detail)
             self.results.setItem(row, column, item)
 
@@ -294,7 +294,7 @@ class ImportDialog(_RunDialog):
         for column, text in enumerate(cells):
             item = QtWidgets.QTableWidgetItem(text)
             if row.error:
-                item.setForeground(_FAILED)
+                item.setForeground(feedback.error_colour(self.palette()))
                 item.setToolTip(row.error)
             self.preview.setItem(index, column, item)
 

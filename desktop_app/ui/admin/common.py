@@ -1,22 +1,25 @@
-"""Small widget pieces the admin panels share: their base class, the message line,
-group chips, the group menu button, a dialog's buttons (and its focus), dates as
-shown, and the file choosers. How tables and panes fit the window: :mod:`fitting`."""
+"""Small widget pieces the admin panels share: their base class, the message line
+(:class:`~desktop_app.ui.feedback.MessageLine`, passing a 403 on), a paged list's
+count, group chips, the group menu button, a dialog's buttons (and its focus), dates
+as shown, and the file choosers. How tables and panes fit the window: :mod:`fitting`."""
 
 from __future__ import annotations
 
 import datetime
 import itertools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6 import QtCore, QtWidgets
 
-from desktop_app.admin import actions
+from desktop_app.admin import actions, wording
 from desktop_app.api import client as api_client
 from desktop_app.models import groups as groups_model
 from desktop_app.models import items as items_model
+from desktop_app.models import paged
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks, worker
+from desktop_app.ui import feedback
 
 _translate = QtCore.QCoreApplication.translate
 T = TypeVar("T")
@@ -27,7 +30,6 @@ QFrame#groupChip {
     border-radius: 9px;
     background: palette(alternate-base);
 }
-QLabel#messageLine[error="true"] { color: #b00020; }
 """
 #: Chooses a file: (parent, caption, name filter) -> path, or "" when cancelled.
 ChooseFile = Callable[[QtWidgets.QWidget, str, str], str]
@@ -46,6 +48,18 @@ def when(moment: datetime.datetime | None) -> str:
     if moment is None:
         return "\N{EM DASH}"
     return items_model.local_time(moment)
+
+
+def list_count(model: paged.PagedModel[Any, Any], noun: str) -> str:
+    """What a paged admin list (users, members, groups) says of itself ("5 users";
+    "60 users loaded, more available"), or, after a page failed, why it stopped
+    (:func:`~desktop_app.qt.messages.list_not_loaded`: "Offline — ...")."""
+    counted = wording.count(model.count, noun)
+    if model.error is not None and not model.is_loading:
+        return messages.list_not_loaded(model.error, counted if model.count else None)
+    if model.has_more:
+        return _translate("Admin", "{count} loaded, more available").format(count=counted)
+    return counted
 
 
 def dialog_buttons(
@@ -172,7 +186,7 @@ class SendingDialog(QtWidgets.QDialog):
             self.accept()
 
     def _failed(
-        self, exc: BaseException, words: Callable[[BaseException], str] = messages.admin_failure
+        self, exc: BaseException, words: Callable[[BaseException], str] | None = None
     ) -> None:
         """The send failed: said in the dialog, which stays open for another try."""
         self._set_busy(False)
@@ -189,8 +203,9 @@ def busy_bar(accessible_name: str) -> QtWidgets.QProgressBar:
     return bar
 
 
-class MessageLine(QtWidgets.QLabel):
-    """The one place a panel says how its last action went (never a modal box).
+class MessageLine(feedback.MessageLine):
+    """The admin panels' :class:`~desktop_app.ui.feedback.MessageLine`: a failure is
+    worded as an admin call's by default, and a 403 shown is passed on.
 
     Signals:
         forbidden(str): a failure shown here was the API refusing admin access (403);
@@ -198,49 +213,14 @@ class MessageLine(QtWidgets.QLabel):
     """
 
     forbidden = QtCore.Signal(str)
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messageLine")
-        self.setWordWrap(True)
-        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setAccessibleName(_translate("Admin", "Message"))
-        self._error = False
-        self.hide()
-
-    @property
-    def is_error(self) -> bool:
-        return self._error
-
-    def show_info(self, text: str) -> None:
-        self._show(text, error=False)
-
-    def show_error(self, text: str) -> None:
-        self._show(text, error=True)
+    words = staticmethod(messages.admin_failure)
 
     def show_failure(
-        self, exc: BaseException, words: Callable[[BaseException], str] = messages.admin_failure
+        self, exc: BaseException, words: Callable[[BaseException], str] | None = None
     ) -> None:
-        """Say why ``exc`` happened (``words``: the sentence for it; an admin call's by
-        default)."""
-        text = words(exc)
-        self._show(text, error=True)
+        super().show_failure(exc, words)
         if messages.is_forbidden(exc):
-            self.forbidden.emit(text)
-
-    def clear_message(self) -> None:
-        self._error = False
-        self.setText("")
-        self.hide()
-
-    def _show(self, text: str, *, error: bool) -> None:
-        self._error = error
-        self.setProperty("error", error)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.setText(text)
-        self.setVisible(bool(text))
+            self.forbidden.emit(self.text())
 
 
 class Chip(QtWidgets.QFrame):

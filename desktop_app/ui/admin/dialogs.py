@@ -17,6 +17,7 @@ from desktop_app.admin import actions
 from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 from desktop_app.ui.admin import common
 
 _Checked = QtCore.Qt.CheckState
@@ -53,8 +54,8 @@ class InviteDialog(common.SendingDialog):
         self.email.setPlaceholderText(self.tr("name@example.com"))
         self.name = QtWidgets.QLineEdit()
         self.name.setAccessibleName(self.tr("Name (optional)"))
-        self.username_hint = self._hint()
-        self.email_hint = self._hint()
+        self.username_hint = feedback.problem_label(self.username)
+        self.email_hint = feedback.problem_label(self.email)
         self.groups = QtWidgets.QListWidget()
         self.groups.setAccessibleName(self.tr("Groups to add the user to"))
         for group in groups:
@@ -90,14 +91,6 @@ class InviteDialog(common.SendingDialog):
         self.username.textChanged.connect(self._validate)
         self.email.textChanged.connect(self._validate)
         self._validate()
-
-    def _hint(self) -> QtWidgets.QLabel:
-        hint = QtWidgets.QLabel()
-        hint.setObjectName("messageLine")
-        hint.setProperty("error", True)
-        hint.setWordWrap(True)
-        hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        return hint
 
     def chosen_groups(self) -> list[str]:
         return [
@@ -171,7 +164,7 @@ class InviteDialog(common.SendingDialog):
 
     def _send(self, step: actions.Step) -> None:
         self._set_busy(True)
-        self.message.clear_message()
+        self.message.clear()
         self._tasks.track(
             self._bridge.call_api(
                 step.run,

@@ -20,6 +20,7 @@ from desktop_app.admin import actions, group_actions
 from desktop_app.api import admin
 from desktop_app.qt import bridge as qt_bridge
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 from desktop_app.ui.admin import common
 
 
@@ -45,7 +46,6 @@ class GroupDialog(common.SendingDialog):
         self._by = by
         self._group = group
         self._tasks = tasks.TaskGroup.of(self)
-        self.setStyleSheet(common.CHIP_STYLE)  # the problems in red
         creating = group is None
         self.setWindowTitle(
             self.tr("New group")
@@ -72,7 +72,14 @@ class GroupDialog(common.SendingDialog):
                 "precedence wins. Empty: none."
             )
         )
-        self.hints = {key: self._hint() for key in ("name", "description", "precedence")}
+        self.hints = {
+            key: feedback.problem_label(field)
+            for key, field in (
+                ("name", self.name),
+                ("description", self.description),
+                ("precedence", self.precedence),
+            )
+        }
         form = QtWidgets.QFormLayout()
         form.addRow(self.tr("&Name"), self.name)
         form.addRow("", self.hints["name"])
@@ -96,15 +103,6 @@ class GroupDialog(common.SendingDialog):
         for field in (self.name, self.description, self.precedence):
             field.textChanged.connect(self._validate)
         self._validate()
-
-    def _hint(self) -> QtWidgets.QLabel:
-        hint = QtWidgets.QLabel()
-        hint.setObjectName("messageLine")
-        hint.setProperty("error", True)
-        hint.setWordWrap(True)
-        hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        hint.hide()
-        return hint
 
     @property
     def creating(self) -> bool:
@@ -179,7 +177,7 @@ class GroupDialog(common.SendingDialog):
         if step is None or self.sending:
             return
         self._set_busy(True)
-        self.message.clear_message()
+        self.message.clear()
         self._tasks.track(
             self._bridge.call_api(
                 step.run,

@@ -169,7 +169,10 @@ class GroupsPanel(common.GroupAwarePanel):
         return self._group
 
     def refresh(self) -> None:
+        """Reload the groups; and the shown group's members, if they failed to load."""
         self.groups_model.refresh()
+        if self.members_model is not None and self.members_model.error is not None:
+            self.members_model.retry()
 
     def refresh_members(self) -> None:
         """Reload the shown group's members (memberships changed elsewhere)."""
@@ -186,7 +189,7 @@ class GroupsPanel(common.GroupAwarePanel):
         self.groups_status.setText(
             self.tr("Loading\N{HORIZONTAL ELLIPSIS}")
             if loading
-            else wording.count(self.groups_model.rowCount(), "group")
+            else common.list_count(self.groups_model, "group")
         )
         self.refresh_button.setEnabled(not loading)
         self._update_group_buttons()
@@ -250,16 +253,7 @@ class GroupsPanel(common.GroupAwarePanel):
 
     def _update_members(self, *_args: object) -> None:
         model = self.members_model
-        if model is None:
-            self.members_count.setText("")
-        elif model.has_more:
-            self.members_count.setText(
-                self.tr("{members} loaded, more available").format(
-                    members=wording.count(model.count, "member")
-                )
-            )
-        else:
-            self.members_count.setText(wording.count(model.count, "member"))
+        self.members_count.setText("" if model is None else common.list_count(model, "member"))
         self._update_buttons()
 
     def _on_members_failed(self, exc: BaseException) -> None:

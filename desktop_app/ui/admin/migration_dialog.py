@@ -24,6 +24,7 @@ from desktop_app.admin import migration, wording
 from desktop_app.admin import migration_files as files
 from desktop_app.api import client as api_client
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 from desktop_app.ui.admin import migration_import_tab
 from desktop_app.ui.admin import migration_widgets as widgets
 
@@ -66,7 +67,7 @@ class ExportTab(QtWidgets.QWidget):
         self.bar.setAccessibleName(self.tr("Progress"))
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
-        self.status = widgets.label(name=self.tr("Status"))
+        self.status = feedback.MessageLine()
         self.start_button = QtWidgets.QPushButton(self.tr("Export"))
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QtWidgets.QPushButton(self.tr("Cancel export"))
@@ -110,7 +111,7 @@ class ExportTab(QtWidgets.QWidget):
         self._set_running(True)
         self.result = None
         self.bar.setRange(0, 0)  # until the first page says how far there is to go
-        self.status.setText(self.tr("Starting\N{HORIZONTAL ELLIPSIS}"))
+        self.status.show_info(self.tr("Starting\N{HORIZONTAL ELLIPSIS}"))
 
         def work(api: api_client.ApiClient, relay: widgets.Relay) -> migration.ExportResult:
             return migration.export_pool(
@@ -125,7 +126,7 @@ class ExportTab(QtWidgets.QWidget):
         """Stop at the next page; the partial files are removed."""
         if self.running:
             self._stop.set()
-            self.status.setText(self.tr("Cancelling\N{HORIZONTAL ELLIPSIS}"))
+            self.status.show_info(self.tr("Cancelling\N{HORIZONTAL ELLIPSIS}"))
 
     def _set_running(self, running: bool) -> None:
         self.running = running
@@ -139,7 +140,7 @@ class ExportTab(QtWidgets.QWidget):
             total = max(progress.estimated_users, progress.users)
             self.bar.setRange(0, max(1, total))
             self.bar.setValue(progress.users)
-            self.status.setText(
+            self.status.show_info(
                 self.tr("{done} of about {total} exported").format(
                     done=wording.count(progress.users, "user"), total=f"{total:,}"
                 )
@@ -147,7 +148,7 @@ class ExportTab(QtWidgets.QWidget):
         else:
             self.bar.setRange(0, max(1, progress.users))
             self.bar.setValue(progress.users)
-            self.status.setText(
+            self.status.show_info(
                 self.tr("{users} exported; groups: {memberships} so far").format(
                     users=wording.count(progress.users, "user"),
                     memberships=wording.count(progress.memberships, "membership"),
@@ -161,11 +162,11 @@ class ExportTab(QtWidgets.QWidget):
             if outcome.cancelled:
                 self.bar.setRange(0, 1)
                 self.bar.setValue(0)
-                self.status.setText(self.tr("Export cancelled: no file was written."))
+                self.status.show_info(self.tr("Export cancelled: no file was written."))
                 return
             self.bar.setRange(0, 1)
             self.bar.setValue(1)
-            self.status.setText(
+            self.status.show_info(
                 self.tr("Exported {users}, {groups} and {memberships} to {folder}.").format(
                     users=wording.count(outcome.users, "user"),
                     groups=wording.count(outcome.groups, "group"),
@@ -176,7 +177,7 @@ class ExportTab(QtWidgets.QWidget):
             return
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
-        self.status.setText(widgets.failure(outcome, messages.migration_files(writing=True)))
+        self.status.show_error(widgets.failure(outcome, messages.migration_files(writing=True)))
 
 
 class MigrationDialog(QtWidgets.QDialog):

@@ -18,6 +18,7 @@ from desktop_app.admin import migration_files as files
 from desktop_app.admin import migration_import as importing
 from desktop_app.api import client as api_client
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 from desktop_app.ui.admin import migration_widgets as widgets
 
 _FAILED = importing.Status.FAILED
@@ -70,7 +71,7 @@ class ImportTab(QtWidgets.QWidget):
         self.read_button = QtWidgets.QPushButton(self.tr("Read folder"))
         self.read_button.setAutoDefault(False)
         self.read_button.clicked.connect(self.read_folder)
-        self.preview_summary = widgets.label(name=self.tr("Preview"))
+        self.preview_summary = feedback.MessageLine()
         self.preview_table = QtWidgets.QTableWidget(0, 2)
         self.preview_table.setAccessibleName(self.tr("First rows"))
         self.preview_table.setHorizontalHeaderLabels([self.tr("User"), self.tr("Values")])
@@ -129,7 +130,7 @@ class ImportTab(QtWidgets.QWidget):
         page = QtWidgets.QWidget()
         self.bar = QtWidgets.QProgressBar()
         self.bar.setAccessibleName(self.tr("Progress"))
-        self.status = widgets.label(name=self.tr("Summary"))
+        self.status = feedback.MessageLine()
         self.results = widgets.ResultsModel(self)
         self.results_view = QtWidgets.QTableView()
         self.results_view.setAccessibleName(self.tr("Results"))
@@ -178,7 +179,7 @@ class ImportTab(QtWidgets.QWidget):
         if not folder:
             return
         admin_group = getattr(getattr(self._bridge, "profile", None), "admin_group", None)
-        self.preview_summary.setText(self.tr("Reading the folder\N{HORIZONTAL ELLIPSIS}"))
+        self.preview_summary.show_info(self.tr("Reading the folder\N{HORIZONTAL ELLIPSIS}"))
         self.read_button.setEnabled(False)
 
         def read(api: api_client.ApiClient) -> importing.ImportPreview:
@@ -197,14 +198,16 @@ class ImportTab(QtWidgets.QWidget):
     def _on_read_failed(self, exc: BaseException) -> None:
         self._reading.clear()
         self._show_preview(None)
-        self.preview_summary.setText(widgets.failure(exc, messages.migration_files(writing=False)))
+        self.preview_summary.show_error(
+            widgets.failure(exc, messages.migration_files(writing=False))
+        )
 
     def _show_preview(self, preview: importing.ImportPreview | None) -> None:
         self.preview = preview
         self.read_button.setEnabled(True)
         self.preview_table.setRowCount(0)
         if preview is None:
-            self.preview_summary.setText(
+            self.preview_summary.show_info(
                 self.tr("Choose the folder of an export, then Read folder.")
             )
             self._update()
@@ -220,7 +223,7 @@ class ImportTab(QtWidgets.QWidget):
             # Not admin_text: a note names the file's own columns, which may hold braces.
             *(QtCore.QCoreApplication.translate("Admin", note) for note in preview.notes),
         ]
-        self.preview_summary.setText("\n".join(lines))
+        self.preview_summary.show_info("\n".join(lines))
         self.preview_table.setRowCount(len(preview.first_users))
         for row, (username, values) in enumerate(preview.first_users):
             for column, text in enumerate((username, values)):
@@ -283,7 +286,7 @@ class ImportTab(QtWidgets.QWidget):
         self.pages.setCurrentIndex(2)
         self.bar.setRange(0, max(1, preview.users))
         self.bar.setValue(0)
-        self.status.setText(self.tr("Starting\N{HORIZONTAL ELLIPSIS}"))
+        self.status.show_info(self.tr("Starting\N{HORIZONTAL ELLIPSIS}"))
         self._set_running(True)
 
         def work(api: api_client.ApiClient, relay: widgets.Relay) -> importing.ImportSummary:
@@ -304,7 +307,7 @@ class ImportTab(QtWidgets.QWidget):
         """Stop before the next batch; the rows not sent are counted as not run."""
         if self.running:
             self._stop.set()
-            self.status.setText(self.tr("Cancelling\N{HORIZONTAL ELLIPSIS}"))
+            self.status.show_info(self.tr("Cancelling\N{HORIZONTAL ELLIPSIS}"))
 
     def _restart(self) -> None:
         if not self.running:
@@ -320,7 +323,7 @@ class ImportTab(QtWidgets.QWidget):
         self.bar.setRange(0, max(1, progress.total))
         self.bar.setValue(progress.done)
         what = "user" if progress.phase is migration.Phase.USERS else "membership"
-        self.status.setText(
+        self.status.show_info(
             self.tr("{done} of {total} done").format(
                 done=f"{progress.done:,}", total=wording.count(progress.total, what)
             )
@@ -332,10 +335,12 @@ class ImportTab(QtWidgets.QWidget):
     def _on_finished(self, outcome: object) -> None:
         self._set_running(False)
         if not isinstance(outcome, importing.ImportSummary):
-            self.status.setText(widgets.failure(outcome, messages.migration_files(writing=False)))
+            self.status.show_error(
+                widgets.failure(outcome, messages.migration_files(writing=False))
+            )
             return
         self.summary = outcome
-        self.status.setText(self.summary_text(outcome))
+        self.status.show_info(self.summary_text(outcome))
         first_failure = next(
             (i for i, o in enumerate(self.results.outcomes) if o.status is _FAILED), None
         )

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from desktop_app import errors
 from desktop_app.admin import migration
@@ -17,6 +17,7 @@ from desktop_app.admin import migration_files as files
 from desktop_app.admin import migration_import as importing
 from desktop_app.api import client as api_client
 from desktop_app.qt import messages, tasks
+from desktop_app.ui import feedback
 
 log = logging.getLogger(__name__)
 _QUEUED = QtCore.Qt.ConnectionType.QueuedConnection
@@ -24,7 +25,6 @@ _ROOT = QtCore.QModelIndex()
 _DISPLAY = QtCore.Qt.ItemDataRole.DisplayRole
 _TOOLTIP = QtCore.Qt.ItemDataRole.ToolTipRole
 _FAILED = importing.Status.FAILED
-_FAILED_COLOUR = QtGui.QColor("#b00020")
 #: Chooses a folder: (parent, caption) -> path, or "" when cancelled.
 ChooseFolder = Callable[[QtWidgets.QWidget, str], str]
 
@@ -194,7 +194,7 @@ class ResultsModel(QtCore.QAbstractTableModel):
         if role in (_DISPLAY, _TOOLTIP):
             return self.text(outcome, index.column())
         if role == QtCore.Qt.ItemDataRole.ForegroundRole and outcome.status is _FAILED:
-            return _FAILED_COLOUR
+            return feedback.error_colour()
         return None
 
     @staticmethod

@@ -262,7 +262,7 @@ class OverviewPanel(common.Panel):
     def _on_snapshot(self, counted: admin_snapshot.Snapshot) -> None:
         self._done()
         self._snapshot = counted
-        self.message.clear_message()
+        self.message.clear()
         self.summary.setText(
             self.tr("{users} in {groups}.").format(
                 users=wording.count(len(counted.users), "user"),

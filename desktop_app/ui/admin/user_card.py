@@ -62,6 +62,12 @@ class UserCard(QtWidgets.QWidget):
         self.attributes = QtWidgets.QTableWidget(0, 2)
         self.attributes.setAccessibleName(self.tr("All attributes"))
         self.attributes.setHorizontalHeaderLabels([self.tr("Attribute"), self.tr("Value")])
+        # One line a row (a ``sub`` stays whole): the names as wide as they need, the
+        # values the rest; a value longer still is elided, its tooltip whole.
+        self.attributes.setWordWrap(False)
+        self.attributes.horizontalHeader().setSectionResizeMode(
+            0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
         self.attributes.horizontalHeader().setStretchLastSection(True)
         self.attributes.verticalHeader().setVisible(False)
         self.attributes.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

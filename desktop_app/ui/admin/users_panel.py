@@ -228,7 +228,7 @@ class UsersPanel(common.Panel):
             model.refresh()
 
     def refresh(self) -> None:
-        self.message.clear_message()
+        self.message.clear()
         self.model.refresh()
 
     def search_now(self) -> None:
@@ -237,18 +237,13 @@ class UsersPanel(common.Panel):
 
     @QtCore.Slot(object)
     def _on_search(self, search: admin.Search | None) -> None:
-        self.message.clear_message()
+        self.message.clear()
         if search != self.model.search or self.model.error is not None:
             self.model.set_search(search)
 
     def _update_count(self, *_args: object) -> None:
         model = self.model
-        users = wording.count(model.count, "user")
-        if model.has_more:
-            text = self.tr("{users} loaded, more available").format(users=users)
-        else:
-            text = users
-        self.count_label.setText(text)
+        self.count_label.setText(common.list_count(model, "user"))
         self.busy.setVisible(model.is_loading)
         self.retry_button.setVisible(model.error is not None and not model.is_loading)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 import desktop_app
-from desktop_app import cli, config_writer, diagnostics, logs, selftest
+from desktop_app import cli, config, config_writer, diagnostics, errors, logs, selftest
 from desktop_app.auth import mfa
 from desktop_app.auth.identity import Identity
 from tests.support import app_logging
@@ -410,3 +411,63 @@ def test_self_test_sign_in_reads_credentials_only_for_its_own_checklist(
     assert code == 0 and seen == [("bob", "s3cret")]
     assert capsys.readouterr().out.splitlines()[1:] == ["ok   sign-in    fake", "self-test passed"]
     assert cli.main(["self-test", "--username", "bob"]) == 1  # --username needs --sign-in
+
+
+# -- the "run 'cognito-desktop login'" hint ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "options", "expected"),
+    [
+        (None, (), "cognito-desktop login"),
+        (config.DEFAULT_PROFILE, (), "cognito-desktop login"),
+        ("staging", (), "cognito-desktop --profile staging login"),
+        (
+            "staging",
+            ("--forgot-password",),
+            "cognito-desktop --profile staging login --forgot-password",
+        ),
+    ],
+)
+def test_the_login_hint_names_the_profile_unless_it_is_the_default(
+    profile: str | None, options: tuple[str, ...], expected: str
+) -> None:
+    command = errors.login_command(profile, *options)
+    assert command == expected
+    # The hint is a command this CLI accepts, selecting that profile.
+    args = cli.build_parser().parse_args(shlex.split(command)[1:])
+    assert (args.command, args.profile) == (
+        "login",
+        None if "--profile" not in command else profile,
+    )
+
+
+@pytest.mark.parametrize("profile", ["staging", config.DEFAULT_PROFILE])
+def test_not_signed_in_says_the_login_command_for_the_profile_in_use(
+    profile: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "config.toml"
+    config_writer.save(
+        path,
+        {
+            profile: {
+                "user_pool_id": "eu-west-1_Unit",
+                "client_id": "c",
+                "domain": "https://auth.example.com",
+                "redirect_uris": ["http://127.0.0.1:53682/callback"],
+            }
+        },
+    )
+    monkeypatch.setattr(
+        cli, "_session", lambda _profile: types.SimpleNamespace(resume=lambda: None)
+    )
+    assert cli.main(["--config", str(path), "--profile", profile, "token"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"cognito-desktop: not signed in to profile '{profile}'; "
+        f"run '{errors.login_command(profile)}'\n"
+    )
+    assert ("--profile staging login" in err) == (profile == "staging")

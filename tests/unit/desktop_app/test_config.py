@@ -701,3 +701,53 @@ def test_password_sign_in_mistakes_name_the_key(
     tmp_path: Path, keys: dict[str, str], says: str
 ) -> None:
     assert config_error(write(tmp_path, toml(**keys))) == says
+
+
+# -- a profile read again after the file changed on disk --------------------------------
+
+
+def reread(tmp_path: Path, **keys: str | None) -> tuple[config.Profile, config.Profile]:
+    """The profile as first read, and as read after ``keys`` were changed on disk."""
+    path = write(tmp_path, toml())
+    before = config.load_profile(path, "work")
+    path.write_text(toml(**keys), encoding="utf-8")
+    return before, config.load_profile(path, "work")
+
+
+def test_a_profile_read_twice_unchanged_has_no_changed_fields(tmp_path: Path) -> None:
+    before, after = reread(tmp_path)
+    assert config.changed_fields(before, after) == ()
+    assert not config.ends_session(())
+
+
+@pytest.mark.parametrize(
+    ("keys", "fields", "ends"),
+    [
+        ({"client_id": '"newclient"'}, ("client_id",), True),
+        (
+            {"user_pool_id": '"eu-west-2_Other1"'},
+            ("issuer", "user_pool_id"),
+            True,
+        ),
+        ({"api_url": '"https://api.example.com"'}, ("api_url",), False),
+        ({"admin_group": '"Ops"', "self_sign_up": "true"}, ("admin_group", "self_sign_up"), False),
+    ],
+    ids=["client", "pool", "api_url", "harmless"],
+)
+def test_changed_fields_name_what_changed_and_whether_the_session_ends(
+    tmp_path: Path, keys: dict[str, str], fields: tuple[str, ...], ends: bool
+) -> None:
+    before, after = reread(tmp_path, **keys)
+    assert config.changed_fields(before, after) == fields
+    assert config.ends_session(fields) is ends
+
+
+def test_parse_reads_the_same_bytes_load_reads(tmp_path: Path) -> None:
+    path = write(tmp_path, toml())
+    assert config.parse(path.read_bytes(), path) == config.load(path)
+    with pytest.raises(errors.ConfigError, match="not valid TOML"):
+        config.parse(b"[profiles.work", path)
+    with pytest.raises(errors.ConfigError, match="cannot read config file"):
+        config.parse(b"\xff\xfe", path)
+    with pytest.raises(errors.ConfigError, match="no profile 'other'"):
+        config.pick(config.load(path), path, "other")

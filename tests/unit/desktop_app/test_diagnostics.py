@@ -232,6 +232,9 @@ def test_check_discovery_and_check_connection_succeed(session: http.Http) -> Non
         result = diagnostics.check_connection(profile, session)
         assert (result.issuer, result.key_count) == (stub_pool.ISSUER, 2)
         assert result.jwks_uri.endswith("/pool/.well-known/jwks.json")
+        # It names the addresses it asked: the discovery URL's host and port, the JWKS.
+        assert result.discovery_url == http.describe(url) and server.url in result.discovery_url
+        assert result.jwks_uri.startswith(server.url) and result.proxy is None
         hits = server.hits
         diagnostics.check_discovery(profile, session)  # never answered from a cache
         assert server.hits == hits + 1
@@ -259,8 +262,45 @@ def test_check_connection_fails_plainly(session: http.Http) -> None:
             diagnostics.check_connection(profile, session)
     port = loopback_probe.free_port()
     dead = config.parse_profile("work", stub_pool.profile_table(f"http://127.0.0.1:{port}/d"))
-    with pytest.raises(errors.NetworkError, match=f"cannot reach http://127.0.0.1:{port}/d"):
+    with pytest.raises(errors.NetworkError) as failed:
         diagnostics.check_connection(dead, session)
+    assert str(failed.value) == f"could not reach http://127.0.0.1:{port}/d: ConnectionError"
+
+
+def test_check_connection_names_the_proxy_it_went_through(
+    session: http.Http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = loopback_probe.free_port()  # a proxy that is not there
+    monkeypatch.setenv("NO_PROXY", "")
+    session.proxies.update({"https": f"http://user:secret@127.0.0.1:{port}"})
+    dead = config.parse_profile("work", stub_pool.profile_table("https://pool.invalid:8443/d"))
+    with pytest.raises(errors.NetworkError) as failed:
+        diagnostics.check_connection(dead, session)
+    assert str(failed.value).startswith(
+        f"could not reach https://pool.invalid:8443/d through proxy http://127.0.0.1:{port}: "
+    )
+    assert "secret" not in str(failed.value) and "user" not in str(failed.value)
+
+
+def test_proxy_for_follows_the_session_then_the_environment(
+    session: http.Http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    assert diagnostics.proxy_for(session, "https://pool.example/x") is None
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example:3128")
+    assert diagnostics.proxy_for(session, "https://pool.example/x") == "http://proxy.example:3128"
+    assert diagnostics.proxy_for(session, "https://internal.example/x") is None
+    session.proxies["https"] = "https://me:pw@corp.example:8443"
+    assert diagnostics.proxy_for(session, "https://pool.example/x") == "https://corp.example:8443"
 
 
 def test_new_http_session_uses_the_profiles_proxy() -> None:

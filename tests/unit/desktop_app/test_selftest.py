@@ -19,7 +19,7 @@ import certifi
 import pytest
 
 from desktop_app import config, config_writer, errors, resources, selftest
-from desktop_app.auth import http, store
+from desktop_app.auth import http, password_flow, store
 from tests.support import app_env, loopback_probe, stub_pool
 from tests.support.fixtures import fresh_discovery, http_session  # noqa: F401 - fixtures
 
@@ -503,3 +503,17 @@ def test_a_failed_sign_in_is_one_line_with_a_fix_and_the_rest_skip(
     assert api.paths == ["/auth/sign-in"]
     text = selftest.format_checklist(checks)
     assert "Sekr1t-Passw0rd!" not in text and text.endswith("self-test FAILED: sign-in\n")
+
+
+@pytest.mark.parametrize("name", ["work", config.DEFAULT_PROFILE])
+def test_sign_in_fixes_name_the_login_command_for_the_profile(name: str) -> None:
+    checked = config.parse_profile(name, password_table())
+    reset = password_flow.Refused("reset it", error="password_reset_required", status=403)
+    forgot = selftest._sign_in_fix(reset, checked)
+    challenge = selftest._sign_in_fix(
+        password_flow.CannotAnswer("a challenge", "MFA_SETUP"), checked
+    )
+    with_profile = name != config.DEFAULT_PROFILE
+    assert f"({errors.login_command(name, '--forgot-password')})" in forgot
+    assert f"`{errors.login_command(name, '--password-stdin')}`" in challenge
+    assert ("--profile work login" in forgot + challenge) == with_profile

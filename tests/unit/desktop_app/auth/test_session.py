@@ -443,6 +443,84 @@ def test_a_failed_pasted_sign_in_stores_nothing(
     assert current.identity is None
 
 
+# -- start-up: one keyring read decides "restoring" and then restores ------------------------
+
+
+def test_asking_whether_a_session_is_stored_reads_the_keyring_once_for_the_resume(
+    world: World,
+) -> None:
+    world.spy.inner.save(stored_session())
+    current = world.session()
+    assert current.has_stored_session() is True
+    assert current.resume() is not None
+    assert [call for call in world.spy.calls if call[0] == "load"] == [("load", None)]
+    # A later resume reads again: the record was for that one start-up.
+    current.resume()
+    assert len([call for call in world.spy.calls if call[0] == "load"]) == 2
+
+
+def test_nothing_stored_is_said_and_resume_finds_nothing(world: World) -> None:
+    current = world.session()
+    assert current.has_stored_session() is False
+    assert current.resume() is None
+
+
+# -- a sign-in shown first and stored behind it (the GUI's) ----------------------------------
+
+
+def _signed_in_store_later(world: World) -> session.Session:
+    current = world.session()
+    current.sign_in(
+        paste_redirect=PasteBack(world.token, "code=the-code&state={state}"), store_later=True
+    )
+    return current
+
+
+def test_a_sign_in_stored_later_is_in_hand_at_once_and_stored_once(world: World) -> None:
+    current = _signed_in_store_later(world)
+    assert current.access_token() == "access-1"
+    assert world.spy.saves == []  # nothing written yet
+    current.store_pending()
+    saved = world.spy.inner.load()
+    assert saved is not None and saved.refresh_token == "refresh-1" and saved.sub == SUB
+    current.store_pending()  # nothing pending: no second write
+    assert world.spy.saves == [("save", "refresh-1")]
+    assert current.storage_problem is None
+
+
+def test_a_sign_out_before_the_write_leaves_nothing_stored(world: World) -> None:
+    current = _signed_in_store_later(world)
+    assert current.sign_out() == []
+    current.store_pending()  # the write behind the screen arrives late: it must not land
+    assert ("save", "refresh-1") not in world.spy.saves
+    world.assert_signed_out(current)
+
+
+def test_a_rotation_before_the_write_is_what_gets_stored(world: World) -> None:
+    current = _signed_in_store_later(world)
+    world.token.rotate = True
+    current.refresh()  # saves the rotated token itself
+    rotated = world.spy.refresh_token()
+    assert rotated not in (None, "refresh-1")
+    current.store_pending()  # the older pending session must not overwrite it
+    assert world.spy.refresh_token() == rotated
+    assert ("save", "refresh-1") not in world.spy.saves
+
+
+def test_a_failed_write_keeps_the_session_in_memory_and_says_why(world: World) -> None:
+    current = _signed_in_store_later(world)
+
+    def fail(saved: store.StoredSession) -> None:
+        raise errors.KeyringError("the OS keyring did not answer")
+
+    world.spy.on_save = fail
+    with pytest.raises(errors.KeyringError):
+        current.store_pending()
+    assert current.storage_problem == "the OS keyring did not answer"
+    assert world.spy.inner.load() is None
+    assert current.access_token() == "access-1"  # still signed in for this run
+
+
 # -- signing out -----------------------------------------------------------------------------
 
 

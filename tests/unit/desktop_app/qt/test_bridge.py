@@ -62,6 +62,11 @@ class ScriptedSession:
         self.identity = identity
         return identity
 
+    def store_pending(self) -> None:
+        # Unscripted: the write behind the signed-in screen succeeds.
+        if self.scripts.get("store_pending"):
+            self._next("store_pending")
+
     def refresh(self) -> object:
         return self._next("refresh")
 
@@ -108,6 +113,33 @@ def test_sign_in_then_the_refresh_is_scheduled_ahead_of_expiry(qtbot: QtBot) -> 
     timer = subject._refresh_timer
     assert timer.isActive()
     assert timer.interval() == int((3600 - bridge.REFRESH_AHEAD_S) * 1000)
+
+
+def test_the_keyring_write_follows_the_signed_in_screen_and_a_failure_is_said(
+    qtbot: QtBot,
+) -> None:
+    session = ScriptedSession(
+        sign_in=[ALICE], store_pending=[errors.KeyringError("the OS keyring did not answer")]
+    )
+    subject = make(session)
+    order: list[str] = []
+    subject.signedIn.connect(lambda _identity: order.append("signedIn"))
+    with qtbot.waitSignal(subject.sessionNotStored, timeout=TIMEOUT_MS) as warned:
+        subject.sign_in()
+    assert order == ["signedIn"] and session.calls == ["sign_in", "store_pending"]
+    assert warned.args[0].startswith("Signed in, but this session could not be saved")
+    assert warned.args[0].endswith("The OS keyring did not answer")
+    assert subject.state is State.SIGNED_IN  # signed in for this run all the same
+
+
+def test_quitting_right_after_a_sign_in_still_stores_it(qtbot: QtBot) -> None:
+    session = ScriptedSession(sign_in=[ALICE], store_pending=[None])
+    subject = make(session)
+    with qtbot.waitSignal(subject.signedIn, timeout=TIMEOUT_MS):
+        subject.sign_in()
+    assert subject._store_timer.isActive()  # the write waits for the screen to paint
+    subject.shutdown()  # the window closed within that moment
+    assert session.calls == ["sign_in", "store_pending"]
 
 
 def test_a_second_sign_in_while_one_runs_is_ignored(qtbot: QtBot) -> None:

@@ -44,7 +44,7 @@ def test_describe_capitalises_our_line_and_names_anything_else_by_type_only() ->
     [
         (Kind.CANCELLED, "Sign-in was cancelled."),
         (Kind.TIMEOUT, "Sign-in timed out: the browser did not come back in time. Try again."),
-        (Kind.DENIED, "Sign-in was declined: Access denied"),
+        (Kind.DENIED, "Access denied"),
         (
             Kind.NETWORK,
             "Could not reach the sign-in service. Check your connection and try again. "

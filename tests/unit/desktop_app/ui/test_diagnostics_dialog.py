@@ -57,6 +57,7 @@ def test_diagnostics_shows_and_copies_a_redacted_report(qtbot: QtBot, tmp_path: 
     dialog.log_button.click()
     assert opened == [QtCore.QUrl.fromLocalFile(str(log_dir))]
     assert "Could not open the log folder" in dialog.status.text()
+    assert dialog.status.is_error
     assert dialog.copy_button.isDefault() and dialog.text.isReadOnly()
 
 

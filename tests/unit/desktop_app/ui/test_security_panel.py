@@ -173,6 +173,7 @@ def test_a_wrong_code_keeps_the_secret_for_the_next_one(
     settle(qtbot, panel)
     assert panel.mode is Mode.ENROLLING
     assert panel.message.text() == "That is not the code your authenticator app shows now."
+    assert panel.message.is_error
     assert panel.secret_label.text() != "" and panel.code_edit.text() == ""
     qtbot.keyClicks(panel.code_edit, "222222")
     with qtbot.waitSignal(panel.statusChanged):
@@ -221,6 +222,7 @@ def test_turning_off_asks_first_and_shows_cognitos_reason_when_refused(
         panel.disable_button.click()
     assert changed.args == [False]
     assert panel.mode is Mode.OFF and panel.message.text() == "Two-step verification is off."
+    assert not panel.message.is_error
 
 
 def test_buttons_wait_while_a_call_runs(

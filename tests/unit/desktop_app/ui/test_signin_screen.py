@@ -43,7 +43,20 @@ def test_a_failure_says_why_and_offers_a_retry(qtbot: QtBot) -> None:
     shown.show_failure("Sign-in was cancelled.")
     assert shown.sign_in_button.text() == "Try again" and shown.sign_in_button.isEnabled()
     assert shown.message.text() == "Sign-in was cancelled."
+    assert shown.message.is_error and not shown.message.icon.isHidden()
+    assert shown.message.accessibleDescription() == "Error: Sign-in was cancelled."
     assert shown.copy_link_button.isHidden() and shown.cancel_button.isHidden()
+    shown.show_waiting()  # waiting again is no error
+    assert not shown.message.is_error and shown.message.icon.isHidden()
+
+
+def test_an_unusable_environment_is_shown_as_an_error_without_a_retry(qtbot: QtBot) -> None:
+    shown = screen(qtbot)
+    shown.show_idle("This environment cannot be used: no issuer", error=True)
+    assert shown.message.is_error
+    assert shown.sign_in_button.text() == "Sign in with your browser"
+    shown.show_idle("You are signed out.")
+    assert not shown.message.is_error
 
 
 def test_busy_locks_both_buttons_and_idle_clears_the_message(qtbot: QtBot) -> None:

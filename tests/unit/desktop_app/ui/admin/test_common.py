@@ -33,7 +33,7 @@ def test_the_message_line_says_failures_in_plain_words(line: common.MessageLine)
     assert forbidden == []
     line.show_info("Done.")
     assert not line.is_error and line.text() == "Done."
-    line.clear_message()
+    line.clear()
     assert line.isHidden() and line.text() == ""
 
 

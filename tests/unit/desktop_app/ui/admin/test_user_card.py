@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+import datetime
+
+from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
 from desktop_app.api import admin
-from desktop_app.ui.admin import user_card
+from desktop_app.ui.admin import common, user_card
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -38,3 +40,31 @@ def test_user_card_blocks_the_named_chip(qtbot: QtBot) -> None:
     card.show_user("someone", None, {})  # loading: only the name
     assert [c.name for c in card.chips()] == []
     assert card.fields["username"].text() == "someone"
+
+
+def test_a_sub_and_the_dates_stay_on_one_line(qtbot: QtBot) -> None:
+    card = user_card.UserCard()
+    qtbot.addWidget(card)
+    card.resize(420, 600)
+    card.show()
+    qtbot.waitExposed(card)
+    sub = "19ea766e-5884-4812-aa17-49d653c8bb63"
+    created = datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC)
+    detail = admin.UserDetail(
+        *("alice", sub, "alice@example.test", None, "CONFIRMED", True, created, created),
+        attributes={"email": "alice@example.test", "email_verified": "true", "sub": sub},
+        groups=(),
+    )
+    card.show_user("alice", detail, {})
+    QtWidgets.QApplication.processEvents()
+    table = card.attributes
+    assert not table.wordWrap()
+    metrics = table.fontMetrics()
+    names = max(metrics.horizontalAdvance(table.item(r, 0).text()) for r in range(3))
+    assert table.columnWidth(0) >= names  # the names whole, the values the rest
+    assert table.rowHeight(0) < 2 * metrics.height()
+    for key in ("created", "modified"):
+        label = card.fields[key]
+        assert not label.wordWrap()
+        assert label.text() == common.when(created)
+        assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
