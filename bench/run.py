@@ -47,6 +47,8 @@ BENCHMARKS = (
     "api_me_rps",
     "api_list_users",
     "desktop_sign_in",
+    "gui_sign_in",
+    "stored_session_start",
     "app_start",
     "admin_table",
     "bundle",

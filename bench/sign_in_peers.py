@@ -3,8 +3,8 @@
 * **google-auth-oauthlib** ``InstalledAppFlow.run_local_server`` (the goal's baseline);
 * **MSAL for Python** ``PublicClientApplication.acquire_token_interactive`` and, from a
   persisted token cache, ``acquire_token_silent``;
-* **bare Authlib** (the floor): PKCE, one ``http.server`` request, the code exchange; no
-  ID-token verification, nothing stored.
+* **bare Authlib** (context since issue 22; the goal's floor is ``bench.floors``): PKCE,
+  one ``http.server`` request, the code exchange; no ID-token verification, nothing stored.
 
 What MSAL needed to run against Cognito (the stand-in behaves like Cognito here):
 
@@ -42,6 +42,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from google_auth_oauthlib.flow import InstalledAppFlow  # type: ignore[import-untyped]
 
 from bench import _common as common
+from bench import floors
 
 MSAL_EXTRA_SCOPES = ("offline_access", "openid", "profile")  # MSAL adds these itself
 
@@ -254,23 +255,7 @@ def msal_refuses_cognito_redirect(
     return not result.get("access_token"), refused()
 
 
-# -- bare Authlib (the floor) --------------------------------------------------------------
-
-
-class _OneRequest(http.server.BaseHTTPRequestHandler):
-    """Keeps the request path, answers with a short page."""
-
-    def do_GET(self) -> None:
-        self.server.callback_path = self.path  # type: ignore[attr-defined]
-        body = b"Signed in. You can close this window."
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+# -- bare Authlib (context: the old floor) ---------------------------------------------
 
 
 def authlib_floor_once(
@@ -301,7 +286,7 @@ def authlib_floor_once(
             url, state = client.create_authorization_url(
                 authorization_endpoint, code_verifier=verifier
             )
-            server = http.server.HTTPServer(("127.0.0.1", port), _OneRequest)
+            server = http.server.HTTPServer(("127.0.0.1", port), floors.OneRequest)
             server.timeout = timeout_s
             try:
                 webbrowser.get(browser_name).open(url)
