@@ -132,6 +132,12 @@ class SessionBridge(QtCore.QObject):
     def access_expires_at(self) -> float | None:
         return self.session.access_expires_at
 
+    @property
+    def storing(self) -> bool:
+        """A new sign-in's keyring write is still to come or under way."""
+        task = self._store_task
+        return self._store_timer.isActive() or (task is not None and not task.wait(0))
+
     def is_admin(self) -> bool:
         identity = self.session.identity
         return identity is not None and self.profile.admin_group in identity.groups

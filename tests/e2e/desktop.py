@@ -160,6 +160,8 @@ def finish_sign_in(started: BrowserSignIn, *, shots: str | None = None) -> str:
     app.wait_until(lambda: started.signed_in or started.failed)
     assert not started.failed, f"the sign-in failed: {started.failed}"
     app.wait_until(lambda: app.window.signed_in_view is not None)
+    # The keyring write follows the signed-in screen by a moment (bridge.STORE_AFTER_MS).
+    app.wait_until(lambda: not app.bridge.storing)
     if shots:
         app.screenshot(f"{shots}-app-signed-in")
     return landed

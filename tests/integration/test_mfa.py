@@ -254,7 +254,8 @@ def test_the_cli_says_when_not_signed_in(cli_env: dict[str, str]) -> None:
     result = app_env.run_cli(cli_env, "mfa", "status")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "cognito-desktop: not signed in to profile 'local'; run 'cognito-desktop login'"
+        "cognito-desktop: not signed in to profile 'local'; "
+        "run 'cognito-desktop --profile local login'"
     ]
 
 

@@ -35,6 +35,9 @@ def test_sign_in_then_an_api_call_then_sign_out(
     assert blocker.args[0].username == "admin"
     assert urls == person.opened
     assert subject.is_admin()
+    assert kept.load() is None  # the keyring write follows the signed-in screen...
+    assert subject.storing
+    qtbot.waitUntil(lambda: not subject.storing, timeout=5_000)  # ...moments later
     assert kept.load() is not None
     results: list[Any] = []
     subject.call_api(lambda api: api.get_json("/me"), results.append, pytest.fail)

@@ -18,6 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from tests.support import dev_script
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
@@ -83,11 +85,7 @@ def test_pip_audit_is_a_dev_dependency() -> None:
 
 @pytest.fixture
 def dev_py() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dev_py", ROOT / "dev.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return dev_script.load("dev_py")
 
 
 def test_dev_py_reinstalls_when_the_lock_changes(

@@ -3,11 +3,9 @@ what it prints; the demo's line about where sessions are kept; Ctrl-C left to ch
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,17 +13,13 @@ from typing import Any
 import pytest
 
 from local_cognito import demo_keyring
+from tests.support import dev_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_dev() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dev_py_under_test", ROOT / "dev.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return dev_script.load()
 
 
 dev = _load_dev()
