@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from desktop_app.ui import config_watch, signed_in_view, signin_screen
 
 
+START_AT_THE_LATEST_MS = 1000  # start_after_first_paint: if no paint comes before
+
+
 @dataclasses.dataclass(frozen=True)
 class Opened:
     """What ``open_profile`` returns: a ready session and whether one is stored."""
@@ -102,6 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         row.addStretch(1)
         self._sign_in_screen: signin_screen.SignInScreen | None = None
         self._after_paint: list[Callable[[], object]] = []
+        self._started_after_paint = False
         self.stack = QtWidgets.QStackedWidget()
         self.stack.addWidget(self.start_page)
         self.setCentralWidget(self.stack)
@@ -115,17 +119,26 @@ class MainWindow(QtWidgets.QMainWindow):
     def start_after_first_paint(self, *also: Callable[[], object]) -> None:
         """:meth:`start` (and ``also``) once the window has first painted: loading the
         profile on a worker competes with painting for the interpreter, and the first
-        paint is what the person waits for."""
+        paint is what the person waits for. A window that does not paint (started
+        minimized, on a hidden screen) starts after :data:`START_AT_THE_LATEST_MS`."""
         self._after_paint = list(also)
         self.installEventFilter(self)
+        QtCore.QTimer.singleShot(START_AT_THE_LATEST_MS, self._run_after_paint)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if watched is self and event.type() == QtCore.QEvent.Type.Paint:
-            self.removeEventFilter(self)
-            for step in (*self._after_paint, self.start):
-                QtCore.QTimer.singleShot(0, step)
-            self._after_paint = []
+            QtCore.QTimer.singleShot(0, self._run_after_paint)
         return False
+
+    def _run_after_paint(self) -> None:
+        steps, self._after_paint = self._after_paint, []
+        if not steps and self._started_after_paint:
+            return
+        self._started_after_paint = True
+        self.removeEventFilter(self)
+        for step in steps:
+            step()
+        self.start()
 
     @property
     def sign_in_screen(self) -> signin_screen.SignInScreen:
