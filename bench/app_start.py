@@ -52,24 +52,47 @@ def _env(config_path: Path, log_dir: Path, extra: dict[str, str] | None = None) 
     return env
 
 
-def _probe(command: Sequence[str], env: dict[str, str], wanted: str) -> tuple[float, str]:
-    """Start ``command``; seconds from just before the start to its ``wanted`` line's
-    timestamp (for ``first-paint``), and the line itself."""
-    start = time.monotonic()
+def launch(
+    command: Sequence[str], env: dict[str, str], timeout_s: float = TIMEOUT_S
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``command`` to its end; ``time.monotonic()`` just before it started, and it."""
+    started = time.monotonic()
     done = subprocess.run(
         list(command),
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=TIMEOUT_S,
+        timeout=timeout_s,
         check=False,
     )
+    return started, done
+
+
+def probe_seconds(stdout: str, label: str, started: float) -> float | None:
+    """Seconds from ``started`` to the timestamp on the ``<label> <monotonic>`` line of
+    ``stdout``; ``None`` if there is no such line (a failure line does not count)."""
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == label:
+            try:
+                return float(parts[1]) - started
+            except ValueError:
+                return None
+    return None
+
+
+def _probe(command: Sequence[str], env: dict[str, str], wanted: str) -> tuple[float, str]:
+    """Start ``command``; seconds from just before the start to its ``wanted`` line's
+    timestamp (for ``first-paint``), and the line itself."""
+    started, done = launch(command, env)
     for line in done.stdout.splitlines():
         if line.startswith(wanted):
-            value = line.split()[1]
-            seconds = float(value) - start if wanted == "first-paint" else 0.0
-            return seconds, line
+            if wanted != "first-paint":
+                return 0.0, line
+            seconds = probe_seconds(line, wanted, started)
+            if seconds is not None:
+                return seconds, line
     raise RuntimeError(
         f"{command[-1]} printed no {wanted!r} line (exit {done.returncode}): "
         f"{done.stderr.strip()[-500:]}"

@@ -150,6 +150,52 @@ class FloorRun:
         return self.done - self.started
 
 
+def authlib_code_flow(
+    client_id: str,
+    scopes: Sequence[str],
+    authorization_endpoint: str,
+    token_endpoint: str,
+    port: int,
+    browser_name: str,
+    timeout_s: float,
+    *,
+    nonce: bool,
+) -> tuple[dict[str, Any], str | None]:
+    """The bare code flow: Authlib's PKCE S256 and ``state`` (and a ``nonce`` if asked),
+    the browser opened on the authorize URL, one ``http.server`` request on
+    ``http://127.0.0.1:PORT/callback``, the code exchange. The token answer and the
+    nonce sent."""
+    with OAuth2Session(
+        client_id,
+        scope=" ".join(scopes),
+        redirect_uri=f"http://127.0.0.1:{port}/callback",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="none",
+    ) as client:
+        verifier = generate_token(48)
+        sent = generate_token(20) if nonce else None
+        extra = {"nonce": sent} if sent else {}
+        url, state = client.create_authorization_url(
+            authorization_endpoint, code_verifier=verifier, **extra
+        )
+        server = http.server.HTTPServer(("127.0.0.1", port), OneRequest)
+        server.timeout = timeout_s
+        try:
+            webbrowser.get(browser_name).open(url)
+            server.handle_request()
+        finally:
+            server.server_close()
+        path = getattr(server, "callback_path", "")
+        token = client.fetch_token(
+            token_endpoint,
+            authorization_response=f"http://127.0.0.1:{port}{path}",
+            state=state,
+            code_verifier=verifier,
+            timeout=common.TIMEOUT_S,
+        )
+    return dict(token), sent
+
+
 def interactive_floor_once(
     pool: Pool,
     port: int,
@@ -161,36 +207,18 @@ def interactive_floor_once(
     """One interactive sign-in from the bare pieces (the module docstring); timed from
     creating the client to stored (or, without ``write``, to the verified ID token)."""
     run = FloorRun()
-    redirect_uri = f"http://127.0.0.1:{port}/callback"
     common.timed_clean(lambda: None)  # the same full collection ours' runs start with
     run.started = time.perf_counter()
-    with OAuth2Session(
+    token, nonce = authlib_code_flow(
         pool.client_id,
-        scope=" ".join(pool.scopes),
-        redirect_uri=redirect_uri,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="none",
-    ) as client:
-        verifier = generate_token(48)
-        nonce = generate_token(20)
-        url, state = client.create_authorization_url(
-            pool.authorization_endpoint, code_verifier=verifier, nonce=nonce
-        )
-        server = http.server.HTTPServer(("127.0.0.1", port), OneRequest)
-        server.timeout = timeout_s
-        try:
-            webbrowser.get(browser_name).open(url)
-            server.handle_request()
-        finally:
-            server.server_close()
-        path = getattr(server, "callback_path", "")
-        token = client.fetch_token(
-            pool.token_endpoint,
-            authorization_response=f"http://127.0.0.1:{port}{path}",
-            state=state,
-            code_verifier=verifier,
-            timeout=common.TIMEOUT_S,
-        )
+        pool.scopes,
+        pool.authorization_endpoint,
+        pool.token_endpoint,
+        port,
+        browser_name,
+        timeout_s,
+        nonce=True,
+    )
     claims = verify_id_token(pool, str(token["id_token"]), nonce)
     run.verified = time.perf_counter()
     if write is not None:

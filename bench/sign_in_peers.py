@@ -29,16 +29,12 @@ What MSAL needed to run against Cognito (the stand-in behaves like Cognito here)
 
 from __future__ import annotations
 
-import http.server
-import webbrowser
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import msal  # type: ignore[import-untyped]
 import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from google_auth_oauthlib.flow import InstalledAppFlow  # type: ignore[import-untyped]
 
 from bench import _common as common
@@ -272,37 +268,19 @@ def authlib_floor_once(
     (Authlib), one request on ``http.server`` (it reuses the port: ``SO_REUSEADDR``),
     the code exchange. No ID-token verification, nothing stored."""
     tokens: list[dict[str, Any]] = []
-    redirect_uri = f"http://127.0.0.1:{port}/callback"
 
     def run() -> None:
-        with OAuth2Session(
+        token, _ = floors.authlib_code_flow(
             client_id,
-            scope=" ".join(scopes),
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256",
-            token_endpoint_auth_method="none",
-        ) as client:
-            verifier = generate_token(48)
-            url, state = client.create_authorization_url(
-                authorization_endpoint, code_verifier=verifier
-            )
-            server = http.server.HTTPServer(("127.0.0.1", port), floors.OneRequest)
-            server.timeout = timeout_s
-            try:
-                webbrowser.get(browser_name).open(url)
-                server.handle_request()
-            finally:
-                server.server_close()
-            path = getattr(server, "callback_path", "")
-            tokens.append(
-                client.fetch_token(
-                    token_endpoint,
-                    authorization_response=f"http://127.0.0.1:{port}{path}",
-                    state=state,
-                    code_verifier=verifier,
-                    timeout=common.TIMEOUT_S,
-                )
-            )
+            scopes,
+            authorization_endpoint,
+            token_endpoint,
+            port,
+            browser_name,
+            timeout_s,
+            nonce=False,
+        )
+        tokens.append(token)
 
     seconds = common.timed_clean(run)
     failures = person.settle()

@@ -28,7 +28,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import requests
 
 from bench import _common as common
 from bench import app_start, floors
+from bench.app_start import probe_seconds
 from bench.desktop_sign_in import FLOW_TIMEOUT_S, USERNAME, ScriptedPerson
 from desktop_app import config
 from desktop_app.auth import discovery, session, store
@@ -49,33 +49,11 @@ PROFILE = "local"
 TIMEOUT_S = 20  # a run that hangs fails the benchmark rather than stalling it
 
 
-def probe_seconds(stdout: str, label: str, started: float) -> float | None:
-    """Seconds from ``started`` to the timestamp on the ``<label> <monotonic>`` line of
-    ``stdout``; ``None`` if there is no such line (a failure line does not count)."""
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == label:
-            try:
-                return float(parts[1]) - started
-            except ValueError:
-                return None
-    return None
-
-
 def run_once(command: Sequence[str], env: dict[str, str]) -> tuple[float, bool, str]:
     """Start ``command``; seconds to its ``profile-painted`` line, whether it printed one
     and exited 0, and its output's tail for a failure."""
-    started = time.monotonic()
     try:
-        done = subprocess.run(
-            list(command),
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-        )
+        started, done = app_start.launch(command, env, TIMEOUT_S)
     except subprocess.TimeoutExpired as expired:
         output = (_text(expired.stdout) + _text(expired.stderr)).strip()[-800:]
         return 0.0, False, f"timed out after {TIMEOUT_S} s: {output}"

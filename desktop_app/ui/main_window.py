@@ -131,11 +131,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return False
 
     def _run_after_paint(self) -> None:
-        steps, self._after_paint = self._after_paint, []
-        if not steps and self._started_after_paint:
+        if self._started_after_paint:  # the paint and the fallback: whichever came first
             return
         self._started_after_paint = True
         self.removeEventFilter(self)
+        steps, self._after_paint = self._after_paint, []
         for step in steps:
             step()
         self.start()

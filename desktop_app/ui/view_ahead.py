@@ -16,6 +16,7 @@ once the event loop is free.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
@@ -44,7 +45,6 @@ class ViewAhead(QtCore.QObject):
         self._stack = stack
         self._bridge: qt_bridge.SessionBridge | None = None
         self._view: signed_in_view.SignedInView | None = None
-        self._imported = False
 
     def prepare(self, bridge: qt_bridge.SessionBridge) -> None:
         """Build a view for ``bridge`` soon (a view for another bridge is dropped)."""
@@ -53,12 +53,12 @@ class ViewAhead(QtCore.QObject):
             self._bridge = bridge
         if self._view is not None:
             return
-        if self._imported:
+        if MODULE in sys.modules:
             QtCore.QTimer.singleShot(0, self._build)
             return
         worker.run(
             lambda: importlib.import_module(MODULE),
-            on_result=self._on_imported,
+            on_result=lambda _module: self._build(),
             on_error=lambda _exc: None,  # built (and the error raised) when needed
             name="import-signed-in-view",
         )
@@ -78,10 +78,6 @@ class ViewAhead(QtCore.QObject):
         if view is not None:
             self._stack.removeWidget(view)
             view.deleteLater()
-
-    def _on_imported(self, _module: object) -> None:
-        self._imported = True
-        self._build()
 
     def _build(self) -> None:
         bridge = self._bridge

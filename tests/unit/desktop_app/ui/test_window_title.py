@@ -43,8 +43,6 @@ def test_main_sets_no_display_name_that_qt_would_append(
     monkeypatch.setattr(app, "settings_file", lambda: tmp_path / "gui.ini")
     monkeypatch.setattr(main_window.MainWindow, "start", lambda self: None)
     monkeypatch.setattr(qapp, "exec", run_loop)
-    if hasattr(app, "interrupt"):  # Ctrl-C handling: not this test's business
-        monkeypatch.setattr(app.interrupt, "install", lambda _app: None)
     try:
         assert app.main(config_path=tmp_path / "config.toml") == 0
     finally:
